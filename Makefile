@@ -1,0 +1,48 @@
+# gridgov — make help lists the targets.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+VAR ?= var
+export GRIDGOV_VAR_DIR ?= $(VAR)
+
+.PHONY: help install run demo test test-pg lint bench clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "需要 $(PYTHON)（Python 3.11）"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP) ## Create .venv and install gridgov with its pinned dependencies
+
+demo: $(STAMP) ## (Re)load the Shenzhen demo and simulate 7 days of cases into var/
+	$(BIN)/gridgov demo load --reset
+	$(BIN)/gridgov simulate --days 7 --per-day 300
+
+run: $(STAMP) ## Install, load the demo on first run, serve UI and API on http://127.0.0.1:8000
+	@test -f $(VAR)/gridgov.db || $(MAKE) demo
+	$(BIN)/gridgov init
+	$(BIN)/gridgov serve --host 127.0.0.1 --port 8000
+
+test: $(STAMP) ## Run the test suite (SQLite; set GRIDGOV_TEST_DATABASE_URL for PostgreSQL)
+	$(BIN)/pytest
+
+test-pg: $(STAMP) ## Run the test suite against a throwaway local PostgreSQL server
+	bash scripts/with-postgres.sh $(BIN)/pytest
+
+lint: $(STAMP) ## ruff and mypy --strict
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+bench: $(STAMP) ## Run the benchmarks in bench/ (JSON lines)
+	@for f in bench/*.py; do echo "# $$f" >&2; $(BIN)/python $$f || exit 1; done
+
+clean: ## Remove var/ (database, keys, uploads) and .venv
+	rm -rf $(VAR) $(VENV)

@@ -1,0 +1,112 @@
+"""FastAPI factory: settings, database, routers, JSON errors in Chinese and the in-process SLA sweeper."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy import Engine
+
+from gridgov import __version__
+from gridgov.catalog.api import router as catalog_router
+from gridgov.common.errors import AppError
+from gridgov.config import Settings, get_settings
+from gridgov.db import make_engine, session_factory
+from gridgov.dispatch.api import router as dispatch_router
+from gridgov.dispatch.sweeper import Sweeper
+from gridgov.org.api import router as org_router
+
+PYDANTIC_ZH = {
+    "missing": "缺少必填字段",
+    "string_too_short": "内容过短",
+    "string_too_long": "内容过长",
+    "string_pattern_mismatch": "格式不正确",
+    "greater_than": "数值过小",
+    "greater_than_equal": "数值过小",
+    "less_than": "数值过大",
+    "less_than_equal": "数值过大",
+    "int_parsing": "应为整数",
+    "float_parsing": "应为数字",
+    "bool_parsing": "应为布尔值",
+    "enum": "取值不在允许范围内",
+    "literal_error": "取值不在允许范围内",
+    "json_invalid": "请求体不是合法的 JSON",
+    "too_long": "条目过多",
+    "datetime_parsing": "日期时间格式不正确",
+    "date_parsing": "日期格式不正确",
+    "value_error": "取值无效",
+}
+
+
+def _validation_body(exc: RequestValidationError) -> dict[str, Any]:
+    errors = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        field = ".".join(loc) or "body"
+        kind = str(err.get("type", ""))
+        message = PYDANTIC_ZH.get(kind, "取值无效")
+        if kind == "value_error":
+            message = str(err.get("msg", message)).removeprefix("Value error, ")
+        errors.append({"field": field, "message": message, "type": kind})
+    first = errors[0] if errors else {"field": "body", "message": "请求无效"}
+    return {
+        "error": {
+            "code": "invalid_input",
+            "message": f"字段 {first['field']}：{first['message']}",
+            "field": first["field"],
+            "errors": errors,
+        }
+    }
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None, sweeper: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.db_url)
+    factory = session_factory(engine)
+    sla = Sweeper(factory, settings.sla_sweep_seconds if sweeper else 0)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        sla.start()
+        yield
+        sla.stop()
+
+    app = FastAPI(
+        title="gridgov 网格化基层治理平台",
+        version=__version__,
+        description="标准地址、网格与统一分拨闭环的 API。错误以 JSON 返回：{error: {code, message, field}}。",
+        lifespan=lifespan,
+    )
+    app.state.settings, app.state.engine, app.state.session_factory = settings, engine, factory
+
+    @app.exception_handler(AppError)
+    async def app_error(_request: Request, exc: AppError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse({"error": exc.to_dict()}, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(_validation_body(exc), status_code=422)
+
+    for router in (org_router, catalog_router, dispatch_router):
+        app.include_router(router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> str:
+        return (
+            "<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>gridgov</title>"
+            "<body style='font-family:sans-serif;max-width:40em;margin:3em auto'>"
+            "<h1>gridgov 网格化基层治理平台</h1><p>统一分拨闭环 API 已启动。</p>"
+            "<ul><li><a href='/docs'>API 文档（OpenAPI）</a></li><li><a href='/healthz'>健康检查</a></li></ul>"
+            "</body></html>"
+        )
+
+    return app

@@ -1,0 +1,62 @@
+"""One settings object, read from the environment (prefix GRIDGOV_) and `.env`."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import time
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GRIDGOV_", env_file=".env", extra="ignore")
+
+    var_dir: Path = Field(default=Path("var"), description="Where the SQLite database, keys and uploads live")
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite under var_dir")
+    secret_key: str = Field(default="", description="JWT signing key; generated under var_dir when empty")
+    pii_key: str = Field(default="", description="Key for PII encryption at rest; generated when empty")
+    jwt_ttl_minutes: int = 8 * 60
+    timezone: str = "Asia/Shanghai"
+    work_periods: list[tuple[time, time]] = [(time(9, 0), time(12, 0)), (time(14, 0), time(18, 0))]
+    sla_warn_ratio: float = Field(
+        default=0.8, gt=0, lt=1, description="Share of the time limit used that turns a case yellow"
+    )
+    sla_sweep_seconds: int = Field(default=60, description="In-process sweeper interval; 0 disables it")
+    max_upload_bytes: int = 10 * 1024 * 1024
+    page_size_max: int = 200
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.var_dir / 'gridgov.db').resolve()}"
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.var_dir / "attachments"
+
+    def _key(self, configured: str, filename: str) -> str:
+        if configured:
+            return configured
+        path = self.var_dir / filename
+        if not path.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    @property
+    def jwt_key(self) -> str:
+        return self._key(self.secret_key, "secret.key")
+
+    @property
+    def pii_secret(self) -> str:
+        return self._key(self.pii_key, "pii.key")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,52 @@
+"""FastAPI dependencies: the database session and the calling principal (JWT bearer or API key)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from gridgov.common.errors import NotAuthenticated
+from gridgov.common.principal import Principal
+from gridgov.common.security import read_token
+from gridgov.config import Settings
+from gridgov.org.services import principal_for, principal_from_api_key, user_by_id
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    session: Session = request.app.state.session_factory()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_principal(
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2)],
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> Principal:
+    if x_api_key:
+        return principal_from_api_key(session, x_api_key)
+    if not token:
+        raise NotAuthenticated("请先登录")
+    claims = read_token(settings.jwt_key, token)
+    return principal_for(session, user_by_id(session, int(claims["sub"])))
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -1,0 +1,261 @@
+"""HTTP entry points of the dispatch loop: thin — parse, call one service, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, File, Header, Query, Response, UploadFile
+from fastapi.responses import FileResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridgov.catalog.models import EventCategory
+from gridgov.common.audit import record_audit
+from gridgov.common.errors import Forbidden, InvalidInput, NotFound
+from gridgov.common.principal import Principal, Role
+from gridgov.common.security import mask_phone, pii_cipher
+from gridgov.deps import PrincipalDep, SessionDep, SettingsDep
+from gridgov.dispatch import lifecycle as lc
+from gridgov.dispatch.attachments import path_for, store_attachment
+from gridgov.dispatch.intake import load_visible, report_event, self_handle_event
+from gridgov.dispatch.models import Attachment, Event
+from gridgov.dispatch.queues import EventFilter, Page, history, list_events, my_queue
+from gridgov.dispatch.rules import Action, Status, allowed_actions
+from gridgov.dispatch.schemas import (
+    ActionIn,
+    EventDetailOut,
+    EventOut,
+    PageOut,
+    QueueOut,
+    ReportIn,
+    TaskOut,
+    TransitionOut,
+)
+from gridgov.org import cache
+from gridgov.org.models import Department
+
+router = APIRouter(prefix="/api", tags=["events"])
+
+
+class ActionName(StrEnum):
+    FILE = "file"
+    REJECT = "reject"
+    DISPATCH = "dispatch"
+    ACCEPT = "accept"
+    RETURN = "return"
+    REQUEST_EXTENSION = "request_extension"
+    APPROVE_EXTENSION = "approve_extension"
+    DENY_EXTENSION = "deny_extension"
+    HOLD = "hold"
+    RESUME = "resume"
+    CO_REPORT = "co_report"
+    HANDLE = "handle"
+    VERIFY = "verify"
+    RATE = "rate"
+    REOPEN = "reopen"
+    SUPERVISE = "supervise"
+    ESCALATE = "escalate"
+
+
+Service = Callable[[Session, Principal, int, ActionIn], Event]
+SERVICES: dict[ActionName, Service] = {
+    ActionName.FILE: lc.file_event,
+    ActionName.REJECT: lc.reject_event,
+    ActionName.DISPATCH: lc.dispatch_event,
+    ActionName.ACCEPT: lc.accept_event,
+    ActionName.RETURN: lc.return_event,
+    ActionName.REQUEST_EXTENSION: lc.request_extension,
+    ActionName.APPROVE_EXTENSION: lambda s, a, i, p: lc.decide_extension(s, a, i, p, approve=True),
+    ActionName.DENY_EXTENSION: lambda s, a, i, p: lc.decide_extension(s, a, i, p, approve=False),
+    ActionName.HOLD: lc.hold_event,
+    ActionName.RESUME: lc.resume_event,
+    ActionName.CO_REPORT: lc.co_report,
+    ActionName.HANDLE: lc.handle_event,
+    ActionName.VERIFY: lc.verify_event,
+    ActionName.RATE: lc.rate_event,
+    ActionName.REOPEN: lc.reopen_event,
+    ActionName.SUPERVISE: lc.supervise_event,
+    ActionName.ESCALATE: lc.escalate_event,
+}
+
+
+def _categories(session: Session) -> dict[int, tuple[str, str]]:
+    return {
+        r[0]: (r[1], r[2]) for r in session.execute(select(EventCategory.id, EventCategory.code, EventCategory.name))
+    }
+
+
+def to_out(session: Session, events: list[Event]) -> list[EventOut]:
+    cats = _categories(session) if events else {}
+    snap = cache.snapshot(session) if events else None
+    out = []
+    for e in events:
+        item = EventOut.model_validate(e)
+        if e.category_id is not None and e.category_id in cats:
+            item.category_code, item.category_name = cats[e.category_id]
+        if snap is not None and e.grid_id is not None and e.grid_id in snap.divisions:
+            item.grid_code = snap.divisions[e.grid_id].code
+        item.status_label = Status(e.status).label
+        out.append(item)
+    return out
+
+
+def _page_out(session: Session, page: Page) -> PageOut:
+    return PageOut(items=to_out(session, page.items), next_cursor=page.next_cursor, total=page.total)
+
+
+def detail(session: Session, actor: Principal, event: Event) -> EventDetailOut:
+    base = to_out(session, [event])[0]
+    out = EventDetailOut(
+        **base.model_dump(),
+        description=event.description,
+        result_note=event.result_note,
+        reject_reason=event.reject_reason,
+        rating_comment=event.rating_comment,
+        filed_at=event.filed_at,
+        handled_at=event.handled_at,
+        closed_at=event.closed_at,
+        first_deadline_at=event.first_deadline_at,
+    )
+    if event.reporter_phone_enc:
+        from gridgov.config import get_settings
+
+        out.reporter_phone = mask_phone(pii_cipher(get_settings().pii_secret).decrypt(event.reporter_phone_enc))
+    dept_ids = [t.department_id for t in event.tasks if t.department_id]
+    names = (
+        dict(session.execute(select(Department.id, Department.name).where(Department.id.in_(dept_ids))).all())
+        if dept_ids
+        else {}
+    )
+    out.tasks = [
+        TaskOut.model_validate(t).model_copy(update={"department_name": names.get(t.department_id or 0)})
+        for t in event.tasks
+    ]
+    out.history = [
+        TransitionOut.model_validate(h).model_copy(update={"action_label": Action(h.action).label})
+        for h in history(session, event.id)
+    ]
+    out.allowed_actions = [a.value for a in allowed_actions(Status(event.status), actor.role)]
+    return out
+
+
+@router.post("/events", response_model=EventDetailOut, status_code=201, summary="上报事件")
+def create_event(
+    body: ReportIn,
+    session: SessionDep,
+    actor: PrincipalDep,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(min_length=8, max_length=128)] = None,
+) -> EventDetailOut:
+    if idempotency_key and not body.idempotency_key:
+        body = body.model_copy(update={"idempotency_key": idempotency_key})
+    event, created = report_event(session, actor, body)
+    if not created:
+        response.status_code = 200
+    return detail(session, actor, event)
+
+
+@router.post("/events/self-handle", response_model=EventDetailOut, status_code=201, summary="网格员自行处置")
+def create_self_handled(body: ReportIn, session: SessionDep, actor: PrincipalDep, response: Response) -> EventDetailOut:
+    event, created = self_handle_event(session, actor, body)
+    if not created:
+        response.status_code = 200
+    return detail(session, actor, event)
+
+
+@router.get("/events", response_model=PageOut, summary="事件列表（按权限范围）")
+def get_events(
+    session: SessionDep,
+    actor: PrincipalDep,
+    settings: SettingsDep,
+    status: Annotated[list[Status] | None, Query()] = None,
+    category_code: str | None = None,
+    channel: str | None = None,
+    grid_code: str | None = None,
+    division_code: str | None = None,
+    sla_state: str | None = None,
+    reported_from: datetime | None = None,
+    reported_to: datetime | None = None,
+    q: str | None = None,
+    cursor: int | None = None,
+    limit: Annotated[int, Query(ge=1)] = 50,
+    with_total: bool = False,
+) -> PageOut:
+    snap = cache.snapshot(session)
+    flt = EventFilter(
+        status=[s.value for s in status or []],
+        channel=channel,
+        sla_state=sla_state,
+        reported_from=reported_from,
+        reported_to=reported_to,
+        q=q,
+    )
+    if category_code:
+        cat_id = session.scalar(select(EventCategory.id).where(EventCategory.code == category_code))
+        if cat_id is None:
+            raise InvalidInput(f"事件小类“{category_code}”不存在", field="category_code")
+        flt.category_id = cat_id
+    if grid_code:
+        if grid_code not in snap.by_code:
+            raise InvalidInput(f"网格代码“{grid_code}”不存在", field="grid_code")
+        flt.grid_id = snap.by_code[grid_code]
+    if division_code:
+        if division_code not in snap.by_code:
+            raise InvalidInput(f"区划代码“{division_code}”不存在", field="division_code")
+        flt.division_path = snap.divisions[snap.by_code[division_code]].path
+    page = list_events(session, actor, flt, min(limit, settings.page_size_max), cursor, with_total)
+    return _page_out(session, page)
+
+
+@router.get("/events/{event_id}", response_model=EventDetailOut, summary="事件详情与办理记录")
+def get_event(event_id: int, session: SessionDep, actor: PrincipalDep) -> EventDetailOut:
+    return detail(session, actor, load_visible(session, actor, event_id))
+
+
+@router.get("/events/{event_id}/reporter-phone", summary="查看上报人完整手机号（留痕）")
+def reveal_reporter_phone(event_id: int, session: SessionDep, actor: PrincipalDep) -> dict[str, str]:
+    if not actor.can_unmask_pii:
+        raise Forbidden("无权查看完整手机号")
+    event = load_visible(session, actor, event_id)
+    if event.reporter_phone_enc is None:
+        raise NotFound("该事件没有上报人手机号", field="event_id")
+    from gridgov.config import get_settings
+
+    phone = pii_cipher(get_settings().pii_secret).decrypt(event.reporter_phone_enc)
+    record_audit(session, actor, "pii.read", "event", event_id, {"field": "reporter_phone"})
+    session.commit()
+    return {"phone": phone}
+
+
+@router.post("/events/{event_id}/actions/{action}", response_model=EventDetailOut, summary="办理动作")
+def act(event_id: int, action: ActionName, body: ActionIn, session: SessionDep, actor: PrincipalDep) -> EventDetailOut:
+    event = SERVICES[action](session, actor, event_id, body)
+    return detail(session, actor, event)
+
+
+@router.get("/me/queue", response_model=QueueOut, summary="我的待办")
+def get_queue(session: SessionDep, actor: PrincipalDep, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> QueueOut:
+    return QueueOut(queues={k: _page_out(session, v) for k, v in my_queue(session, actor, limit).items()})
+
+
+@router.post("/attachments", status_code=201, summary="上传照片或附件")
+async def upload(
+    session: SessionDep,
+    actor: PrincipalDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File()],
+) -> dict[str, str | int]:
+    data = await file.read(settings.max_upload_bytes + 1)
+    row = store_attachment(session, actor, data, settings.attachments_dir, settings.max_upload_bytes)
+    return {"sha256": row.sha256, "content_type": row.content_type, "size": row.size}
+
+
+@router.get("/attachments/{sha256}", summary="下载附件")
+def download(sha256: str, session: SessionDep, actor: PrincipalDep, settings: SettingsDep) -> FileResponse:
+    row = session.get(Attachment, sha256)
+    if row is None or (actor.role == Role.RESIDENT and row.uploader_id != actor.user_id):
+        raise NotFound("附件不存在", field="sha256")
+    return FileResponse(path_for(settings.attachments_dir, sha256), media_type=row.content_type)

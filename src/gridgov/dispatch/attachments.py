@@ -1,0 +1,61 @@
+"""Photo and document uploads: type sniffed from the bytes, size capped, stored content-addressed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from gridgov.common.audit import record_audit
+from gridgov.common.errors import InvalidInput, TooLarge
+from gridgov.common.principal import Principal
+from gridgov.dispatch.models import Attachment
+
+SIGNATURES: list[tuple[bytes, int, str]] = [
+    (b"\xff\xd8\xff", 0, "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
+    (b"WEBP", 8, "image/webp"),
+    (b"%PDF-", 0, "application/pdf"),
+]
+
+
+def sniff(data: bytes) -> str | None:
+    for magic, offset, kind in SIGNATURES:
+        if data[offset : offset + len(magic)] == magic and (kind != "image/webp" or data[:4] == b"RIFF"):
+            return kind
+    if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1"):
+        return "image/heic"
+    return None
+
+
+def path_for(root: Path, sha256: str) -> Path:
+    return root / sha256[:2] / sha256[2:4] / sha256
+
+
+def store_attachment(session: Session, actor: Principal, data: bytes, root: Path, max_bytes: int) -> Attachment:
+    if not data:
+        raise InvalidInput("文件为空", field="file")
+    if len(data) > max_bytes:
+        raise TooLarge(f"文件超过 {max_bytes // (1024 * 1024)} MB 上限", field="file")
+    kind = sniff(data)
+    if kind is None:
+        raise InvalidInput("只接受 JPEG、PNG、WebP、HEIC 图片或 PDF 文件", field="file")
+    digest = hashlib.sha256(data).hexdigest()
+    existing = session.get(Attachment, digest)
+    if existing is not None:
+        return existing
+    target = path_for(root, digest)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    row = Attachment(sha256=digest, content_type=kind, size=len(data), uploader_id=actor.user_id)
+    session.add(row)
+    record_audit(session, actor, "attachment.upload", "attachment", digest, {"type": kind, "size": len(data)})
+    session.commit()
+    return row

@@ -1,0 +1,174 @@
+"""Cases (events), their department tasks, their append-only history and attachments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gridgov.common.audit import make_append_only
+from gridgov.common.choices import ChoiceSet
+from gridgov.common.timeutil import utcnow
+from gridgov.db import Base, UTCDateTime
+
+
+class Channel(ChoiceSet):
+    GRID_PATROL = ("grid_patrol", "网格巡查", "#5ad8a6")
+    PHOTO = ("photo", "随手拍", "#5b8ff9")
+    HOTLINE = ("hotline_12345", "12345热线", "#f6bd16")
+    DISPUTE = ("dispute", "矛盾纠纷", "#e8684a")
+    IOT = ("iot", "物联感知", "#6dc8ec")
+    DEPARTMENT = ("department", "部门上报", "#9270ca")
+
+
+class SlaState(ChoiceSet):
+    NORMAL = ("normal", "正常", "#52c41a")
+    YELLOW = ("yellow", "黄灯预警", "#fadb14")
+    RED = ("red", "红灯超时", "#f5222d")
+
+
+class Event(Base):
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(32))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("event_category.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    level: Mapped[str] = mapped_column(String(16))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("division.id"))
+    division_path: Mapped[str] = mapped_column(String(128))
+    owner_division_id: Mapped[int | None] = mapped_column(ForeignKey("division.id"))
+    area_class: Mapped[str] = mapped_column(String(1), default="B")
+    address_text: Mapped[str] = mapped_column(String(300), default="")
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    reporter_phone_enc: Mapped[str | None] = mapped_column(String(256))
+    reporter_phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    idem_scope: Mapped[str | None] = mapped_column(String(64))
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    self_handled: Mapped[bool] = mapped_column(Boolean, default=False)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    filed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # SLA: deadlines are precomputed in working time so the sweeper is an indexed range query.
+    clock_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_state: Mapped[str] = mapped_column(String(8), default=SlaState.NORMAL.value)
+    ever_overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    hold_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extension_requested: Mapped[float | None] = mapped_column(Float)  # working hours asked for
+    extension_granted_hours: Mapped[float] = mapped_column(Float, default=0)
+
+    supervised_count: Mapped[int] = mapped_column(Integer, default=0)
+    escalation_count: Mapped[int] = mapped_column(Integer, default=0)
+    return_count: Mapped[int] = mapped_column(Integer, default=0)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    result_note: Mapped[str | None] = mapped_column(Text)
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+
+    tasks: Mapped[list[EventTask]] = relationship(back_populates="event", order_by="EventTask.id")
+
+    __table_args__ = (
+        UniqueConstraint("idem_scope", "idempotency_key", name="uq_event_idem"),
+        Index("ix_event_path_status", "division_path", "status"),
+        Index("ix_event_grid_status", "grid_id", "status", "id"),
+        Index("ix_event_reporter", "reporter_id", "id"),
+        Index("ix_event_sla", "status", "sla_state", "warn_at"),
+        Index("ix_event_deadline", "status", "deadline_at"),
+        Index("ix_event_reported_at", "reported_at"),
+    )
+
+
+class TaskRole(ChoiceSet):
+    LEAD = ("lead", "主办", "#5b8ff9")
+    CO = ("co", "协办", "#9270ca")
+
+
+class TaskStatus(ChoiceSet):
+    PENDING = ("pending", "待签收", "#bfbfbf")
+    ACCEPTED = ("accepted", "办理中", "#f6bd16")
+    REPORTED = ("reported", "已反馈", "#5ad8a6")
+    DONE = ("done", "已完成", "#269a99")
+    CANCELLED = ("cancelled", "已撤销", "#8c8c8c")
+
+
+class EventTask(Base):
+    """One assignee's share of a case: the lead department (or the grid itself) and any co-departments."""
+
+    __tablename__ = "event_task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    role: Mapped[str] = mapped_column(String(8))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("division.id"))
+    status: Mapped[str] = mapped_column(String(16), default=TaskStatus.PENDING.value)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship(back_populates="tasks")
+
+    __table_args__ = (
+        Index("ix_task_dept_status", "department_id", "status", "event_id"),
+        Index("ix_task_grid_status", "grid_id", "status", "event_id"),
+    )
+
+
+class EventTransition(Base):
+    """The case history: one append-only row per transition (the audit row of the lifecycle)."""
+
+    __tablename__ = "event_transition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_role: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    attachments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+make_append_only(EventTransition)
+
+
+class Attachment(Base):
+    """A stored file, content-addressed by its SHA-256 under var/attachments."""
+
+    __tablename__ = "attachment"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    uploader_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

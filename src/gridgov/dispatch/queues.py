@@ -1,0 +1,157 @@
+"""Read side: event lists with filters and keyset paging, case detail, and each role's "my queue"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy.orm import Session
+
+from gridgov.common.principal import Principal, Role
+from gridgov.dispatch.models import Event, EventTask, EventTransition, TaskRole
+from gridgov.dispatch.rules import Status
+from gridgov.dispatch.scope import event_scope
+
+
+@dataclass
+class EventFilter:
+    status: list[str] = field(default_factory=list)
+    category_id: int | None = None
+    channel: str | None = None
+    grid_id: int | None = None
+    division_path: str | None = None
+    sla_state: str | None = None
+    reported_from: datetime | None = None
+    reported_to: datetime | None = None
+    q: str | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.status:
+            out.append(Event.status.in_(self.status))
+        if self.category_id is not None:
+            out.append(Event.category_id == self.category_id)
+        if self.channel:
+            out.append(Event.channel == self.channel)
+        if self.grid_id is not None:
+            out.append(Event.grid_id == self.grid_id)
+        if self.division_path:
+            out.append(Event.division_path.startswith(self.division_path, autoescape=True))
+        if self.sla_state:
+            out.append(Event.sla_state == self.sla_state)
+        if self.reported_from is not None:
+            out.append(Event.reported_at >= self.reported_from)
+        if self.reported_to is not None:
+            out.append(Event.reported_at < self.reported_to)
+        if self.q:
+            out.append(Event.title.contains(self.q, autoescape=True))
+        return out
+
+
+@dataclass
+class Page:
+    items: list[Event]
+    next_cursor: int | None
+    total: int | None = None
+
+
+def _page(session: Session, stmt: Select[Event], limit: int, cursor: int | None) -> Page:
+    if cursor is not None:
+        stmt = stmt.where(Event.id < cursor)
+    rows = list(session.scalars(stmt.order_by(Event.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, rows[-1].id if more and rows else None)
+
+
+def list_events(
+    session: Session,
+    actor: Principal,
+    flt: EventFilter,
+    limit: int = 50,
+    cursor: int | None = None,
+    with_total: bool = False,
+) -> Page:
+    where = and_(event_scope(actor), *flt.clauses())
+    page = _page(session, select(Event).where(where), limit, cursor)
+    if with_total:
+        page.total = session.scalar(select(func.count()).select_from(Event).where(where))
+    return page
+
+
+def history(session: Session, event_id: int) -> list[EventTransition]:
+    return list(
+        session.scalars(
+            select(EventTransition).where(EventTransition.event_id == event_id).order_by(EventTransition.id)
+        )
+    )
+
+
+def _task_queue(
+    session: Session,
+    actor: Principal,
+    task_clause: ColumnElement[bool],
+    statuses: list[str],
+    limit: int,
+    cursor: int | None,
+) -> Page:
+    sub = select(EventTask.event_id).where(task_clause, EventTask.status.in_(["pending", "accepted"]))
+    stmt = select(Event).where(Event.id.in_(sub), Event.status.in_(statuses), event_scope(actor))
+    return _page(session, stmt, limit, cursor)
+
+
+def my_queue(session: Session, actor: Principal, limit: int = 20) -> dict[str, Page]:
+    """Named work queues for the caller's role, newest first; each page holds `limit` cases."""
+    scope = event_scope(actor)
+
+    def q(*where: Any) -> Page:
+        return _page(session, select(Event).where(scope, *where), limit, None)
+
+    S = Status
+    queues: dict[str, Page] = {}
+    if actor.role in (Role.DISPATCHER, Role.COMMUNITY_STAFF, Role.ADMIN, Role.LEADER):
+        queues["to_file"] = q(Event.status == S.REPORTED.value)
+        queues["to_dispatch"] = q(Event.status == S.FILED.value)
+        queues["returned"] = q(Event.status == S.RETURNED.value)
+        queues["overdue"] = q(Event.status.in_([S.DISPATCHED.value, S.ACCEPTED.value]), Event.sla_state == "red")
+        queues["warning"] = q(Event.status.in_([S.DISPATCHED.value, S.ACCEPTED.value]), Event.sla_state == "yellow")
+        queues["extension_requests"] = q(Event.status == S.ACCEPTED.value, Event.extension_requested.is_not(None))
+        queues["to_verify"] = q(Event.status == S.HANDLED.value)
+        queues["on_hold"] = q(Event.status == S.ON_HOLD.value)
+    if actor.role in (Role.HANDLER, Role.COMMUNITY_STAFF) and actor.department_id is not None:
+        dept = EventTask.department_id == actor.department_id
+        queues["to_accept"] = _task_queue(
+            session,
+            actor,
+            and_(dept, EventTask.role == TaskRole.LEAD.value),
+            [S.DISPATCHED.value],
+            limit,
+            None,
+        )
+        queues["in_progress"] = _task_queue(
+            session, actor, and_(dept, EventTask.role == TaskRole.LEAD.value), [S.ACCEPTED.value], limit, None
+        )
+        queues["co_tasks"] = _task_queue(
+            session,
+            actor,
+            and_(dept, EventTask.role == TaskRole.CO.value),
+            [S.DISPATCHED.value, S.ACCEPTED.value],
+            limit,
+            None,
+        )
+    if actor.role == Role.GRID_WORKER:
+        grid = EventTask.grid_id.in_(sorted(actor.grid_ids))
+        queues["to_accept"] = _task_queue(session, actor, grid, [S.DISPATCHED.value], limit, None)
+        queues["in_progress"] = _task_queue(session, actor, grid, [S.ACCEPTED.value], limit, None)
+        queues["to_verify"] = q(
+            Event.status == S.HANDLED.value,
+            (Event.handled_by_id.is_(None)) | (Event.handled_by_id != actor.user_id),
+        )
+        queues["my_reports"] = q(Event.reporter_id == actor.user_id)
+    if actor.role == Role.RESIDENT:
+        queues["open"] = q(Event.status.notin_([S.CLOSED.value, S.RATED.value, S.REJECTED.value]))
+        queues["to_rate"] = q(Event.status == S.CLOSED.value)
+        queues["done"] = q(Event.status.in_([S.RATED.value, S.REJECTED.value]))
+    return queues

@@ -1,0 +1,129 @@
+"""The event lifecycle as an explicit transition table (pure: no I/O).
+
+Each action names the states it may start from, the state it leads to (None: the state does not change,
+e.g. supervise or a warning) and the roles that may take it. Scope (whose case it is) is checked by the
+services; this table only answers "may this role do this now".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gridgov.common.choices import ChoiceSet
+from gridgov.common.errors import IllegalTransition
+from gridgov.common.principal import Role
+
+
+class Status(ChoiceSet):
+    NEW = ("new", "新建", "#bfbfbf")  # before the first transition; never stored
+    REPORTED = ("reported", "待受理", "#5b8ff9")
+    FILED = ("filed", "已立案待派遣", "#6dc8ec")
+    REJECTED = ("rejected", "不立案", "#8c8c8c")
+    DISPATCHED = ("dispatched", "已派遣待签收", "#9270ca")
+    ACCEPTED = ("accepted", "处置中", "#f6bd16")
+    RETURNED = ("returned", "已退回", "#e8684a")
+    ON_HOLD = ("on_hold", "挂账", "#ff9d4d")
+    HANDLED = ("handled", "已处置待复核", "#5ad8a6")
+    CLOSED = ("closed", "已结案", "#269a99")
+    RATED = ("rated", "已评价", "#1e9493")
+
+
+class Action(ChoiceSet):
+    REPORT = ("report", "上报", "#5b8ff9")
+    SELF_HANDLE = ("self_handle", "自行处置", "#5ad8a6")
+    FILE = ("file", "立案", "#6dc8ec")
+    REJECT = ("reject", "不立案", "#8c8c8c")
+    DISPATCH = ("dispatch", "派遣", "#9270ca")
+    ACCEPT = ("accept", "签收", "#f6bd16")
+    RETURN = ("return", "退回", "#e8684a")
+    REQUEST_EXTENSION = ("request_extension", "申请延期", "#ff9d4d")
+    APPROVE_EXTENSION = ("approve_extension", "批准延期", "#ff9d4d")
+    DENY_EXTENSION = ("deny_extension", "驳回延期", "#ff9d4d")
+    HOLD = ("hold", "挂账", "#ff9d4d")
+    RESUME = ("resume", "解除挂账", "#f6bd16")
+    CO_REPORT = ("co_report", "协办反馈", "#9270ca")
+    HANDLE = ("handle", "处置完成", "#5ad8a6")
+    VERIFY_PASS = ("verify_pass", "复核通过", "#269a99")
+    VERIFY_FAIL = ("verify_fail", "复核不通过", "#e8684a")
+    RATE = ("rate", "评价", "#1e9493")
+    REOPEN = ("reopen", "重新办理", "#e8684a")
+    SUPERVISE = ("supervise", "督办", "#e8684a")
+    ESCALATE = ("escalate", "上报上级", "#e8684a")
+    WARN_YELLOW = ("warn_yellow", "黄灯预警", "#fadb14")
+    WARN_RED = ("warn_red", "红灯超时", "#f5222d")
+
+
+S = Status
+R = Role
+OPEN: frozenset[Status] = frozenset({S.REPORTED, S.FILED, S.DISPATCHED, S.ACCEPTED, S.RETURNED, S.ON_HOLD, S.HANDLED})
+# Statuses in which the handling clock runs (warnings and overdue escalation apply).
+CLOCK_RUNNING: frozenset[Status] = frozenset({S.DISPATCHED, S.ACCEPTED})
+TERMINAL: frozenset[Status] = frozenset({S.REJECTED, S.RATED})
+
+DISPATCH_ROLES = frozenset({R.DISPATCHER, R.COMMUNITY_STAFF, R.ADMIN})
+SUPERVISORS = frozenset({R.DISPATCHER, R.LEADER, R.ADMIN})
+REPORTERS = frozenset({R.RESIDENT, R.GRID_WORKER, R.COMMUNITY_STAFF, R.DISPATCHER, R.ADMIN})
+HANDLERS = frozenset({R.HANDLER, R.GRID_WORKER, R.COMMUNITY_STAFF})
+VERIFIERS = frozenset({R.GRID_WORKER, R.COMMUNITY_STAFF})
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[Status]
+    target: Status | None
+    roles: frozenset[Role]
+    needs_note: bool = False
+
+
+TRANSITIONS: dict[Action, Transition] = {
+    Action.REPORT: Transition(frozenset({S.NEW}), S.REPORTED, REPORTERS),
+    Action.SELF_HANDLE: Transition(frozenset({S.NEW}), S.HANDLED, frozenset({R.GRID_WORKER})),
+    Action.FILE: Transition(frozenset({S.REPORTED}), S.FILED, DISPATCH_ROLES),
+    Action.REJECT: Transition(frozenset({S.REPORTED}), S.REJECTED, DISPATCH_ROLES, needs_note=True),
+    Action.DISPATCH: Transition(frozenset({S.FILED, S.RETURNED}), S.DISPATCHED, DISPATCH_ROLES),
+    Action.ACCEPT: Transition(frozenset({S.DISPATCHED}), S.ACCEPTED, HANDLERS),
+    Action.RETURN: Transition(frozenset({S.DISPATCHED, S.ACCEPTED}), S.RETURNED, HANDLERS, needs_note=True),
+    Action.REQUEST_EXTENSION: Transition(frozenset({S.ACCEPTED}), None, HANDLERS, needs_note=True),
+    Action.APPROVE_EXTENSION: Transition(frozenset({S.ACCEPTED}), None, SUPERVISORS),
+    Action.DENY_EXTENSION: Transition(frozenset({S.ACCEPTED}), None, SUPERVISORS, needs_note=True),
+    Action.HOLD: Transition(frozenset({S.ACCEPTED}), S.ON_HOLD, SUPERVISORS, needs_note=True),
+    Action.RESUME: Transition(frozenset({S.ON_HOLD}), S.ACCEPTED, SUPERVISORS),
+    Action.CO_REPORT: Transition(frozenset({S.DISPATCHED, S.ACCEPTED}), None, frozenset({R.HANDLER})),
+    Action.HANDLE: Transition(frozenset({S.ACCEPTED}), S.HANDLED, HANDLERS, needs_note=True),
+    Action.VERIFY_PASS: Transition(frozenset({S.HANDLED}), S.CLOSED, VERIFIERS),
+    Action.VERIFY_FAIL: Transition(frozenset({S.HANDLED}), S.ACCEPTED, VERIFIERS, needs_note=True),
+    Action.RATE: Transition(frozenset({S.CLOSED}), S.RATED, frozenset({R.RESIDENT, R.GRID_WORKER})),
+    Action.REOPEN: Transition(
+        frozenset({S.CLOSED, S.RATED}),
+        S.FILED,
+        frozenset({R.RESIDENT, R.DISPATCHER, R.ADMIN}),
+        needs_note=True,
+    ),
+    Action.SUPERVISE: Transition(OPEN - {S.REPORTED}, None, SUPERVISORS, needs_note=True),
+    Action.ESCALATE: Transition(
+        frozenset({S.REPORTED, S.FILED, S.DISPATCHED, S.ACCEPTED, S.RETURNED}),
+        None,
+        frozenset({R.SYSTEM, R.DISPATCHER, R.COMMUNITY_STAFF, R.GRID_WORKER, R.HANDLER, R.LEADER, R.ADMIN}),
+        needs_note=True,
+    ),
+    Action.WARN_YELLOW: Transition(CLOCK_RUNNING, None, frozenset({R.SYSTEM})),
+    Action.WARN_RED: Transition(CLOCK_RUNNING, None, frozenset({R.SYSTEM})),
+}
+
+
+def allowed_actions(status: Status, role: Role) -> list[Action]:
+    return [a for a, t in TRANSITIONS.items() if status in t.sources and role in t.roles]
+
+
+def check_transition(action: Action, status: Status, role: Role) -> Status:
+    """The status after `action`, or IllegalTransition listing what this role may do instead."""
+    t = TRANSITIONS[action]
+    if status in t.sources and role in t.roles:
+        return t.target or status
+    allowed = [a.value for a in allowed_actions(status, role)]
+    if status not in t.sources:
+        reason = f"当前状态“{status.label}”不能执行“{action.label}”"
+    else:
+        reason = f"角色“{role.label}”不能执行“{action.label}”"
+    listed = "、".join(Action(a).label for a in allowed) or "无"
+    raise IllegalTransition(f"{reason}；可执行的操作：{listed}", allowed=allowed, status_now=status.value)

@@ -1,0 +1,31 @@
+"""Data scope as a WHERE clause: what each role may see, applied inside every query."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, select, true
+
+from gridgov.common.principal import Principal, Role
+from gridgov.dispatch.models import Event, EventTask
+
+
+def event_scope(p: Principal) -> ColumnElement[bool]:
+    if p.role in (Role.ADMIN, Role.SYSTEM):
+        return true()
+    if p.role in (Role.DISPATCHER, Role.LEADER, Role.COMMUNITY_STAFF):
+        if not p.division_path:
+            return false()
+        clause: ColumnElement[bool] = Event.division_path.startswith(p.division_path, autoescape=True)
+        if p.role == Role.COMMUNITY_STAFF and p.department_id is not None:
+            clause = clause | Event.id.in_(select(EventTask.event_id).where(EventTask.department_id == p.department_id))
+        return clause
+    if p.role == Role.HANDLER:
+        if p.department_id is None:
+            return false()
+        return Event.id.in_(select(EventTask.event_id).where(EventTask.department_id == p.department_id))
+    if p.role == Role.GRID_WORKER:
+        if not p.grid_ids:
+            return false()
+        return Event.grid_id.in_(sorted(p.grid_ids))
+    if p.role == Role.RESIDENT:
+        return Event.reporter_id == p.user_id if p.user_id is not None else false()
+    return false()

@@ -1,0 +1,26 @@
+"""Every ORM model, imported once so the metadata (and Alembic) sees the whole schema."""
+
+from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
+from gridgov.common.audit import AuditLog, DomainEvent
+from gridgov.db import Base
+from gridgov.dispatch.models import Attachment, Event, EventTask, EventTransition
+from gridgov.org.models import ApiKey, DemoSource, Department, Division, GridAssignment, User
+
+__all__ = [
+    "ApiKey",
+    "Attachment",
+    "AuditLog",
+    "Base",
+    "CalendarDay",
+    "DemoSource",
+    "Department",
+    "Division",
+    "DomainEvent",
+    "Event",
+    "EventCategory",
+    "EventTask",
+    "EventTransition",
+    "GridAssignment",
+    "RoutingRule",
+    "User",
+]

@@ -1,0 +1,91 @@
+"""In-process snapshot of the org tree and departments, used by routing on the hot path.
+
+Org data changes rarely; services that change it call `invalidate()`, and the snapshot also expires after
+a minute so that several worker processes converge.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridgov.org.levels import Place
+from gridgov.org.models import Department, Division
+
+TTL_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class DivisionInfo:
+    id: int
+    code: str
+    name: str
+    level: str
+    parent_id: int | None
+    path: str
+    area_class: str
+
+
+@dataclass(frozen=True)
+class OrgSnapshot:
+    divisions: dict[int, DivisionInfo]
+    departments: dict[tuple[int, str], int]
+    by_code: dict[str, int]
+
+    def ancestry(self, division_id: int) -> list[Place]:
+        out: list[Place] = []
+        current: int | None = division_id
+        while current is not None:
+            info = self.divisions[current]
+            out.append(Place(info.id, info.level))
+            current = info.parent_id
+        return out
+
+    def ancestor_at(self, division_id: int, level: str) -> int | None:
+        for place in self.ancestry(division_id):
+            if place.level == level:
+                return place.id
+        return None
+
+
+_lock = threading.Lock()
+_snapshot: OrgSnapshot | None = None
+_loaded_at = 0.0
+_generation = 0
+
+
+def invalidate() -> None:
+    global _snapshot, _generation
+    with _lock:
+        _snapshot = None
+        _generation += 1
+
+
+def snapshot(session: Session) -> OrgSnapshot:
+    global _snapshot, _loaded_at
+    with _lock:
+        if _snapshot is not None and time.monotonic() - _loaded_at < TTL_SECONDS:
+            return _snapshot
+    rows = session.execute(
+        select(
+            Division.id,
+            Division.code,
+            Division.name,
+            Division.level,
+            Division.parent_id,
+            Division.path,
+            Division.area_class,
+        )
+    ).all()
+    divisions = {r[0]: DivisionInfo(*r) for r in rows}
+    deps = session.execute(
+        select(Department.division_id, Department.dept_type, Department.id).where(Department.active.is_(True))
+    ).all()
+    snap = OrgSnapshot(divisions, {(d[0], d[1]): d[2] for d in deps}, {d.code: d.id for d in divisions.values()})
+    with _lock:
+        _snapshot, _loaded_at = snap, time.monotonic()
+    return snap

@@ -1,0 +1,160 @@
+"""Test fixtures: one demo database per session (福田区, ~115 grids) on SQLite, or on PostgreSQL when
+GRIDGOV_TEST_DATABASE_URL is set (see scripts/with-postgres.sh). Tests never read ../shared."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="gridgov-test-"))
+os.environ["GRIDGOV_VAR_DIR"] = str(_TMP / "var")
+os.environ["GRIDGOV_SLA_SWEEP_SECONDS"] = "0"
+
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import Engine, create_engine, select, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from gridgov.app import create_app  # noqa: E402
+from gridgov.common.principal import Principal  # noqa: E402
+from gridgov.config import Settings, get_settings  # noqa: E402
+from gridgov.db import make_engine, session_factory  # noqa: E402
+from gridgov.migrate import upgrade  # noqa: E402
+from gridgov.org import cache  # noqa: E402
+from gridgov.org.demo import DemoResult, load_demo  # noqa: E402
+from gridgov.org.demo_geo import DemoGeography, build_demo_geography  # noqa: E402
+from gridgov.org.models import Department, Division, User  # noqa: E402
+from gridgov.org.services import principal_for  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def geography() -> DemoGeography:
+    return build_demo_geography(["福田区"], grids_target=60)
+
+
+def _database_url() -> Iterator[str]:
+    base = os.environ.get("GRIDGOV_TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{_TMP / 'test.db'}"
+        return
+    name = f"gridgov_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield base.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def db_url() -> Iterator[str]:
+    yield from _database_url()
+
+
+@pytest.fixture(scope="session")
+def settings(db_url: str) -> Settings:
+    os.environ["GRIDGOV_DATABASE_URL"] = db_url
+    get_settings.cache_clear()
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings) -> Iterator[Engine]:
+    eng = make_engine(settings.db_url)
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo(engine: Engine, geography: DemoGeography, settings: Settings) -> DemoResult:
+    cache.invalidate()
+    with session_factory(engine)() as session:
+        result = load_demo(session, settings.var_dir, geography=geography)
+    cache.invalidate()
+    return result
+
+
+@pytest.fixture
+def session(engine: Engine, demo: DemoResult) -> Iterator[Session]:
+    with session_factory(engine)() as s:
+        yield s
+
+
+@dataclass
+class People:
+    """Principals of the demo, picked so that tests can cross scopes on purpose."""
+
+    session: Session
+
+    def user(self, username: str) -> Principal:
+        u = self.session.scalar(select(User).where(User.username == username))
+        assert u is not None, username
+        return principal_for(self.session, u)
+
+    def grid_worker(self, index: int = 0) -> Principal:
+        names = self.session.scalars(
+            select(User.username).where(User.role == "grid_worker").order_by(User.username)
+        ).all()
+        return self.user(names[index])
+
+    def handler(self, division_code: str, dept_type: str) -> Principal:
+        return self.user(f"h_{division_code}_{dept_type}")
+
+    def division(self, code: str) -> Division:
+        d = self.session.scalar(select(Division).where(Division.code == code))
+        assert d is not None
+        return d
+
+    def department(self, division_id: int, dept_type: str) -> Department:
+        d = self.session.scalar(
+            select(Department).where(Department.division_id == division_id, Department.dept_type == dept_type)
+        )
+        assert d is not None
+        return d
+
+
+@pytest.fixture
+def people(session: Session) -> People:
+    return People(session)
+
+
+@pytest.fixture(scope="session")
+def app_client(engine: Engine, demo: DemoResult, settings: Settings) -> Iterator[TestClient]:
+    app = create_app(settings, engine, sweeper=False)
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def passwords(demo: DemoResult) -> dict[str, str]:
+    return {username: password for username, password, _role, _scope in demo.logins}
+
+
+@pytest.fixture(scope="session")
+def role_passwords(demo: DemoResult) -> dict[str, str]:
+    return {role: password for _username, password, role, _scope in demo.logins}
+
+
+@pytest.fixture(scope="session")
+def login(app_client: TestClient, role_passwords: dict[str, str], engine: Engine) -> object:
+    """login(username) -> headers with a bearer token for that demo user."""
+    tokens: dict[str, dict[str, str]] = {}
+
+    def _login(username: str) -> dict[str, str]:
+        if username not in tokens:
+            with session_factory(engine)() as s:
+                role = s.scalar(select(User.role).where(User.username == username))
+            assert role is not None, username
+            r = app_client.post("/api/auth/token", data={"username": username, "password": role_passwords[role]})
+            assert r.status_code == 200, r.text
+            tokens[username] = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        return tokens[username]
+
+    return _login

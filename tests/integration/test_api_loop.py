@@ -1,0 +1,129 @@
+"""The whole closed loop through the HTTP API: report → file → dispatch → accept → handle → verify → rate."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridgov.org.models import Department, Division, GridAssignment, User
+
+Login = Callable[[str], dict[str, str]]
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _grid_with_worker(session: Session) -> tuple[Division, str]:
+    row = session.execute(
+        select(Division, User.username)
+        .join(GridAssignment, GridAssignment.grid_id == Division.id)
+        .join(User, User.id == GridAssignment.user_id)
+        .order_by(Division.code)
+    ).first()
+    assert row is not None
+    return row[0], row[1]
+
+
+def _street_of(session: Session, grid: Division) -> Division:
+    community = session.get(Division, grid.parent_id)
+    assert community is not None
+    street = session.get(Division, community.parent_id)
+    assert street is not None
+    return street
+
+
+def test_resident_report_to_rating(app_client: TestClient, login: Login, session: Session) -> None:
+    grid, worker = _grid_with_worker(session)
+    street = _street_of(session, grid)
+    resident = login("resident1")
+
+    up = app_client.post("/api/attachments", headers=resident, files={"file": ("a.png", PNG, "image/png")})
+    assert up.status_code == 201, up.text
+    photo = up.json()["sha256"]
+
+    key = uuid.uuid4().hex
+    body = {
+        "title": "福民路123号门口垃圾堆了三天",
+        "channel": "photo",
+        "grid_code": grid.code,
+        "reporter_phone": "１３８１２３４５６７８",
+        "attachments": [photo],
+    }
+    r = app_client.post("/api/events", json=body, headers={**resident, "Idempotency-Key": key})
+    assert r.status_code == 201, r.text
+    event = r.json()
+    assert event["status"] == "reported"
+    assert event["reporter_phone"] == "138****5678"
+    again = app_client.post("/api/events", json=body, headers={**resident, "Idempotency-Key": key})
+    assert again.status_code == 200 and again.json()["id"] == event["id"]
+
+    eid = event["id"]
+    dispatcher = login(f"dsp_{street.code}")
+    r = app_client.post(f"/api/events/{eid}/actions/file", json={"category_code": "01001"}, headers=dispatcher)
+    assert r.status_code == 200, r.text
+    r = app_client.post(f"/api/events/{eid}/actions/dispatch", json={}, headers=dispatcher)
+    assert r.status_code == 200, r.text
+    ev = r.json()
+    assert ev["status"] == "dispatched" and ev["deadline_at"] is not None
+    lead = next(t for t in ev["tasks"] if t["role"] == "lead")
+
+    if lead["department_id"] is not None:
+        dept = session.get(Department, lead["department_id"])
+        assert dept is not None
+        handler_name = session.scalars(select(User.username).where(User.department_id == dept.id)).first()
+    else:
+        handler_name = worker
+    assert handler_name is not None
+    handler = login(handler_name)
+    assert app_client.post(f"/api/events/{eid}/actions/accept", json={}, headers=handler).status_code == 200
+    r = app_client.post(
+        f"/api/events/{eid}/actions/handle", json={"note": "已清理", "attachments": [photo]}, headers=handler
+    )
+    assert r.status_code == 200, r.text
+
+    # the verifier must be someone other than the handler
+    verifier = (
+        login(worker)
+        if handler_name != worker
+        else login(
+            session.scalars(
+                select(User.username).where(User.role == "community_staff", User.division_id == grid.parent_id)
+            ).one()
+        )
+    )
+    r = app_client.post(f"/api/events/{eid}/actions/verify", json={"passed": True}, headers=verifier)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "closed"
+
+    r = app_client.post(f"/api/events/{eid}/actions/rate", json={"rating": 5, "note": "很快"}, headers=resident)
+    assert r.status_code == 200, r.text
+    final = app_client.get(f"/api/events/{eid}", headers=resident).json()
+    assert final["status"] == "rated" and final["rating"] == 5
+    actions = [h["action"] for h in final["history"]]
+    assert actions == ["report", "file", "dispatch", "accept", "handle", "verify_pass", "rate"]
+
+
+def test_illegal_transition_is_409_with_allowed(app_client: TestClient, login: Login, session: Session) -> None:
+    grid, _ = _grid_with_worker(session)
+    resident = login("resident2")
+    r = app_client.post("/api/events", json={"title": "路灯不亮", "grid_code": grid.code}, headers=resident)
+    eid = r.json()["id"]
+    street = _street_of(session, grid)
+    r = app_client.post(f"/api/events/{eid}/actions/dispatch", json={}, headers=login(f"dsp_{street.code}"))
+    assert r.status_code == 409
+    err = r.json()["error"]
+    assert err["code"] == "illegal_transition"
+    assert set(err["allowed"]) >= {"file", "reject"}
+    assert "立案" in err["message"]
+
+
+def test_validation_errors_name_the_field_in_chinese(app_client: TestClient, login: Login) -> None:
+    r = app_client.post("/api/events", json={"title": ""}, headers=login("resident1"))
+    assert r.status_code == 422
+    err = r.json()["error"]
+    assert err["field"] == "title"
+    assert "字段" in err["message"]
+    r = app_client.get("/api/events")
+    assert r.status_code == 401 and r.json()["error"]["code"] == "not_authenticated"
