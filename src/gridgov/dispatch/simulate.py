@@ -23,7 +23,7 @@ from gridgov.dispatch.models import Channel, Event, EventTask, TaskRole
 from gridgov.dispatch.schemas import ActionIn, ReportIn
 from gridgov.dispatch.sweeper import sweep
 from gridgov.org import cache
-from gridgov.org.models import GridAssignment, User
+from gridgov.org.models import Division, GridAssignment, User
 
 CHANNELS: list[tuple[Channel, float]] = [
     (Channel.GRID_PATROL, 0.55),
@@ -74,6 +74,13 @@ class _People:
         self.staff_by_div: dict[int, Principal] = {}
         self.leaders: dict[int, Principal] = {}
         self.residents: list[Principal] = []
+        self.centers: dict[int, tuple[float, float]] = {
+            r[0]: (r[1], r[2])
+            for r in session.execute(
+                select(Division.id, Division.center_lon, Division.center_lat).where(Division.level == "grid")
+            )
+            if r[1] is not None and r[2] is not None
+        }
         for u in users:
             path = snap.divisions[u.division_id].path if u.division_id in snap.divisions else None
             p = Principal(
@@ -216,6 +223,10 @@ def _arrive(
     grid_id = rng.choice(grid_ids)
     cat = rng.choice(cats)
     grid_code = people.snap.divisions[grid_id].code
+    lon, lat = people.centers.get(grid_id, (None, None))
+    if lon is not None and lat is not None:  # a point near the grid's representative point
+        lon, lat = round(lon + rng.uniform(-3e-4, 3e-4), 6), round(lat + rng.uniform(-3e-4, 3e-4), 6)
+    where = {"grid_code": grid_code, "lon": lon, "lat": lat}
     title = f"{cat.name}（{people.snap.divisions[grid_id].name}）"
     if channel == Channel.GRID_PATROL:
         actor = people.by_grid[grid_id]
@@ -227,7 +238,7 @@ def _arrive(
                     title=title,
                     channel=channel,
                     category_code=cat.code,
-                    grid_code=grid_code,
+                    **where,
                     result_note="网格员现场处置完毕",
                 ),
                 now=now,
@@ -235,18 +246,18 @@ def _arrive(
             stats.self_handled += 1
             push(now + timedelta(minutes=rng.uniform(20, 240)), event.id, "verify")
             return
-        body = ReportIn(title=title, channel=channel, category_code=cat.code, grid_code=grid_code)
+        body = ReportIn(title=title, channel=channel, category_code=cat.code, **where)
     elif channel == Channel.PHOTO and people.residents:
         actor = rng.choice(people.residents)
         body = ReportIn(
             title=title,
             channel=channel,
-            grid_code=grid_code,
+            **where,
             category_code=cat.code if rng.random() < 0.5 else None,
         )
     else:
         actor = people.dispatcher_for(grid_id)
-        body = ReportIn(title=title, channel=channel, category_code=cat.code, grid_code=grid_code)
+        body = ReportIn(title=title, channel=channel, category_code=cat.code, **where)
     event, _ = report_event(session, actor, body, now=now)
     stats.reported += 1
     push(now + timedelta(minutes=rng.uniform(5, 90)), event.id, "file")
@@ -295,6 +306,11 @@ def _advance(
         push(now + span * factor, event.id, "handle")
     elif step.action.startswith("co:"):
         dept = int(step.action[3:])
+        still_open = any(
+            t.role == TaskRole.CO.value and t.department_id == dept and t.status in lc.ACTIVE_TASK for t in event.tasks
+        )
+        if not still_open or event.status not in ("dispatched", "accepted"):
+            return  # withdrawn by an escalation or already reported under a new task
         lc.co_report(session, people.by_dept[dept], event.id, ActionIn(note="协办部门已到场配合处置"), now=now)
     elif step.action == "handle":
         if event.status == "dispatched":  # escalated meanwhile: the new lead must accept first
