@@ -127,3 +127,39 @@ def test_validation_errors_name_the_field_in_chinese(app_client: TestClient, log
     assert "字段" in err["message"]
     r = app_client.get("/api/events")
     assert r.status_code == 401 and r.json()["error"]["code"] == "not_authenticated"
+
+
+def test_departments_list_the_work_they_own(app_client: TestClient, login: Login) -> None:
+    r = app_client.get("/api/org/departments", params={"division_code": "440304000000"}, headers=login("admin"))
+    assert r.status_code == 200
+    by_type = {d["dept_type"]: d for d in r.json()}
+    assert "chengguan" in by_type and by_type["chengguan"]["level"] == "district"
+    assert by_type["chengguan"]["owns"], "城管 owns some 小类"
+    assert all(len(code) == 5 for code in by_type["chengguan"]["owns"])
+
+
+def test_routing_rule_overrides_the_catalog_in_its_subtree(
+    app_client: TestClient, login: Login, session: Session
+) -> None:
+    # the last community of the demo, so no other test's cases are affected
+    grid = session.scalars(select(Division).where(Division.level == "grid").order_by(Division.code.desc())).first()
+    assert grid is not None
+    community = session.get(Division, grid.parent_id)
+    assert community is not None
+    admin = login("admin")
+    rule = {"category_code": "01002", "division_code": community.code, "lead_dept_type": "shichang", "level": "street"}
+    assert app_client.post("/api/routing-rules", json=rule, headers=admin).status_code == 201
+    bad = app_client.post("/api/routing-rules", json={**rule, "division_code": "999"}, headers=admin)
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "division_code"
+    refused = app_client.post("/api/routing-rules", json=rule, headers=login("resident1"))
+    assert refused.status_code == 403
+
+    r = app_client.post("/api/events", json={"title": "积存垃圾", "grid_code": grid.code}, headers=login("resident3"))
+    eid = r.json()["id"]
+    street = _street_of(session, grid)
+    dispatcher = login(f"dsp_{street.code}")
+    app_client.post(f"/api/events/{eid}/actions/file", json={"category_code": "01002"}, headers=dispatcher)
+    ev = app_client.post(f"/api/events/{eid}/actions/dispatch", json={}, headers=dispatcher).json()
+    lead = next(t for t in ev["tasks"] if t["role"] == "lead")
+    dept = session.get(Department, lead["department_id"])
+    assert dept is not None and dept.dept_type == "shichang" and dept.division_id == street.id

@@ -10,13 +10,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from gridgov.catalog import services
-from gridgov.catalog.models import CalendarDay, EventCategory
+from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
 from gridgov.common.errors import InvalidInput
 from gridgov.common.principal import Role
 from gridgov.deps import PrincipalDep, SessionDep
 from gridgov.dispatch.models import Channel, SlaState
 from gridgov.dispatch.rules import Action, Status
 from gridgov.org.levels import Level
+from gridgov.org.models import Division
 
 router = APIRouter(prefix="/api", tags=["catalog"])
 
@@ -119,6 +120,57 @@ def calendar(session: SessionDep, _actor: PrincipalDep, year: int) -> list[dict[
 def set_day(day: date, body: CalendarDayIn, session: SessionDep, actor: PrincipalDep) -> dict[str, str | None]:
     services.set_calendar_day(session, actor, day, body.kind, body.name)
     return {"day": day.isoformat(), "kind": body.kind}
+
+
+class RoutingRuleIn(BaseModel):
+    category_code: str | None = Field(default=None, pattern=r"^\d{5}$", description="小类；空表示所有小类")
+    division_code: str | None = Field(default=None, description="区划；空表示全市")
+    lead_dept_type: str = Field(min_length=2, max_length=32)
+    co_dept_types: list[str] = []
+    level: str | None = Field(default=None, description="最低承办层级 grid/community/street/district")
+    note: str = ""
+
+
+@router.get("/routing-rules", summary="分拨规则（覆盖目录默认承办部门）")
+def routing_rules(session: SessionDep, _actor: PrincipalDep) -> list[dict[str, Any]]:
+    cats = dict(session.execute(select(EventCategory.id, EventCategory.code)).all())
+    divs = dict(session.execute(select(Division.id, Division.code)).all())
+    return [
+        {
+            "id": r.id,
+            "category_code": cats.get(r.category_id) if r.category_id else None,
+            "division_code": divs.get(r.division_id) if r.division_id else None,
+            "lead_dept_type": r.lead_dept_type,
+            "co_dept_types": r.co_dept_types,
+            "level": r.level,
+            "note": r.note,
+        }
+        for r in session.scalars(select(RoutingRule).order_by(RoutingRule.id))
+    ]
+
+
+@router.post("/routing-rules", status_code=201, summary="新增分拨规则（管理员）")
+def add_routing_rule(body: RoutingRuleIn, session: SessionDep, actor: PrincipalDep) -> dict[str, int]:
+    category_id = division_id = None
+    if body.category_code:
+        category_id = session.scalar(select(EventCategory.id).where(EventCategory.code == body.category_code))
+        if category_id is None:
+            raise InvalidInput(f"事件小类“{body.category_code}”不存在", field="category_code")
+    if body.division_code:
+        division_id = session.scalar(select(Division.id).where(Division.code == body.division_code))
+        if division_id is None:
+            raise InvalidInput(f"区划代码“{body.division_code}”不存在", field="division_code")
+    rule = services.add_routing_rule(
+        session,
+        actor,
+        category_id=category_id,
+        division_id=division_id,
+        lead_dept_type=body.lead_dept_type,
+        co_dept_types=body.co_dept_types,
+        level=body.level,
+        note=body.note,
+    )
+    return {"id": rule.id}
 
 
 @router.get("/choices", summary="枚举值（中文名与颜色）")

@@ -9,6 +9,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from gridgov.catalog.models import EventCategory
 from gridgov.common.errors import Forbidden, NotFound
 from gridgov.common.principal import Role
 from gridgov.common.security import issue_token, mask_phone, pii_cipher
@@ -114,6 +115,8 @@ class DepartmentOut(BaseModel):
     dept_type: str
     level: str
     division_id: int
+    owns: list[str] = Field(default_factory=list, description="主办的事件小类代码")
+    co_handles: list[str] = Field(default_factory=list, description="协办的事件小类代码")
 
 
 @router.get("/org/departments", response_model=list[DepartmentOut], summary="职能部门")
@@ -128,9 +131,26 @@ def departments(
         stmt = stmt.join(Division, Department.division_id == Division.id).where(Division.code == division_code)
     if dept_type:
         stmt = stmt.where(Department.dept_type == dept_type)
+    owns: dict[str, list[str]] = {}
+    co: dict[str, list[str]] = {}
+    for code, lead, co_types in session.execute(
+        select(EventCategory.code, EventCategory.dept_type, EventCategory.co_dept_types).where(
+            EventCategory.parent_id.is_not(None), EventCategory.active.is_(True)
+        )
+    ):
+        owns.setdefault(lead or "", []).append(code)
+        for t in co_types or []:
+            co.setdefault(t, []).append(code)
     return [
         DepartmentOut(
-            id=d.id, code=d.code, name=d.name, dept_type=d.dept_type, level=d.level, division_id=d.division_id
+            id=d.id,
+            code=d.code,
+            name=d.name,
+            dept_type=d.dept_type,
+            level=d.level,
+            division_id=d.division_id,
+            owns=owns.get(d.dept_type, []),
+            co_handles=co.get(d.dept_type, []),
         )
         for d in session.scalars(stmt.order_by(Department.code).limit(2000))
     ]
