@@ -96,7 +96,7 @@ def pii_cipher(secret: str) -> PiiCipher:
 
 def normalize_phone(value: str) -> str:
     """Full-width digits and separators are normalized; +86 is dropped."""
-    s = value.translate(_FULLWIDTH).replace(" ", "").replace("-", "")
+    s = "".join(value.translate(_FULLWIDTH).split()).replace("-", "")
     if s.startswith("+86"):
         s = s[3:]
     return s
