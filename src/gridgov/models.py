@@ -1,5 +1,6 @@
 """Every ORM model, imported once so the metadata (and Alembic) sees the whole schema."""
 
+from gridgov.address.models import Address, AddressAlias, AddressChange, AddressReview
 from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
 from gridgov.common.audit import AuditLog, DomainEvent
 from gridgov.db import Base
@@ -7,6 +8,10 @@ from gridgov.dispatch.models import Attachment, Event, EventTask, EventTransitio
 from gridgov.org.models import ApiKey, DemoSource, Department, Division, GridAssignment, User
 
 __all__ = [
+    "Address",
+    "AddressAlias",
+    "AddressChange",
+    "AddressReview",
     "ApiKey",
     "Attachment",
     "AuditLog",

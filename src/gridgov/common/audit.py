@@ -40,7 +40,7 @@ class DomainEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-APPEND_ONLY_TABLES = ("audit_log", "event_transition")
+APPEND_ONLY_TABLES = ("audit_log", "event_transition", "address_change")
 
 
 def _refuse(kind: str) -> Callable[..., None]:

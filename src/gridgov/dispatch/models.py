@@ -55,6 +55,8 @@ class Event(Base):
     owner_division_id: Mapped[int | None] = mapped_column(ForeignKey("division.id"))
     area_class: Mapped[str] = mapped_column(String(1), default="B")
     address_text: Mapped[str] = mapped_column(String(300), default="")
+    address_id: Mapped[int | None] = mapped_column(ForeignKey("address.id"))
+    address_confidence: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
