@@ -39,7 +39,8 @@ def store_attachment(session: Session, actor: Principal, data: bytes, root: Path
     if not data:
         raise InvalidInput("文件为空", field="file")
     if len(data) > max_bytes:
-        raise TooLarge(f"文件超过 {max_bytes // (1024 * 1024)} MB 上限", field="file")
+        limit = f"{max_bytes / (1024 * 1024):g} MB" if max_bytes >= 1024 * 1024 else f"{max_bytes / 1024:g} KB"
+        raise TooLarge(f"文件超过 {limit} 上限", field="file")
     kind = sniff(data)
     if kind is None:
         raise InvalidInput("只接受 JPEG、PNG、WebP、HEIC 图片或 PDF 文件", field="file")

@@ -44,7 +44,8 @@ def _require_dispatcher_scope(actor: Principal, event: Event) -> None:
 
 
 def _lead_task(event: Event) -> EventTask | None:
-    for task in event.tasks:
+    """The current lead: the newest lead task not withdrawn (a reopened case has older, finished ones)."""
+    for task in reversed(event.tasks):
         if task.role == TaskRole.LEAD.value and task.status != TaskStatus.CANCELLED.value:
             return task
     return None
@@ -145,7 +146,10 @@ def _shift_clock(session: Session, event: Event, extra_secs: float, now: datetim
     old = Clock(as_utc(event.clock_started_at), as_utc(event.warn_at), as_utc(event.deadline_at))
     new = extend_clock(cal, old, extra_secs, get_settings().sla_warn_ratio)
     event.warn_at, event.deadline_at = new.warn_at, new.deadline_at
-    event.sla_state = sla_state(now, new.warn_at, new.deadline_at)
+    # Warnings and overdue marks are the sweeper's to write (with their history rows and escalation); a shifted
+    # clock only clears them. A case already red at the top tier stays red while it is still overdue.
+    still_red = event.sla_state == SlaState.RED.value and sla_state(now, new.warn_at, new.deadline_at) == "red"
+    event.sla_state = SlaState.RED.value if still_red else SlaState.NORMAL.value
 
 
 def _category(session: Session, event: Event, payload: ActionIn) -> EventCategory:
@@ -155,6 +159,8 @@ def _category(session: Session, event: Event, payload: ActionIn) -> EventCategor
             event.category_id = cat.id
             if event.status in (Status.REPORTED.value, Status.FILED.value):
                 event.level = cat.default_level
+            elif event.status == Status.RETURNED.value:  # mis-dispatched: the new category's tier, never lower
+                event.level = max(event.level, cat.default_level, key=LEVEL_ORDER.__getitem__)
         return cat
     if event.category_id is None:
         raise InvalidInput("请先为事件选择小类", field="category_code")
