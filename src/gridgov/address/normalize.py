@@ -1,6 +1,16 @@
 """Address text normalization (pure): full-width characters, Chinese numerals, building words, noise.
 
-Used on both sides of matching (the library's names and the user's text) so that they meet in one form.
+Used on both sides of matching (the library's names and the user's text) so that they meet in one form:
+
+* full-width letters, digits and symbols become half-width (NFKC); a few traditional forms (號, 棟, 樓,
+  層...) become simplified; letters are upper-cased;
+* control characters, symbols (emoji included), whitespace and punctuation are dropped; dashes are kept
+  as a single ``-`` (``12-3-1001`` carries building, unit and room);
+* Chinese numerals in front of 号/栋/幢/座/楼/单元/层/室/户/弄/巷/期/区 become digits (一百二十三号 → 123号,
+  三栋 → 3栋, 十二层 → 12层, 东一巷 → 东1巷);
+* building words meet in 栋: 3幢, 3座, 3号楼, 3号栋, 3#, 3#楼, 第3栋 → 3栋 (``A座`` is left alone, and
+  ``12号楼下``/``12号楼道`` keep their 号);
+* the result never exceeds 300 characters, and no input makes it raise.
 """
 
 from __future__ import annotations
@@ -8,51 +18,116 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-              "八": 8, "九": 9}
+__all__ = ["MAX_LENGTH", "cn_to_int", "normalize", "to_halfwidth"]
+
+MAX_LENGTH = 300
+_MAX_INPUT = 4096  # longer input is cut first, so the work stays bounded
+
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "○": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_CN_NUM = re.compile(r"[零〇○一二两三四五六七八九十百千]+(?=[号栋幢座楼单元层室户弄巷期区#])")
-_BUILDING = re.compile(r"(\d+)\s*(?:号楼|幢|座|栋|号栋)")
-_HASH_BUILDING = re.compile(r"(\d+)#(?:楼|栋)?")
-_SPACES = re.compile(r"[\s\u3000]+")
-_PUNCT = re.compile(r"[,，。.;；:：!！?？、\"'“”‘’()（）\[\]【】<>《》{}|\\/~`^*+=_]+")
-_MAX_LEN = 300
+_CN_TEN_THOUSAND = "万"
+_MARKERS = "号|栋|幢|座|楼|单元|层|室|户|弄|巷|期|区|#"
+_CN_NUM = re.compile(rf"[零〇○一二两三四五六七八九十百千万]+(?={_MARKERS})")
+_HASH_BUILDING = re.compile(r"(\d+)#(?:号楼|楼|栋|幢)?")
+_BUILDING = re.compile(r"(\d+)(?:号楼(?![下上梯道顶])|号栋|幢|座|栋)")
+_ORDINAL = re.compile(r"第(?=\d+(?:栋|单元|层|期))")
+_DASHES = re.compile(r"-{2,}")
+_TRADITIONAL = str.maketrans(
+    {
+        "號": "号",
+        "棟": "栋",
+        "樓": "楼",
+        "層": "层",
+        "單": "单",
+        "區": "区",
+        "廈": "厦",
+        "門": "门",
+        "廣": "广",
+        "場": "场",
+        "灣": "湾",
+        "華": "华",
+        "園": "园",
+        "龍": "龙",
+    }
+)
 
 
 def cn_to_int(text: str) -> int | None:
-    """一百二十三 → 123, 二十 → 20, 十五 → 15, 一二三 → 123 (digit by digit when there are no units)."""
+    """一百二十三 → 123, 二十 → 20, 十五 → 15, 一万零五 → 10005, 一二三 → 123 (digit by digit when there
+    are no units); None when ``text`` is not a Chinese numeral."""
     if not text:
         return None
-    if not any(ch in _CN_UNITS for ch in text):
+    if not any(ch in _CN_UNITS or ch == _CN_TEN_THOUSAND for ch in text):
         digits = [_CN_DIGITS.get(ch) for ch in text]
         if any(d is None for d in digits):
             return None
         return int("".join(str(d) for d in digits))
-    total, current = 0, 0
+    total, section, current = 0, 0, 0
     for ch in text:
         if ch in _CN_DIGITS:
             current = _CN_DIGITS[ch]
         elif ch in _CN_UNITS:
-            total += (current or 1) * _CN_UNITS[ch]
+            section += (current or 1) * _CN_UNITS[ch]
             current = 0
+        elif ch == _CN_TEN_THOUSAND:
+            total += (section + current or 1) * 10000
+            section, current = 0, 0
         else:
             return None
-    return total + current
+    return total + section + current
 
 
 def to_halfwidth(text: str) -> str:
+    """Full-width letters, digits and symbols to their half-width forms (NFKC)."""
     return unicodedata.normalize("NFKC", text)
 
 
+def _numeral(match: re.Match[str]) -> str:
+    value = cn_to_int(match.group(0))
+    return match.group(0) if value is None else str(value)
+
+
+def _keep(ch: str, keep_punct: bool) -> str:
+    """The character, '-' for a dash, or '' when it is dropped."""
+    category = unicodedata.category(ch)
+    head = category[0]
+    if head in ("C", "S", "Z") or ch.isspace():
+        return ""
+    if head == "P":
+        if category == "Pd" or ch == "-":
+            return "-"
+        if ch == "#" or keep_punct:
+            return ch
+        return ""
+    return ch
+
+
 def normalize(text: str, *, keep_punct: bool = False) -> str:
-    """Canonical form for matching. Never raises: any string (emoji, 2,000 characters, control characters)
-    comes back as a plain, bounded string."""
-    s = to_halfwidth(text or "")
-    s = "".join(ch for ch in s if unicodedata.category(ch)[0] not in ("C", "S") or ch in "#-")
-    s = _SPACES.sub("", s)
-    if not keep_punct:
-        s = _PUNCT.sub("", s)
-    s = _CN_NUM.sub(lambda m: str(cn_to_int(m.group(0)) if cn_to_int(m.group(0)) is not None else m.group(0)), s)
-    s = _BUILDING.sub(lambda m: f"{m.group(1)}栋", s)
+    """Canonical form for matching. Never raises: any string (empty, emoji, 2,000 characters, control
+    characters, markup) comes back as a plain string of at most 300 characters."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    s = to_halfwidth(text[:_MAX_INPUT]).translate(_TRADITIONAL)
+    s = "".join(_keep(ch, keep_punct) for ch in s)
+    s = _DASHES.sub("-", s).strip("-")
+    s = _CN_NUM.sub(_numeral, s)
     s = _HASH_BUILDING.sub(lambda m: f"{m.group(1)}栋", s)
-    return s[:_MAX_LEN].upper()
+    if not keep_punct:
+        s = s.replace("#", "")
+    s = _BUILDING.sub(lambda m: f"{m.group(1)}栋", s)
+    s = _ORDINAL.sub("", s)
+    return s.upper()[:MAX_LENGTH]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from gridgov.catalog.models import EventCategory
 from gridgov.common.errors import Forbidden, InvalidInput, NotFound
 from gridgov.common.principal import Principal, Role
-from gridgov.common.security import pii_cipher
+from gridgov.common.security import normalize_phone, pii_cipher
 from gridgov.common.timeutil import to_local, utcnow
 from gridgov.config import get_settings
 from gridgov.dispatch.history import apply_transition
@@ -135,7 +135,7 @@ def _create(session: Session, actor: Principal, data: ReportIn, action: Action, 
     )
     if data.reporter_phone:
         cipher = pii_cipher(get_settings().pii_secret)
-        event.reporter_phone_enc = cipher.encrypt(data.reporter_phone)
+        event.reporter_phone_enc = cipher.encrypt(normalize_phone(data.reporter_phone))
         event.reporter_phone_index = cipher.blind_index(data.reporter_phone)
     session.add(event)
     try:

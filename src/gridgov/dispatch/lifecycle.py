@@ -519,7 +519,8 @@ def supervise_event(
 def escalate_event(
     session: Session, actor: Principal, event_id: int, payload: ActionIn, now: datetime | None = None
 ) -> Event:
-    """Beyond this tier's means: move the case one tier up (grid → community → street → district)."""
+    """Beyond this tier's means: move the case up (grid → community → street → district) to the next tier that
+    has a department of the case's type (a grid 城管 case goes to the street's 执法队: communities have none)."""
     now = now or utcnow()
     event = load_visible(session, actor, event_id, for_update=True)
     _guard(actor, event, Action.ESCALATE)

@@ -12,6 +12,7 @@ from gridgov.common.security import (
     api_key_digest,
     hash_password,
     new_api_key,
+    normalize_phone,
     pii_cipher,
     verify_password,
 )
@@ -107,7 +108,7 @@ def create_user(
         raise InvalidInput("部门处置人员需要指定部门", field="department_code")
     if phone:
         cipher = pii_cipher(get_settings().pii_secret)
-        user.phone_enc, user.phone_index = cipher.encrypt(phone), cipher.blind_index(phone)
+        user.phone_enc, user.phone_index = cipher.encrypt(normalize_phone(phone)), cipher.blind_index(phone)
     session.add(user)
     session.flush()
     for code in grid_codes or []:
