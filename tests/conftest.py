@@ -76,7 +76,7 @@ def engine(settings: Settings) -> Iterator[Engine]:
 def demo(engine: Engine, geography: DemoGeography, settings: Settings) -> DemoResult:
     cache.invalidate()
     with session_factory(engine)() as session:
-        result = load_demo(session, settings.var_dir, geography=geography)
+        result = load_demo(session, settings.var_dir, geography=geography, buildings_per_community=30)
     cache.invalidate()
     return result
 

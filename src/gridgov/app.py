@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import Engine
 
 from gridgov import __version__
+from gridgov.address.api import router as address_router
 from gridgov.catalog.api import router as catalog_router
 from gridgov.common.errors import AppError
 from gridgov.config import Settings, get_settings
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, s
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(_validation_body(exc), status_code=422)
 
-    for router in (org_router, catalog_router, dispatch_router):
+    for router in (org_router, catalog_router, dispatch_router, address_router):
         app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)

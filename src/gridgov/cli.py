@@ -69,7 +69,9 @@ def demo_load(
         task = bar.add_task("生成区划与网格", total=None)
 
         def tick(stage: str, done: int, total: int) -> None:
-            label = {"communities": "划分街道与社区", "grids": "划分网格"}.get(stage, stage)
+            label = {"communities": "划分街道与社区", "grids": "划分网格", "addresses": "生成并写入标准地址"}.get(
+                stage, stage
+            )
             bar.update(task, description=label, completed=done, total=total)
 
         result = load_demo(session, get_settings().var_dir, names, grids, progress=tick)
@@ -80,7 +82,8 @@ def demo_load(
         table.add_row(*row)
     console.print(table)
     console.print(
-        f"区划 {result.divisions} 个，部门 {result.departments} 个，用户 {result.users} 个，"
+        f"区划 {result.divisions} 个，标准地址 {result.addresses} 条，部门 {result.departments} 个，"
+        f"用户 {result.users} 个，"
         f"事件类别 {result.categories} 个，日历例外 {result.calendar_days} 天"
     )
 

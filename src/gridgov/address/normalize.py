@@ -22,6 +22,7 @@ __all__ = ["MAX_LENGTH", "cn_to_int", "normalize", "to_halfwidth"]
 
 MAX_LENGTH = 300
 _MAX_INPUT = 4096  # longer input is cut first, so the work stays bounded
+_MAX_NUMERAL = 20  # longer runs of numeral characters are not read as numbers
 
 _CN_DIGITS = {
     "零": 0,
@@ -41,9 +42,9 @@ _CN_DIGITS = {
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_TEN_THOUSAND = "万"
 _MARKERS = "号|栋|幢|座|楼|单元|层|室|户|弄|巷|期|区|#"
-_CN_NUM = re.compile(rf"[零〇○一二两三四五六七八九十百千万]+(?={_MARKERS})")
-_HASH_BUILDING = re.compile(r"(\d+)#(?:号楼|楼|栋|幢)?")
-_BUILDING = re.compile(r"(\d+)(?:号楼(?![下上梯道顶])|号栋|幢|座|栋)")
+_CN_NUM = re.compile(rf"(?<![零〇○一二两三四五六七八九十百千万])[零〇○一二两三四五六七八九十百千万]+(?={_MARKERS})")
+_HASH_BUILDING = re.compile(r"(?<!\d)(\d+)#(?:号楼|楼|栋|幢)?")
+_BUILDING = re.compile(r"(?<!\d)(\d+)(?:号楼(?![下上梯道顶])|号栋|幢|座|栋)")
 _ORDINAL = re.compile(r"第(?=\d+(?:栋|单元|层|期))")
 _DASHES = re.compile(r"-{2,}")
 _TRADITIONAL = str.maketrans(
@@ -68,8 +69,8 @@ _TRADITIONAL = str.maketrans(
 
 def cn_to_int(text: str) -> int | None:
     """一百二十三 → 123, 二十 → 20, 十五 → 15, 一万零五 → 10005, 一二三 → 123 (digit by digit when there
-    are no units); None when ``text`` is not a Chinese numeral."""
-    if not text:
+    are no units); None when ``text`` is not a Chinese numeral or longer than 20 characters."""
+    if not text or len(text) > _MAX_NUMERAL:
         return None
     if not any(ch in _CN_UNITS or ch == _CN_TEN_THOUSAND for ch in text):
         digits = [_CN_DIGITS.get(ch) for ch in text]
@@ -123,11 +124,11 @@ def normalize(text: str, *, keep_punct: bool = False) -> str:
         text = "" if text is None else str(text)
     s = to_halfwidth(text[:_MAX_INPUT]).translate(_TRADITIONAL)
     s = "".join(_keep(ch, keep_punct) for ch in s)
-    s = _DASHES.sub("-", s).strip("-")
     s = _CN_NUM.sub(_numeral, s)
     s = _HASH_BUILDING.sub(lambda m: f"{m.group(1)}栋", s)
-    if not keep_punct:
-        s = s.replace("#", "")
+    if not keep_punct and "#" in s:
+        s = _CN_NUM.sub(_numeral, s.replace("#", ""))  # a dropped '#' may join a numeral to its word
     s = _BUILDING.sub(lambda m: f"{m.group(1)}栋", s)
     s = _ORDINAL.sub("", s)
+    s = _DASHES.sub("-", s).strip("-")
     return s.upper()[:MAX_LENGTH]

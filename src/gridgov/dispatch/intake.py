@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gridgov.address.matcher import MatchResult
+from gridgov.address.models import Address
 from gridgov.catalog.models import EventCategory
 from gridgov.common.errors import Forbidden, InvalidInput, NotFound
 from gridgov.common.principal import Principal, Role
@@ -19,25 +22,9 @@ from gridgov.dispatch.models import Attachment, Event, EventTask, TaskRole, Task
 from gridgov.dispatch.rules import Action
 from gridgov.dispatch.schemas import ReportIn
 from gridgov.org import cache
-from gridgov.org.spatial import GridLocator
+from gridgov.org.spatial import grid_locator
 
 UNCLASSIFIED_LEVEL = "street"  # the street center classifies what arrives without a category
-
-
-_locators: dict[str, GridLocator] = {}
-
-
-def grid_locator(session: Session) -> GridLocator:
-    key = str(session.get_bind().engine.url)
-    loc = _locators.get(key)
-    if loc is None:
-        loc = GridLocator.load(session)
-        _locators[key] = loc
-    return loc
-
-
-def reset_locator() -> None:
-    _locators.clear()
 
 
 def category_by_code(session: Session, code: str, field: str = "category_code") -> EventCategory:
@@ -47,21 +34,68 @@ def category_by_code(session: Session, code: str, field: str = "category_code") 
     return cat
 
 
-def _locate(session: Session, actor: Principal, data: ReportIn) -> int:
+@dataclass
+class Location:
+    """Where a report is: its grid (None when it could not be placed), point, standard address and confidence."""
+
+    grid_id: int | None
+    lon: float | None = None
+    lat: float | None = None
+    address_code: str | None = None
+    confidence: float | None = None
+    review: MatchResult | None = None  # a match too weak to trust: goes to the review queue
+
+
+NEAREST_ADDRESS_M = 80.0
+
+
+def _locate(session: Session, actor: Principal, data: ReportIn) -> Location:
+    """grid code > coordinates (WGS-84, GCJ-02 or BD-09) > address text; the text is always translated when
+    given, so the case gets its standard address; the coordinates find the nearest one otherwise."""
+    from gridgov.address import library
+    from gridgov.address.geo import convert
+
     snap = cache.snapshot(session)
+    loc = Location(grid_id=None)
     if data.grid_code:
         grid_id = snap.by_code.get(data.grid_code)
         if grid_id is None or snap.divisions[grid_id].level != "grid":
             raise InvalidInput(f"网格代码“{data.grid_code}”不存在", field="grid_code")
-        return grid_id
+        loc.grid_id = grid_id
     if data.lon is not None and data.lat is not None:
-        found = grid_locator(session).locate(data.lon, data.lat)
-        if found is None:
-            raise InvalidInput("坐标不在任何网格内，请核对位置（WGS-84 经纬度）", field="lon")
-        return found
-    if actor.role == Role.GRID_WORKER and len(actor.grid_ids) == 1:
-        return next(iter(actor.grid_ids))
-    raise InvalidInput("请提供网格代码或经纬度", field="grid_code")
+        lon, lat = convert(data.lon, data.lat, data.coord_system, "wgs84")
+        loc.lon, loc.lat = round(lon, 6), round(lat, 6)
+        if loc.grid_id is None:
+            loc.grid_id = grid_locator(session).locate(loc.lon, loc.lat)
+            if loc.grid_id is None:
+                raise InvalidInput("坐标不在任何网格内，请核对位置和坐标系", field="lon")
+    text = data.address_text.strip()
+    if text or loc.lon is not None:
+        eng = library.engines(session)
+        if text:
+            result = eng.matcher.match(text)
+            if result.best is not None and not result.needs_review:
+                loc.address_code, loc.confidence = result.best.code, round(result.confidence, 3)
+            else:
+                loc.review = result
+        if loc.address_code is None and loc.lon is not None and loc.lat is not None:
+            hit = eng.points.nearest(loc.lon, loc.lat, k=1, max_m=NEAREST_ADDRESS_M)
+            if hit:
+                loc.address_code = hit[0][0]
+                loc.confidence = round(max(0.0, 1.0 - hit[0][1] / NEAREST_ADDRESS_M), 3)
+        if loc.address_code is not None:
+            rec = eng.records.get(loc.address_code)
+            if rec is not None:
+                if loc.lon is None and rec.lon is not None:
+                    loc.lon, loc.lat = rec.lon, rec.lat
+                if loc.grid_id is None:
+                    grid_code = eng.grid_of(rec.code)
+                    loc.grid_id = snap.by_code.get(grid_code) if grid_code else None
+    if loc.grid_id is None and actor.role == Role.GRID_WORKER and len(actor.grid_ids) == 1:
+        loc.grid_id = next(iter(actor.grid_ids))
+    if loc.grid_id is None and not text:
+        raise InvalidInput("请提供网格代码、经纬度或地址", field="grid_code")
+    return loc
 
 
 def _check_attachments(session: Session, hashes: list[str]) -> None:
@@ -104,15 +138,24 @@ def _create(session: Session, actor: Principal, data: ReportIn, action: Action, 
     category = category_by_code(session, data.category_code) if data.category_code else None
     if action == Action.SELF_HANDLE and category is not None and not category.self_handle:
         raise Forbidden(f"“{category.name}”不允许网格员自行处置，请正常上报", field="category_code")
-    grid_id = _locate(session, actor, data)
+    loc = _locate(session, actor, data)
+    grid_id = loc.grid_id
     if actor.role == Role.GRID_WORKER and grid_id not in actor.grid_ids:
         raise Forbidden("网格员只能上报本人负责网格内的事件", field="grid_code")
     _check_attachments(session, data.attachments)
     snap = cache.snapshot(session)
-    grid = snap.divisions[grid_id]
     level = category.default_level if category else UNCLASSIFIED_LEVEL
     if action == Action.SELF_HANDLE:
         level = "grid"
+    if grid_id is not None:
+        grid = snap.divisions[grid_id]
+        path, owner, area_class = grid.path, snap.ancestor_at(grid_id, level), grid.area_class
+    else:  # not placed yet: visible to the reporter's centre (or the city's) until the address is confirmed
+        root = actor.division_id if actor.division_id in snap.divisions else _root_id(snap)
+        path, owner, area_class = snap.divisions[root].path, root, "B"
+    address_id = None
+    if loc.address_code is not None:
+        address_id = session.scalar(select(Address.id).where(Address.code == loc.address_code))
     event = Event(
         title=data.title,
         description=data.description,
@@ -121,12 +164,14 @@ def _create(session: Session, actor: Principal, data: ReportIn, action: Action, 
         status="",
         level=level,
         grid_id=grid_id,
-        division_path=grid.path,
-        owner_division_id=snap.ancestor_at(grid_id, level),
-        area_class=grid.area_class,
+        division_path=path,
+        owner_division_id=owner,
+        area_class=area_class,
         address_text=data.address_text,
-        lon=data.lon,
-        lat=data.lat,
+        address_id=address_id,
+        address_confidence=loc.confidence if address_id is not None else None,
+        lon=loc.lon,
+        lat=loc.lat,
         reporter_id=actor.user_id,
         idem_scope=actor.idempotency_scope if data.idempotency_key else None,
         idempotency_key=data.idempotency_key,
@@ -156,6 +201,17 @@ def _create(session: Session, actor: Principal, data: ReportIn, action: Action, 
         note=data.result_note if action == Action.SELF_HANDLE else None,
         attachments=data.attachments,
     )
+    if loc.review is not None:
+        from gridgov.address.services import enqueue_review
+
+        enqueue_review(
+            session,
+            data.address_text,
+            loc.review,
+            source="event",
+            source_id=event.id,
+            division_path=event.division_path,
+        )
     if action == Action.SELF_HANDLE:
         event.self_handled = True
         event.handled_by_id = actor.user_id
@@ -174,6 +230,38 @@ def _create(session: Session, actor: Principal, data: ReportIn, action: Action, 
         )
     session.commit()
     return event, True
+
+
+def _root_id(snap: cache.OrgSnapshot) -> int:
+    return next(d.id for d in snap.divisions.values() if d.parent_id is None)
+
+
+def attach_address(
+    session: Session, actor: Principal, event_id: int, address: Address, confidence: float, now: datetime
+) -> Event:
+    """Give a case its confirmed standard address; a case not yet placed also gets its grid and tier.
+    Does not commit (the review resolution owns the transaction)."""
+    from gridgov.address import library
+
+    event = session.get(Event, event_id)
+    if event is None:
+        raise NotFound("事件不存在", field="event_id")
+    eng = library.engines(session)
+    snap = cache.snapshot(session)
+    data: dict[str, object] = {"address": address.code, "confidence": confidence}
+    event.address_id, event.address_confidence = address.id, confidence
+    if event.lon is None and address.lon is not None:
+        event.lon, event.lat = address.lon, address.lat
+    if event.grid_id is None:
+        grid_code = eng.grid_of(address.code)
+        grid_id = snap.by_code.get(grid_code) if grid_code else None
+        if grid_id is not None:
+            grid = snap.divisions[grid_id]
+            event.grid_id, event.division_path, event.area_class = grid_id, grid.path, grid.area_class
+            event.owner_division_id = snap.ancestor_at(grid_id, event.level)
+            data["grid"] = grid.code
+    apply_transition(session, actor, event, Action.LOCATE, now, note=address.full_name, data=data)
+    return event
 
 
 def load_visible(session: Session, actor: Principal, event_id: int, for_update: bool = False) -> Event:

@@ -81,10 +81,15 @@ def _note(action: Action, payload: ActionIn) -> str | None:
 # --- routing and the clock ------------------------------------------------------------------------------
 
 
+def _grid(event: Event) -> int:
+    if event.grid_id is None:
+        raise Conflict("事件尚未定位到网格，请先在地址待确认中确认地址", field="address")
+    return event.grid_id
+
+
 def _route(session: Session, event: Event, category: EventCategory, start_level: str) -> Route:
     snap = cache.snapshot(session)
-    assert event.grid_id is not None
-    ancestry = snap.ancestry(event.grid_id)
+    ancestry = snap.ancestry(_grid(event))
     lead_type, co_types = category.dept_type, list(category.co_dept_types or [])
     ids_up = {p.id for p in ancestry}
     rules = session.scalars(
@@ -181,8 +186,8 @@ def file_event(
     _require_dispatcher_scope(actor, event)
     cat = _category(session, event, payload)
     snap = cache.snapshot(session)
-    assert event.grid_id is not None
-    event.owner_division_id = snap.ancestor_at(event.grid_id, event.level)
+    if event.grid_id is not None:
+        event.owner_division_id = snap.ancestor_at(event.grid_id, event.level)
     event.filed_at = now
     apply_transition(
         session,
@@ -541,7 +546,7 @@ def escalate(session: Session, actor: Principal, event: Event, now: datetime, no
         if actor.role != Role.SYSTEM:
             raise Conflict("事件已在区级，无法继续上报", field="level")
         return False
-    assert event.grid_id is not None
+    grid_id = _grid(event)
     before = event.level
     data: dict[str, object] = {"from_level": before}
     to_status: Status | None = None
@@ -555,7 +560,7 @@ def escalate(session: Session, actor: Principal, event: Event, now: datetime, no
         to_status = Status.DISPATCHED
     else:
         event.level = up
-        event.owner_division_id = cache.snapshot(session).ancestor_at(event.grid_id, up)
+        event.owner_division_id = cache.snapshot(session).ancestor_at(grid_id, up)
     data["to_level"] = event.level
     event.escalation_count += 1
     apply_transition(session, actor, event, Action.ESCALATE, now, note=note, data=data, to_status=to_status)

@@ -51,6 +51,7 @@ class Action(ChoiceSet):
     ESCALATE = ("escalate", "上报上级", "#e8684a")
     WARN_YELLOW = ("warn_yellow", "黄灯预警", "#fadb14")
     WARN_RED = ("warn_red", "红灯超时", "#f5222d")
+    LOCATE = ("locate", "确认地址", "#5b8ff9")
 
 
 S = Status
@@ -108,6 +109,7 @@ TRANSITIONS: dict[Action, Transition] = {
     ),
     Action.WARN_YELLOW: Transition(CLOCK_RUNNING, None, frozenset({R.SYSTEM})),
     Action.WARN_RED: Transition(CLOCK_RUNNING, None, frozenset({R.SYSTEM})),
+    Action.LOCATE: Transition(OPEN, None, frozenset({R.SYSTEM, R.DISPATCHER, R.COMMUNITY_STAFF, R.ADMIN})),
 }
 
 

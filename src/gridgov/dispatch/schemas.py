@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -20,7 +20,10 @@ class ReportIn(BaseModel):
     grid_code: str | None = Field(default=None, pattern=r"^\d{15}$")
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
-    address_text: str = Field(default="", max_length=300)
+    coord_system: Literal["wgs84", "gcj02", "bd09"] = Field(
+        default="wgs84", description="坐标系：wgs84（GPS）、gcj02（高德/腾讯）、bd09（百度）"
+    )
+    address_text: str = Field(default="", max_length=300, description="地址描述，自动匹配标准地址")
     reporter_phone: str | None = Field(default=None, max_length=20)
     attachments: list[str] = Field(default_factory=list, max_length=9)
     idempotency_key: str | None = Field(default=None, min_length=8, max_length=128)
@@ -101,6 +104,10 @@ class EventOut(BaseModel):
     owner_division_id: int | None
     area_class: str
     address_text: str
+    address_id: int | None = None
+    address_code: str | None = None
+    address_full_name: str | None = None
+    address_confidence: float | None = None
     lon: float | None
     lat: float | None
     reported_at: datetime

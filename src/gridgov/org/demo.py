@@ -12,6 +12,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gridgov.address.demo_library import build_demo_library
+from gridgov.address.services import load_records
 from gridgov.catalog.services import builtin_catalog_text, import_catalog, seed_calendar_from_package
 from gridgov.common.audit import record_audit
 from gridgov.common.principal import SYSTEM_PRINCIPAL, Role
@@ -63,6 +65,7 @@ DEMO_ROLES = ("admin", "dispatcher", "leader", "handler", "community_staff", "gr
 class DemoResult:
     divisions: int = 0
     departments: int = 0
+    addresses: int = 0
     users: int = 0
     categories: int = 0
     calendar_days: int = 0
@@ -77,6 +80,7 @@ def load_demo(
     grids_target: int = 4000,
     progress: Callable[[str, int, int], None] | None = None,
     geography: DemoGeography | None = None,
+    buildings_per_community: int | None = None,
 ) -> DemoResult:
     """Idempotent only on an empty database: refuses to load twice."""
     if session.scalar(select(func.count()).select_from(Division)):
@@ -116,6 +120,18 @@ def load_demo(
     )
     session.commit()
     cache.invalidate()
+    lib = build_demo_library(geo, buildings_per_community=buildings_per_community, progress=progress)
+    result.addresses = load_records(session, SYSTEM_PRINCIPAL, lib.addresses, progress=progress)
+    session.add(
+        DemoSource(
+            dataset="addresses",
+            package="gridgov",
+            version=version("gridgov"),
+            note="synthetic standard address library (roads, doors, compounds, buildings) generated "
+            "inside the demo grids; not real addresses",
+        )
+    )
+    session.commit()
     stats = import_catalog(session, SYSTEM_PRINCIPAL, builtin_catalog_text())
     result.categories = stats["created"]
     cal = seed_calendar_from_package(session, SYSTEM_PRINCIPAL, range(2024, 2028))

@@ -50,3 +50,20 @@ class GridLocator:
     def locate(self, lon: float, lat: float) -> int | None:
         found = int(self.locate_many(np.array([lon]), np.array([lat]))[0])
         return None if found < 0 else found
+
+
+_locators: dict[str, GridLocator] = {}
+
+
+def grid_locator(session: Session) -> GridLocator:
+    """The grid index for this session's database, built once per process."""
+    key = str(session.get_bind().engine.url)
+    loc = _locators.get(key)
+    if loc is None:
+        loc = GridLocator.load(session)
+        _locators[key] = loc
+    return loc
+
+
+def reset_locator() -> None:
+    _locators.clear()

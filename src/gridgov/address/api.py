@@ -1,0 +1,292 @@
+"""HTTP entry points of the standard address library: search, translate, reverse geocode, manage, review."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import func, or_, select
+
+from gridgov.address import services
+from gridgov.address.fileio import read_rows
+from gridgov.address.matcher import MatchResult
+from gridgov.address.models import Address, AddressAlias, AddressChange, AddressReview
+from gridgov.address.normalize import normalize
+from gridgov.common.errors import InvalidInput, NotFound
+from gridgov.deps import PrincipalDep, SessionDep
+
+router = APIRouter(prefix="/api/addresses", tags=["addresses"])
+CRSName = Literal["wgs84", "gcj02", "bd09"]
+
+
+class CandidateOut(BaseModel):
+    code: str
+    level: str
+    full_name: str
+    score: float
+
+
+class TranslateOut(BaseModel):
+    text: str
+    normalized: str
+    best: CandidateOut | None
+    candidates: list[CandidateOut]
+    confidence: float
+    level: str | None
+    explanation: list[str]
+    needs_review: bool
+    remainder: str | None
+
+
+def _out(r: MatchResult) -> TranslateOut:
+    def cand(c: Any) -> CandidateOut:
+        return CandidateOut(code=c.code, level=c.level, full_name=c.full_name, score=round(c.score, 3))
+
+    return TranslateOut(
+        text=r.text,
+        normalized=r.normalized,
+        best=cand(r.best) if r.best else None,
+        candidates=[cand(c) for c in r.candidates],
+        confidence=round(r.confidence, 3),
+        level=r.level,
+        explanation=r.explanation,
+        needs_review=r.needs_review,
+        remainder=r.remainder,
+    )
+
+
+class TranslateIn(BaseModel):
+    text: str = Field(max_length=2000, description="任意地址描述，可含在投诉句子中")
+
+
+class TranslateBatchIn(BaseModel):
+    texts: list[Annotated[str, Field(max_length=2000)]] = Field(max_length=1000)
+
+
+@router.post("/translate", response_model=TranslateOut, summary="地址翻译：任意写法 → 标准地址")
+def translate(body: TranslateIn, session: SessionDep, _actor: PrincipalDep) -> TranslateOut:
+    return _out(services.translate(session, body.text))
+
+
+@router.post("/translate/batch", response_model=list[TranslateOut], summary="批量地址翻译（≤1000 条）")
+def translate_batch(body: TranslateBatchIn, session: SessionDep, _actor: PrincipalDep) -> list[TranslateOut]:
+    return [_out(r) for r in services.translate_batch(session, body.texts)]
+
+
+class AddressOut(BaseModel):
+    code: str
+    level: str
+    name: str
+    full_name: str
+    status: str
+    lon: float | None
+    lat: float | None
+    grid_id: int | None
+    aliases: list[str] = []
+
+
+def _address_out(session: SessionDep, a: Address) -> AddressOut:
+    aliases = list(session.scalars(select(AddressAlias.alias).where(AddressAlias.address_id == a.id)))
+    return AddressOut(
+        code=a.code,
+        level=a.level,
+        name=a.name,
+        full_name=a.full_name,
+        status=a.status,
+        lon=a.lon,
+        lat=a.lat,
+        grid_id=a.grid_id,
+        aliases=aliases,
+    )
+
+
+@router.get("/search", response_model=list[AddressOut], summary="地址查询（编码、前缀、模糊）")
+def search(
+    session: SessionDep,
+    _actor: PrincipalDep,
+    q: Annotated[str, Query(min_length=1, max_length=200)],
+    level: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[AddressOut]:
+    exact = session.scalar(select(Address).where(Address.code == q.strip()))
+    if exact is not None:
+        return [_address_out(session, exact)]
+    key = normalize(q)
+    if not key:
+        return []
+    stmt = select(Address).where(
+        or_(Address.name.startswith(key, autoescape=True), Address.full_name.contains(key, autoescape=True)),
+        Address.status == "active",
+    )
+    if level:
+        stmt = stmt.where(Address.level == level)
+    rows = list(session.scalars(stmt.order_by(func.length(Address.full_name), Address.code).limit(limit)))
+    if len(rows) < limit:  # fuzzy: what the matcher proposes for the text
+        seen = {a.code for a in rows}
+        codes = [c.code for c in services.translate(session, q).candidates if c.code not in seen]
+        if codes:
+            more = session.scalars(select(Address).where(Address.code.in_(codes)))
+            by_code = {a.code: a for a in more}
+            rows += [by_code[c] for c in codes if c in by_code and (not level or by_code[c].level == level)]
+    return [_address_out(session, a) for a in rows[:limit]]
+
+
+class LocateOut(BaseModel):
+    lon: float
+    lat: float
+    grid: dict[str, str] | None
+    community: dict[str, str] | None
+    street: dict[str, str] | None
+    district: dict[str, str] | None
+    nearest: list[dict[str, Any]]
+
+
+@router.get("/reverse", response_model=LocateOut, summary="逆地理编码：坐标 → 网格、社区、街道和最近的标准地址")
+def reverse(
+    session: SessionDep,
+    _actor: PrincipalDep,
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    crs: CRSName = "wgs84",
+    k: Annotated[int, Query(ge=1, le=20)] = 5,
+    max_m: Annotated[float, Query(gt=0, le=5000)] = 300,
+) -> LocateOut:
+    found = services.locate_point(session, lon, lat, crs, k, max_m)
+    return LocateOut(**found.__dict__)
+
+
+@router.post("/import", summary="导入地址（CSV/Excel/GeoJSON，逐行校验，全部成功才写入）")
+async def import_file(
+    session: SessionDep,
+    actor: PrincipalDep,
+    file: Annotated[UploadFile, File()],
+    crs: CRSName = "wgs84",
+) -> JSONResponse:
+    data = await file.read(50 * 1024 * 1024 + 1)
+    if len(data) > 50 * 1024 * 1024:
+        raise InvalidInput("文件超过 50 MB", field="file")
+    rows = read_rows(file.filename or "upload.csv", data)
+    report = services.import_rows(session, actor, rows, crs=crs)
+    body = {"ok": report.ok, "created": report.created, "errors": report.errors}
+    if not report.ok:
+        first = report.errors[0]
+        body["error"] = {
+            "code": "invalid_input",
+            "field": first["field"],
+            "message": f"第{first['line']}行 {first['field']}：{first['message']}"
+            f"（共 {len(report.errors)} 处错误，未写入任何数据）",
+        }
+    return JSONResponse(body, status_code=201 if report.ok else 422)
+
+
+class RenameIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    keep_old_as_alias: bool = True
+    note: str | None = None
+
+
+class MergeIn(BaseModel):
+    into_code: str
+    note: str | None = None
+
+
+class AliasIn(BaseModel):
+    alias: str = Field(min_length=1, max_length=200)
+
+
+class NoteIn(BaseModel):
+    note: str | None = None
+
+
+@router.post("/{code}/rename", response_model=AddressOut, summary="地址更名（旧名保留为别名）")
+def rename(code: str, body: RenameIn, session: SessionDep, actor: PrincipalDep) -> AddressOut:
+    return _address_out(
+        session, services.rename_address(session, actor, code, body.name, body.keep_old_as_alias, body.note)
+    )
+
+
+@router.post("/{code}/merge", response_model=AddressOut, summary="合并重复地址")
+def merge(code: str, body: MergeIn, session: SessionDep, actor: PrincipalDep) -> AddressOut:
+    return _address_out(session, services.merge_addresses(session, actor, code, body.into_code, body.note))
+
+
+@router.post("/{code}/retire", response_model=AddressOut, summary="注销地址")
+def retire(code: str, body: NoteIn, session: SessionDep, actor: PrincipalDep) -> AddressOut:
+    return _address_out(session, services.retire_address(session, actor, code, body.note))
+
+
+@router.post("/{code}/aliases", response_model=AddressOut, summary="添加别名")
+def alias(code: str, body: AliasIn, session: SessionDep, actor: PrincipalDep) -> AddressOut:
+    return _address_out(session, services.add_alias(session, actor, code, body.alias))
+
+
+class ReviewOut(BaseModel):
+    id: int
+    input_text: str
+    candidates: list[dict[str, Any]]
+    confidence: float
+    explanation: list[str]
+    status: str
+    source: str
+    source_id: int | None
+
+
+class ResolveIn(BaseModel):
+    code: str = Field(description="选定的标准地址编码")
+    learn: bool = Field(default=True, description="把输入学习为该地址的别名")
+
+
+def _review_out(r: AddressReview) -> ReviewOut:
+    return ReviewOut(
+        id=r.id,
+        input_text=r.input_text,
+        candidates=r.candidates,
+        confidence=r.confidence,
+        explanation=r.explanation,
+        status=r.status,
+        source=r.source,
+        source_id=r.source_id,
+    )
+
+
+@router.get("/reviews", response_model=list[ReviewOut], summary="地址待确认队列")
+def reviews(
+    session: SessionDep, actor: PrincipalDep, status: str = "pending", limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> list[ReviewOut]:
+    return [_review_out(r) for r in services.list_reviews(session, actor, status, limit)]
+
+
+@router.post("/reviews/{review_id}/resolve", response_model=ReviewOut, summary="确认地址（并学习为别名）")
+def resolve(review_id: int, body: ResolveIn, session: SessionDep, actor: PrincipalDep) -> ReviewOut:
+    return _review_out(services.resolve_review(session, actor, review_id, body.code, body.learn))
+
+
+@router.post("/reviews/{review_id}/dismiss", response_model=ReviewOut, summary="忽略")
+def dismiss(review_id: int, body: NoteIn, session: SessionDep, actor: PrincipalDep) -> ReviewOut:
+    return _review_out(services.dismiss_review(session, actor, review_id, body.note))
+
+
+@router.get("/{code}", summary="地址详情（别名、下级数量、变更历史）")
+def detail(code: str, session: SessionDep, _actor: PrincipalDep) -> dict[str, Any]:
+    a = session.scalar(select(Address).where(Address.code == code))
+    if a is None:
+        raise NotFound(f"地址编码“{code}”不存在", field="code")
+    children = session.scalar(select(func.count()).select_from(Address).where(Address.parent_id == a.id))
+    history = session.scalars(select(AddressChange).where(AddressChange.address_id == a.id).order_by(AddressChange.id))
+    return {
+        **_address_out(session, a).model_dump(),
+        "children": children,
+        "history": [
+            {
+                "action": h.action,
+                "before": h.before,
+                "after": h.after,
+                "actor_id": h.actor_id,
+                "note": h.note,
+                "at": h.at.isoformat(),
+            }
+            for h in history
+        ],
+    }
