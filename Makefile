@@ -11,11 +11,13 @@ export GRIDGOV_VAR_DIR ?= $(VAR)
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml frontend/package-lock.json
 	@command -v $(PYTHON) >/dev/null || { echo "需要 $(PYTHON)（Python 3.11）"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	@if command -v npm >/dev/null; then cd frontend && npm ci --no-audit --no-fund --loglevel=error && node copy-vendor.mjs; \
+	else echo "未找到 npm：跳过地图与图表组件（Leaflet/ECharts），页面会提示缺少组件"; fi
 	rm -f $(VENV)/.installed-*
 	touch $@
 

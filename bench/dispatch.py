@@ -264,6 +264,8 @@ def reset_caches() -> None:
 
     for module, func in (
         ("gridgov.org.cache", "invalidate"),
+        ("gridgov.catalog.cache", "invalidate"),
+        ("gridgov.address.library", "forget"),
         ("gridgov.catalog.services", "invalidate_calendar"),
         ("gridgov.org.spatial", "reset_locator"),
         ("gridgov.dispatch.intake", "reset_locator"),

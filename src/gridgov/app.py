@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
+import gridgov.models  # noqa: F401 - the whole schema, so every foreign key resolves
 from gridgov import __version__
 from gridgov.address.api import router as address_router
 from gridgov.catalog.api import router as catalog_router
 from gridgov.common.errors import AppError
 from gridgov.config import Settings, get_settings
+from gridgov.dashboard.api import router as dashboard_router
 from gridgov.db import make_engine, session_factory
 from gridgov.dispatch.api import router as dispatch_router
 from gridgov.dispatch.sweeper import Sweeper
 from gridgov.org.api import router as org_router
+from gridgov.web.pages import mount_web
 
 PYDANTIC_ZH = {
     "missing": "缺少必填字段",
@@ -64,7 +70,22 @@ def _validation_body(exc: RequestValidationError) -> dict[str, Any]:
     }
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None, sweeper: bool = True) -> FastAPI:
+def _warm_up(factory: sessionmaker[Session]) -> None:
+    """Build the grid index and the address engines before the first report needs them."""
+    from gridgov.address import library
+    from gridgov.org.spatial import grid_locator
+
+    try:
+        with factory() as session:
+            grid_locator(session)
+            library.engines(session)
+    except Exception:  # an empty or half-migrated database: the first request builds them instead
+        logging.getLogger(__name__).warning("warm-up skipped", exc_info=True)
+
+
+def create_app(
+    settings: Settings | None = None, engine: Engine | None = None, sweeper: bool = True, warm: bool = True
+) -> FastAPI:
     settings = settings or get_settings()
     engine = engine or make_engine(settings.db_url)
     factory = session_factory(engine)
@@ -73,6 +94,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, s
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         sla.start()
+        if warm:
+            threading.Thread(target=_warm_up, args=(factory,), name="warm-up", daemon=True).start()
         yield
         sla.stop()
 
@@ -93,21 +116,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, s
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(_validation_body(exc), status_code=422)
 
-    for router in (org_router, catalog_router, dispatch_router, address_router):
+    for router in (org_router, catalog_router, dispatch_router, address_router, dashboard_router):
         app.include_router(router)
+    mount_web(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index() -> str:
-        return (
-            "<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>gridgov</title>"
-            "<body style='font-family:sans-serif;max-width:40em;margin:3em auto'>"
-            "<h1>gridgov 网格化基层治理平台</h1><p>统一分拨闭环 API 已启动。</p>"
-            "<ul><li><a href='/docs'>API 文档（OpenAPI）</a></li><li><a href='/healthz'>健康检查</a></li></ul>"
-            "</body></html>"
-        )
+    @app.get("/", include_in_schema=False)
+    def index() -> RedirectResponse:
+        return RedirectResponse("/login")
 
     return app

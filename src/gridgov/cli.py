@@ -126,6 +126,9 @@ def simulate(
     with _progress() as bar, session_scope() as session:
         task = bar.add_task("模拟事件流转", total=None)
         stats = run(session, days, per_day, seed, progress=lambda d, t: bar.update(task, completed=d, total=t))
+        from gridgov.migrate import analyze
+
+        analyze(session.get_bind().engine)
     console.print(stats)
 
 

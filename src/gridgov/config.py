@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import time
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from pydantic import Field
@@ -48,11 +48,11 @@ class Settings(BaseSettings):
             path.chmod(0o600)
         return path.read_text().strip()
 
-    @property
+    @cached_property
     def jwt_key(self) -> str:
         return self._key(self.secret_key, "secret.key")
 
-    @property
+    @cached_property
     def pii_secret(self) -> str:
         return self._key(self.pii_key, "pii.key")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -14,6 +15,11 @@ from gridgov.common.principal import Principal
 from gridgov.common.security import read_token
 from gridgov.config import Settings
 from gridgov.org.services import principal_for, principal_from_api_key, user_by_id
+
+# A token's principal (role, scope, grids) is kept for a few seconds: a changed role or a deactivated user
+# takes effect within PRINCIPAL_TTL, and each request saves its user and grid queries.
+PRINCIPAL_TTL = 10.0
+_principals: dict[int, tuple[float, Principal]] = {}
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
@@ -46,7 +52,16 @@ def get_principal(
     if not token:
         raise NotAuthenticated("请先登录")
     claims = read_token(settings.jwt_key, token)
-    return principal_for(session, user_by_id(session, int(claims["sub"])))
+    user_id = int(claims["sub"])
+    now = time.monotonic()
+    hit = _principals.get(user_id)
+    if hit is not None and now - hit[0] < PRINCIPAL_TTL:
+        return hit[1]
+    principal = principal_for(session, user_by_id(session, user_id))
+    if len(_principals) > 10_000:
+        _principals.clear()
+    _principals[user_id] = (now, principal)
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

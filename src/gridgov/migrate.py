@@ -21,3 +21,15 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+    analyze(engine)
+
+
+def analyze(engine: Engine) -> None:
+    """Refresh the planner's statistics (SQLite has none until asked), so that scoped queries pick the
+    selective index. Cheap; run after migrations and bulk loads."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+            conn.exec_driver_sql("ANALYZE")
+        elif engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("ANALYZE")

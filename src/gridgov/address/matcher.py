@@ -13,10 +13,16 @@ Pipeline for one text:
    numbers). The node explaining the most evidence wins, deeper first on ties. Same-level ties (one name in
    several places and no context) are flagged as ambiguous and need review.
 5. Fuzzy fallback, only when the exact reading is missing or weak (no address element, an unexplained
-   number, an alias shared with a division name, a gap before a number): edit-distance-1 look-ups
-   (substitution, missing, extra or swapped character) of the spans before a name suffix or a number, scored
-   with ``rapidfuzz`` (OSA similarity) and filtered by the division context; with a small division context
-   and nothing found, ``rapidfuzz.process`` over that context's names as a last resort.
+   number, a division named in the text that the reading does not lie in, an alias shared with a division
+   name, unexplained text before a number or closing the text): edit-distance-1 look-ups (substitution,
+   missing, extra or swapped character; precomputed wildcard/deletion dictionaries) of the spans before a
+   name suffix or a number, scored with ``rapidfuzz`` (OSA similarity, a sound-alike substitution such as
+   锐/瑞 counting a quarter edit) and filtered by the division context; with a small division context and
+   nothing found, ``rapidfuzz.process`` (partial_ratio) over that context's names as a last resort.
+
+Confidence: 1.0 for an exact, unambiguous reading; lowered for aliases shared with division names, fuzzy
+names (more so without corroborating numbers or context), unexplained numbers, conflicting divisions, close
+runners-up and ties (one name in several places). ``needs_review`` is ``confidence < review_threshold``.
 
 Edits (``add_alias``, ``upsert``, ``remove``) take effect at once: new keys go to a small overlay automaton
 that is rebuilt alone; stale keys are filtered at query time. ``compact()`` folds everything into the main
@@ -25,9 +31,13 @@ index (a linear rebuild, about a second for the full city).
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import unicodedata
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import ahocorasick  # type: ignore[import-not-found, import-untyped, unused-ignore]
@@ -40,7 +50,7 @@ from gridgov.address.records import AddressRecord, DivisionRecord
 __all__ = ["DEFAULT_REVIEW_THRESHOLD", "AddressMatcher", "Candidate", "MatchResult", "normalize_address"]
 
 DEFAULT_REVIEW_THRESHOLD = 0.6
-MAX_INPUT_CHARS = 4000  # longer input is cut (a complaint rarely names its address after this)
+MAX_INPUT_CHARS = 1000  # longer input is cut (a complaint rarely names its address after this)
 _CHUNK = 256  # normalize() bounds its output; long texts are normalized in chunks
 TOP_K = 5
 
@@ -60,6 +70,7 @@ _RANK: dict[str, int] = {
 }
 _ROAD_RANK = _RANK["road"]
 _BUILDING_RANK = _RANK["building"]
+_DOOR_RANK = _RANK["door"]
 _UNKNOWN_RANK = 11
 _DIV_SUFFIXES: dict[str, tuple[str, ...]] = {
     "city": ("市",),
@@ -85,6 +96,7 @@ _W_DOOR = 1.5
 _W_BUILDING = 1.5
 _W_SUB = 0.5  # unit / floor / room
 _W_CONFLICT = 0.5
+_W_GAP = 1.0  # a number separated from its name by unexplained text ("宝隆花园17栋" read as 宝隆 + 17栋)
 # Confidence of a result that stops at a division.
 _DIV_CONFIDENCE = {"city": 0.2, "district": 0.35, "street": 0.45, "community": 0.55}
 
@@ -105,7 +117,10 @@ _MIN_KEY = 2
 _MIN_FUZZY_KEY = 3
 _MAX_FUZZY_SPAN = 10
 _MAX_SEEDS = 64
-_MAX_FUZZY_SEEDS = 24
+_OVERLAY_MAX = 4096  # keys added since the last full build; beyond, the next query folds them in (≈2 s)
+_MAX_MENTIONS = 48  # per text, in text order: bounds the work on pathological input
+_FUZZY_SPAN_BUDGET = 240  # spans tried per text
+_MAX_FUZZY_SEEDS = 12
 _FUZZY_MIN_SIM = 0.6
 _PROCESS_CHOICES_MAX = 600
 
@@ -131,6 +146,10 @@ def _is_han(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
 
+def _hit_order(hit: tuple[int, int, str, tuple[Entry, ...], bool, bool]) -> tuple[int, int]:
+    return hit[0], -hit[1]  # by start, longest first
+
+
 def _numbered_building(key: str) -> bool:
     return _BUILDING_TOKEN.fullmatch(key) is not None or _LANE_TOKEN.fullmatch(key) is not None
 
@@ -149,11 +168,75 @@ def _building_tokens(t: str) -> list[tuple[int, int, str]]:
     return out
 
 
+_PHONETIC: list[_Phonetic | None] = []
+
+
+def _shared_phonetic() -> _Phonetic | None:
+    if not _PHONETIC:
+        _PHONETIC.append(_Phonetic.load())
+    return _PHONETIC[0]
+
+
 def _division_short(name: str, level: str) -> str | None:
     for suffix in _DIV_SUFFIXES.get(level, ()):
         if name.endswith(suffix) and len(name) - len(suffix) >= _MIN_KEY:
             return name[: -len(suffix)]
     return None
+
+
+class _Phonetic:
+    """Toneless 拼音 readings of single characters, for sound-alike typos (锐/瑞, 宜/怡, 峰/丰).
+
+    Read from the character dictionary shipped inside the ``jionlp`` package (a declared dependency) without
+    importing it: importing jionlp loads large dictionaries this matcher does not need."""
+
+    _FILE = "chinese_char_dictionary"
+    _READING = re.compile(r"\[([a-zàáāǎòóōǒèéēěìíīǐùúūǔǜǘǖǚǹńňüḿ]{1,8})\]")
+    _INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
+
+    def __init__(self, readings: dict[str, tuple[str, ...]]) -> None:
+        self._readings = readings
+
+    @classmethod
+    def load(cls) -> _Phonetic | None:
+        try:
+            spec = importlib.util.find_spec("jionlp")
+            if spec is None or not spec.submodule_search_locations:
+                return None
+            folder = Path(next(iter(spec.submodule_search_locations))) / "dictionary"
+            txt, packed = folder / f"{cls._FILE}.txt", folder / f"{cls._FILE}.zip"
+            if txt.is_file():
+                text = txt.read_text(encoding="utf-8")
+            elif packed.is_file():
+                with zipfile.ZipFile(packed) as archive:
+                    text = archive.read(f"{cls._FILE}.txt").decode("utf-8")
+            else:
+                return None
+        except (OSError, ValueError, KeyError, ImportError, zipfile.BadZipFile):  # pragma: no cover
+            return None
+        readings: dict[str, tuple[str, ...]] = {}
+        for line in text.splitlines():
+            ch, _, rest = line.partition("\t")
+            if len(ch) != 1:
+                continue
+            found = {cls._plain(r) for r in cls._READING.findall(rest)}
+            if found:
+                readings[ch] = tuple(sorted(found))
+        return cls(readings) if readings else None
+
+    @classmethod
+    def _plain(cls, reading: str) -> str:
+        """nǚ → nu, zhōng → zon: no tones, and zh/z, ch/c, sh/s, -ng/-n merged (common southern confusions)."""
+        py = "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c))
+        for a, b in cls._INITIALS:
+            if py.startswith(a):
+                py = b + py[len(a) :]
+                break
+        return py[:-1] if py.endswith("ng") else py
+
+    def same_sound(self, a: str, b: str) -> bool:
+        ra, rb = self._readings.get(a), self._readings.get(b)
+        return ra is not None and rb is not None and not set(ra).isdisjoint(rb)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,8 +265,9 @@ class _Mention:
     start: int
     end: int
     key: str
-    entries: list[Entry]
+    entries: Sequence[Entry]
     exact: bool = False  # carries a full (non-alias, non-short) name: the span is certainly a name
+    context: bool = False  # only full names of districts/streets/communities: disagreeing with it is a conflict
     fuzzy_from: str = ""  # the span as written, for fuzzy mentions
     index: dict[int, Entry] | None = None  # node -> entry, built on first use for mentions with many entries
 
@@ -201,6 +285,7 @@ class _Chain:
     unresolved: bool = False
     gap: bool = False  # a consumed number is preceded by text no mention explains
     corroboration: float = 0.0
+    path: list[int] = field(default_factory=list)  # the final node and its ancestors, leaf → root
 
 
 class AddressMatcher:
@@ -220,20 +305,25 @@ class AddressMatcher:
         self._div_anc: dict[int, frozenset[int]] = {}  # division -> itself and its division ancestors
         self._alive: list[bool] = []
         self._keys: list[tuple[tuple[str, int], ...]] = []  # per node: (key, kind)
-        self._key_entries: dict[str, list[Entry]] = {}  # main index: key -> entries
+        self._key_entries: dict[str, tuple[Entry, ...]] = {}  # main index: key -> entries
         self._main: Any = None
         self._overlay: Any = None
-        self._overlay_keys: dict[str, list[Entry]] = {}
+        self._overlay_keys: dict[str, tuple[Entry, ...]] = {}
+        self._overlay_dirty = False
+        self._orphans: dict[str, list[int]] = {}  # parent code not (yet) known -> children
         self._dead: set[tuple[str, int]] = set()
         self._clean = True  # no removal since the last rebuild: entries need no filtering
         self._child: dict[tuple[int, str], int] = {}
         self._compound_kids: dict[int, list[int]] = {}
         self._community_names: dict[int, list[tuple[str, int]]] = {}
-        self._fz_sub: dict[str, list[str]] = {}
-        self._fz_del: dict[str, list[str]] = {}
-        self._fz_del2: dict[str, list[str]] = {}
+        # Edit-distance-1 indexes (tuples, not lists: millions of GC-tracked lists would slow every collection).
+        self._fz_sub: dict[str, tuple[str, ...]] = {}  # key with one character wildcarded -> keys
+        self._fz_del: dict[str, tuple[str, ...]] = {}  # key with one character deleted -> keys (4+ chars)
+        self._fz_del2: dict[str, tuple[str, ...]] = {}  # the same for 3-character keys
         self._suffix_chars: frozenset[str] = frozenset()
+        self._prefix2: set[str] = set()  # first two characters of the named keys
         self._has_sub_levels = False
+        self._phonetic: _Phonetic | None = None
 
     # ------------------------------------------------------------------------------------------ build
 
@@ -244,8 +334,13 @@ class AddressMatcher:
         addresses: Sequence[AddressRecord],
         *,
         review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
+        phonetic: bool = True,
     ) -> AddressMatcher:
+        """Index the records (about 2 s for the full city). ``phonetic`` lets fuzzy matching prefer sound-alike
+        characters (拼音 readings from jionlp's character dictionary, loaded once per process)."""
         m = cls(review_threshold=review_threshold)
+        if phonetic:
+            m._phonetic = _shared_phonetic()
         for d in divisions:
             m._new_node(d.code, d.level, d.name, d.name, d.parent_code, d.aliases)
         for a in addresses:
@@ -301,6 +396,8 @@ class AddressMatcher:
         pc = self._parent_code[i]
         p = self._idx.get(pc, -1) if pc is not None else -1
         self._parent[i] = p
+        if p < 0 and pc is not None:
+            self._orphans.setdefault(pc, []).append(i)  # linked when the parent arrives
         level = self._level[i]
         if level not in DIVISION_LEVELS and p >= 0:
             for key, _kind in self._keys[i]:
@@ -350,13 +447,14 @@ class AddressMatcher:
         self._key_entries = {key: self._entries(ents) for key, ents in raw.items()}
         self._overlay_keys = {}
         self._overlay = None
+        self._overlay_dirty = False
         self._dead = set()
         self._clean = True
         self._main = self._automaton(self._key_entries)
         self._build_fuzzy()
         self._build_community_names()
 
-    def _entries(self, ents: list[tuple[int, int]]) -> list[Entry]:
+    def _entries(self, ents: list[tuple[int, int]]) -> tuple[Entry, ...]:
         shared = any(self._level[n] in DIVISION_LEVELS for n, _ in ents)
         out: list[Entry] = []
         for n, kind in ents:
@@ -364,38 +462,53 @@ class AddressMatcher:
             if shared and kind != _EXACT and self._level[n] not in DIVISION_LEVELS:
                 q = min(q, _SHARED_QUALITY)
             out.append((n, kind, q))
-        return out
+        return tuple(out)
 
-    @staticmethod
-    def _automaton(entries: dict[str, list[Entry]]) -> Any:
+    def _automaton(self, entries: dict[str, tuple[Entry, ...]]) -> Any:
         if not entries:
             return None
+        level = self._level
         a = ahocorasick.Automaton()
         for key, ents in entries.items():
             exact = any(kind == _EXACT for _, kind, _ in ents)
-            a.add_word(key, (len(key), key, ents, exact))
+            context = all(level[n] in _CONTEXT_LEVELS and kind == _EXACT for n, kind, _ in ents)
+            a.add_word(key, (len(key), key, ents, exact, context))
         a.make_automaton()
         return a
 
     def _build_fuzzy(self) -> None:
-        self._fz_sub, self._fz_del, self._fz_del2 = {}, {}, {}
+        sub: dict[str, list[str]] = {}
+        dele: dict[str, list[str]] = {}
+        dele2: dict[str, list[str]] = {}
+        self._prefix2 = set()
         last: dict[str, int] = {}
         for key, ents in self._key_entries.items():
-            if any(self._level[n] in _NAMED_LEVELS for n, _, _ in ents):
-                if _MIN_FUZZY_KEY <= len(key) <= _MAX_FUZZY_SPAN:
-                    last[key[-1]] = last.get(key[-1], 0) + 1
-                self._add_fuzzy_key(key)
+            n = len(key)
+            if _MIN_FUZZY_KEY <= n <= _MAX_FUZZY_SPAN and any(self._level[e[0]] in _NAMED_LEVELS for e in ents):
+                last[key[-1]] = last.get(key[-1], 0) + 1
+                self._prefix2.add(key[:2])
+                d = dele2 if n == _MIN_FUZZY_KEY else dele
+                for j in range(n):
+                    sub.setdefault(key[:j] + "\x00" + key[j + 1 :], []).append(key)
+                    d.setdefault(key[:j] + key[j + 1 :], []).append(key)
+        self._fz_sub = {k: tuple(v) for k, v in sub.items()}
+        self._fz_del = {k: tuple(v) for k, v in dele.items()}
+        self._fz_del2 = {k: tuple(v) for k, v in dele2.items()}
         total = sum(last.values()) or 1
         self._suffix_chars = frozenset(c for c, n in last.items() if n >= max(2, total // 500))
 
     def _add_fuzzy_key(self, key: str) -> None:
+        """Add one key to the edit-distance-1 indexes (used by edits; the build does it in bulk)."""
         n = len(key)
         if n < _MIN_FUZZY_KEY or n > _MAX_FUZZY_SPAN:
             return
         sub, dele = self._fz_sub, self._fz_del2 if n == _MIN_FUZZY_KEY else self._fz_del
+        self._prefix2.add(key[:2])
         for j in range(n):
-            sub.setdefault(key[:j] + "\x00" + key[j + 1 :], []).append(key)
-            dele.setdefault(key[:j] + key[j + 1 :], []).append(key)
+            for index, pattern in ((sub, key[:j] + "\x00" + key[j + 1 :]), (dele, key[:j] + key[j + 1 :])):
+                have = index.get(pattern, ())
+                if key not in have:
+                    index[pattern] = (*have, key)
 
     def _build_community_names(self) -> None:
         names: dict[int, list[tuple[str, int]]] = {}
@@ -468,9 +581,11 @@ class AddressMatcher:
             self._dead.discard((key, i))
         self._link(i)
         self._div[i] = self._division_of(i)
+        if record.level in DIVISION_LEVELS:
+            self._div_anc = {}
         # Children that arrived before their parent.
-        for j, pc in enumerate(self._parent_code):
-            if pc == record.code and self._parent[j] != i and self._alive[j]:
+        for j in self._orphans.pop(record.code, ()):
+            if self._parent_code[j] == record.code and self._alive[j]:
                 self._link(j)
                 self._div[j] = self._division_of(j)
         self._add_overlay(i, self._indexed_keys(i))
@@ -501,7 +616,14 @@ class AddressMatcher:
                 self._add_fuzzy_key(key)
                 if self._div[i] >= 0:
                     self._community_names.setdefault(self._div[i], []).append((key, i))
-        self._overlay = self._automaton(self._overlay_keys)
+        self._overlay_dirty = True  # rebuilt before the next query: a bulk import rebuilds it once
+
+    def _refresh_overlay(self) -> None:
+        self._overlay_dirty = False
+        if len(self._overlay_keys) > _OVERLAY_MAX:
+            self._rebuild_main()
+        else:
+            self._overlay = self._automaton(self._overlay_keys)
 
     # ------------------------------------------------------------------------------------------ query
 
@@ -527,8 +649,8 @@ class AddressMatcher:
         mentions = self._mentions(t)
         btoks = _building_tokens(t)
         chains = self._resolve(t, mentions, btoks)
-        if self._needs_fuzzy(t, chains):
-            fuzzy = self._fuzzy_mentions(t, mentions)
+        if self._needs_fuzzy(t, chains, mentions):
+            fuzzy = self._fuzzy_mentions(t, mentions, chains[0] if chains else None, btoks)
             if fuzzy:
                 chains = self._resolve(t, mentions + fuzzy, btoks)
         if not chains:
@@ -538,26 +660,31 @@ class AddressMatcher:
     # mentions -------------------------------------------------------------------------------------
 
     def _mentions(self, t: str) -> list[_Mention]:
-        hits: list[tuple[int, int, str, list[Entry], bool]] = []
+        if self._overlay_dirty:
+            self._refresh_overlay()
+        hits: list[tuple[int, int, str, tuple[Entry, ...], bool, bool]] = []
         for auto in (self._main, self._overlay):
             if auto is not None:
-                for end, (n, key, ents, exact) in auto.iter(t):
-                    hits.append((end - n + 1, end + 1, key, ents, exact))
+                for end, (n, key, ents, exact, context) in auto.iter(t):
+                    hits.append((end - n + 1, end + 1, key, ents, exact, context))
         if not hits:
             return []
         if len(hits) > 1:
-            hits.sort(key=lambda h: (h[0], -h[1]))
+            hits.sort(key=_hit_order)
         out: list[_Mention] = []
         max_end = -1
-        for start, end, key, ents, exact in hits:
+        for start, end, key, ents, exact, context in hits:
             if out and out[-1].start == start and out[-1].end == end:
                 last = out[-1]
-                last.entries = last.entries + ents
+                last.entries = (*last.entries, *ents)
                 last.exact = last.exact or exact
+                last.context = last.context and context
             elif end > max_end:
-                out.append(_Mention(start, end, key, ents, exact))
+                out.append(_Mention(start, end, key, ents, exact, context))
                 max_end = end
             # else: contained in a longer mention
+        if len(out) > _MAX_MENTIONS:
+            out = out[:_MAX_MENTIONS]
         if not self._clean:
             alive, dead = self._alive, self._dead
             for m in out:
@@ -570,13 +697,18 @@ class AddressMatcher:
     def _resolve(self, t: str, mentions: list[_Mention], btoks: list[tuple[int, int, str]]) -> list[_Chain]:
         if not mentions:
             return []
-        rank = self._rank
-        ends = {m.end for m in mentions}
+        rank, level = self._rank, self._level
+        ends = {m.end for m in mentions if not m.fuzzy_from}
         chains: dict[int, _Chain] = {}
         seeds = 0
+        # Nodes on a fully resolved chain: a seed there (the road of "福民路123号福民新村3栋" after the
+        # compound seed, or the other way round) reaches the same node again.
+        settled: set[int] = set()
         for mi, m in enumerate(mentions):
             for node, _kind, q in m.entries:
                 if rank[node] < _ROAD_RANK or rank[node] >= _UNKNOWN_RANK:
+                    continue
+                if node in settled and level[node] != "road":  # a road may still lead to another door
                     continue
                 seeds += 1
                 if seeds > _MAX_SEEDS:
@@ -584,6 +716,10 @@ class AddressMatcher:
                 chain = self._descend(t, node, m.start, m.end, btoks, ends)
                 chain.quality = q
                 self._score(chain, mentions, mi)
+                if level[node] != "road" and rank[chain.node] > _DOOR_RANK:
+                    self._door_credit(t, chain)
+                if not chain.unresolved and not chain.gap:
+                    settled.update(chain.path)
                 old = chains.get(chain.node)
                 if old is None or (chain.weight, chain.quality) > (old.weight, old.quality):
                     chains[chain.node] = chain
@@ -649,6 +785,7 @@ class AddressMatcher:
                     if b >= 0 and self._alive[b] and level[b] == "building":
                         if s > pos and s not in ends and _is_han(t[s - 1]):
                             chain.gap = True
+                            chain.weight -= _W_GAP
                         node, pos = b, e
                         chain.weight += _W_BUILDING
                         chain.corroboration += _W_BUILDING
@@ -662,6 +799,23 @@ class AddressMatcher:
             node, pos = self._descend_sub(t, node, pos, chain)
         chain.node, chain.pos = node, pos
         return chain
+
+    def _door_credit(self, t: str, chain: _Chain) -> None:
+        """A chain seeded below its door (compound "福民新村" of "福民路123号福民新村") still explains the house
+        number written after its road."""
+        level, name = self._level, self._name
+        door = next((i for i in chain.path if level[i] == "door"), -1)
+        if door < 0:
+            return
+        road = self._parent[door]
+        for m, (node, _, _) in chain.hits:
+            if node == road:
+                dm = _DOOR_AFTER.match(t, m.end) or _DOOR_AS_BUILDING.match(t, m.end)
+                if dm and dm.group(1) + "号" == name[door]:
+                    chain.weight += _W_DOOR
+                    chain.corroboration += _W_DOOR
+                    chain.steps.insert(0, ("door", door))
+                return
 
     def _descend_sub(self, t: str, node: int, pos: int, chain: _Chain) -> tuple[int, int]:
         tm = _TAIL.match(t, pos)
@@ -686,7 +840,7 @@ class AddressMatcher:
     def _score(self, chain: _Chain, mentions: list[_Mention], seed_mi: int) -> None:
         """Add the weight of every mention explained by the chain's ancestors; note conflicting divisions."""
         level, parent = self._level, self._parent
-        on_chain: list[int] = []  # leaf → root
+        on_chain = chain.path  # leaf → root
         i = chain.node
         while i >= 0:
             on_chain.append(i)
@@ -696,6 +850,8 @@ class AddressMatcher:
         conflicts = chain.conflicts
         hits = chain.hits
         quality = chain.quality
+        fuzzy_spans: list[tuple[int, int]] = []
+        div_hits: list[tuple[int, int, float]] = []
         for mi, m in enumerate(mentions):
             hit: Entry | None = None
             index: dict[int, Entry] | None = None
@@ -713,7 +869,7 @@ class AddressMatcher:
                     if hit is not None:
                         break
             if hit is None:
-                if m.exact and all(level[n] in _CONTEXT_LEVELS and k == _EXACT for n, k, _ in m.entries):
+                if m.context:
                     conflicts.append(m.key)
                 continue
             if m.key in keys_seen:
@@ -726,9 +882,9 @@ class AddressMatcher:
                     # leaving the lower ones to the names written after it.
                     pick: Entry | None = None
                     for c in reversed(on_chain):
-                        e = index.get(c)
-                        if e is not None and level[c] in DIVISION_LEVELS and level[c] not in div_seen:
-                            pick = e
+                        cand = index.get(c)
+                        if cand is not None and level[c] in DIVISION_LEVELS and level[c] not in div_seen:
+                            pick = cand
                             break
                     if pick is None:
                         continue
@@ -747,9 +903,18 @@ class AddressMatcher:
             chain.weight += w
             if mi != seed_mi:
                 chain.corroboration += w
+            if hit[1] == _FUZZY:
+                fuzzy_spans.append((m.start, m.end))
+            elif lv in DIVISION_LEVELS:
+                div_hits.append((m.start, m.end, w))
         chain.quality = quality
         if conflicts:
             chain.weight -= _W_CONFLICT * len(conflicts)
+        if fuzzy_spans and div_hits:
+            # A division name inside or across a misspelled name ("光明" in 光明石新村) is not extra evidence.
+            for ds, de, dw in div_hits:
+                if any(fs < de and ds < fe for fs, fe in fuzzy_spans):
+                    chain.weight -= dw
 
     def _explain(self, chain: _Chain) -> list[str]:
         """Short phrases of what the chain matched and what it could not."""
@@ -774,32 +939,60 @@ class AddressMatcher:
 
     # fuzzy ----------------------------------------------------------------------------------------
 
-    def _needs_fuzzy(self, t: str, chains: list[_Chain]) -> bool:
+    def _needs_fuzzy(self, t: str, chains: list[_Chain], mentions: list[_Mention]) -> bool:
         if not chains or self._rank[chains[0].node] < _ROAD_RANK:
             return True
         best = chains[0]
-        if best.unresolved or best.gap or best.quality < 0.9:
+        if best.unresolved or best.gap or best.conflicts or best.quality < 0.9:
             return True
-        # A house number that no chain explains: its road may be misspelled.
-        if "号" in t and self._rank[best.node] < _BUILDING_RANK and _DOOR_TOKEN.search(t) is not None:
-            level, parent = self._level, self._parent
-            i = best.node
-            while i >= 0 and level[i] != "door":
-                i = parent[i]
-            return i < 0
+        # A district/street/community named in the text that the reading does not lie in ("观澜下竹溪路":
+        # 竹溪路 exists, but not in 观澜; 下竹西路 does).
+        level, path = self._level, best.path
+        for m in mentions:
+            if all(level[e[0]] in _CONTEXT_LEVELS for e in m.entries) and not any(e[0] in path for e in m.entries):
+                return True
+        # A short unexplained name right after the address, closing the text ("华民路12号源山庄").
+        p, n = best.pos, len(t)
+        if p < n and _is_han(t[p]):
+            j = p
+            while j < n and j - p <= _MAX_FUZZY_SPAN and _is_han(t[j]):
+                j += 1
+            if (
+                _MIN_FUZZY_KEY <= j - p <= _MAX_FUZZY_SPAN
+                and (j == n or not _is_han(t[j]))
+                and (t[j - 1] in self._suffix_chars or t[p : p + 2] in self._prefix2)
+                and not any(m.exact and m.start < j and m.end > p for m in mentions)
+            ):
+                return True
+        # A house number that the reading does not explain: its road may be misspelled.
+        if "号" in t and self._rank[best.node] < _BUILDING_RANK:
+            doors = {self._name[i] for i in path if level[i] == "door"}
+            return any(dm.group(1) + "号" not in doors for dm in _DOOR_TOKEN.finditer(t))
         return False
 
-    def _fuzzy_mentions(self, t: str, mentions: list[_Mention]) -> list[_Mention]:
+    def _fuzzy_mentions(
+        self, t: str, mentions: list[_Mention], best: _Chain | None, btoks: list[tuple[int, int, str]]
+    ) -> list[_Mention]:
         n = len(t)
         covered = bytearray(n)
         context: set[int] = set()
+        # The names of a reading that left a number unexplained may themselves be misspelled ("益隆路11号"
+        # for 益隆一路11号): they do not cover their span.
+        weak = {id(m) for m, _ in best.hits} if best is not None and (best.unresolved or best.conflicts) else set()
+        exact_nodes: set[int] = set()
         for m in mentions:
-            if m.exact:  # aliases and short names do not cover: they may be part of a misspelled name
+            if m.exact and id(m) not in weak:  # aliases and short names do not cover either
                 covered[m.start : m.end] = b"\x01" * (m.end - m.start)
-            for node, _, _ in m.entries:
-                if self._rank[node] < _ROAD_RANK:
+            for node, kind, _ in m.entries:
+                if self._level[node] in _CONTEXT_LEVELS:  # the city is everyone's ancestor: no context
                     context.add(node)
-        lane_starts = {m.start() for m in _LANE_TOKEN.finditer(t)} if "巷" in t else set()
+                elif kind == _EXACT and id(m) not in weak:
+                    exact_nodes.add(node)
+        lane_starts: set[int] = set()
+        if "巷" in t:
+            for lm in _LANE_TOKEN.finditer(t):
+                lane_starts.add(lm.start())
+                covered[lm.start() : lm.end()] = b"\x01" * (lm.end() - lm.start())
         # Uncovered runs of Chinese characters.
         segments: list[tuple[int, int]] = []
         s0 = -1
@@ -812,72 +1005,90 @@ class AddressMatcher:
                 s0 = -1
         if s0 >= 0:
             segments.append((s0, n))
-        found: dict[tuple[int, int], dict[str, float]] = {}
+        found: dict[str, tuple[float, int, int]] = {}  # key -> (similarity, start, end) of its best span
         suffix_chars = self._suffix_chars
+        budget = _FUZZY_SPAN_BUDGET
         for s0, e0 in segments:
             ends = {e0}
             ends.update(j + 1 for j in range(s0, e0) if t[j] in suffix_chars)
-            ends.update(ls for ls in lane_starts if s0 < ls < e0)
             for end in ends:
                 # A two-character span only right before a number ("西盛21号" for 西盛街).
-                structural = end in lane_starts or (end == e0 and e0 < n and t[e0].isdigit())
+                structural = end == e0 and (end in lane_starts or (e0 < n and t[e0].isdigit()))
                 for length in range(2 if structural else _MIN_FUZZY_KEY, min(_MAX_FUZZY_SPAN, end - s0) + 1):
+                    budget -= 1
+                    if budget < 0:
+                        break
                     span = t[end - length : end]
                     for key in self._edit1(span):
-                        sim = OSA.normalized_similarity(span, key)
+                        sim = self._similarity(span, key)
                         if sim >= _FUZZY_MIN_SIM:
-                            slot = found.setdefault((end - length, end), {})
-                            if slot.get(key, 0.0) < sim:
-                                slot[key] = sim
+                            prev = found.get(key)
+                            if prev is None or (sim, length) > (prev[0], prev[2] - prev[1]):
+                                found[key] = (sim, end - length, end)
         if not found:
             found = self._process_fallback(t, context, segments)
-        elif len(found) > 1:
-            # A span inside a longer span that already has candidates is most likely a spurious reading.
-            kept: list[tuple[int, int]] = []
-            for s, e in sorted(found, key=lambda se: se[0] - se[1]):
-                if not any(ks <= s and e <= ke for ks, ke in kept):
-                    kept.append((s, e))
-            found = {k: found[k] for k in kept}
-        return self._fuzzy_to_mentions(t, found, context)
+        return self._fuzzy_to_mentions(t, found, context, btoks, exact_nodes)
+
+    def _similarity(self, span: str, key: str) -> float:
+        """OSA similarity in [0, 1]; a substituted character that sounds the same (拼音, ignoring tones and
+        the zh/z, ch/c, sh/s, -ng/-n confusions) costs a quarter of an edit: 锐居花园 is nearer to 瑞居花园
+        than to 万居花园."""
+        sim = OSA.normalized_similarity(span, key)
+        if len(span) == len(key) and self._phonetic is not None:
+            diff = [j for j in range(len(span)) if span[j] != key[j]]
+            if len(diff) == 1:
+                j = diff[0]
+                if self._phonetic.same_sound(span[j], key[j]):
+                    sim = 1.0 - 0.25 / len(span)
+        return float(sim)
 
     def _fuzzy_to_mentions(
-        self, t: str, found: dict[tuple[int, int], dict[str, float]], context: set[int]
+        self,
+        t: str,
+        found: dict[str, tuple[float, int, int]],
+        context: set[int],
+        btoks: list[tuple[int, int, str]],
+        exact_nodes: set[int],
     ) -> list[_Mention]:
         """Turn (span → key → similarity) into mentions. Entries the division context supports come first,
         then those under which the number written after the span exists, then by similarity."""
         level, div, child = self._level, self._div, self._child
-        btoks = _building_tokens(t)
+        after: dict[int, tuple[str | None, str | None]] = {}  # span end -> (door key, building key) after it
         scored: list[tuple[int, int, float, int, int, int]] = []  # (agrees, resolves, sim, node, start, end)
-        for (s, e), keys in found.items():
-            door_key = None
-            dm = _DOOR_AFTER.match(t, e)
-            if dm:
-                door_key = dm.group(1) + "号"
-            bkeys = [b[2] for b in btoks if b[0] >= e][:1]
-            for key, sim in keys.items():
-                for node, _k in self._entries_for(key):
-                    lv = level[node]
-                    if lv not in _NAMED_LEVELS:
-                        continue
-                    agrees = 1 if context and not context.isdisjoint(self._division_ancestors(div[node])) else 0
-                    resolves = 0
-                    if lv == "road" and door_key is not None:
-                        resolves = 1 if (node, door_key) in child else 0
-                    elif lv == "compound" and bkeys:
-                        resolves = 1 if (node, bkeys[0]) in child else 0
-                    scored.append((agrees, resolves, sim, node, s, e))
+        for key, (sim, s, e) in found.items():
+            nxt = after.get(e)
+            if nxt is None:
+                dm = _DOOR_AFTER.match(t, e)
+                bkey = next((b[2] for b in btoks if b[0] >= e), None)
+                nxt = after[e] = (dm.group(1) + "号" if dm else None, bkey)
+            door_key, bkey = nxt
+            for node, _k in self._entries_for(key):
+                lv = level[node]
+                if lv not in _NAMED_LEVELS or node in exact_nodes:  # already read exactly elsewhere
+                    continue
+                agrees = 1 if context and not context.isdisjoint(self._division_ancestors(div[node])) else 0
+                resolves = 0
+                if lv == "road" and door_key is not None:
+                    resolves = 1 if (node, door_key) in child else 0
+                elif lv == "compound" and bkey is not None:
+                    resolves = 1 if (node, bkey) in child else 0
+                scored.append((agrees, resolves, sim, node, s, e))
         if not scored:
             return []
         if any(x[0] for x in scored):
             scored = [x for x in scored if x[0]]
-        scored.sort(key=lambda x: (-x[1], -x[2], x[4]))
-        by_span: dict[tuple[int, int], _Mention] = {}
-        for _, _, sim, node, s, e in scored[:_MAX_FUZZY_SEEDS]:
-            m = by_span.get((s, e))
-            if m is None:
-                m = by_span[(s, e)] = _Mention(s, e, t[s:e], [], fuzzy_from=t[s:e])
-            m.entries.append((node, _FUZZY, sim))
-        return list(by_span.values())
+        # Each node once, at its best span (overlapping spans must not count the same name twice).
+        scored.sort(key=lambda x: (-x[1], -x[2], x[4] - x[5], x[4]))
+        seen: set[int] = set()
+        by_span: dict[tuple[int, int], list[Entry]] = {}
+        for _, _, sim, node, s, e in scored:
+            if node in seen:
+                continue
+            seen.add(node)
+            if len(seen) > _MAX_FUZZY_SEEDS:
+                break
+            by_span.setdefault((s, e), []).append((node, _FUZZY, sim))
+        return [_Mention(s, e, t[s:e], ents, fuzzy_from=t[s:e]) for (s, e), ents in by_span.items()]
 
     def _entries_for(self, key: str) -> list[tuple[int, int]]:
         ents = [(n, k) for n, k, _ in self._key_entries.get(key, ())]
@@ -916,7 +1127,7 @@ class AddressMatcher:
 
     def _process_fallback(
         self, t: str, context: set[int], segments: list[tuple[int, int]]
-    ) -> dict[tuple[int, int], dict[str, float]]:
+    ) -> dict[str, tuple[float, int, int]]:
         """Last resort with a small division context: rapidfuzz.process over that context's names."""
         communities: set[int] = set()
         for node in context:
@@ -928,7 +1139,7 @@ class AddressMatcher:
         choices: list[str] = []
         for c in communities:
             choices.extend(k for k, _ in self._community_names.get(c, ()) if len(k) >= _MIN_FUZZY_KEY)
-        found: dict[tuple[int, int], dict[str, float]] = {}
+        found: dict[str, tuple[float, int, int]] = {}
         if not choices or len(choices) > _PROCESS_CHOICES_MAX:
             return found
         for s0, e0 in segments:
@@ -941,8 +1152,8 @@ class AddressMatcher:
                     continue
                 s, e = s0 + al.dest_start, s0 + al.dest_end
                 sim = OSA.normalized_similarity(t[s:e], key)
-                if sim >= _FUZZY_MIN_SIM:
-                    found.setdefault((s, e), {})[key] = sim
+                if sim >= _FUZZY_MIN_SIM and (key not in found or found[key][0] < sim):
+                    found[key] = (sim, s, e)
         return found
 
     # result -----------------------------------------------------------------------------------------
@@ -977,8 +1188,8 @@ class AddressMatcher:
                 conf *= 0.9
         conf = round(max(0.0, min(1.0, conf)), 4)
         remainder = None
-        if rank[best.node] >= _RANK["door"]:
-            dm = _DASH_TAIL.match(t, best.pos)
+        if rank[best.node] >= _RANK["door"] and best.pos < len(t):
+            dm = _DASH_TAIL.match(t, best.pos) if "-" in t else None
             if dm:
                 remainder = f"{dm.group(1)}单元{dm.group(2)}"
             else:

@@ -23,8 +23,26 @@ LEVEL_LABELS: dict[str, str] = {
 
 # NCAP / CCKS2021 address-element labels used by the parser.
 NCAP_LABELS: tuple[str, ...] = (
-    "country", "prov", "city", "district", "devzone", "town", "community", "road", "subroad", "roadno",
-    "subroadno", "poi", "subpoi", "houseno", "cellno", "floorno", "roomno", "person", "assist", "redundant",
+    "country",
+    "prov",
+    "city",
+    "district",
+    "devzone",
+    "town",
+    "community",
+    "road",
+    "subroad",
+    "roadno",
+    "subroadno",
+    "poi",
+    "subpoi",
+    "houseno",
+    "cellno",
+    "floorno",
+    "roomno",
+    "person",
+    "assist",
+    "redundant",
     "otherinfo",
 )
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from gridgov.catalog import cache as catalog_cache
 from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
 from gridgov.common.audit import record_audit
 from gridgov.common.errors import Forbidden, InvalidInput, NotFound
@@ -154,6 +155,7 @@ def import_catalog(session: Session, actor: Principal, text: str) -> dict[str, i
         minor.keywords, minor.active = row["keywords"], True
     record_audit(session, actor, "catalog.import", "event_category", "*", {"created": created, "updated": updated})
     session.commit()
+    catalog_cache.invalidate()
     return {"created": created, "updated": updated}
 
 
@@ -175,6 +177,7 @@ def update_category(session: Session, actor: Principal, code: str, changes: dict
         setattr(cat, key, value)
     record_audit(session, actor, "catalog.update", "event_category", code, {"before": before, "after": changes})
     session.commit()
+    catalog_cache.invalidate()
     return cat
 
 
@@ -317,4 +320,5 @@ def add_routing_rule(
     session.flush()
     record_audit(session, actor, "routing.add", "routing_rule", rule.id, {"lead": lead_dept_type, "level": level})
     session.commit()
+    catalog_cache.invalidate()
     return rule

@@ -9,10 +9,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Header, Query, Response, UploadFile
 from fastapi.responses import FileResponse
-from sqlalchemy import select
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from gridgov.catalog.models import EventCategory
+from gridgov.catalog import cache as catalog_cache
 from gridgov.common.audit import record_audit
 from gridgov.common.errors import Forbidden, InvalidInput, NotFound
 from gridgov.common.principal import Principal, Role
@@ -20,6 +20,7 @@ from gridgov.common.security import mask_phone, pii_cipher
 from gridgov.deps import PrincipalDep, SessionDep, SettingsDep
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.attachments import path_for, store_attachment
+from gridgov.dispatch.bulk import MAX_BATCH, intake_batch
 from gridgov.dispatch.intake import load_visible, report_event, self_handle_event
 from gridgov.dispatch.models import Attachment, Event
 from gridgov.dispatch.queues import EventFilter, Page, history, list_events, my_queue
@@ -35,7 +36,6 @@ from gridgov.dispatch.schemas import (
     TransitionOut,
 )
 from gridgov.org import cache
-from gridgov.org.models import Department
 
 router = APIRouter(prefix="/api", tags=["events"])
 
@@ -83,9 +83,7 @@ SERVICES: dict[ActionName, Service] = {
 
 
 def _categories(session: Session) -> dict[int, tuple[str, str]]:
-    return {
-        r[0]: (r[1], r[2]) for r in session.execute(select(EventCategory.id, EventCategory.code, EventCategory.name))
-    }
+    return {c.id: (c.code, c.name) for c in catalog_cache.snapshot(session).by_id.values()}
 
 
 def to_out(session: Session, events: list[Event]) -> list[EventOut]:
@@ -125,11 +123,7 @@ def detail(session: Session, actor: Principal, event: Event) -> EventDetailOut:
 
         out.reporter_phone = mask_phone(pii_cipher(get_settings().pii_secret).decrypt(event.reporter_phone_enc))
     dept_ids = [t.department_id for t in event.tasks if t.department_id]
-    names = (
-        dict(session.execute(select(Department.id, Department.name).where(Department.id.in_(dept_ids))).all())
-        if dept_ids
-        else {}
-    )
+    names = cache.snapshot(session).dept_names if dept_ids else {}
     out.tasks = [
         TaskOut.model_validate(t).model_copy(update={"department_name": names.get(t.department_id or 0)})
         for t in event.tasks
@@ -156,6 +150,23 @@ def create_event(
     if not created:
         response.status_code = 200
     return detail(session, actor, event)
+
+
+class BatchIn(BaseModel):
+    items: list[ReportIn] = Field(min_length=1, max_length=MAX_BATCH)
+    auto_dispatch: bool = Field(default=False, description="有小类的事件由调用者直接立案并派遣（智能分拨）")
+
+
+class BatchItemOut(BaseModel):
+    id: int
+    created: bool
+    status: str
+
+
+@router.post("/events/batch", response_model=list[BatchItemOut], summary="批量上报（12345 工单、物联感知告警）")
+def create_events_batch(body: BatchIn, session: SessionDep, actor: PrincipalDep) -> list[BatchItemOut]:
+    results = intake_batch(session, actor, body.items, auto_dispatch=body.auto_dispatch)
+    return [BatchItemOut(id=r.event_id, created=r.created, status=r.status) for r in results]
 
 
 @router.post("/events/self-handle", response_model=EventDetailOut, status_code=201, summary="网格员自行处置")
@@ -194,7 +205,8 @@ def get_events(
         q=q,
     )
     if category_code:
-        cat_id = session.scalar(select(EventCategory.id).where(EventCategory.code == category_code))
+        found = catalog_cache.snapshot(session).by_code.get(category_code)
+        cat_id = found.id if found else None
         if cat_id is None:
             raise InvalidInput(f"事件小类“{category_code}”不存在", field="category_code")
         flt.category_id = cat_id

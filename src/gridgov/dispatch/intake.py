@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from gridgov.address.matcher import MatchResult
 from gridgov.address.models import Address
-from gridgov.catalog.models import EventCategory
+from gridgov.catalog import cache as catalog_cache
+from gridgov.catalog.cache import CategoryInfo
 from gridgov.common.errors import Forbidden, InvalidInput, NotFound
 from gridgov.common.principal import Principal, Role
 from gridgov.common.security import normalize_phone, pii_cipher
@@ -27,8 +28,8 @@ from gridgov.org.spatial import grid_locator
 UNCLASSIFIED_LEVEL = "street"  # the street center classifies what arrives without a category
 
 
-def category_by_code(session: Session, code: str, field: str = "category_code") -> EventCategory:
-    cat = session.scalar(select(EventCategory).where(EventCategory.code == code))
+def category_by_code(session: Session, code: str, field: str = "category_code") -> CategoryInfo:
+    cat = catalog_cache.snapshot(session).by_code.get(code)
     if cat is None or cat.parent_id is None or not cat.active:
         raise InvalidInput(f"事件小类“{code}”不存在或已停用", field=field)
     return cat

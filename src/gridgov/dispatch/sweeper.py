@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from gridgov.common.audit import DomainEvent
 from gridgov.common.errors import Conflict
@@ -113,39 +113,44 @@ def _red(session: Session, now: datetime, progress: Callable[[str, int], None] |
     while True:
         events = session.scalars(
             select(Event)
-            .where(
-                Event.status.in_(RUNNING),
-                Event.sla_state != SlaState.RED.value,
-                Event.deadline_at <= now,
-            )
+            .where(Event.status.in_(RUNNING), Event.sla_state != SlaState.RED.value, Event.deadline_at <= now)
+            .options(selectinload(Event.tasks))
             .order_by(Event.id)
             .limit(500)
         ).all()
         if not events:
             return red, escalated
-        for event in events:
-            apply_transition(
-                session,
-                SYSTEM_PRINCIPAL,
-                event,
-                Action.WARN_RED,
-                now,
-                note="超过处置时限",
-                data={"deadline_at": event.deadline_at.isoformat() if event.deadline_at else None},
-            )
-            event.ever_overdue = True
-            red += 1
-            try:
-                moved = escalate(session, SYSTEM_PRINCIPAL, event, now, "超时自动上报上一级")
-            except Conflict:  # no department above to take it: it stays red where it is
-                moved = False
-            if moved:
-                escalated += 1
-            else:
-                event.sla_state = SlaState.RED.value
+        with session.no_autoflush:  # one flush per batch, not one per case
+            escalated += _red_batch(session, events, now)
         session.commit()
+        red += len(events)
         if progress:
             progress("red", red)
+
+
+def _red_batch(session: Session, events: Sequence[Event], now: datetime) -> int:
+    """Mark each case overdue and move it one tier up; returns how many moved."""
+    moved_count = 0
+    for event in events:
+        apply_transition(
+            session,
+            SYSTEM_PRINCIPAL,
+            event,
+            Action.WARN_RED,
+            now,
+            note="超过处置时限",
+            data={"deadline_at": event.deadline_at.isoformat() if event.deadline_at else None},
+        )
+        event.ever_overdue = True
+        try:
+            moved = escalate(session, SYSTEM_PRINCIPAL, event, now, "超时自动上报上一级")
+        except Conflict:  # no department above to take it: it stays red where it is
+            moved = False
+        if moved:
+            moved_count += 1
+        else:
+            event.sla_state = SlaState.RED.value
+    return moved_count
 
 
 class Sweeper:

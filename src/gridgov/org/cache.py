@@ -35,6 +35,7 @@ class OrgSnapshot:
     divisions: dict[int, DivisionInfo]
     departments: dict[tuple[int, str], int]
     by_code: dict[str, int]
+    dept_names: dict[int, str]
 
     def ancestry(self, division_id: int) -> list[Place]:
         out: list[Place] = []
@@ -83,9 +84,16 @@ def snapshot(session: Session) -> OrgSnapshot:
     ).all()
     divisions = {r[0]: DivisionInfo(*r) for r in rows}
     deps = session.execute(
-        select(Department.division_id, Department.dept_type, Department.id).where(Department.active.is_(True))
+        select(Department.division_id, Department.dept_type, Department.id, Department.name).where(
+            Department.active.is_(True)
+        )
     ).all()
-    snap = OrgSnapshot(divisions, {(d[0], d[1]): d[2] for d in deps}, {d.code: d.id for d in divisions.values()})
+    snap = OrgSnapshot(
+        divisions,
+        {(d[0], d[1]): d[2] for d in deps},
+        {d.code: d.id for d in divisions.values()},
+        {d[2]: d[3] for d in deps},
+    )
     with _lock:
         _snapshot, _loaded_at = snap, time.monotonic()
     return snap

@@ -18,6 +18,7 @@ from gridgov.catalog.services import builtin_catalog_text, import_catalog, seed_
 from gridgov.common.audit import record_audit
 from gridgov.common.principal import SYSTEM_PRINCIPAL, Role
 from gridgov.common.security import hash_password
+from gridgov.migrate import analyze
 from gridgov.org import cache
 from gridgov.org.demo_geo import DemoGeography, build_demo_geography
 from gridgov.org.models import DemoSource, Department, Division, GridAssignment, User
@@ -137,6 +138,7 @@ def load_demo(
     cal = seed_calendar_from_package(session, SYSTEM_PRINCIPAL, range(2024, 2028))
     result.calendar_days = int(cal["added"])
     result.credentials_file = _write_credentials(var_dir, result.logins)
+    analyze(session.get_bind().engine)
     return result
 
 

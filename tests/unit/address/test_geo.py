@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from gridgov.address.demo_library import build_demo_library
 from gridgov.address.geo import (
     AddressPoints,
     bd09_to_gcj02,
@@ -25,6 +26,7 @@ from gridgov.address.geo import (
     wgs84_to_gcj02_many,
 )
 from gridgov.address.records import AddressRecord
+from gridgov.org.demo_geo import DemoGeography
 
 CBD = (114.0579, 22.5431)
 
@@ -137,3 +139,23 @@ def test_levels_filter_and_reverse_geocode(points: AddressPoints) -> None:
     assert points.reverse_geocode(_east(5000), CBD[1]) is None
     empty = AddressPoints([])
     assert empty.nearest(*CBD) == [] and empty.reverse_geocode(*CBD) is None
+
+
+def test_demo_library_points_find_themselves(geography: DemoGeography) -> None:
+    lib = build_demo_library(geography)
+    pts = AddressPoints(lib.addresses, levels={"building", "door"})
+    assert len(pts) == sum(1 for a in lib.addresses if a.level in ("building", "door"))
+    sample = pts.records[:: max(1, len(pts) // 300)]
+    lons = np.array([r.lon for r in sample], dtype=np.float64)
+    lats = np.array([r.lat for r in sample], dtype=np.float64)
+    hits = pts.nearest_many(lons, lats, k=3, max_m=200)
+    by_code = {r.code: r for r in pts.records}
+    for record, found in zip(sample, hits, strict=True):
+        # The record itself or another one at the very same point (village houses may share one).
+        assert found and found[0][1] < 0.01
+        nearest = by_code[found[0][0]]
+        assert (nearest.lon, nearest.lat) == (record.lon, record.lat)
+        assert [d for _, d in found] == sorted(d for _, d in found)
+    # A phone in GCJ-02 at a building's door reports that building (or one at the same point).
+    g = wgs84_to_gcj02(sample[0].lon or 0.0, sample[0].lat or 0.0)
+    assert pts.nearest(*g, k=1, crs="gcj02")[0][1] < 0.01

@@ -1,0 +1,114 @@
+"""Address-parser figures on the NCAP address-element data (shared/data/addresses, never copied into the repo).
+
+    python bench/address_parse.py [--data DIR] [--c1 X] [--c2 X] [--max-iterations N]
+
+Helpers for the benchmark runner:
+
+* ``ncap_f1_shipped(tagger)``  span-level P/R/F1 of a given (e.g. the shipped) tagger on ncap_dev.
+* ``ncap_f1_trained(train_path, dev_path)``  trains a fresh ``AddressTagger`` on ncap_train inside the run
+  (nothing is saved) and scores it on ncap_dev; the dict also carries ``train_seconds``.
+
+The data directory defaults to ``../shared/data/addresses`` beside the repository, or ``$GRIDGOV_NCAP_DIR``.
+Both helpers return the dict of ``gridgov.address.parse.evaluate``: ``precision``, ``recall``, ``f1`` (micro over
+all components), ``macro_f1``, ``token_accuracy``, ``support``, ``sequences`` and ``per_label``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from gridgov.address.parse import AddressTagger, evaluate, read_bio_file
+
+# Published BERT figure on this specification (span-level micro F1 on dev).
+ANCHOR_BERT_F1 = 0.90
+
+
+def ncap_dir() -> Path:
+    env = os.environ.get("GRIDGOV_NCAP_DIR")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "shared" / "data" / "addresses"
+
+
+def ncap_f1_shipped(tagger: AddressTagger, dev_path: str | Path | None = None) -> dict[str, Any]:
+    """Score an already trained tagger on ncap_dev."""
+    dev = read_bio_file(dev_path or ncap_dir() / "ncap_dev.txt")
+    t0 = time.perf_counter()
+    result = evaluate(tagger, dev)
+    result["eval_seconds"] = time.perf_counter() - t0
+    return result
+
+
+def ncap_f1_trained(
+    train_path: str | Path | None = None, dev_path: str | Path | None = None, **params: Any
+) -> dict[str, Any]:
+    """Train a fresh tagger on ncap_train (in memory, nothing saved) and score it on ncap_dev."""
+    train = read_bio_file(train_path or ncap_dir() / "ncap_train.txt")
+    dev = read_bio_file(dev_path or ncap_dir() / "ncap_dev.txt")
+    tagger = AddressTagger(**params)
+    t0 = time.perf_counter()
+    tagger.fit(train)
+    fit_seconds = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    result = evaluate(tagger, dev)
+    result["eval_seconds"] = time.perf_counter() - t1
+    result["train_seconds"] = fit_seconds
+    result["train_sequences"] = len(train)
+    result["params"] = {"c1": tagger.c1, "c2": tagger.c2, "max_iterations": tagger.max_iterations}
+    return result
+
+
+def format_report(result: dict[str, Any]) -> str:
+    lines = [
+        f"micro P/R/F1 {result['precision']:.4f} / {result['recall']:.4f} / {result['f1']:.4f}   "
+        f"macro F1 {result['macro_f1']:.4f}   token acc {result['token_accuracy']:.4f}   "
+        f"spans {int(result['support'])}",
+    ]
+    for label, m in sorted(result["per_label"].items(), key=lambda kv: -kv[1]["support"]):
+        lines.append(
+            f"  {label:<10} P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}  n={int(m['support'])}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=None)
+    ap.add_argument("--c1", type=float, default=None)
+    ap.add_argument("--c2", type=float, default=None)
+    ap.add_argument("--max-iterations", type=int, default=None)
+    args = ap.parse_args(argv)
+    data = args.data or ncap_dir()
+    params = {
+        k: v for k, v in (("c1", args.c1), ("c2", args.c2), ("max_iterations", args.max_iterations)) if v is not None
+    }
+    result = ncap_f1_trained(data / "ncap_train.txt", data / "ncap_dev.txt", **params)
+    print(format_report(result), file=sys.stderr)
+    print(
+        f"train {result['train_seconds']:.1f}s on {result['train_sequences']} addresses, "
+        f"eval {result['eval_seconds']:.1f}s",
+        file=sys.stderr,
+    )
+    print(
+        json.dumps(
+            {
+                "metric": "ncap_dev_span_f1_crf_trained",
+                "value": round(result["f1"], 4),
+                "unit": "F1",
+                "anchor": "published BERT",
+                "anchor_value": ANCHOR_BERT_F1,
+            },
+            ensure_ascii=False,
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

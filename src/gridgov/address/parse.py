@@ -1,0 +1,919 @@
+"""Free-text address parsing: a character-level CRF that labels address components in the NCAP scheme.
+
+``AddressTagger`` wraps a linear-chain CRF (CRFsuite through ``sklearn-crfsuite``, L-BFGS with L1+L2
+regularisation and all possible transitions) over hand-made token features: the token and its type, a window
+of ±3 tokens with bigrams and trigrams, known address suffixes (路, 号, 栋, 单元, 小区, 工业区 …) at, before
+and after the token, the position in the text and, optionally, a :class:`Gazetteer` of known names per label
+(the standard address library's own road, compound and division names).
+
+Tokens follow NCAP: each Chinese character is one token, each run of ASCII digits is one token, each run of
+ASCII letters is one token and any other non-space character is a token of its own. Tags are BIO over
+``NCAP_LABELS`` ("B-road", "I-road", …).
+
+``AddressTagger.parse`` turns free text into a :class:`ParsedAddress` and never raises on bad input (empty,
+very long, emoji, markup, SQL): the text is lightly cleaned (full-width ASCII to half-width, control
+characters and runs of white space to one space, one character for one character so offsets stay
+meaningful) and capped at ``MAX_INPUT_CHARS``. Post-processing merges adjacent pieces with the same label,
+moves assist words (门口, 旁边, 附近 …) into ``assist`` and relabels the complaint text around an embedded
+address ("福民路123号门口垃圾堆了三天") as ``otherinfo``.
+
+``read_bio_file`` reads the NCAP text format (one "token tag" per line, a blank line between addresses) and
+``evaluate`` scores a tagger at the component (entity span) level, seqeval style.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+import tempfile
+import threading
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gridgov.address.records import NCAP_LABELS, AddressRecord, DivisionRecord
+from gridgov.address.variants import tokenize
+
+__all__ = [
+    "ASSIST_WORDS",
+    "MAX_INPUT_CHARS",
+    "SUFFIXES",
+    "AddressTagger",
+    "Component",
+    "Gazetteer",
+    "ParsedAddress",
+    "bio_spans",
+    "clean_text",
+    "evaluate",
+    "read_bio_file",
+    "tokenize_with_spans",
+]
+
+log = logging.getLogger(__name__)
+
+MODEL_FORMAT = "gridgov-address-crf"
+MODEL_VERSION = 1
+FEATURE_VERSION = 1
+MAX_INPUT_CHARS = 300
+_MAX_RAW_CHARS = 4 * MAX_INPUT_CHARS  # bound the cleaning work on huge inputs
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+# Known address suffixes (whole words; several are multi-character). A token or n-gram equal to one of these is
+# a strong hint about the label of the component it closes.
+SUFFIXES: frozenset[str] = frozenset(
+    _words(
+        # divisions
+        "省 自治区 特别行政区 市 地区 自治州 盟 区 县 旗 新区 开发区 高新区 保税区 镇 乡 街道 办事处 社区 村 "
+        "居委会 村委会 组 队 "
+        # roads
+        "路 街 道 大道 大街 巷 弄 里 胡同 公路 国道 省道 高速 隧道 桥 环路 支路 一路 二路 三路 四路 五路 东路 "
+        "西路 南路 北路 中路 "
+        # numbers
+        "号 号楼 栋 幢 座 单元 层 楼 室 户 房 号院 期 区块 档 铺 号铺 号房 号室 "
+        # compounds, places, shops
+        "花园 小区 大厦 广场 中心 工业区 工业园 产业园 科技园 园区 苑 园 城 庭 阁 轩 府 湾 居 公寓 新村 家园 "
+        "山庄 名苑 华庭 雅苑 商场 市场 医院 学校 小学 中学 大学 学院 幼儿园 公园 酒店 宾馆 公司 有限公司 店 "
+        "馆 站 地铁站 公交站 厂 仓 楼宇 写字楼 商厦 大楼 大院 宿舍 门 东门 西门 南门 北门 正门"
+    )
+)
+_MAX_SUFFIX_LEN = max(len(s) for s in SUFFIXES)
+# Coarse class of each suffix: the level of the component it usually closes.
+_SUFFIX_CLASS: dict[str, str] = {
+    word: cls
+    for cls, words in (
+        ("prov", "省 自治区 特别行政区"),
+        ("city", "市 地区 自治州 盟"),
+        ("dist", "区 县 旗 新区"),
+        ("dev", "开发区 高新区 保税区"),
+        ("town", "镇 乡 街道 办事处"),
+        ("comm", "社区 村 居委会 村委会 组 队"),
+        (
+            "road",
+            "路 街 道 大道 大街 巷 弄 里 胡同 公路 国道 省道 高速 隧道 桥 环路 支路 一路 二路 三路 四路 五路 "
+            "东路 西路 南路 北路 中路",
+        ),
+        ("no", "号 号院"),
+        ("bldg", "号楼 栋 幢 座"),
+        ("unit", "单元"),
+        ("floor", "层 楼"),
+        ("room", "室 户 房 号房 号室 铺 号铺 档"),
+    )
+    for word in words.split()
+}
+
+# Vague locating words, labelled "assist" (门口, 旁边, 附近 …); longer words first where they overlap.
+ASSIST_WORDS: tuple[str, ...] = _words(
+    "交叉路口 十字路口 交叉口 交界处 路口 门口 门前 旁边 附近 斜对面 对面 楼下 楼上 边上 周边 周围 隔壁 后面 "
+    "前面 里面 背后 东侧 西侧 南侧 北侧 东边 西边 南边 北边 一带 对出"
+)
+# An assist word directly followed by one of these is the head of a name (路口村, 门前街 …).
+_NAME_AFTER_ASSIST: tuple[str, ...] = _words("村 路 街 道 巷 弄 里 桥 镇 乡 社区 小区 花园 新村 大厦 广场 苑 园 城")
+# Words that mark sentence (complaint) text rather than an address component.
+_COMPLAINT_CUES: tuple[str, ...] = _words(
+    "了 吗 呢 啊 呀 哦 反映 投诉 举报 请求 希望 要求 麻烦 处理 解决 垃圾 噪音 扰民 占道 乱停 乱放 乱扔 乱倒 乱搭 "
+    "违建 违章 漏水 积水 堵塞 破损 损坏 坏掉 没人 无人 有人 一直 经常 每天 晚上 已经 严重 影响 存在 发现 导致 "
+    "很多 太多 不能 没有 堆放 堆满 施工 污水 臭味 油烟 丢失 危险 不亮"
+)
+_STRUCTURAL = frozenset(NCAP_LABELS) - {"assist", "redundant", "otherinfo"}
+
+_CN_NUMERALS = frozenset("零〇一二两三四五六七八九十百千")
+_TOKEN_RE = re.compile(r"[0-9]+|[A-Za-z]+|\S")  # the same rule as variants.tokenize, used to re-align spans
+_SPACE_RE = re.compile(r"\s+")
+# Labels as written in the NCAP files → NCAP_LABELS spelling.
+_LABEL_ALIASES = {label.lower(): label for label in NCAP_LABELS}
+
+
+# --------------------------------------------------------------------------------------------------------------
+# tokens
+
+
+def tokenize_with_spans(text: str) -> list[tuple[str, int, int]]:
+    """NCAP tokens of ``text`` with their [start, end) character offsets; white space is dropped."""
+    tokens = tokenize(text)
+    spans: list[tuple[str, int, int]] = []
+    pos = 0
+    for tok in tokens:
+        at = text.find(tok, pos)
+        if not tok or at < 0:  # the shared tokenizer rewrote something: fall back to the regex
+            return [(m.group(0), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+        spans.append((tok, at, at + len(tok)))
+        pos = at + len(tok)
+    return spans
+
+
+def _token_type(tok: str) -> str:
+    if tok.isascii():
+        if tok.isdigit():
+            return "digit"
+        if tok.isalpha():
+            return "alpha"
+        return "punct"
+    if len(tok) == 1:
+        if tok in _CN_NUMERALS:
+            return "cnnum"
+        if "\u4e00" <= tok <= "\u9fff" or "\u3400" <= tok <= "\u4dbf":
+            return "han"
+        cat = unicodedata.category(tok)
+        if cat[0] == "P":
+            return "punct"
+        if cat[0] == "N":
+            return "digit"
+        if cat[0] == "L":
+            return "letter"
+    return "other"
+
+
+def _norm_token(tok: str) -> str:
+    """Token form used in features: digit runs by length, long letter runs collapsed, letters upper-cased."""
+    if tok.isascii():
+        if tok.isdigit():
+            return f"#D{len(tok) if len(tok) < 5 else '+'}"
+        if tok.isalpha():
+            return tok.upper() if len(tok) <= 2 else "#A"
+    return tok
+
+
+def _len_bucket(tok: str) -> str:
+    n = len(tok)
+    return str(n) if n <= 4 else "5+"
+
+
+# --------------------------------------------------------------------------------------------------------------
+# gazetteer
+
+
+class Gazetteer:
+    """Known names per NCAP label ("road" → {"福民路", …}); marks the longest name match over a token sequence.
+
+    Matching is greedy from the left, longest name first, over whole tokens (so "12" never matches inside
+    "123"). A name listed under several labels reports all of them.
+    """
+
+    def __init__(self, names: Mapping[str, Iterable[str]] | None = None, *, min_chars: int = 2) -> None:
+        self.min_chars = min_chars
+        self._labels: dict[str, set[str]] = {}
+        self._max_tokens = 0
+        for label, items in (names or {}).items():
+            for name in items:
+                self.add(label, name)
+
+    def add(self, label: str, name: str) -> None:
+        key = _SPACE_RE.sub("", name or "")
+        if len(key) < self.min_chars or label not in _LABEL_ALIASES.values():
+            return
+        self._labels.setdefault(key, set()).add(label)
+        self._max_tokens = max(self._max_tokens, len(tokenize(key)))
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self._labels
+
+    def labels_for(self, name: str) -> frozenset[str]:
+        return frozenset(self._labels.get(name, ()))
+
+    def annotate(self, tokens: Sequence[str]) -> list[tuple[str, ...]]:
+        """Per token: "label|pos" marks (pos B/I/E, or S for a one-token name) of the names covering it; for
+        each label only the longest covering name counts. Matches are over whole tokens, so "12" never
+        matches inside "123"."""
+        n = len(tokens)
+        if not self._labels or not n:
+            return [()] * n
+        best: list[dict[str, tuple[int, str]]] = [{} for _ in range(n)]  # label -> (match length, pos)
+        for i in range(n):
+            acc = ""
+            for j in range(i, min(n, i + self._max_tokens)):
+                acc += tokens[j]
+                labels = self._labels.get(acc)
+                if labels is None:
+                    continue
+                length = j - i + 1
+                for k in range(i, j + 1):
+                    pos = "S" if length == 1 else ("B" if k == i else ("E" if k == j else "I"))
+                    for label in labels:
+                        if best[k].get(label, (0, ""))[0] < length:
+                            best[k][label] = (length, pos)
+        return [tuple(sorted(f"{label}|{pos}" for label, (_, pos) in marks.items())) for marks in best]
+
+    def to_dict(self) -> dict[str, list[str]]:
+        by_label: dict[str, list[str]] = {}
+        for name, labels in self._labels.items():
+            for label in labels:
+                by_label.setdefault(label, []).append(name)
+        return {label: sorted(names) for label, names in sorted(by_label.items())}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Iterable[str]], *, min_chars: int = 2) -> Gazetteer:
+        return cls(data, min_chars=min_chars)
+
+    @classmethod
+    def from_records(cls, divisions: Iterable[DivisionRecord], addresses: Iterable[AddressRecord]) -> Gazetteer:
+        """The standard address library's own names and aliases: cities, districts, streets (town),
+        communities, roads and compounds (poi). Door, building, unit, floor and room numbers are left to the
+        CRF's features."""
+        gaz = cls()
+        division_labels = {"city": "city", "district": "district", "street": "town", "community": "community"}
+        for d in divisions:
+            label = division_labels.get(d.level)
+            if label is not None:
+                for name in (d.name, *d.aliases):
+                    gaz.add(label, name)
+        address_labels = {"road": "road", "compound": "poi"}
+        for a in addresses:
+            label = address_labels.get(a.level)
+            if label is not None:
+                for name in (a.name, *a.aliases):
+                    gaz.add(label, name)
+        return gaz
+
+    @classmethod
+    def from_sequences(cls, sequences: Iterable[Sequence[tuple[str, str]]], labels: Iterable[str]) -> Gazetteer:
+        """Names of the given labels as they appear in labelled sequences."""
+        wanted = set(labels)
+        gaz = cls()
+        for seq in sequences:
+            tokens = [tok for tok, _ in seq]
+            for label, start, end in bio_spans([tag for _, tag in seq]):
+                if label in wanted:
+                    gaz.add(label, "".join(tokens[start:end]))
+        return gaz
+
+
+# --------------------------------------------------------------------------------------------------------------
+# features
+
+
+def _suffix_ends(tokens: Sequence[str]) -> list[str | None]:
+    """Per token: the longest known suffix (as a token n-gram) that ends at this token, if any."""
+    out: list[str | None] = [None] * len(tokens)
+    for i in range(len(tokens)):
+        best: str | None = None
+        acc = ""
+        for k in range(i, max(-1, i - _MAX_SUFFIX_LEN), -1):
+            acc = tokens[k] + acc
+            if len(acc) > _MAX_SUFFIX_LEN:
+                break
+            if acc in SUFFIXES:
+                best = acc
+        out[i] = best
+    return out
+
+
+def _repeats(tokens: Sequence[str]) -> list[str | None]:
+    """Per token: whether it lies in a run of at least two Chinese characters that occurs elsewhere in the sequence
+    (repeated divisions such as "杭州市余杭区杭州市余杭区" are usually labelled redundant). The value tells the
+    position in the run (B/I/E) and whether the other occurrence is earlier ("<") or later (">")."""
+    n = len(tokens)
+    out: list[str | None] = [None] * n
+    i = 0
+    while i < n:
+        best_len, best_dir = 0, ""
+        for j in range(n):
+            if j == i or tokens[j] != tokens[i]:
+                continue
+            length = 0
+            while (
+                i + length < n
+                and j + length < n
+                and tokens[i + length] == tokens[j + length]
+                and (j + length < i if j < i else i + length < j)
+            ):
+                length += 1
+            if length > best_len:
+                best_len, best_dir = length, "<" if j < i else ">"
+        if best_len >= 2 and sum(1 for t in tokens[i : i + best_len] if _token_type(t) in ("han", "cnnum")) >= 2:
+            for k in range(i, i + best_len):
+                pos = "B" if k == i else ("E" if k == i + best_len - 1 else "I")
+                out[k] = f"{pos}{best_dir}"
+            i += best_len
+        else:
+            i += 1
+    return out
+
+
+def _features(tokens: Sequence[str], gaz_marks: Sequence[tuple[str, ...]] | None = None) -> list[list[str]]:
+    n = len(tokens)
+    norm = [_norm_token(t) for t in tokens]
+    types = [_token_type(t) for t in tokens]
+    suf_end = _suffix_ends(tokens)
+
+    def w(i: int) -> str:
+        if i < 0:
+            return "<S>"
+        if i >= n:
+            return "</S>"
+        return norm[i]
+
+    def ty(i: int) -> str:
+        if i < 0:
+            return "<S>"
+        if i >= n:
+            return "</S>"
+        return types[i]
+
+    # nearest suffix ending strictly after / at-or-before each token
+    next_suf: list[tuple[str, int] | None] = [None] * n
+    nxt: tuple[str, int] | None = None
+    for i in range(n - 1, -1, -1):
+        next_suf[i] = nxt
+        s = suf_end[i]
+        if s is not None:
+            nxt = (s, i)
+    prev_suf: list[tuple[str, int] | None] = [None] * n
+    prv: tuple[str, int] | None = None
+    for i in range(n):
+        prev_suf[i] = prv
+        s = suf_end[i]
+        if s is not None:
+            prv = (s, i)
+
+    dup = _repeats(tokens)
+    # suffix classes already seen before each token / still to come after it
+    classes = [_SUFFIX_CLASS.get(suf, "poi") if suf is not None else None for suf in suf_end]
+    seen_before: list[frozenset[str]] = []
+    acc: set[str] = set()
+    for cls in classes:
+        seen_before.append(frozenset(acc))
+        if cls is not None:
+            acc.add(cls)
+    seen_after: list[frozenset[str]] = [frozenset()] * n
+    acc = set()
+    for i in range(n - 1, -1, -1):
+        seen_after[i] = frozenset(acc)
+        cls = classes[i]
+        if cls is not None:
+            acc.add(cls)
+    feats: list[list[str]] = []
+    for i in range(n):
+        w0 = norm[i]
+        f = [
+            "b",
+            f"w={w0}",
+            f"t={types[i]}",
+            f"l={_len_bucket(tokens[i])}",
+            f"p={min(i, 8)}",
+            f"r={min(n - 1 - i, 8)}",
+        ]
+        for d in (-3, -2, -1, 1, 2, 3):
+            f.append(f"w{d}={w(i + d)}")
+        for d in (-2, -1, 1, 2):
+            f.append(f"t{d}={ty(i + d)}")
+        f.append(f"t-1:0:1={ty(i - 1)}|{types[i]}|{ty(i + 1)}")
+        # bigrams and trigrams around the token
+        f.append(f"w-2:-1={w(i - 2)}{w(i - 1)}")
+        f.append(f"w-1:0={w(i - 1)}{w0}")
+        f.append(f"w0:1={w0}{w(i + 1)}")
+        f.append(f"w1:2={w(i + 1)}{w(i + 2)}")
+        f.append(f"w-2:0={w(i - 2)}{w(i - 1)}{w0}")
+        f.append(f"w-1:1={w(i - 1)}{w0}{w(i + 1)}")
+        f.append(f"w0:2={w0}{w(i + 1)}{w(i + 2)}")
+        f.append(f"w-3:0={w(i - 3)}{w(i - 2)}{w(i - 1)}{w0}")
+        f.append(f"w0:3={w0}{w(i + 1)}{w(i + 2)}{w(i + 3)}")
+        # suffixes: closing here, closing just before, starting right after, nearest ahead / behind
+        if suf_end[i] is not None:
+            f.append(f"se={suf_end[i]}")
+        if i > 0 and suf_end[i - 1] is not None:
+            f.append(f"se-1={suf_end[i - 1]}")
+        ns = next_suf[i]
+        if ns is not None:
+            f.append(f"ns={ns[0]}")
+            f.append(f"nsd={min(ns[1] - i, 6)}")
+            f.append(f"ns|d={ns[0]}|{min(ns[1] - i, 6)}")
+        else:
+            f.append("ns=none")
+        ps = prev_suf[i]
+        if ps is not None:
+            f.append(f"ps={ps[0]}")
+            f.append(f"psd={min(i - ps[1], 6)}")
+        else:
+            f.append("ps=none")
+        if dup[i] is not None:
+            f.append(f"dup={dup[i]}")
+        f.extend(f"sb={cls}" for cls in seen_before[i])
+        f.extend(f"sa={cls}" for cls in seen_after[i])
+        if gaz_marks is not None:
+            marks = gaz_marks[i]
+            for mark in marks:
+                f.append(f"g={mark}")
+                f.append(f"g={mark.split('|', 1)[0]}")
+            if not marks:
+                f.append("g=none")
+        feats.append(f)
+    return feats
+
+
+# --------------------------------------------------------------------------------------------------------------
+# results
+
+
+@dataclass(frozen=True)
+class Component:
+    """One labelled piece of the parsed text; ``text == ParsedAddress.text[start:end]``."""
+
+    label: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class ParsedAddress:
+    text: str
+    components: list[Component] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, str]:
+        """Label → text of its first component."""
+        out: dict[str, str] = {}
+        for c in self.components:
+            out.setdefault(c.label, c.text)
+        return out
+
+    def get(self, label: str) -> str | None:
+        return self.as_dict().get(label)
+
+    def address_text(self) -> str:
+        """The address proper: structural components in order, without assist/redundant/otherinfo."""
+        return "".join(c.text for c in self.components if c.label in _STRUCTURAL)
+
+
+def clean_text(text: object) -> str:
+    """Light, offset-friendly cleanup: full-width ASCII → half-width, ideographic and other spaces, control and
+    format characters → one space per run, trimmed and capped at ``MAX_INPUT_CHARS``. Never raises."""
+    if not isinstance(text, str):
+        return ""
+    out: list[str] = []
+    for ch in text[:_MAX_RAW_CHARS]:
+        o = ord(ch)
+        if 0xFF01 <= o <= 0xFF5E:
+            ch = chr(o - 0xFEE0)
+        elif ch == "\u3000":
+            ch = " "
+        else:
+            cat = unicodedata.category(ch)
+            if cat[0] in ("C", "Z"):
+                ch = " "
+        out.append(ch)
+    s = _SPACE_RE.sub(" ", "".join(out)).strip()
+    return s[:MAX_INPUT_CHARS].rstrip()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# BIO helpers
+
+
+def _canon_label(label: str) -> str:
+    return _LABEL_ALIASES.get(label.lower(), label.lower())
+
+
+def _canon_tag(tag: str) -> str:
+    if tag == "O" or "-" not in tag:
+        return "O"
+    prefix, label = tag.split("-", 1)
+    return f"{prefix.upper()}-{_canon_label(label)}"
+
+
+def bio_spans(tags: Sequence[str]) -> list[tuple[str, int, int]]:
+    """Entity spans (label, start, end) of a BIO tag sequence, seqeval style (lenient): an I- tag that does
+    not continue an entity of the same label starts a new one; E-/S- (BIOES) are accepted too."""
+    spans: list[tuple[str, int, int]] = []
+    label: str | None = None
+    start = 0
+    for i, tag in enumerate(tags):
+        if tag == "O" or "-" not in tag:
+            if label is not None:
+                spans.append((label, start, i))
+            label = None
+            continue
+        prefix, lab = tag.split("-", 1)
+        if prefix in ("B", "S") or label != lab:
+            if label is not None:
+                spans.append((label, start, i))
+            label, start = lab, i
+        if prefix in ("E", "S"):
+            spans.append((lab, start, i + 1))
+            label = None
+    if label is not None:
+        spans.append((label, start, len(tags)))
+    return spans
+
+
+def read_bio_file(path: str | Path) -> list[list[tuple[str, str]]]:
+    """Read the NCAP text format: "token<TAB or space>tag" per line, a blank line between addresses. Labels
+    are mapped to the ``NCAP_LABELS`` spelling (subRoad → subroad, devZone → devzone)."""
+    sequences: list[list[tuple[str, str]]] = []
+    current: list[tuple[str, str]] = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split()
+            if not parts:
+                if current:
+                    sequences.append(current)
+                    current = []
+                continue
+            if len(parts) == 1:
+                continue  # a token without a tag (or a space token): skip
+            current.append((parts[0], _canon_tag(parts[-1])))
+    if current:
+        sequences.append(current)
+    return sequences
+
+
+def _prf(tp: int, n_pred: int, n_gold: int) -> dict[str, float]:
+    precision = tp / n_pred if n_pred else 0.0
+    recall = tp / n_gold if n_gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "support": float(n_gold)}
+
+
+def span_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dict[str, Any]:
+    """Span-level precision/recall/F1 per label and micro-averaged, from gold and predicted tag sequences."""
+    tp: Counter[str] = Counter()
+    n_pred: Counter[str] = Counter()
+    n_gold: Counter[str] = Counter()
+    tok_ok = tok_all = 0
+    for g_tags, p_tags in zip(gold, pred, strict=True):
+        g = {(lab, s, e) for lab, s, e in bio_spans(list(g_tags))}
+        p = {(lab, s, e) for lab, s, e in bio_spans(list(p_tags))}
+        for lab, _, _ in g:
+            n_gold[lab] += 1
+        for lab, _, _ in p:
+            n_pred[lab] += 1
+        for lab, _, _ in g & p:
+            tp[lab] += 1
+        tok_all += len(g_tags)
+        tok_ok += sum(1 for a, b in zip(g_tags, p_tags, strict=True) if a == b)
+    labels = sorted(set(n_gold) | set(n_pred))
+    per_label = {lab: _prf(tp[lab], n_pred[lab], n_gold[lab]) for lab in labels}
+    micro = _prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values()))
+    gold_labels = [lab for lab in labels if n_gold[lab]]
+    macro_f1 = sum(per_label[lab]["f1"] for lab in gold_labels) / len(gold_labels) if gold_labels else 0.0
+    return {
+        **micro,
+        "macro_f1": macro_f1,
+        "token_accuracy": tok_ok / tok_all if tok_all else 0.0,
+        "sequences": len(gold),
+        "per_label": per_label,
+    }
+
+
+def evaluate(tagger: AddressTagger, sequences: Sequence[Sequence[tuple[str, str]]]) -> dict[str, Any]:
+    """Tag the tokens of each labelled sequence and score against its tags at the span level.
+
+    Returns ``precision``, ``recall``, ``f1`` (micro over all spans), ``support`` (gold spans), ``macro_f1``,
+    ``token_accuracy``, ``sequences`` and ``per_label`` {label: {precision, recall, f1, support}}."""
+    gold = [[_canon_tag(tag) for _, tag in seq] for seq in sequences]
+    pred = tagger.tag_many([[tok for tok, _ in seq] for seq in sequences])
+    return span_scores(gold, pred)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# the tagger
+
+
+class AddressTagger:
+    """CRF address tagger. Train with :meth:`fit`, or :meth:`load` a saved one; then :meth:`tag` token lists
+    or :meth:`parse` free text."""
+
+    def __init__(
+        self,
+        *,
+        c1: float = 0.05,
+        c2: float = 0.01,
+        max_iterations: int = 150,
+        gazetteer_dropout: float = 0.3,
+        seed: int = 20260601,
+    ) -> None:
+        self.c1 = c1
+        self.c2 = c2
+        self.max_iterations = max_iterations
+        self.gazetteer_dropout = gazetteer_dropout
+        self.seed = seed
+        self.gazetteer: Gazetteer | None = None
+        self.labels: list[str] = []
+        self.train_seconds: float | None = None
+        self._model: bytes | None = None
+        self._tagger: Any = None
+        self._lock = threading.Lock()
+
+    # -- training ------------------------------------------------------------------------------------------
+
+    def fit(self, sequences: Sequence[Sequence[tuple[str, str]]], gazetteer: Gazetteer | None = None) -> AddressTagger:
+        """Train on labelled token sequences [(token, "B-road"), …]. With a gazetteer, each name match in the
+        training data is hidden with probability ``gazetteer_dropout`` so that the model also learns to label
+        names it does not know."""
+        import sklearn_crfsuite  # type: ignore[import-untyped, unused-ignore]
+
+        seqs = [list(s) for s in sequences if s]
+        if not seqs:
+            raise ValueError("no training sequences")
+        rng = random.Random(self.seed)
+        xs: list[list[list[str]]] = []
+        ys: list[list[str]] = []
+        for seq in seqs:
+            tokens = [tok for tok, _ in seq]
+            marks = self._gaz_marks(tokens, gazetteer, rng)
+            xs.append(_features(tokens, marks))
+            ys.append([_canon_tag(tag) for _, tag in seq])
+        t0 = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="gridgov-crf-") as tmp:
+            model_path = Path(tmp) / "model.crfsuite"
+            crf = sklearn_crfsuite.CRF(
+                algorithm="lbfgs",
+                c1=self.c1,
+                c2=self.c2,
+                max_iterations=self.max_iterations,
+                all_possible_transitions=True,
+                model_filename=str(model_path),
+            )
+            crf.fit(xs, ys)
+            model = model_path.read_bytes()
+        self.train_seconds = time.perf_counter() - t0
+        self.gazetteer = gazetteer
+        self._open(model)
+        return self
+
+    def _gaz_marks(
+        self, tokens: Sequence[str], gazetteer: Gazetteer | None, rng: random.Random | None = None
+    ) -> list[tuple[str, ...]] | None:
+        if gazetteer is None:
+            return None
+        marks = gazetteer.annotate(tokens)
+        if rng is not None and self.gazetteer_dropout > 0:
+            # hide whole name matches (runs of tokens carrying the same marks) at random
+            i = 0
+            while i < len(marks):
+                j = i + 1
+                while j < len(marks) and marks[j] and marks[i] and not any(m.endswith("|B") for m in marks[j]):
+                    j += 1
+                if marks[i] and rng.random() < self.gazetteer_dropout:
+                    for k in range(i, j):
+                        marks[k] = ()
+                i = j
+        return marks
+
+    def _open(self, model: bytes) -> None:
+        import pycrfsuite  # type: ignore[import-untyped, unused-ignore]
+
+        tagger = pycrfsuite.Tagger()
+        tagger.open_inmemory(model)
+        self._model = model
+        self._tagger = tagger
+        self.labels = sorted(tagger.labels())
+
+    @property
+    def trained(self) -> bool:
+        return self._tagger is not None
+
+    # -- tagging -------------------------------------------------------------------------------------------
+
+    def tag(self, tokens: Sequence[str]) -> list[str]:
+        """BIO tags for a token sequence (NCAP tokens)."""
+        if self._tagger is None:
+            raise RuntimeError("AddressTagger is not trained: call fit() or load()")
+        if not tokens:
+            return []
+        feats = _features(tokens, self._gaz_marks(tokens, self.gazetteer))
+        with self._lock:
+            tags: list[str] = self._tagger.tag(feats)
+        return tags
+
+    def tag_many(self, token_lists: Iterable[Sequence[str]]) -> list[list[str]]:
+        return [self.tag(tokens) for tokens in token_lists]
+
+    def parse(self, text: str) -> ParsedAddress:
+        """Labelled components of free text. Bad input gives an empty or partial result, never an exception."""
+        if self._tagger is None:
+            raise RuntimeError("AddressTagger is not trained: call fit() or load()")
+        cleaned = clean_text(text)
+        try:
+            return ParsedAddress(cleaned, self._components(cleaned))
+        except Exception:  # defensive: parsing user text must never break the caller
+            log.exception("address parse failed; returning an empty result")
+            return ParsedAddress(cleaned, [])
+
+    def parse_batch(self, texts: Iterable[str]) -> list[ParsedAddress]:
+        return [self.parse(text) for text in texts]
+
+    def _components(self, text: str) -> list[Component]:
+        spans = tokenize_with_spans(text)
+        if not spans:
+            return []
+        tags = self.tag([tok for tok, _, _ in spans])
+        char_labels: list[str | None] = [None] * len(text)
+        for label, s, e in bio_spans(tags):
+            for k in range(spans[s][1], spans[e - 1][2]):
+                char_labels[k] = label
+        boundaries = {0, len(text)} | {b for _, a, z in spans for b in (a, z)}
+        _mark_assist(text, char_labels, boundaries)
+        return _relabel_complaint(text, _runs(text, char_labels))
+
+    # -- persistence ---------------------------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> Path:
+        """Write the CRFsuite model to ``path`` and a JSON sidecar (``path`` + ".json") with the format
+        version, training parameters and gazetteer. Returns the sidecar path."""
+        if self._model is None:
+            raise RuntimeError("AddressTagger is not trained: nothing to save")
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(self._model)
+        meta = {
+            "format": MODEL_FORMAT,
+            "version": MODEL_VERSION,
+            "feature_version": FEATURE_VERSION,
+            "params": {
+                "c1": self.c1,
+                "c2": self.c2,
+                "max_iterations": self.max_iterations,
+                "gazetteer_dropout": self.gazetteer_dropout,
+                "seed": self.seed,
+            },
+            "labels": self.labels,
+            "train_seconds": self.train_seconds,
+            "gazetteer": None
+            if self.gazetteer is None
+            else {"min_chars": self.gazetteer.min_chars, "names": self.gazetteer.to_dict()},
+        }
+        sidecar = _sidecar(path)
+        sidecar.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        return sidecar
+
+    @classmethod
+    def load(cls, path: str | Path) -> AddressTagger:
+        path = Path(path)
+        sidecar = _sidecar(path)
+        meta: dict[str, Any] = {}
+        if sidecar.exists():
+            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+            if meta.get("format") != MODEL_FORMAT:
+                raise ValueError(f"{sidecar}: not a {MODEL_FORMAT} sidecar")
+            if meta.get("feature_version") != FEATURE_VERSION:
+                raise ValueError(
+                    f"{path}: model built with feature version {meta.get('feature_version')}, "
+                    f"this code uses {FEATURE_VERSION}; retrain it"
+                )
+        params = meta.get("params", {})
+        tagger = cls(
+            **{k: params[k] for k in ("c1", "c2", "max_iterations", "gazetteer_dropout", "seed") if k in params}
+        )
+        gaz = meta.get("gazetteer")
+        if gaz is not None:
+            tagger.gazetteer = Gazetteer.from_dict(gaz["names"], min_chars=int(gaz.get("min_chars", 2)))
+        tagger.train_seconds = meta.get("train_seconds")
+        tagger._open(path.read_bytes())
+        return tagger
+
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.name + ".json")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# post-processing
+
+
+def _runs(text: str, char_labels: Sequence[str | None]) -> list[Component]:
+    """Components from per-character labels: maximal runs of one label (so adjacent pieces of the same label
+    merge); white space between two pieces of one label joins them, unlabelled characters are dropped."""
+    out: list[Component] = []
+    i, n = 0, len(text)
+    while i < n:
+        label = char_labels[i]
+        if label is None:
+            i += 1
+            continue
+        j = i + 1
+        while j < n:
+            if char_labels[j] == label:
+                j += 1
+                continue
+            k = j
+            while k < n and char_labels[k] is None and text[k].isspace():
+                k += 1
+            if k < n and k > j and char_labels[k] == label:
+                j = k
+                continue
+            break
+        out.append(Component(label, text[i:j], i, j))
+        i = j
+    return out
+
+
+def _mark_assist(text: str, char_labels: list[str | None], boundaries: set[int]) -> None:
+    """Relabel assist words that follow an address component as ``assist``.
+
+    An occurrence counts when it lies on token boundaries right after a character labelled as an address
+    component (not assist, redundant or otherinfo) and is not the head of a name (路口村, 门前街)."""
+    i, n = 0, len(text)
+    while i < n:
+        word = next((w for w in ASSIST_WORDS if text.startswith(w, i)), None)
+        if word is None:
+            i += 1
+            continue
+        end = i + len(word)
+        prev = char_labels[i - 1] if i > 0 else None
+        ok = (
+            i in boundaries
+            and end in boundaries
+            and prev in _STRUCTURAL
+            and not any(text.startswith(s, end) for s in _NAME_AFTER_ASSIST)
+        )
+        if ok:
+            for k in range(i, end):
+                char_labels[k] = "assist"
+            i = end
+        else:
+            i += 1
+
+
+def _has_cue(text: str) -> bool:
+    return any(cue in text for cue in _COMPLAINT_CUES)
+
+
+def _ends_like_address(text: str) -> bool:
+    return any(text.endswith(s) for s in SUFFIXES) or (text[-1:].isascii() and text[-1:].isalnum())
+
+
+def _is_foreign(text: str) -> bool:
+    if len(text) <= 2:
+        return False
+    return not any(ch.isdigit() or _token_type(ch) in ("han", "cnnum") for ch in text)
+
+
+def _relabel_complaint(text: str, comps: list[Component]) -> list[Component]:
+    """Complaint text around an embedded address becomes ``redundant`` (as in the training data):
+
+    * an address component that contains a complaint cue (了, 垃圾, 反映, 噪音 …) and does not end like an
+      address element (a known suffix or a number);
+    * after an assist word, any address component that does not end like an address element;
+    * an address component without a Chinese character or a digit and longer than two characters ("hello").
+
+    Adjacent components that end up with the same label are merged."""
+    out: list[Component] = []
+    after_assist = False
+    for c in comps:
+        label = c.label
+        if label == "assist":
+            after_assist = True
+        elif label in _STRUCTURAL and (
+            (not _ends_like_address(c.text) and (after_assist or _has_cue(c.text))) or _is_foreign(c.text)
+        ):
+            label = "redundant"
+        if out and out[-1].label == label and (out[-1].end == c.start or text[out[-1].end : c.start].isspace()):
+            prev = out.pop()
+            c = Component(label, text[prev.start : c.end], prev.start, c.end)
+        elif label != c.label:
+            c = Component(label, c.text, c.start, c.end)
+        out.append(c)
+    return out

@@ -1,0 +1,215 @@
+"""HTTP entry points of the IOC (指挥大屏) data API, under /api/dashboard: thin — resolve the view, call one
+query (through the 5-second result cache), render. The live stream is Server-Sent Events."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Callable, Hashable
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from gridgov.common.errors import NotAuthenticated
+from gridgov.common.principal import Principal
+from gridgov.common.security import read_token
+from gridgov.dashboard import queries as q
+from gridgov.dashboard.schemas import (
+    BreakdownBy,
+    BreakdownOut,
+    HotspotsOut,
+    MapOut,
+    Period,
+    RankingBy,
+    RankingOut,
+    SummaryOut,
+    TrendOut,
+    WarningsOut,
+)
+from gridgov.deps import PrincipalDep, SessionDep, oauth2
+from gridgov.org.services import principal_for, user_by_id
+
+router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
+
+DivisionCode = Annotated[str | None, Query(max_length=16, description="区划代码，默认本人所属区划（管理员：全市）")]
+PeriodQ = Annotated[Period, Query(description="today 今日 / week 本周（周一起）/ month 本月，按北京时间")]
+
+
+def _render(kind: str, view: q.View, params: tuple[Hashable, ...], compute: Callable[[], BaseModel]) -> Response:
+    """The JSON of `compute()`, rendered once and served from the result cache while it is fresh (the
+    response_model of each route documents the shape; the bytes skip FastAPI's re-validation)."""
+    body = q.cached(kind, view, params, lambda: compute().model_dump_json(by_alias=True).encode())
+    return Response(body, media_type="application/json")
+
+
+@router.get("/summary", response_model=SummaryOut, summary="大屏总览指标")
+def get_summary(
+    session: SessionDep, actor: PrincipalDep, division_code: DivisionCode = None, period: PeriodQ = Period.TODAY
+) -> Response:
+    view = q.resolve_view(session, actor, division_code)
+    win = q.period_window(period)
+    return _render("summary", view, (win.period, win.start), lambda: q.summary(session, view, win))
+
+
+@router.get("/trend", response_model=TrendOut, summary="按日趋势（上报、结案、超时）")
+def get_trend(
+    session: SessionDep,
+    actor: PrincipalDep,
+    division_code: DivisionCode = None,
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+) -> Response:
+    view = q.resolve_view(session, actor, division_code)
+    today = q.period_window(Period.TODAY).start
+    return _render("trend", view, (days, today), lambda: q.trend(session, view, days))
+
+
+@router.get("/breakdown", response_model=BreakdownOut, summary="分类构成（大类、来源渠道、下级区划、主办部门）")
+def get_breakdown(
+    session: SessionDep,
+    actor: PrincipalDep,
+    by: BreakdownBy = BreakdownBy.MAJOR,
+    division_code: DivisionCode = None,
+    period: PeriodQ = Period.TODAY,
+) -> Response:
+    view = q.resolve_view(session, actor, division_code)
+    win = q.period_window(period)
+    return _render("breakdown", view, (by, win.period, win.start), lambda: q.breakdown(session, view, win, by))
+
+
+@router.get("/rankings", response_model=RankingOut, summary="考评排名（下级区划或主办部门）")
+def get_rankings(
+    session: SessionDep,
+    actor: PrincipalDep,
+    by: RankingBy = RankingBy.CHILD,
+    division_code: DivisionCode = None,
+    period: PeriodQ = Period.TODAY,
+) -> Response:
+    """score = 100 × (0.4 × 按期处置率 + 0.3 × 结案率 + 0.2 × (1 − 重办率) + 0.1 × (1 − 退回率))，
+    说明见 queries.rankings。"""
+    view = q.resolve_view(session, actor, division_code)
+    win = q.period_window(period)
+    return _render("rankings", view, (by, win.period, win.start), lambda: q.rankings(session, view, win, by))
+
+
+@router.get("/warnings", response_model=WarningsOut, summary="预警与超时事件（红灯优先）")
+def get_warnings(
+    session: SessionDep,
+    actor: PrincipalDep,
+    division_code: DivisionCode = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Response:
+    view = q.resolve_view(session, actor, division_code)
+    return _render("warnings", view, (limit,), lambda: q.warnings(session, view, limit))
+
+
+@router.get("/hotspots", response_model=HotspotsOut, summary="高发网格")
+def get_hotspots(
+    session: SessionDep,
+    actor: PrincipalDep,
+    division_code: DivisionCode = None,
+    period: PeriodQ = Period.TODAY,
+    limit: Annotated[int, Query(ge=1, le=200)] = 10,
+) -> Response:
+    view = q.resolve_view(session, actor, division_code)
+    win = q.period_window(period)
+    return _render("hotspots", view, (win.period, win.start, limit), lambda: q.hotspots(session, view, win, limit))
+
+
+@router.get("/map", response_model=MapOut, summary="地图：区划面（在办、红灯数）与事件点位")
+def get_map(
+    session: SessionDep,
+    actor: PrincipalDep,
+    division_code: DivisionCode = None,
+    level: Annotated[str | None, Query(description="面的层级：district、street、community 或 grid")] = None,
+) -> Response:
+    view = q.resolve_view(session, actor, division_code)
+    lv = q.map_level(view, level)
+    today = q.period_window(Period.TODAY).start
+    return _render("map", view, (lv, today), lambda: q.map_data(session, view, lv))
+
+
+# --- live stream (SSE) ----------------------------------------------------------------------------------
+
+POLL_SECONDS = 2.0
+HEARTBEAT_SECONDS = 15.0
+STREAM_MAX_SECONDS = 600.0  # the browser's EventSource reconnects by itself (retry: below)
+RETRY_MS = 3000
+
+
+def _sse(event: str, data: str, event_id: int | None = None) -> str:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {event}\ndata: {data}\n\n"
+
+
+def _open_stream(
+    factory: sessionmaker[Session], secret: str, token: str, division_code: str | None
+) -> tuple[Principal, str, int, str]:
+    """Authenticate (same checks as deps.get_principal), resolve the view and render the first summary."""
+    claims = read_token(secret, token)
+    with factory() as session:
+        principal = principal_for(session, user_by_id(session, int(claims["sub"])))
+        view = q.resolve_view(session, principal, division_code)
+        position = q.outbox_position(session)
+        return principal, view.division.code, position, _summary_json(session, view, position)
+
+
+def _summary_json(session: Session, view: q.View, position: int) -> str:
+    win = q.period_window(Period.TODAY)
+    out = q.cached("stream-summary", view, (win.start, position), lambda: q.summary(session, view, win))
+    return json.dumps(out.model_dump(mode="json", by_alias=True), ensure_ascii=False)
+
+
+def _poll(factory: sessionmaker[Session], principal: Principal, code: str, last: int) -> tuple[int, str | None]:
+    """The outbox position now, and the fresh summary when it moved since `last`."""
+    with factory() as session:
+        position = q.outbox_position(session)
+        if position == last:
+            return position, None
+        view = q.resolve_view(session, principal, code)
+        return position, _summary_json(session, view, position)
+
+
+@router.get("/stream", summary="实时推送（Server-Sent Events）：今日总览，有变化即推送")
+async def stream(
+    request: Request,
+    bearer: Annotated[str | None, Depends(oauth2)],
+    division_code: DivisionCode = None,
+    access_token: Annotated[str | None, Query(description="JWT（EventSource 不能设置请求头）")] = None,
+) -> StreamingResponse:
+    """Sends `event: summary` (the today summary) at once and again whenever the domain-event outbox moves
+    (checked every 2 s), a comment line as heartbeat every 15 s, and ends after 10 minutes (the browser
+    reconnects). Authentication: `access_token` query parameter or the usual bearer header."""
+    token = access_token or bearer
+    if not token:
+        raise NotAuthenticated("请先登录", field="access_token")
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    secret: str = request.app.state.settings.jwt_key
+    principal, code, position, first = await run_in_threadpool(_open_stream, factory, secret, token, division_code)
+
+    async def events() -> AsyncIterator[str]:
+        nonlocal position
+        yield f"retry: {RETRY_MS}\n\n"
+        yield _sse("summary", first, position)
+        started = last_sent = time.monotonic()
+        while time.monotonic() - started < STREAM_MAX_SECONDS:
+            await anyio.sleep(POLL_SECONDS)
+            if await request.is_disconnected():
+                return
+            position, payload = await run_in_threadpool(_poll, factory, principal, code, position)
+            if payload is not None:
+                yield _sse("summary", payload, position)
+                last_sent = time.monotonic()
+            elif time.monotonic() - last_sent >= HEARTBEAT_SECONDS:
+                yield ": heartbeat\n\n"
+                last_sent = time.monotonic()
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,220 @@
+/* Shared pieces for case (event) views: history timeline, tasks, photos, the category picker, photo inputs. */
+(function () {
+  "use strict";
+  const { esc, fmtTime } = GG;
+
+  const TASK_STATUS = { pending: "待签收", accepted: "办理中", reported: "已反馈", done: "已完成", cancelled: "已撤销" };
+  const TASK_ROLE = { lead: "主办", co: "协办" };
+  const LEVEL = { grid: "网格", community: "社区", street: "街道", district: "区", city: "市" };
+  const AREA = { A: "A类区域", B: "B类区域", C: "C类区域" };
+
+  function photosHtml(hashes) {
+    if (!hashes || !hashes.length) return "";
+    return '<div class="photos">' + hashes.map((h) => '<img alt="现场照片" data-sha="' + esc(h) + '" src="data:,">').join("") + "</div>";
+  }
+
+  /** Replace <img data-sha> placeholders with the photos (fetched with the token). */
+  function loadPhotos(root) {
+    GG.$$("img[data-sha]", root).forEach(async (img) => {
+      try {
+        img.src = await GG.attachmentUrl(img.dataset.sha);
+        img.addEventListener("click", () => {
+          const box = document.createElement("div");
+          box.className = "lightbox";
+          box.innerHTML = '<img alt="照片" src="' + img.src + '">';
+          box.addEventListener("click", () => box.remove());
+          document.body.appendChild(box);
+        });
+      } catch (_e) {
+        const note = document.createElement("span");
+        note.className = "muted small";
+        note.textContent = "（照片不可查看）";
+        img.replaceWith(note);
+      }
+    });
+  }
+
+  function historyHtml(ch, history) {
+    if (!history || !history.length) return '<div class="empty">暂无办理记录</div>';
+    return (
+      '<ol class="timeline">' +
+      history
+        .map((h) => {
+          const a = ch.action[h.action] || { label: h.action_label || h.action, color: "#5b8ff9" };
+          const role = ch.role[h.actor_role];
+          const data = h.data || {};
+          const extra = [];
+          if (data.lead_department) extra.push("主办：" + data.lead_department);
+          if (data.co_departments && data.co_departments.length) extra.push("协办：" + data.co_departments.join("、"));
+          if (data.lead_grid_id && !data.lead_department) extra.push("由网格处置");
+          if (data.to_level) extra.push("升至" + (LEVEL[data.to_level] || data.to_level) + "级");
+          if (data.hours) extra.push(data.hours + " 工作小时");
+          if (data.rating) extra.push("评分 " + data.rating + " 分");
+          return (
+            '<li style="--c:' + esc(a.color) + '"><div><b>' + esc(h.action_label || a.label) + "</b> " +
+            '<span class="when">' + esc(fmtTime(h.at)) + " · " + esc(role ? role.label : h.actor_role) + "</span></div>" +
+            (h.note ? "<div>" + esc(h.note) + "</div>" : "") +
+            (extra.length ? '<div class="muted small">' + esc(extra.join("；")) + "</div>" : "") +
+            photosHtml(h.attachments) +
+            "</li>"
+          );
+        })
+        .join("") +
+      "</ol>"
+    );
+  }
+
+  function tasksHtml(tasks) {
+    if (!tasks || !tasks.length) return '<div class="muted">尚未派遣</div>';
+    return (
+      '<table class="grid"><thead><tr><th>角色</th><th>承办</th><th>状态</th><th>反馈</th></tr></thead><tbody>' +
+      tasks
+        .map(
+          (t) =>
+            "<tr><td>" + esc(TASK_ROLE[t.role] || t.role) + "</td><td>" +
+            esc(t.department_name || (t.grid_id ? "网格员" : "—")) + "</td><td>" + esc(TASK_STATUS[t.status] || t.status) +
+            "</td><td>" + esc(t.note || "") + "</td></tr>",
+        )
+        .join("") +
+      "</tbody></table>"
+    );
+  }
+
+  function summaryHtml(ch, ev) {
+    const left = GG.timeLeft(ev.deadline_at);
+    const chan = ch.channel[ev.channel];
+    const rows = [
+      ["编号", ev.number || "（待立案）"],
+      ["状态", GG.statusBadge(ch, ev.status, ev.status_label) + " " + GG.slaBadge(ch, ev.sla_state), true],
+      ["类别", ev.category_name ? ev.category_name + "（" + ev.category_code + "）" : "未分类"],
+      ["来源", chan ? chan.label : ev.channel],
+      ["层级", (LEVEL[ev.level] || ev.level) + "级 · " + (AREA[ev.area_class] || ev.area_class)],
+      ["网格", ev.grid_code || "未定位"],
+      ["地址", ev.address_text || "—"],
+      ["标准地址", ev.address_full_name ? ev.address_full_name + (ev.address_confidence != null ? "（置信度 " + Math.round(ev.address_confidence * 100) + "%）" : "") : "—"],
+      ["上报时间", fmtTime(ev.reported_at, true)],
+      ["处置时限", ev.deadline_at ? fmtTime(ev.deadline_at, true) + "（" + left.text + "）" : "—"],
+    ];
+    if (ev.reporter_phone) rows.push(["联系电话", ev.reporter_phone]);
+    if (ev.extension_requested) rows.push(["延期申请", ev.extension_requested + " 工作小时（待审批）"]);
+    if (ev.return_count) rows.push(["退回次数", String(ev.return_count)]);
+    if (ev.supervised_count) rows.push(["督办次数", String(ev.supervised_count)]);
+    if (ev.escalation_count) rows.push(["上报上级", ev.escalation_count + " 次"]);
+    if (ev.result_note) rows.push(["处置结果", ev.result_note]);
+    if (ev.reject_reason) rows.push(["不立案理由", ev.reject_reason]);
+    if (ev.rating) rows.push(["评价", "★".repeat(ev.rating) + (ev.rating_comment ? " " + ev.rating_comment : "")]);
+    return '<dl class="kv">' + rows.map((r) => "<dt>" + esc(r[0]) + "</dt><dd>" + (r[2] ? r[1] : esc(r[1])) + "</dd>").join("") + "</dl>";
+  }
+
+  /** A searchable 小类 picker bound to an <input>; onPick(item) gets the chosen catalog item. */
+  function categoryPicker(input, majors, onPick) {
+    const wrap = input.parentElement;
+    wrap.classList.add("cat-picker");
+    const box = document.createElement("div");
+    box.className = "cat-options hidden";
+    wrap.appendChild(box);
+    const all = [];
+    (majors || []).forEach((m) => (m.items || []).forEach((it) => it.active && all.push({ it, m })));
+    let shown = [];
+    let active = -1;
+    function render() {
+      const q = input.value.trim().toLowerCase();
+      shown = all
+        .filter(({ it, m }) => !q || it.name.toLowerCase().includes(q) || it.code.startsWith(q) || m.name.includes(q) || (it.keywords || []).some((k) => k.includes(q)))
+        .slice(0, 40);
+      active = shown.length ? 0 : -1;
+      box.innerHTML = shown.length
+        ? shown.map(({ it, m }, i) => '<div data-i="' + i + '" class="' + (i === active ? "active" : "") + '">' + esc(it.name) + ' <span class="major">' + esc(m.name) + " · " + esc(it.code) + "</span></div>").join("")
+        : '<div class="muted">没有匹配的小类</div>';
+      box.classList.remove("hidden");
+    }
+    function pick(i) {
+      const row = shown[i];
+      if (!row) return;
+      input.value = row.it.name + "（" + row.it.code + "）";
+      input.dataset.code = row.it.code;
+      box.classList.add("hidden");
+      onPick && onPick(row.it);
+    }
+    input.addEventListener("focus", render);
+    input.addEventListener("input", () => {
+      input.dataset.code = "";
+      render();
+    });
+    input.addEventListener("keydown", (e) => {
+      if (box.classList.contains("hidden")) return;
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        active = Math.max(0, Math.min(shown.length - 1, active + (e.key === "ArrowDown" ? 1 : -1)));
+        GG.$$("div[data-i]", box).forEach((d, i) => d.classList.toggle("active", i === active));
+      } else if (e.key === "Enter") {
+        e.preventDefault();
+        pick(active);
+      } else if (e.key === "Escape") {
+        box.classList.add("hidden");
+      }
+    });
+    box.addEventListener("mousedown", (e) => {
+      const d = e.target.closest("div[data-i]");
+      if (d) {
+        e.preventDefault();
+        pick(Number(d.dataset.i));
+      }
+    });
+    input.addEventListener("blur", () => setTimeout(() => box.classList.add("hidden"), 150));
+    return {
+      set(item) {
+        if (!item) {
+          input.value = "";
+          input.dataset.code = "";
+          return;
+        }
+        input.value = item.name + "（" + item.code + "）";
+        input.dataset.code = item.code;
+      },
+      code() {
+        return input.dataset.code || null;
+      },
+      find(code) {
+        const row = all.find(({ it }) => it.code === code);
+        return row ? row.it : null;
+      },
+    };
+  }
+
+  /** Upload the files chosen in a file <input>; returns their sha256 list. Shows a preview in `preview`. */
+  function photoInput(input, preview) {
+    input.addEventListener("change", () => {
+      if (!preview) return;
+      preview.innerHTML = "";
+      Array.from(input.files || []).forEach((f) => {
+        const img = document.createElement("img");
+        img.alt = f.name;
+        img.src = URL.createObjectURL(f);
+        preview.appendChild(img);
+      });
+    });
+    return {
+      async upload() {
+        const files = Array.from(input.files || []);
+        if (files.length > 9) throw new Error("最多上传 9 张照片");
+        const out = [];
+        for (const f of files) out.push((await GG.upload(f)).sha256);
+        return out;
+      },
+      clear() {
+        input.value = "";
+        if (preview) preview.innerHTML = "";
+      },
+      count() {
+        return (input.files || []).length;
+      },
+    };
+  }
+
+  async function act(id, action, body) {
+    return GG.api("/api/events/" + id + "/actions/" + action, { method: "POST", json: body || {} });
+  }
+
+  GG.caseView = { photosHtml, loadPhotos, historyHtml, tasksHtml, summaryHtml, categoryPicker, photoInput, act, LEVEL, TASK_STATUS };
+})();

@@ -1,0 +1,393 @@
+/* Dispatcher workbench: named queues, the case panel with a suggested 小类 and standard address, one-action
+ * 立案/不立案/派遣/督办/延期审批/挂账, bulk file/dispatch and keyboard shortcuts. */
+(function () {
+  "use strict";
+  const { $, $$, esc, api, fmtTime } = GG;
+  const CV = GG.caseView;
+
+  const QUEUES = [
+    ["to_file", "待立案"],
+    ["to_dispatch", "待派遣"],
+    ["returned", "退回件"],
+    ["overdue", "超时件"],
+    ["warning", "预警件"],
+    ["extension_requests", "延期申请"],
+    ["to_verify", "待复核"],
+    ["on_hold", "挂账件"],
+    ["to_accept", "待签收"],
+    ["in_progress", "办理中"],
+    ["co_tasks", "协办任务"],
+  ];
+  const HOT = new Set(["overdue", "returned", "extension_requests"]);
+  // Buttons for the actions the API allows now: [label, css, needs note, shortcut]
+  const ACTIONS = {
+    file: ["立案", "primary", false, "f"],
+    dispatch: ["派遣", "primary", false, "d"],
+    reject: ["不立案", "danger", true, "r"],
+    supervise: ["督办", "warn", true, "s"],
+    approve_extension: ["批准延期", "ok", false],
+    deny_extension: ["驳回延期", "danger", true],
+    hold: ["挂账", "warn", true],
+    resume: ["解除挂账", "", false],
+    reopen: ["重新办理", "warn", true],
+    accept: ["签收", "primary", false],
+    return: ["退回", "danger", true],
+    handle: ["处置完成", "ok", true],
+    verify_pass: ["复核", "ok", false],
+    escalate: ["上报上级", "warn", true],
+  };
+
+  const state = { me: null, ch: null, majors: [], queues: {}, current: "to_file", items: [], index: -1, detail: null, selected: new Set(), searchQ: null, picker: null };
+
+  async function loadQueues() {
+    const r = await api("/api/me/queue", { params: { limit: 50 } });
+    state.queues = r.queues;
+    const nav = $("#queues");
+    const names = QUEUES.filter(([k]) => k in r.queues);
+    if (!names.length) {
+      nav.innerHTML = '<div class="empty">当前角色没有分拨队列</div>';
+      return;
+    }
+    if (!(state.current in r.queues) && !state.searchQ) state.current = names[0][0];
+    nav.innerHTML = names
+      .map(([k, label]) => {
+        const page = r.queues[k];
+        const n = page.items.length + (page.next_cursor ? "+" : "");
+        const hot = HOT.has(k) && page.items.length ? " hot" : "";
+        return '<button type="button" data-q="' + k + '" class="' + (k === state.current && !state.searchQ ? "active" : "") + '">' + esc(label) + '<span class="count' + hot + '" data-count="' + k + '">' + n + "</span></button>";
+      })
+      .join("");
+  }
+
+  function listItems() {
+    if (state.searchQ !== null) return state.items;
+    const page = state.queues[state.current];
+    return page ? page.items : [];
+  }
+
+  function renderList(keepId) {
+    const items = listItems();
+    state.items = items;
+    const label = state.searchQ !== null ? "搜索：" + state.searchQ : (QUEUES.find((q) => q[0] === state.current) || [0, state.current])[1];
+    $("#list-title").textContent = label + "（" + items.length + " 件）";
+    const list = $("#case-list");
+    if (!items.length) {
+      list.innerHTML = '<li class="empty">' + (state.searchQ !== null ? "没有找到匹配的事件" : "该队列暂无事件") + "</li>";
+      state.index = -1;
+      renderPanel(null);
+      return;
+    }
+    list.innerHTML = items
+      .map((ev, i) => {
+        const left = ev.deadline_at && ["dispatched", "accepted"].includes(ev.status) ? GG.timeLeft(ev.deadline_at).text : "";
+        return (
+          '<li data-i="' + i + '" data-id="' + ev.id + '">' +
+          '<input type="checkbox" class="pick" aria-label="选择" ' + (state.selected.has(ev.id) ? "checked" : "") + ">" +
+          '<div class="body"><div class="title">' + esc(ev.title) + "</div>" +
+          '<div class="meta">' + GG.statusBadge(state.ch, ev.status, ev.status_label) + GG.slaBadge(state.ch, ev.sla_state) +
+          "<span>" + esc(ev.number || "#" + ev.id) + "</span><span>" + esc(ev.category_name || "未分类") + "</span><span>" + esc(fmtTime(ev.reported_at)) + "</span>" +
+          (left ? '<span class="' + (ev.sla_state === "red" ? "left-red" : ev.sla_state === "yellow" ? "left-yellow" : "") + '">' + esc(left) + "</span>" : "") +
+          "</div></div></li>"
+        );
+      })
+      .join("");
+    let idx = keepId ? items.findIndex((e) => e.id === keepId) : -1;
+    if (idx < 0) idx = Math.min(Math.max(state.index, 0), items.length - 1);
+    select(idx);
+    updateSelectedCount();
+  }
+
+  async function select(i) {
+    const items = state.items;
+    if (i < 0 || i >= items.length) return;
+    state.index = i;
+    $$("#case-list li").forEach((li) => li.classList.toggle("selected", Number(li.dataset.i) === i));
+    const li = $('#case-list li[data-i="' + i + '"]');
+    if (li) li.scrollIntoView({ block: "nearest" });
+    const id = items[i].id;
+    try {
+      const d = await api("/api/events/" + id);
+      if (state.items[state.index] && state.items[state.index].id === id) renderPanel(d);
+    } catch (e) {
+      GG.showError(e, $("#case-panel"));
+    }
+  }
+
+  function suggestionText(ev) {
+    return [ev.title, ev.description, ev.address_text].join(" ");
+  }
+
+  function renderPanel(ev) {
+    state.detail = ev;
+    const panel = $("#case-panel");
+    if (!ev) {
+      panel.innerHTML = '<div class="empty">从左侧选择一件事件</div>';
+      return;
+    }
+    const allowed = ev.allowed_actions || [];
+    const sugg = GG.suggestCategories(state.majors, suggestionText(ev), 4);
+    const buttons = allowed
+      .filter((a) => ACTIONS[a])
+      .map((a) => {
+        const [label, css, , key] = ACTIONS[a];
+        if (a === "verify_pass") return '<button type="button" class="btn ok" data-act="verify" data-passed="1">复核通过</button><button type="button" class="btn danger" data-act="verify" data-passed="0">复核不通过</button>';
+        return '<button type="button" class="btn ' + css + '" data-act="' + a + '">' + esc(label) + (key ? "<kbd>" + key + "</kbd>" : "") + "</button>";
+      })
+      .join("");
+    const needsCategory = allowed.includes("file") || allowed.includes("dispatch");
+    panel.innerHTML =
+      '<h2 id="case-title">' + esc(ev.title) + "</h2>" +
+      (ev.description ? '<p class="muted">' + esc(ev.description) + "</p>" : "") +
+      CV.summaryHtml(state.ch, ev) +
+      '<section id="addr-box"></section>' +
+      (needsCategory
+        ? '<section><h3>事件小类</h3>' +
+          (sugg.length
+            ? '<div class="chips" id="suggest">' + sugg.map((s, i) => '<span class="chip' + (i === 0 && !ev.category_code ? " active" : "") + '" data-code="' + esc(s.item.code) + '" title="命中：' + esc(s.hits.join("、")) + '">建议：' + esc(s.item.name) + "</span>").join("") + "</div>"
+            : '<div class="muted small">未能根据描述推荐小类，请手动选择</div>') +
+          '<label>选择或搜索小类<input id="cat-input" autocomplete="off" placeholder="输入名称、代码或关键词"></label></section>'
+        : "") +
+      '<section><label>办理意见 / 理由<textarea id="note" placeholder="不立案、督办、挂账、驳回延期需要填写理由"></textarea></label>' +
+      (allowed.includes("approve_extension") ? '<label>批准延期工作小时（留空按申请）<input id="hours" type="number" min="0.5" step="0.5"></label>' : "") +
+      '<div class="form-error" id="act-error" role="alert"></div>' +
+      '<div class="actions" id="actions">' + (buttons || '<span class="muted">当前状态下没有可执行的操作</span>') + "</div></section>" +
+      "<section><h3>承办任务</h3>" + CV.tasksHtml(ev.tasks) + "</section>" +
+      "<section><h3>办理记录</h3>" + CV.historyHtml(state.ch, ev.history) + "</section>";
+    CV.loadPhotos(panel);
+    if (needsCategory) {
+      state.picker = CV.categoryPicker($("#cat-input"), state.majors);
+      const current = ev.category_code ? state.picker.find(ev.category_code) : sugg.length ? sugg[0].item : null;
+      state.picker.set(current);
+      $$("#suggest .chip").forEach((c) =>
+        c.addEventListener("click", () => {
+          $$("#suggest .chip").forEach((x) => x.classList.remove("active"));
+          c.classList.add("active");
+          state.picker.set(state.picker.find(c.dataset.code));
+        }),
+      );
+    } else {
+      state.picker = null;
+    }
+    $$("#actions [data-act]").forEach((b) => b.addEventListener("click", () => doAction(b.dataset.act, b.dataset.passed)));
+    showAddress(ev);
+  }
+
+  async function showAddress(ev) {
+    const box = $("#addr-box");
+    if (!box) return;
+    if (ev.address_full_name) {
+      box.innerHTML = "";
+      return;
+    }
+    if (!ev.address_text) {
+      box.innerHTML = ev.grid_code ? "" : '<div class="msg warn">事件没有地址，也未定位到网格</div>';
+      return;
+    }
+    box.innerHTML = '<div class="muted small">正在匹配标准地址…</div>';
+    try {
+      const r = await api("/api/addresses/translate", { method: "POST", json: { text: ev.address_text } });
+      if (state.detail !== ev) return;
+      box.innerHTML = r.best
+        ? '<div class="msg ' + (r.needs_review ? "warn" : "info") + '">标准地址建议：<b>' + esc(r.best.full_name) + "</b>（" + esc(r.best.code) + "，置信度 " + Math.round(r.confidence * 100) + "%" + (r.needs_review ? "，需人工确认" : "") + "）</div>"
+        : '<div class="msg warn">未能匹配到标准地址，请在“地址待确认”中处理</div>';
+    } catch (e) {
+      box.innerHTML = '<div class="msg warn">地址匹配失败：' + esc(e.message) + "</div>";
+    }
+  }
+
+  function bodyFor(action, ev, passed) {
+    const note = ($("#note") && $("#note").value.trim()) || null;
+    const body = { note };
+    if ((action === "file" || action === "dispatch") && state.picker) {
+      const code = state.picker.code();
+      if (code && code !== ev.category_code) body.category_code = code;
+      if (!code && !ev.category_code) throw new GG.ApiError("请先选择事件小类", 422, { error: { field: "category_code" } });
+    }
+    if (action === "approve_extension" && $("#hours") && $("#hours").value) body.hours = Number($("#hours").value);
+    if (action === "verify") body.passed = passed === "1";
+    if (ACTIONS[action] && ACTIONS[action][2] && !note) {
+      throw new GG.ApiError("“" + ACTIONS[action][0] + "”需要填写理由", 422, { error: { field: "note" } });
+    }
+    return body;
+  }
+
+  async function doAction(action, passed) {
+    const ev = state.detail;
+    if (!ev) return;
+    const err = $("#act-error");
+    err.textContent = "";
+    let body;
+    try {
+      body = bodyFor(action, ev, passed);
+    } catch (e) {
+      err.textContent = e.message;
+      if (e.field === "note" && $("#note")) {
+        $("#note").classList.add("field-error");
+        $("#note").focus();
+      }
+      if (e.field === "category_code" && $("#cat-input")) $("#cat-input").focus();
+      return;
+    }
+    $$("#actions button").forEach((b) => (b.disabled = true));
+    try {
+      const d = await CV.act(ev.id, action, body);
+      GG.toast("“" + (ACTIONS[action] ? ACTIONS[action][0] : action) + "”已完成：" + (d.number || d.title));
+      await refresh(null);
+    } catch (e) {
+      err.textContent = e.message;
+      $$("#actions button").forEach((b) => (b.disabled = false));
+    }
+  }
+
+  async function refresh(keepId) {
+    await loadQueues();
+    if (state.searchQ !== null) await runSearch(state.searchQ, keepId);
+    else renderList(keepId);
+  }
+
+  async function runSearch(q, keepId) {
+    state.searchQ = q;
+    $$("#queues button").forEach((b) => b.classList.remove("active"));
+    const r = await api("/api/events", { params: { q, limit: 50 } });
+    state.items = r.items;
+    renderList(keepId);
+  }
+
+  function updateSelectedCount() {
+    const ids = new Set(state.items.map((e) => e.id));
+    for (const id of Array.from(state.selected)) if (!ids.has(id)) state.selected.delete(id);
+    $("#selected-count").textContent = "已选 " + state.selected.size + " 件";
+    $("#select-all").checked = state.items.length > 0 && state.selected.size === state.items.length;
+  }
+
+  async function bulk(action) {
+    const ids = state.items.filter((e) => state.selected.has(e.id));
+    if (!ids.length) {
+      GG.toast("请先勾选事件", "warn");
+      return;
+    }
+    const label = action === "file" ? "立案" : "派遣";
+    let ok = 0;
+    const failed = [];
+    for (const ev of ids) {
+      const body = {};
+      if (!ev.category_code) {
+        const s = GG.suggestCategories(state.majors, suggestionText(ev), 1);
+        if (!s.length) {
+          failed.push((ev.number || ev.title) + "：无法推荐小类，请逐件选择");
+          continue;
+        }
+        body.category_code = s[0].item.code;
+      }
+      try {
+        await CV.act(ev.id, action, body);
+        ok += 1;
+      } catch (e) {
+        failed.push((ev.number || ev.title) + "：" + e.message);
+      }
+    }
+    state.selected.clear();
+    GG.toast("批量" + label + "：成功 " + ok + " 件" + (failed.length ? "，失败 " + failed.length + " 件" : ""), failed.length ? "warn" : "ok");
+    if (failed.length) GG.toast(failed.slice(0, 5).join("\n"), "error");
+    await refresh(null);
+  }
+
+  function wire() {
+    $("#queues").addEventListener("click", (e) => {
+      const b = e.target.closest("button[data-q]");
+      if (!b) return;
+      state.current = b.dataset.q;
+      state.searchQ = null;
+      state.index = 0;
+      state.selected.clear();
+      $("#search").value = "";
+      $$("#queues button").forEach((x) => x.classList.toggle("active", x === b));
+      renderList(null);
+    });
+    $("#case-list").addEventListener("click", (e) => {
+      const li = e.target.closest("li[data-i]");
+      if (!li) return;
+      const ev = state.items[Number(li.dataset.i)];
+      if (e.target.classList.contains("pick")) {
+        if (e.target.checked) state.selected.add(ev.id);
+        else state.selected.delete(ev.id);
+        updateSelectedCount();
+        return;
+      }
+      select(Number(li.dataset.i));
+    });
+    $("#select-all").addEventListener("change", (e) => {
+      state.selected = new Set(e.target.checked ? state.items.map((x) => x.id) : []);
+      $$("#case-list .pick").forEach((c) => (c.checked = e.target.checked));
+      updateSelectedCount();
+    });
+    $("#bulk-file").addEventListener("click", () => bulk("file"));
+    $("#bulk-dispatch").addEventListener("click", () => bulk("dispatch"));
+    $("#refresh").addEventListener("click", () => refresh(state.detail && state.detail.id).catch((e) => GG.showError(e)));
+    $("#search").addEventListener("keydown", (e) => {
+      if (e.key === "Enter") {
+        const q = e.target.value.trim();
+        if (q) runSearch(q, null).catch((err) => GG.showError(err));
+        else {
+          state.searchQ = null;
+          refresh(null);
+        }
+        e.target.blur();
+      } else if (e.key === "Escape") e.target.blur();
+    });
+    document.addEventListener("keydown", (e) => {
+      if (GG.isTyping(e) || e.ctrlKey || e.metaKey || e.altKey) return;
+      const ev = state.detail;
+      const can = (a) => ev && (ev.allowed_actions || []).includes(a);
+      switch (e.key) {
+        case "j":
+          select(Math.min(state.index + 1, state.items.length - 1));
+          break;
+        case "k":
+          select(Math.max(state.index - 1, 0));
+          break;
+        case "x": {
+          const cur = state.items[state.index];
+          if (!cur) break;
+          if (state.selected.has(cur.id)) state.selected.delete(cur.id);
+          else state.selected.add(cur.id);
+          const box = $('#case-list li[data-i="' + state.index + '"] .pick');
+          if (box) box.checked = state.selected.has(cur.id);
+          updateSelectedCount();
+          break;
+        }
+        case "/":
+          e.preventDefault();
+          $("#search").focus();
+          break;
+        case "f":
+          if (can("file")) doAction("file");
+          break;
+        case "d":
+          if (can("dispatch")) doAction("dispatch");
+          break;
+        case "r":
+          if (can("reject")) doAction("reject");
+          break;
+        case "s":
+          if (can("supervise")) doAction("supervise");
+          break;
+        default:
+          return;
+      }
+    });
+  }
+
+  async function main() {
+    state.me = await GG.requireLogin(["dispatcher", "community_staff", "admin", "leader"]);
+    [state.ch, state.majors] = await Promise.all([GG.choices(), GG.catalog()]);
+    wire();
+    await loadQueues();
+    renderList(null);
+    setInterval(() => {
+      if (!document.hidden && !GG.isTyping({ target: document.activeElement })) loadQueues().catch(() => {});
+    }, 30000);
+  }
+
+  main().catch((e) => GG.showError(e, $("#case-panel")));
+})();

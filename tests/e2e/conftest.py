@@ -1,0 +1,180 @@
+"""Browser (end-to-end) fixtures: an own demo database built in a subprocess (福田区, 60 grids), the app served by
+uvicorn in a subprocess on a free 127.0.0.1 port, and Debian's Chromium driven by Playwright.
+
+The root tests/conftest.py points GRIDGOV_VAR_DIR at a temp dir at import and may set GRIDGOV_DATABASE_URL; the
+subprocesses here get their own GRIDGOV_* environment (separate var dir, SQLite file, keys, sweeper off), so the
+two never share settings or data. Screenshots go to test-artifacts/e2e/ (gitignored)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+CHROMIUM = Path(os.environ.get("GRIDGOV_E2E_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+HERE = Path(__file__).resolve().parent
+
+
+def png_bytes(width: int = 64, height: int = 48, rgb: tuple[int, int, int] = (90, 140, 60)) -> bytes:
+    """A small valid PNG (a gradient), made here so the tests need no image files."""
+    rows = b"".join(
+        b"\x00" + b"".join(bytes(((rgb[0] + x) % 256, (rgb[1] + y) % 256, rgb[2])) for x in range(width))
+        for y in range(height)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def e2e_env() -> Iterator[dict[str, str]]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"浏览器测试需要 Debian 的 Chromium（{CHROMIUM}）：apt-get install -y chromium fonts-noto-cjk")
+    tmp = Path(tempfile.mkdtemp(prefix="gridgov-e2e-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDGOV_")}
+    env.update(
+        {
+            "GRIDGOV_VAR_DIR": str(tmp / "var"),
+            "GRIDGOV_DATABASE_URL": f"sqlite:///{tmp / 'e2e.db'}",
+            "GRIDGOV_SLA_SWEEP_SECONDS": "0",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    yield env
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def seed(e2e_env: dict[str, str]) -> dict[str, Any]:
+    """Build the database (subprocess) and return what seed.py printed: logins, a grid, prepared cases."""
+    proc = subprocess.run(
+        [sys.executable, str(HERE / "seed.py")], env=e2e_env, capture_output=True, text=True, timeout=300, check=False
+    )
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("SEED-JSON ")), None)
+    assert proc.returncode == 0 and line, f"seed failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
+    data: dict[str, Any] = json.loads(line.removeprefix("SEED-JSON "))
+    return data
+
+
+@pytest.fixture(scope="session")
+def server(e2e_env: dict[str, str], seed: dict[str, Any]) -> Iterator[str]:
+    port = _free_port()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = (ARTIFACTS / "server.log").open("w")
+    cmd = [sys.executable, "-m", "uvicorn", "gridgov.app:create_app", "--factory", "--host", "127.0.0.1"]
+    proc = subprocess.Popen([*cmd, "--port", str(port)], env=e2e_env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            log.close()
+            pytest.fail("uvicorn did not start: " + (ARTIFACTS / "server.log").read_text()[-3000:])
+        time.sleep(0.2)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+# --- pytest-playwright: Debian's Chromium, never a downloaded browser -------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture(scope="session")
+def base_url(server: str) -> str:
+    return server
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any], server: str) -> dict[str, Any]:
+    return {
+        **browser_context_args,
+        "base_url": server,
+        "locale": "zh-CN",
+        "timezone_id": "Asia/Shanghai",
+        "viewport": {"width": 1440, "height": 900},
+    }
+
+
+@pytest.fixture(scope="session")
+def password_of(seed: dict[str, Any]) -> Callable[[str], str]:
+    """Every demo user of a role shares that role's password."""
+    roles = seed["role_passwords"]
+
+    def _pw(username: str) -> str:
+        prefix_roles = {
+            "admin": "admin",
+            "city_leader": "leader",
+            "ldr_": "leader",
+            "dsp_": "dispatcher",
+            "h_": "handler",
+            "cs_": "community_staff",
+            "gw_": "grid_worker",
+            "resident": "resident",
+        }
+        for prefix, role in prefix_roles.items():
+            if username.startswith(prefix):
+                return str(roles[role])
+        raise KeyError(username)
+
+    return _pw
+
+
+@pytest.fixture
+def photo(tmp_path: Path) -> Path:
+    path = tmp_path / "现场照片.png"
+    path.write_bytes(png_bytes())
+    return path
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

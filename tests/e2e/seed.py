@@ -1,0 +1,115 @@
+"""Build the e2e demo database in a fresh var dir (run in a subprocess with its own GRIDGOV_* environment, so it
+never touches the settings of the in-process test suite) and print what the browser tests need as JSON:
+the demo logins, a grid with its worker, street and centre, and two prepared cases — one returned by its
+department and one overdue (dispatched in the past, then swept) — for the dispatcher's queues."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridgov.common.principal import Principal
+from gridgov.common.timeutil import utcnow
+from gridgov.config import get_settings
+from gridgov.db import make_engine, session_factory
+from gridgov.dispatch import lifecycle as lc
+from gridgov.dispatch.intake import report_event
+from gridgov.dispatch.models import Event
+from gridgov.dispatch.schemas import ActionIn, ReportIn
+from gridgov.dispatch.sweeper import sweep
+from gridgov.migrate import upgrade
+from gridgov.org import cache
+from gridgov.org.demo import load_demo
+from gridgov.org.demo_geo import build_demo_geography
+from gridgov.org.models import Division, GridAssignment, User
+from gridgov.org.services import principal_for
+
+
+def _principal(session: Session, username: str) -> Principal:
+    user = session.scalar(select(User).where(User.username == username))
+    assert user is not None, username
+    return principal_for(session, user)
+
+
+def _lead_handler(session: Session, event: Event) -> Principal:
+    lead = next(t for t in reversed(event.tasks) if t.role == "lead" and t.status != "cancelled")
+    if lead.department_id is not None:
+        name = session.scalars(select(User.username).where(User.department_id == lead.department_id)).first()
+    else:
+        name = session.scalars(
+            select(User.username)
+            .join(GridAssignment, GridAssignment.user_id == User.id)
+            .where(GridAssignment.grid_id == lead.grid_id)
+        ).first()
+    assert name is not None
+    return _principal(session, name)
+
+
+def main() -> None:
+    settings = get_settings()
+    engine = make_engine(settings.db_url)
+    upgrade(engine)
+    factory = session_factory(engine)
+    geo = build_demo_geography(["福田区"], grids_target=60)
+    with factory() as session:
+        demo = load_demo(session, settings.var_dir, geography=geo, buildings_per_community=30)
+    cache.invalidate()
+    with factory() as session:
+        row = session.execute(
+            select(Division, User.username)
+            .join(GridAssignment, GridAssignment.grid_id == Division.id)
+            .join(User, User.id == GridAssignment.user_id)
+            .order_by(Division.code)
+        ).first()
+        assert row is not None
+        grid, worker = row
+        community = session.get(Division, grid.parent_id)
+        assert community is not None
+        street = session.get(Division, community.parent_id)
+        assert street is not None
+        dispatcher = _principal(session, f"dsp_{street.code}")
+        resident = _principal(session, "resident3")
+        now = utcnow()
+
+        def case(title: str, at_days_ago: float) -> Event:
+            at = now - timedelta(days=at_days_ago)
+            ev, _ = report_event(session, resident, ReportIn(title=title, grid_code=grid.code), now=at)
+            lc.file_event(session, dispatcher, ev.id, ActionIn(category_code="01001"), now=at)
+            return lc.dispatch_event(session, dispatcher, ev.id, ActionIn(), now=at + timedelta(minutes=5))
+
+        returned = case("非本部门职责的占道经营（退回演示）", 0.01)
+        handler = _lead_handler(session, returned)
+        lc.accept_event(session, handler, returned.id, ActionIn())
+        lc.return_event(session, handler, returned.id, ActionIn(note="不属于本部门职责，请重新派遣"))
+
+        overdue = case("暴露垃圾久未清理（超时演示）", 40)
+        start = now - timedelta(days=40)
+        for day in range(1, 41):  # sweep day by day: escalates tier by tier until the top tier stays red
+            sweep(session, now=start + timedelta(days=day))
+            session.expire_all()
+            if session.get(Event, overdue.id).sla_state == "red":  # type: ignore[union-attr]
+                break
+        sweep(session, now=now)
+        final = session.get(Event, overdue.id)
+        assert final is not None
+        out = {
+            "logins": {u: {"password": p, "role": r} for u, p, r, _s in demo.logins},
+            "role_passwords": {r: p for _u, p, r, _s in demo.logins},
+            "grid": {"code": grid.code, "name": grid.name, "lon": grid.center_lon, "lat": grid.center_lat},
+            "grid_worker": worker,
+            "community": community.code,
+            "street": street.code,
+            "district": street.parent.code if street.parent is not None else None,
+            "returned_id": returned.id,
+            "overdue_id": overdue.id,
+            "overdue_state": [final.status, final.sla_state, final.level],
+        }
+    print("SEED-JSON " + json.dumps(out, ensure_ascii=False))
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,228 @@
+"""The pages in a real browser (Debian's Chromium through Playwright): the whole loop across five roles, the
+dispatcher's queues, the phone layout of the grid worker page, the IOC screen updating itself."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="浏览器测试需要 playwright（pip install playwright）")
+pytest.importorskip("pytest_playwright", reason="浏览器测试需要 pytest-playwright")
+
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+Login = Callable[..., Page]
+TIMEOUT = 15_000
+
+
+@pytest.fixture
+def login(browser: Browser, browser_context_args: dict[str, Any], password_of: Callable[[str], str]) -> Iterator[Login]:
+    """login(username, path=None, **context options) -> a page of a fresh browser context, logged in; any
+    uncaught page error fails the test."""
+    contexts: list[BrowserContext] = []
+    errors: list[str] = []
+
+    def _login(username: str, path: str | None = None, **ctx: Any) -> Page:
+        context = browser.new_context(**{**browser_context_args, **ctx})
+        context.set_default_timeout(TIMEOUT)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(f"{username}: {exc}"))
+        page.goto("/login")
+        page.fill("#username", username)
+        page.fill("#password", password_of(username))
+        page.click("#login-btn")
+        page.wait_for_url(re.compile(r"/(ioc|dispatch|handler|grid|resident|admin)"))
+        if path:
+            page.goto(path)
+        return page
+
+    yield _login
+    for c in contexts:
+        c.close()
+    assert not errors, "JavaScript errors: " + "; ".join(errors)
+
+
+def kpi(page: Page, name: str) -> float:
+    raw = page.locator(f'.kpi[data-kpi="{name}"] .value').get_attribute("data-value")
+    return float(raw) if raw else -1.0
+
+
+def wait_kpi(page: Page, name: str) -> float:
+    page.wait_for_function(
+        f"() => (document.querySelector('.kpi[data-kpi=\"{name}\"] .value') || {{dataset: {{}}}}).dataset.value"
+    )
+    return kpi(page, name)
+
+
+def test_login_errors_and_redirects_are_chinese(page: Page) -> None:
+    page.set_default_timeout(TIMEOUT)
+    page.goto("/dispatch")
+    page.wait_for_url(re.compile(r"/login\?next="))
+    page.fill("#username", "admin")
+    page.fill("#password", "wrong-password")
+    page.click("#login-btn")
+    expect(page.locator("#login-error")).to_contain_text("密码")
+
+
+def test_the_whole_loop_across_roles(login: Login, seed: dict[str, Any], artifacts: Path, photo: Path) -> None:
+    grid, street = seed["grid"], seed["street"]
+    title = "小区门口建筑垃圾渣土堆了很久（浏览器测试）"
+
+    # the IOC screen of the district leader, refreshing itself every 3 s
+    ioc = login(f"ldr_{seed['district']}", "/ioc?refresh=3", viewport={"width": 1920, "height": 1080})
+    reported0, closed0 = wait_kpi(ioc, "reported"), wait_kpi(ioc, "closed")
+    assert reported0 >= 0 and closed0 >= 0
+
+    # resident: 随手拍 with a photo, the location from the phone and a phone number
+    resident = login(
+        "resident1",
+        geolocation={"longitude": grid["lon"], "latitude": grid["lat"]},
+        permissions=["geolocation"],
+        viewport={"width": 390, "height": 844},
+    )
+    assert resident.url.endswith("/resident")
+    resident.fill("#r-title", title)
+    resident.fill("#r-desc", "建筑垃圾和渣土堆在人行道上，影响通行")
+    resident.set_input_files("#r-photo", str(photo))
+    resident.click("#r-locate")
+    expect(resident.locator("#r-geo")).to_contain_text("已定位")
+    resident.fill("#r-phone", "13812345678")
+    resident.click("#r-submit")
+    expect(resident.locator("#mine-list")).to_contain_text(title)
+    resident.screenshot(path=str(artifacts / "resident-reported.png"))
+
+    # dispatcher: the case is in 待立案 with a suggested 小类; f files it, d dispatches it
+    dsp = login(f"dsp_{street}")
+    dsp.locator("#case-list li", has_text=title).click()
+    expect(dsp.locator("#case-title")).to_have_text(title)
+    expect(dsp.locator("#suggest .chip.active")).to_contain_text("积存垃圾渣土")
+    expect(dsp.locator("#case-panel .photos img")).to_have_count(1)  # the resident's photo
+    dsp.keyboard.press("f")
+    expect(dsp.locator("#toasts")).to_contain_text("立案")
+    dsp.click('#queues button[data-q="to_dispatch"]')
+    dsp.locator("#case-list li", has_text=title).click()
+    expect(dsp.locator("#actions")).to_contain_text("派遣")
+    dsp.keyboard.press("d")
+    expect(dsp.locator("#toasts")).to_contain_text("派遣")
+    dsp.screenshot(path=str(artifacts / "dispatch.png"))
+
+    # handler (the street's 综合行政执法队): accept, then submit the result with a photo
+    handler = login(f"h_{street}_chengguan")
+    assert handler.url.endswith("/handler")
+    handler.locator("#task-list li", has_text=title).click()
+    handler.click("#btn-accept")
+    expect(handler.locator("#toasts")).to_contain_text("已签收")
+    expect(handler.locator("#result-note")).to_be_visible()  # the panel re-renders with the handling form
+    handler.fill("#result-note", "已组织清运，现场恢复整洁")
+    handler.set_input_files("#result-photos", str(photo))
+    expect(handler.locator("#result-preview img")).to_have_count(1)
+    handler.screenshot(path=str(artifacts / "handler.png"))
+    handler.click("#btn-handle")
+    expect(handler.locator("#toasts")).to_contain_text("等待复核")
+
+    # grid worker: verify on site (pass) with a photo
+    gw = login(seed["grid_worker"], "/grid?view=verify", viewport={"width": 390, "height": 844})
+    gw.locator("#verify-list .item", has_text=title).click()
+    expect(gw.locator("#verify-detail")).to_contain_text("已组织清运")
+    gw.set_input_files("#v-photo", str(photo))
+    gw.click("#v-pass")
+    expect(gw.locator("#toasts")).to_contain_text("已结案")
+
+    # resident: rate 5 stars with a comment
+    resident.goto("/resident?view=mine")
+    resident.click('#mine-tabs button[data-q="to_rate"]')
+    resident.locator("#mine-list .item", has_text=title).click()
+    resident.click('#stars button[data-v="5"]')
+    resident.fill("#rate-note", "处理很快，谢谢")
+    resident.click("#btn-rate")
+    expect(resident.locator("#toasts")).to_contain_text("感谢")
+    resident.click('#mine-tabs button[data-q="done"]')
+    expect(resident.locator("#mine-list")).to_contain_text(title)
+    resident.screenshot(path=str(artifacts / "resident-rated.png"))
+
+    # the IOC screen updated itself (SSE or polling), without a reload
+    ioc.wait_for_function(
+        '([r, c]) => { const v = (k) => Number(document.querySelector(`.kpi[data-kpi="${k}"] .value`)'
+        ".dataset.value || -1); return v('reported') > r && v('closed') > c; }",
+        arg=[reported0, closed0],
+        timeout=40_000,
+    )
+    assert kpi(ioc, "reported") > reported0 and kpi(ioc, "closed") > closed0
+    ioc.screenshot(path=str(artifacts / "ioc.png"))
+
+
+def test_returned_and_overdue_cases_sit_in_their_queues(login: Login, seed: dict[str, Any], artifacts: Path) -> None:
+    dsp = login(f"dsp_{seed['street']}")
+    dsp.click('#queues button[data-q="returned"]')
+    expect(dsp.locator("#case-list")).to_contain_text("退回演示")
+    expect(dsp.locator("#case-panel")).to_contain_text("不属于本部门职责")  # the return reason in the history
+    dsp.click('#queues button[data-q="overdue"]')
+    expect(dsp.locator("#case-list")).to_contain_text("超时演示")
+    expect(dsp.locator("#case-list")).not_to_contain_text("退回演示")
+    expect(dsp.locator("#case-list .badge.sla-red").first).to_be_visible()
+    expect(dsp.locator("#case-panel")).to_contain_text("红灯超时")
+    dsp.screenshot(path=str(artifacts / "dispatch-overdue.png"))
+
+
+def test_bulk_file_and_dispatch(
+    login: Login, seed: dict[str, Any], server: str, password_of: Callable[[str], str]
+) -> None:
+    token = httpx.post(
+        server + "/api/auth/token", data={"username": "resident2", "password": password_of("resident2")}
+    ).json()["access_token"]
+    titles = ["批量：路边井盖缺失", "批量：人行道流动摊贩占道经营"]
+    for t in titles:
+        r = httpx.post(
+            server + "/api/events",
+            json={"title": t, "grid_code": seed["grid"]["code"]},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert r.status_code == 201, r.text
+    dsp = login(f"dsp_{seed['street']}")
+    for t in titles:
+        dsp.locator("#case-list li", has_text=t).locator(".pick").check()
+    expect(dsp.locator("#selected-count")).to_have_text("已选 2 件")
+    dsp.click("#bulk-file")
+    expect(dsp.locator("#toasts")).to_contain_text("批量立案：成功 2 件")
+    dsp.click('#queues button[data-q="to_dispatch"]')
+    dsp.keyboard.press("/")
+    dsp.keyboard.type("批量：")
+    dsp.keyboard.press("Enter")
+    expect(dsp.locator("#case-list li")).to_have_count(2)
+    dsp.check("#select-all")
+    dsp.click("#bulk-dispatch")
+    expect(dsp.locator("#toasts")).to_contain_text("批量派遣：成功 2 件")
+    expect(dsp.locator("#case-list")).to_contain_text("已派遣待签收")
+
+
+def test_grid_worker_page_fits_a_phone(login: Login, seed: dict[str, Any], artifacts: Path) -> None:
+    page = login(seed["grid_worker"], viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    assert page.url.endswith("/grid")
+    expect(page.locator("#r-photo")).to_have_attribute("capture", "environment")
+    for view in ("report", "tasks", "verify", "area", "mine"):
+        page.click(f'#nav button[data-nav="{view}"]')
+        page.wait_for_load_state("networkidle")
+        width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], f"{view}: horizontal scroll {width}"
+        page.screenshot(path=str(artifacts / f"grid-phone-{view}.png"))
+    expect(page.locator("#grid-map.leaflet-container, #grid-map .vendor-missing")).to_have_count(1)
+
+
+def test_admin_tabs_load_without_errors(login: Login, artifacts: Path) -> None:
+    page = login("admin")
+    assert page.url.endswith("/admin")
+    for tab in ("org", "depts", "users", "catalog", "calendar", "rules", "address"):
+        page.click(f'#tabs button[data-tab="{tab}"]')
+        expect(page.locator("#tab-body .loading")).to_have_count(0)
+        expect(page.locator("#tab-body .msg.error, #tab-body .msg.warn")).to_have_count(0)
+    page.click('#tabs button[data-tab="org"]')
+    page.locator("#tab-body tr[data-level='city']").first.click()
+    page.locator("#tab-body tr[data-level='district']").first.click()
+    expect(page.locator("#crumbs")).to_contain_text("福田区")
+    page.screenshot(path=str(artifacts / "admin.png"))
