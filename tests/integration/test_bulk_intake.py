@@ -32,8 +32,13 @@ def _street_grids(session: Session, index: int) -> tuple[Division, list[Division
 
 def _items(grids: list[Division], tag: str, n: int = 3) -> list[ReportIn]:
     return [
-        ReportIn(title=f"{tag} 工单{i}", channel="hotline_12345", category_code="01002",
-                 grid_code=grids[i % len(grids)].code, idempotency_key=f"{tag}-{i}")
+        ReportIn(
+            title=f"{tag} 工单{i}",
+            channel="hotline_12345",
+            category_code="01002",
+            grid_code=grids[i % len(grids)].code,
+            idempotency_key=f"{tag}-{i}",
+        )
         for i in range(n)
     ]
 
@@ -52,8 +57,12 @@ def test_auto_dispatch_writes_every_step(session: Session, people: object) -> No
             select(EventTransition.action).where(EventTransition.event_id == r.event_id).order_by(EventTransition.id)
         ).all()
         assert actions == ["report", "file", "dispatch"]
-        assert session.scalar(select(func.count()).where(DomainEvent.aggregate_id == r.event_id,
-                                                         DomainEvent.aggregate == "event")) == 3
+        assert (
+            session.scalar(
+                select(func.count()).where(DomainEvent.aggregate_id == r.event_id, DomainEvent.aggregate == "event")
+            )
+            == 3
+        )
         lead = session.scalars(select(EventTask).where(EventTask.event_id == r.event_id, EventTask.role == "lead"))
         assert len(list(lead)) == 1
 
