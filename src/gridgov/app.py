@@ -23,6 +23,7 @@ from gridgov.config import Settings, get_settings
 from gridgov.dashboard.api import router as dashboard_router
 from gridgov.db import make_engine, session_factory
 from gridgov.dispatch.api import router as dispatch_router
+from gridgov.dispatch.public_api import router as public_router
 from gridgov.dispatch.sweeper import Sweeper
 from gridgov.org.api import router as org_router
 from gridgov.web.pages import mount_web
@@ -116,7 +117,7 @@ def create_app(
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(_validation_body(exc), status_code=422)
 
-    for router in (org_router, catalog_router, dispatch_router, address_router, dashboard_router):
+    for router in (org_router, catalog_router, dispatch_router, public_router, address_router, dashboard_router):
         app.include_router(router)
     mount_web(app)
 

@@ -548,6 +548,28 @@ def bio_spans(tags: Sequence[str]) -> list[tuple[str, int, int]]:
     return spans
 
 
+def _to_bioes(tags: Sequence[str]) -> list[str]:
+    """BIO → BIOES (single-token entities S-, last tokens E-), span by span."""
+    out = ["O"] * len(tags)
+    for label, start, end in bio_spans(tags):
+        if end - start == 1:
+            out[start] = f"S-{label}"
+        else:
+            out[start] = f"B-{label}"
+            out[start + 1 : end - 1] = [f"I-{label}"] * (end - start - 2)
+            out[end - 1] = f"E-{label}"
+    return out
+
+
+def _to_bio(tags: Sequence[str]) -> list[str]:
+    """BIOES → BIO, span by span (lenient like :func:`bio_spans`)."""
+    out = ["O"] * len(tags)
+    for label, start, end in bio_spans(tags):
+        out[start] = f"B-{label}"
+        out[start + 1 : end] = [f"I-{label}"] * (end - start - 1)
+    return out
+
+
 def read_bio_file(path: str | Path) -> list[list[tuple[str, str]]]:
     """Read the NCAP text format: "token<TAB or space>tag" per line, a blank line between addresses. Labels
     are mapped to the ``NCAP_LABELS`` spelling (subRoad → subroad, devZone → devzone)."""
@@ -633,7 +655,11 @@ class AddressTagger:
         max_iterations: int = 150,
         gazetteer_dropout: float = 0.3,
         seed: int = 20260601,
+        scheme: str = "bio",
     ) -> None:
+        if scheme not in ("bio", "bioes"):
+            raise ValueError(f"scheme must be 'bio' or 'bioes', not {scheme!r}")
+        self.scheme = scheme
         self.c1 = c1
         self.c2 = c2
         self.max_iterations = max_iterations
@@ -664,7 +690,8 @@ class AddressTagger:
             tokens = [tok for tok, _ in seq]
             marks = self._gaz_marks(tokens, gazetteer, rng)
             xs.append(_features(tokens, marks))
-            ys.append([_canon_tag(tag) for _, tag in seq])
+            tags = [_canon_tag(tag) for _, tag in seq]
+            ys.append(_to_bioes(tags) if self.scheme == "bioes" else tags)
         t0 = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="gridgov-crf-") as tmp:
             model_path = Path(tmp) / "model.crfsuite"
@@ -726,7 +753,7 @@ class AddressTagger:
         feats = _features(tokens, self._gaz_marks(tokens, self.gazetteer))
         with self._lock:
             tags: list[str] = self._tagger.tag(feats)
-        return tags
+        return _to_bio(tags) if self.scheme == "bioes" else tags
 
     def tag_many(self, token_lists: Iterable[Sequence[str]]) -> list[list[str]]:
         return [self.tag(tokens) for tokens in token_lists]
@@ -773,6 +800,7 @@ class AddressTagger:
             "version": MODEL_VERSION,
             "feature_version": FEATURE_VERSION,
             "params": {
+                "scheme": self.scheme,
                 "c1": self.c1,
                 "c2": self.c2,
                 "max_iterations": self.max_iterations,
@@ -805,7 +833,11 @@ class AddressTagger:
                 )
         params = meta.get("params", {})
         tagger = cls(
-            **{k: params[k] for k in ("c1", "c2", "max_iterations", "gazetteer_dropout", "seed") if k in params}
+            **{
+                k: params[k]
+                for k in ("c1", "c2", "max_iterations", "gazetteer_dropout", "seed", "scheme")
+                if k in params
+            }
         )
         gaz = meta.get("gazetteer")
         if gaz is not None:

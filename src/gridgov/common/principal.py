@@ -29,9 +29,15 @@ class Principal:
     grid_ids: frozenset[int] = field(default_factory=frozenset)  # for grid workers
     api_key_id: int | None = None
     can_unmask_pii: bool = False
+    # An anonymous reporter holding a case's follow-up token sees and acts on that one case only.
+    public_event_id: int | None = None
+    # Idempotency scope of an anonymous reporter (derived from their phone number's blind index).
+    public_scope: str | None = None
 
     @property
     def idempotency_scope(self) -> str:
+        if self.public_scope is not None:
+            return f"public:{self.public_scope}"
         if self.api_key_id is not None:
             return f"key:{self.api_key_id}"
         return f"user:{self.user_id}"

@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from gridgov.catalog import cache as catalog_cache
 from gridgov.common.audit import record_audit
 from gridgov.common.errors import Forbidden, InvalidInput, NotFound
-from gridgov.common.principal import Principal, Role
+from gridgov.common.principal import Principal
 from gridgov.common.security import mask_phone, pii_cipher
 from gridgov.deps import PrincipalDep, SessionDep, SettingsDep
 from gridgov.dispatch import lifecycle as lc
-from gridgov.dispatch.attachments import path_for, store_attachment
+from gridgov.dispatch.attachments import attachment_visible, path_for, store_attachment
 from gridgov.dispatch.bulk import MAX_BATCH, intake_batch
 from gridgov.dispatch.intake import load_visible, report_event, self_handle_event
 from gridgov.dispatch.models import Attachment, Event
@@ -58,6 +58,7 @@ class ActionName(StrEnum):
     REOPEN = "reopen"
     SUPERVISE = "supervise"
     ESCALATE = "escalate"
+    LOCATE = "locate"
 
 
 Service = Callable[[Session, Principal, int, ActionIn], Event]
@@ -79,6 +80,7 @@ SERVICES: dict[ActionName, Service] = {
     ActionName.REOPEN: lc.reopen_event,
     ActionName.SUPERVISE: lc.supervise_event,
     ActionName.ESCALATE: lc.escalate_event,
+    ActionName.LOCATE: lc.locate_event,
 }
 
 
@@ -265,9 +267,9 @@ async def upload(
     return {"sha256": row.sha256, "content_type": row.content_type, "size": row.size}
 
 
-@router.get("/attachments/{sha256}", summary="下载附件")
+@router.get("/attachments/{sha256}", summary="下载附件（仅限本人上传或有权查看的事件中的附件）")
 def download(sha256: str, session: SessionDep, actor: PrincipalDep, settings: SettingsDep) -> FileResponse:
     row = session.get(Attachment, sha256)
-    if row is None or (actor.role == Role.RESIDENT and row.uploader_id != actor.user_id):
-        raise NotFound("附件不存在", field="sha256")
+    if row is None or not attachment_visible(session, actor, row):
+        raise NotFound("附件不存在或无权查看", field="sha256")
     return FileResponse(path_for(settings.attachments_dir, sha256), media_type=row.content_type)

@@ -7,6 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from gridgov.common.audit import record_audit
@@ -60,3 +61,19 @@ def store_attachment(session: Session, actor: Principal, data: bytes, root: Path
     record_audit(session, actor, "attachment.upload", "attachment", digest, {"type": kind, "size": len(data)})
     session.commit()
     return row
+
+
+def attachment_visible(session: Session, actor: Principal, row: Attachment) -> bool:
+    """The uploader sees their file; others see it when it is attached to a case step they may see."""
+    from gridgov.dispatch.models import Event, EventTransition
+    from gridgov.dispatch.scope import event_scope
+
+    if row.uploader_id is not None and row.uploader_id == actor.user_id:
+        return True
+    found = session.scalar(
+        select(EventTransition.id)
+        .join(Event, Event.id == EventTransition.event_id)
+        .where(cast(EventTransition.attachments, String).contains(row.sha256), event_scope(actor))
+        .limit(1)
+    )
+    return found is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.catalog import cache as catalog_cache
@@ -63,6 +64,12 @@ def _require_lead(actor: Principal, event: Event) -> EventTask:
     if task is None or not _owns(actor, task):
         raise Forbidden("您不是该事件的主办单位")
     return task
+
+
+def _is_reporter(actor: Principal, event: Event) -> bool:
+    if actor.public_event_id is not None:
+        return actor.public_event_id == event.id
+    return actor.user_id is not None and event.reporter_id == actor.user_id
 
 
 def _guard(actor: Principal, event: Event, action: Action) -> None:
@@ -467,7 +474,7 @@ def rate_event(
     now = now or utcnow()
     event = load_visible(session, actor, event_id, for_update=True)
     _guard(actor, event, Action.RATE)
-    if event.reporter_id != actor.user_id:
+    if not _is_reporter(actor, event):
         raise Forbidden("只有上报人可以评价")
     if payload.rating is None:
         raise InvalidInput("请给出 1-5 的满意度评分", field="rating")
@@ -486,7 +493,7 @@ def reopen_event(
     now = now or utcnow()
     event = load_visible(session, actor, event_id, for_update=True)
     _guard(actor, event, Action.REOPEN)
-    if actor.role == Role.RESIDENT and event.reporter_id != actor.user_id:
+    if actor.role == Role.RESIDENT and not _is_reporter(actor, event):
         raise Forbidden("只有上报人可以要求重新办理")
     if actor.role == Role.DISPATCHER:
         _require_dispatcher_scope(actor, event)
@@ -557,3 +564,25 @@ def escalate(session: Session, actor: Principal, event: Event, now: datetime, no
     event.escalation_count += 1
     apply_transition(session, actor, event, Action.ESCALATE, now, note=note, data=data, to_status=to_status)
     return True
+
+
+def locate_event(
+    session: Session, actor: Principal, event_id: int, payload: ActionIn, now: datetime | None = None
+) -> Event:
+    """A dispatcher confirms the case's standard address (and, for a case not yet placed, its grid)."""
+    from gridgov.address.models import Address, AddressStatus
+    from gridgov.dispatch.intake import attach_address
+
+    now = now or utcnow()
+    event = load_visible(session, actor, event_id, for_update=True)
+    _guard(actor, event, Action.LOCATE)
+    if actor.role != Role.ADMIN and not _in_subtree(actor, event):
+        raise Forbidden("该事件不在您的管辖范围内")
+    if not payload.address_code:
+        raise InvalidInput("请选择标准地址", field="address_code")
+    address = session.scalar(select(Address).where(Address.code == payload.address_code))
+    if address is None or address.status != AddressStatus.ACTIVE.value:
+        raise InvalidInput(f"标准地址“{payload.address_code}”不存在或已停用", field="address_code")
+    attach_address(session, actor, event.id, address, 1.0, now)
+    session.commit()
+    return event

@@ -63,7 +63,8 @@ class Event(Base):
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     reporter_phone_enc: Mapped[str | None] = mapped_column(String(256))
     reporter_phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
-    idem_scope: Mapped[str | None] = mapped_column(String(64))
+    idem_scope: Mapped[str | None] = mapped_column(String(80))
+    public_token_digest: Mapped[str | None] = mapped_column(String(64))  # anonymous reporter's follow-up token
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
     self_handled: Mapped[bool] = mapped_column(Boolean, default=False)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

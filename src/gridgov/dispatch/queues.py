@@ -95,12 +95,13 @@ def _task_queue(
     task_clause: ColumnElement[bool],
     statuses: list[str],
     limit: int,
-    cursor: int | None,
 ) -> Page:
-    # The task clause names the caller's own department or grids, which is their scope already.
+    """Work assigned to the caller, most urgent first (earliest deadline). The task clause names the caller's
+    own department or grids, which is their scope already."""
     sub = select(EventTask.event_id).where(task_clause, EventTask.status.in_(["pending", "accepted"]))
     stmt = select(Event).where(Event.id.in_(sub), Event.status.in_(statuses))
-    return _page(session, stmt, limit, cursor)
+    rows = list(session.scalars(stmt.order_by(Event.deadline_at.is_(None), Event.deadline_at, Event.id).limit(limit)))
+    return Page(rows, None)
 
 
 def my_queue(session: Session, actor: Principal, limit: int = 20) -> dict[str, Page]:
@@ -129,10 +130,9 @@ def my_queue(session: Session, actor: Principal, limit: int = 20) -> dict[str, P
             and_(dept, EventTask.role == TaskRole.LEAD.value),
             [S.DISPATCHED.value],
             limit,
-            None,
         )
         queues["in_progress"] = _task_queue(
-            session, actor, and_(dept, EventTask.role == TaskRole.LEAD.value), [S.ACCEPTED.value], limit, None
+            session, actor, and_(dept, EventTask.role == TaskRole.LEAD.value), [S.ACCEPTED.value], limit
         )
         queues["co_tasks"] = _task_queue(
             session,
@@ -140,12 +140,11 @@ def my_queue(session: Session, actor: Principal, limit: int = 20) -> dict[str, P
             and_(dept, EventTask.role == TaskRole.CO.value),
             [S.DISPATCHED.value, S.ACCEPTED.value],
             limit,
-            None,
         )
     if actor.role == Role.GRID_WORKER:
         grid = EventTask.grid_id.in_(sorted(actor.grid_ids))
-        queues["to_accept"] = _task_queue(session, actor, grid, [S.DISPATCHED.value], limit, None)
-        queues["in_progress"] = _task_queue(session, actor, grid, [S.ACCEPTED.value], limit, None)
+        queues["to_accept"] = _task_queue(session, actor, grid, [S.DISPATCHED.value], limit)
+        queues["in_progress"] = _task_queue(session, actor, grid, [S.ACCEPTED.value], limit)
         queues["to_verify"] = q(
             Event.status == S.HANDLED.value,
             (Event.handled_by_id.is_(None)) | (Event.handled_by_id != actor.user_id),

@@ -55,6 +55,7 @@ class ActionIn(BaseModel):
     hours: float | None = Field(default=None, gt=0, le=24 * 60, description="申请延期的工作小时数")
     rating: int | None = Field(default=None, ge=1, le=5, description="满意度 1-5")
     passed: bool | None = Field(default=None, description="复核是否通过")
+    address_code: str | None = Field(default=None, max_length=32, description="确认地址时选定的标准地址编码")
 
 
 class TaskOut(BaseModel):

@@ -15,6 +15,8 @@ def in_subtree(path: str) -> ColumnElement[bool]:
 
 
 def event_scope(p: Principal) -> ColumnElement[bool]:
+    if p.public_event_id is not None:
+        return Event.id == p.public_event_id
     if p.role in (Role.ADMIN, Role.SYSTEM):
         return true()
     if p.role in (Role.DISPATCHER, Role.LEADER, Role.COMMUNITY_STAFF):

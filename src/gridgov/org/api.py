@@ -14,7 +14,7 @@ from gridgov.common.errors import Forbidden, NotFound
 from gridgov.common.principal import Role
 from gridgov.common.security import issue_token, mask_phone, pii_cipher
 from gridgov.deps import PrincipalDep, SessionDep, SettingsDep
-from gridgov.org import services
+from gridgov.org import cache, services
 from gridgov.org.models import Department, Division, User
 
 router = APIRouter(prefix="/api", tags=["org"])
@@ -37,15 +37,26 @@ def login(
 
 
 @router.get("/me", summary="当前用户")
-def me(actor: PrincipalDep) -> dict[str, Any]:
+def me(actor: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+    snap = cache.snapshot(session)
+    division = snap.divisions.get(actor.division_id) if actor.division_id is not None else None
     return {
         "user_id": actor.user_id,
         "username": actor.username,
         "role": actor.role.value,
         "role_label": actor.role.label,
         "division_id": actor.division_id,
+        "division_code": division.code if division else None,
+        "division_name": division.name if division else None,
+        "division_level": division.level if division else None,
         "department_id": actor.department_id,
+        "department_name": snap.dept_names.get(actor.department_id) if actor.department_id else None,
         "grid_ids": sorted(actor.grid_ids),
+        "grids": [
+            {"id": g, "code": snap.divisions[g].code, "name": snap.divisions[g].name}
+            for g in sorted(actor.grid_ids)
+            if g in snap.divisions
+        ],
     }
 
 

@@ -1,0 +1,230 @@
+"""Reporting without an account (随手拍): a resident reports with a phone number to follow up, and gets a
+case number and a secret follow-up token to track the case, rate it or ask for it to be redone.
+
+No login, so: rate limits per client address and per phone number, smaller uploads, and the token (stored
+only as its SHA-256 digest) is the only key to the case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Query, Request, UploadFile
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridgov.common.errors import InvalidInput, NotFound
+from gridgov.common.principal import Principal, Role
+from gridgov.common.ratelimit import RateLimiter
+from gridgov.common.security import normalize_phone, pii_cipher
+from gridgov.deps import SessionDep, SettingsDep
+from gridgov.dispatch import lifecycle as lc
+from gridgov.dispatch.attachments import store_attachment
+from gridgov.dispatch.intake import report_event
+from gridgov.dispatch.models import Channel, Event
+from gridgov.dispatch.queues import history
+from gridgov.dispatch.rules import Action, Status
+from gridgov.dispatch.schemas import ActionIn, ReportIn
+
+router = APIRouter(prefix="/api/public", tags=["public"])
+PHONE = re.compile(r"^1[3-9]\d{9}$")
+PUBLIC_UPLOAD_BYTES = 5 * 1024 * 1024
+per_ip_reports = RateLimiter(limit=20, window_seconds=600)
+per_phone_reports = RateLimiter(limit=5, window_seconds=600)
+per_ip_uploads = RateLimiter(limit=30, window_seconds=600)
+per_ip_follow = RateLimiter(limit=120, window_seconds=600)
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class PublicReportIn(BaseModel):
+    title: str = Field(min_length=1, max_length=200, description="看到了什么问题")
+    description: str = Field(default="", max_length=2000)
+    phone: str = Field(description="手机号，用于回访", max_length=20)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    coord_system: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
+    address_text: str = Field(default="", max_length=300)
+    attachments: list[str] = Field(default_factory=list, max_length=3)
+    idempotency_key: str | None = Field(default=None, min_length=8, max_length=128)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v: str) -> str:
+        v = normalize_phone(v)
+        if not PHONE.fullmatch(v):
+            raise ValueError("请输入 11 位手机号")
+        return v
+
+
+class PublicReceipt(BaseModel):
+    number: str
+    token: str = Field(description="查询凭证：请妥善保存，凭案件编号和凭证查询进度、评价")
+    status: str
+    status_label: str
+
+
+class PublicStep(BaseModel):
+    action: str
+    label: str
+    at: datetime
+    note: str | None
+
+
+class PublicCase(BaseModel):
+    number: str
+    title: str
+    status: str
+    status_label: str
+    reported_at: datetime
+    closed_at: datetime | None
+    result_note: str | None
+    rating: int | None
+    can_rate: bool
+    can_reopen: bool
+    steps: list[PublicStep]
+
+
+def _public_principal(scope: str | None = None, event_id: int | None = None) -> Principal:
+    return Principal(user_id=None, username="public", role=Role.RESIDENT, public_scope=scope, public_event_id=event_id)
+
+
+@router.post("/attachments", status_code=201, summary="上传照片（免登录，≤5MB）")
+async def public_upload(
+    request: Request, session: SessionDep, settings: SettingsDep, file: Annotated[UploadFile, File()]
+) -> dict[str, str | int]:
+    per_ip_uploads.hit(_client(request))
+    data = await file.read(PUBLIC_UPLOAD_BYTES + 1)
+    row = store_attachment(
+        session,
+        _public_principal(),
+        data,
+        settings.attachments_dir,
+        min(PUBLIC_UPLOAD_BYTES, settings.max_upload_bytes),
+    )
+    return {"sha256": row.sha256, "content_type": row.content_type, "size": row.size}
+
+
+@router.post("/events", response_model=PublicReceipt, status_code=201, summary="随手拍：免登录上报")
+def public_report(body: PublicReportIn, request: Request, session: SessionDep, settings: SettingsDep) -> PublicReceipt:
+    per_ip_reports.hit(_client(request))
+    per_phone_reports.hit(body.phone)
+    if body.lon is None and not body.address_text.strip():
+        raise InvalidInput("请允许定位或填写地址", field="address_text")
+    scope = pii_cipher(settings.pii_secret).blind_index(body.phone)[:32]
+    actor = _public_principal(scope=scope)
+    token = secrets.token_urlsafe(24)
+    report = ReportIn(
+        title=body.title,
+        description=body.description,
+        channel=Channel.PHOTO,
+        lon=body.lon,
+        lat=body.lat,
+        coord_system=body.coord_system,
+        address_text=body.address_text,
+        reporter_phone=body.phone,
+        attachments=body.attachments,
+        idempotency_key=body.idempotency_key,
+    )
+    event, _created = report_event(session, actor, report)
+    # A repeated submission (same idempotency key) gets a fresh token: the caller lost the first answer.
+    event.public_token_digest = _digest(token)
+    session.commit()
+    status = Status(event.status)
+    return PublicReceipt(number=event.number or "", token=token, status=status.value, status_label=status.label)
+
+
+def _holder(session: Session, number: str, token: str) -> tuple[Event, Principal]:
+    event = session.scalar(select(Event).where(Event.number == number))
+    if (
+        event is None
+        or not event.public_token_digest
+        or not hmac.compare_digest(event.public_token_digest, _digest(token))
+    ):
+        raise NotFound("案件编号或查询凭证不正确", field="token")
+    return event, _public_principal(event_id=event.id)
+
+
+def _case(session: Session, event: Event) -> PublicCase:
+    status = Status(event.status)
+    steps = [
+        PublicStep(
+            action=h.action,
+            label=Action(h.action).label,
+            at=h.at,
+            note=h.note if h.action in ("reject", "handle", "verify_pass", "return") else None,
+        )
+        for h in history(session, event.id)
+        if h.action not in ("warn_yellow", "warn_red")
+    ]
+    return PublicCase(
+        number=event.number or "",
+        title=event.title,
+        status=status.value,
+        status_label=status.label,
+        reported_at=event.reported_at,
+        closed_at=event.closed_at,
+        result_note=event.result_note,
+        rating=event.rating,
+        can_rate=status == Status.CLOSED,
+        can_reopen=status in (Status.CLOSED, Status.RATED),
+        steps=steps,
+    )
+
+
+@router.get("/events/{number}", response_model=PublicCase, summary="凭编号和凭证查询进度")
+def public_case(
+    number: str, request: Request, session: SessionDep, token: Annotated[str, Query(min_length=8, max_length=64)]
+) -> PublicCase:
+    per_ip_follow.hit(_client(request))
+    event, _ = _holder(session, number, token)
+    return _case(session, event)
+
+
+class PublicRateIn(BaseModel):
+    rating: int = Field(ge=1, le=5)
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class PublicReopenIn(BaseModel):
+    note: str = Field(min_length=1, max_length=1000, description="哪里还没有解决")
+
+
+@router.post("/events/{number}/rate", response_model=PublicCase, summary="评价")
+def public_rate(
+    number: str,
+    body: PublicRateIn,
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str, Query(min_length=8, max_length=64)],
+) -> PublicCase:
+    per_ip_follow.hit(_client(request))
+    event, actor = _holder(session, number, token)
+    lc.rate_event(session, actor, event.id, ActionIn(rating=body.rating, note=body.note))
+    return _case(session, event)
+
+
+@router.post("/events/{number}/reopen", response_model=PublicCase, summary="不满意，要求重新办理")
+def public_reopen(
+    number: str,
+    body: PublicReopenIn,
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str, Query(min_length=8, max_length=64)],
+) -> PublicCase:
+    per_ip_follow.hit(_client(request))
+    event, actor = _holder(session, number, token)
+    lc.reopen_event(session, actor, event.id, ActionIn(note=body.note))
+    return _case(session, event)
