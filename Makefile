@@ -43,8 +43,9 @@ lint: $(STAMP) ## ruff and mypy --strict
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-bench: $(STAMP) ## Run the benchmarks in bench/ (JSON lines)
-	@for f in bench/*.py; do echo "# $$f" >&2; $(BIN)/python $$f || exit 1; done
+bench: $(STAMP) ## Run the benchmarks in bench/ (JSON lines; installs the anchors: cpca, geopandas)
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	@for f in bench/[a-z]*.py; do echo "# $$f" >&2; $(BIN)/python $$f || exit 1; done
 
 clean: ## Remove var/ (database, keys, uploads) and .venv
 	rm -rf $(VAR) $(VENV)

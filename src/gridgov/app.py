@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -80,6 +81,10 @@ def _warm_up(factory: sessionmaker[Session]) -> None:
         with factory() as session:
             grid_locator(session)
             library.engines(session)
+        # The address engines hold a few hundred thousand long-lived objects; keep them out of the cyclic
+        # collector's generations so that full collections do not pause requests.
+        gc.collect()
+        gc.freeze()
     except Exception:  # an empty or half-migrated database: the first request builds them instead
         logging.getLogger(__name__).warning("warm-up skipped", exc_info=True)
 

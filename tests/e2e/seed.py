@@ -1,23 +1,27 @@
 """Build the e2e demo database in a fresh var dir (run in a subprocess with its own GRIDGOV_* environment, so it
 never touches the settings of the in-process test suite) and print what the browser tests need as JSON:
-the demo logins, a grid with its worker, street and centre, and two prepared cases — one returned by its
-department and one overdue (dispatched in the past, then swept) — for the dispatcher's queues."""
+the demo logins, a grid with its worker, street and centre, and three prepared cases — one returned by its
+department and one overdue (dispatched in the past, then swept) for the dispatcher's queues, and one reported
+anonymously (随手拍 without an account) and already closed, with its case number and follow-up token."""
 
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.common.principal import Principal
+from gridgov.common.security import pii_cipher
 from gridgov.common.timeutil import utcnow
 from gridgov.config import get_settings
 from gridgov.db import make_engine, session_factory
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.intake import report_event
-from gridgov.dispatch.models import Event
+from gridgov.dispatch.models import Channel, Event
+from gridgov.dispatch.public_api import _digest, _public_principal
 from gridgov.dispatch.schemas import ActionIn, ReportIn
 from gridgov.dispatch.sweeper import sweep
 from gridgov.migrate import upgrade
@@ -93,6 +97,29 @@ def main() -> None:
             if session.get(Event, overdue.id).sla_state == "red":  # type: ignore[union-attr]
                 break
         sweep(session, now=now)
+
+        # an anonymous 随手拍 report (as POST /api/public/events makes it), handled and verified: closed
+        phone, token = "13900001111", secrets.token_urlsafe(24)
+        anon = _public_principal(scope=pii_cipher(settings.pii_secret).blind_index(phone)[:32])
+        at = now - timedelta(hours=3)
+        report = ReportIn(
+            title="路灯不亮（匿名上报演示）", channel=Channel.PHOTO, grid_code=grid.code, reporter_phone=phone
+        )
+        public, _ = report_event(session, anon, report, now=at)
+        public.public_token_digest = _digest(token)
+        session.commit()
+        lc.file_event(session, dispatcher, public.id, ActionIn(category_code="01001"), now=at)
+        public = lc.dispatch_event(session, dispatcher, public.id, ActionIn(), now=at + timedelta(minutes=5))
+        lead = _lead_handler(session, public)
+        lc.accept_event(session, lead, public.id, ActionIn(), now=at + timedelta(minutes=30))
+        lc.handle_event(
+            session, lead, public.id, ActionIn(note="已更换灯泡，路灯恢复照明"), now=at + timedelta(hours=1)
+        )
+        verifier = _principal(session, f"cs_{community.code}")  # the lead may be the grid worker himself
+        lc.verify_event(session, verifier, public.id, ActionIn(passed=True), now=at + timedelta(hours=2))
+        closed = session.get(Event, public.id)
+        assert closed is not None and closed.status == "closed", closed and closed.status
+
         final = session.get(Event, overdue.id)
         assert final is not None
         out = {
@@ -106,6 +133,7 @@ def main() -> None:
             "returned_id": returned.id,
             "overdue_id": overdue.id,
             "overdue_state": [final.status, final.sla_state, final.level],
+            "public_case": {"number": closed.number, "token": token, "title": closed.title, "phone": phone},
         }
     print("SEED-JSON " + json.dumps(out, ensure_ascii=False))
     engine.dispose()

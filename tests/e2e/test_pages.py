@@ -1,5 +1,6 @@
-"""The pages in a real browser (Debian's Chromium through Playwright): the whole loop across five roles, the
-dispatcher's queues, the phone layout of the grid worker page, the IOC screen updating itself."""
+"""The pages in a real browser (Debian's Chromium through Playwright): the whole loop across five roles starting
+from an anonymous 随手拍 report, the resident's follow-up by case number and token (rate, reopen, errors in
+Chinese), the dispatcher's queues and address confirmation, the phone layouts, the IOC screen updating itself."""
 
 from __future__ import annotations
 
@@ -17,22 +18,27 @@ pytest.importorskip("pytest_playwright", reason="浏览器测试需要 pytest-pl
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 Login = Callable[..., Page]
+Visit = Callable[..., Page]
 TIMEOUT = 15_000
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
 @pytest.fixture
 def login(browser: Browser, browser_context_args: dict[str, Any], password_of: Callable[[str], str]) -> Iterator[Login]:
-    """login(username, path=None, **context options) -> a page of a fresh browser context, logged in; any
-    uncaught page error fails the test."""
+    """login(username, path=None, **context options) -> a page of a fresh browser context, logged in (username
+    None: not logged in, at `path`); any uncaught page error fails the test."""
     contexts: list[BrowserContext] = []
     errors: list[str] = []
 
-    def _login(username: str, path: str | None = None, **ctx: Any) -> Page:
+    def _login(username: str | None, path: str | None = None, **ctx: Any) -> Page:
         context = browser.new_context(**{**browser_context_args, **ctx})
         context.set_default_timeout(TIMEOUT)
         contexts.append(context)
         page = context.new_page()
-        page.on("pageerror", lambda exc: errors.append(f"{username}: {exc}"))
+        page.on("pageerror", lambda exc: errors.append(f"{username or 'anonymous'}: {exc}"))
+        if username is None:
+            page.goto(path or "/resident")
+            return page
         page.goto("/login")
         page.fill("#username", username)
         page.fill("#password", password_of(username))
@@ -46,6 +52,26 @@ def login(browser: Browser, browser_context_args: dict[str, Any], password_of: C
     for c in contexts:
         c.close()
     assert not errors, "JavaScript errors: " + "; ".join(errors)
+
+
+@pytest.fixture
+def visit(login: Login) -> Visit:
+    """visit(path, **context options) -> a page of a fresh browser context without a login."""
+
+    def _visit(path: str, **ctx: Any) -> Page:
+        return login(None, path, **ctx)
+
+    return _visit
+
+
+def no_horizontal_scroll(page: Page, where: str) -> None:
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"{where}: horizontal scroll {width}"
+
+
+def receipts(page: Page) -> list[dict[str, Any]]:
+    stored: list[dict[str, Any]] = page.evaluate("() => JSON.parse(localStorage.getItem('gridgov.receipts') || '[]')")
+    return stored
 
 
 def kpi(page: Page, name: str) -> float:
@@ -70,7 +96,9 @@ def test_login_errors_and_redirects_are_chinese(page: Page) -> None:
     expect(page.locator("#login-error")).to_contain_text("密码")
 
 
-def test_the_whole_loop_across_roles(login: Login, seed: dict[str, Any], artifacts: Path, photo: Path) -> None:
+def test_the_whole_loop_across_roles(
+    login: Login, visit: Visit, seed: dict[str, Any], artifacts: Path, photo: Path
+) -> None:
     grid, street = seed["grid"], seed["street"]
     title = "小区门口建筑垃圾渣土堆了很久（浏览器测试）"
 
@@ -79,30 +107,46 @@ def test_the_whole_loop_across_roles(login: Login, seed: dict[str, Any], artifac
     reported0, closed0 = wait_kpi(ioc, "reported"), wait_kpi(ioc, "closed")
     assert reported0 >= 0 and closed0 >= 0
 
-    # resident: 随手拍 with a photo, the location from the phone and a phone number
-    resident = login(
-        "resident1",
+    # an anonymous resident on a phone: 随手拍 with a photo, the location from the phone and a mobile number
+    resident = visit(
+        "/resident",
         geolocation={"longitude": grid["lon"], "latitude": grid["lat"]},
         permissions=["geolocation"],
-        viewport={"width": 390, "height": 844},
+        **PHONE,
     )
-    assert resident.url.endswith("/resident")
+    expect(resident.locator("#to-login")).to_have_text("已有账号？登录")
+    expect(resident.locator("#r-photo")).to_have_attribute("capture", "environment")
     resident.fill("#r-title", title)
     resident.fill("#r-desc", "建筑垃圾和渣土堆在人行道上，影响通行")
     resident.set_input_files("#r-photo", str(photo))
+    expect(resident.locator("#r-preview img")).to_have_count(1)
     resident.click("#r-locate")
     expect(resident.locator("#r-geo")).to_contain_text("已定位")
-    resident.fill("#r-phone", "13812345678")
+    resident.fill("#r-phone", "138 1234 5678")
     resident.click("#r-submit")
-    expect(resident.locator("#mine-list")).to_contain_text(title)
-    resident.screenshot(path=str(artifacts / "resident-reported.png"))
+    expect(resident.locator("#rc-number")).to_have_text(re.compile(r"^\d{16}$"))
+    number, token = resident.locator("#rc-number").inner_text(), resident.locator("#rc-token").inner_text()
+    assert len(token) >= 16
+    assert {"number": number, "token": token}.items() <= receipts(resident)[0].items()  # kept on this phone
+    no_horizontal_scroll(resident, "receipt")
+    resident.screenshot(path=str(artifacts / "resident-receipt.png"))
 
-    # dispatcher: the case is in 待立案 with a suggested 小类; f files it, d dispatches it
+    # dispatcher: the case is in 待立案 with the photo and no standard address; confirm one of the nearest
+    # addresses, then f files it with the suggested 小类 and d dispatches it
     dsp = login(f"dsp_{street}")
     dsp.locator("#case-list li", has_text=title).click()
     expect(dsp.locator("#case-title")).to_have_text(title)
+    expect(dsp.locator("#case-panel .photos img")).to_have_count(1)  # the anonymous resident's photo
+    expect(dsp.locator("#addr-box")).to_contain_text("标准地址待确认")
+    first = dsp.locator("#addr-cands li").first
+    expect(first).to_contain_text("距上报位置")
+    address = first.locator("button").get_attribute("data-name")
+    assert address
+    first.locator("button", has_text="确认地址").click()
+    expect(dsp.locator("#toasts")).to_contain_text("地址已确认")
+    expect(dsp.locator("#case-panel .kv")).to_contain_text(address)
+    expect(dsp.locator("#addr-box")).to_be_empty()
     expect(dsp.locator("#suggest .chip.active")).to_contain_text("积存垃圾渣土")
-    expect(dsp.locator("#case-panel .photos img")).to_have_count(1)  # the resident's photo
     dsp.keyboard.press("f")
     expect(dsp.locator("#toasts")).to_contain_text("立案")
     dsp.click('#queues button[data-q="to_dispatch"]')
@@ -127,24 +171,33 @@ def test_the_whole_loop_across_roles(login: Login, seed: dict[str, Any], artifac
     expect(handler.locator("#toasts")).to_contain_text("等待复核")
 
     # grid worker: verify on site (pass) with a photo
-    gw = login(seed["grid_worker"], "/grid?view=verify", viewport={"width": 390, "height": 844})
+    gw = login(seed["grid_worker"], "/grid?view=verify", **PHONE)
     gw.locator("#verify-list .item", has_text=title).click()
     expect(gw.locator("#verify-detail")).to_contain_text("已组织清运")
     gw.set_input_files("#v-photo", str(photo))
     gw.click("#v-pass")
     expect(gw.locator("#toasts")).to_contain_text("已结案")
 
-    # resident: rate 5 stars with a comment
-    resident.goto("/resident?view=mine")
-    resident.click('#mine-tabs button[data-q="to_rate"]')
-    resident.locator("#mine-list .item", has_text=title).click()
+    # the resident, same phone, no account: 我的上报 (by the stored token) shows 已结案 and the result; rate it
+    resident.click('#nav button[data-nav="mine"]')
+    item = resident.locator("#dev-list .item", has_text=title)
+    expect(item).to_contain_text("已结案")
+    expect(resident.locator("#n-rate")).to_have_text("1")
+    item.click()
+    card = resident.locator("#case-card")
+    expect(card).to_contain_text("已结案")
+    expect(card.locator(".result")).to_contain_text("已组织清运，现场恢复整洁")
+    expect(resident.locator("#mine-detail .timeline")).to_contain_text("复核通过")
     resident.click('#stars button[data-v="5"]')
     resident.fill("#rate-note", "处理很快，谢谢")
     resident.click("#btn-rate")
     expect(resident.locator("#toasts")).to_contain_text("感谢")
-    resident.click('#mine-tabs button[data-q="done"]')
-    expect(resident.locator("#mine-list")).to_contain_text(title)
-    resident.screenshot(path=str(artifacts / "resident-rated.png"))
+    expect(card).to_contain_text("已评价")
+    expect(card.locator(".rated")).to_have_text("★★★★★")
+    expect(resident.locator("#btn-rate")).to_have_count(0)
+    expect(resident.locator("#n-rate")).to_be_hidden()
+    no_horizontal_scroll(resident, "mine")
+    resident.screenshot(path=str(artifacts / "resident-rated.png"), full_page=True)
 
     # the IOC screen updated itself (SSE or polling), without a reload
     ioc.wait_for_function(
@@ -155,6 +208,69 @@ def test_the_whole_loop_across_roles(login: Login, seed: dict[str, Any], artifac
     )
     assert kpi(ioc, "reported") > reported0 and kpi(ioc, "closed") > closed0
     ioc.screenshot(path=str(artifacts / "ioc.png"))
+
+
+def test_resident_follows_a_receipt_link_reopens_and_logs_in(
+    visit: Visit, seed: dict[str, Any], password_of: Callable[[str], str], artifacts: Path
+) -> None:
+    case = seed["public_case"]
+    page = visit(f"/resident?number={case['number']}&token={case['token']}", **PHONE)
+    card = page.locator("#case-card")
+    expect(card).to_contain_text("已结案")
+    expect(card.locator(".result")).to_contain_text("已更换灯泡")
+    assert "token=" not in page.url  # the token does not stay in the address bar
+    expect(page.locator("#dev-list")).to_contain_text(case["title"])
+    page.click("#reopen-box summary")
+    page.click("#btn-reopen")
+    expect(page.locator("#c-error")).to_have_text("请说明不满意的原因")
+    page.fill("#reopen-note", "晚上路灯还是不亮")
+    page.click("#btn-reopen")
+    expect(page.locator("#toasts")).to_contain_text("已要求重新办理")
+    expect(card).to_contain_text("已立案待派遣")
+    expect(page.locator("#btn-rate, #btn-reopen")).to_have_count(0)
+    expect(page.locator("#mine-detail .timeline")).to_contain_text("重新办理")
+    no_horizontal_scroll(page, "case")
+
+    # 已有账号？登录: the account's own reports show, and this phone's receipts survive the login
+    page.click("#to-login")
+    page.fill("#username", "resident3")
+    page.fill("#password", password_of("resident3"))
+    page.click("#login-btn")
+    page.wait_for_url(re.compile(r"/resident$"))
+    expect(page.locator("#who")).to_contain_text("居民")
+    expect(page.locator("#to-login")).to_be_hidden()
+    page.click('#nav button[data-nav="mine"]')
+    expect(page.locator("#mine-list")).to_contain_text("退回演示")
+    expect(page.locator("#dev-list")).to_contain_text(case["title"])
+    page.screenshot(path=str(artifacts / "resident-account.png"), full_page=True)
+
+
+def test_resident_errors_are_clear_chinese(visit: Visit, server: str, seed: dict[str, Any]) -> None:
+    far = {"geolocation": {"longitude": 116.397, "latitude": 39.908}, "permissions": ["geolocation"]}  # Beijing
+    page = visit("/resident", **far, **PHONE)
+    page.fill("#r-title", "井盖松动，有安全隐患")
+    page.fill("#r-phone", "1381234567")
+    page.click("#r-submit")
+    expect(page.locator("#r-error")).to_have_text("请输入正确的 11 位手机号")
+    expect(page.locator("#r-phone")).to_have_class(re.compile("field-error"))
+    page.fill("#r-phone", "13812340000")
+    expect(page.locator("#r-geo")).to_contain_text("已定位")
+    page.click("#r-submit")  # the server: the point is in no grid
+    expect(page.locator("#r-error")).to_contain_text("不在本平台服务范围内，请填写详细地址")
+    expect(page.locator("#r-geo")).to_contain_text("不在服务范围内")
+
+    # the per-phone limit (5 reports in 10 minutes): 5 rejected reports from the API, then the page gets 429
+    phone = "13700007777"
+    for _ in range(5):
+        r = httpx.post(server + "/api/public/events", json={"title": "限流测试", "phone": phone, "lon": 0, "lat": 0})
+        assert r.status_code == 422, r.text
+    page.fill("#r-addr", "福田区南园街道锦林路20号")
+    page.fill("#r-phone", phone)
+    page.click("#r-submit")
+    expect(page.locator("#r-error")).to_contain_text(re.compile(r"操作过于频繁，请 \d+ 秒后再试"))
+    expect(page.locator("#r-title")).to_have_value("井盖松动，有安全隐患")  # nothing typed is lost
+    assert receipts(page) == []
+    no_horizontal_scroll(page, "errors")
 
 
 def test_returned_and_overdue_cases_sit_in_their_queues(login: Login, seed: dict[str, Any], artifacts: Path) -> None:
@@ -202,14 +318,16 @@ def test_bulk_file_and_dispatch(
 
 
 def test_grid_worker_page_fits_a_phone(login: Login, seed: dict[str, Any], artifacts: Path) -> None:
-    page = login(seed["grid_worker"], viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = login(seed["grid_worker"], **PHONE)
     assert page.url.endswith("/grid")
     expect(page.locator("#r-photo")).to_have_attribute("capture", "environment")
     for view in ("report", "tasks", "verify", "area", "mine"):
         page.click(f'#nav button[data-nav="{view}"]')
         page.wait_for_load_state("networkidle")
-        width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-        assert width[0] <= width[1], f"{view}: horizontal scroll {width}"
+        if view == "area":  # my grid comes with /api/me; its cases and boundary load after it
+            expect(page.locator("#area-title")).to_contain_text(seed["grid"]["name"])
+            expect(page.locator("#area-list .item, #area-list .empty").first).to_be_visible()
+        no_horizontal_scroll(page, view)
         page.screenshot(path=str(artifacts / f"grid-phone-{view}.png"))
     expect(page.locator("#grid-map.leaflet-container, #grid-map .vendor-missing")).to_have_count(1)
 

@@ -314,6 +314,18 @@ def test_breakdowns_add_up(session: Session, world: World) -> None:
     }
 
 
+def test_a_grid_has_no_children_and_keeps_its_own_cases(session: Session, world: World) -> None:
+    view = view_of(session, f"cs_{world.c1.code}", world.g1.code)
+    win = q.period_window(Period.TODAY, NOON_D)
+    items = q.breakdown(session, view, win, BreakdownBy.CHILD).items
+    assert [(i.key, i.count, i.closed) for i in items] == [(world.g1.code, 7, 3)]
+    ranked = q.rankings(session, view, win, RankingBy.CHILD).items
+    assert [(i.key, i.total, i.score) for i in ranked] == [(world.g1.code, 7, 70.0)]
+    assert q.map_level(view, None) == "grid"
+    features = q.map_data(session, view, "grid", now=NOON_D).divisions["features"]
+    assert [f["properties"]["code"] for f in features] == [world.g1.code]
+
+
 def test_street_breakdown_by_child_and_hotspots(session: Session, world: World) -> None:
     view = view_of(session, f"dsp_{world.street.code}", None)
     win = q.period_window(Period.TODAY, NOON_D)

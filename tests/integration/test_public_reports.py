@@ -131,3 +131,26 @@ def test_anonymous_reporter_rates_the_closed_case(app_client: TestClient, sessio
     )
     assert reopened.status_code == 200 and reopened.json()["status"] == "filed"
     assert [s["action"] for s in reopened.json()["steps"]][-2:] == ["rate", "reopen"]
+
+
+def test_anonymous_reporter_sees_the_case_photos_only(app_client: TestClient, session: Session) -> None:
+    grid = _grid(session, 57)
+    photo = app_client.post("/api/public/attachments", files={"file": ("q.png", PNG + b"q", "image/png")}).json()
+    r = app_client.post(
+        "/api/public/events",
+        json={
+            "title": "路灯不亮",
+            "phone": "13900003333",
+            "lon": grid.center_lon,
+            "lat": grid.center_lat,
+            "attachments": [photo["sha256"]],
+        },
+    )
+    number, token = r.json()["number"], r.json()["token"]
+    case = app_client.get(f"/api/public/events/{number}", params={"token": token}).json()
+    assert case["steps"][0]["photos"] == [photo["sha256"]]
+    ok = app_client.get(f"/api/public/events/{number}/photos/{photo['sha256']}", params={"token": token})
+    assert ok.status_code == 200 and ok.content.startswith(b"\x89PNG")
+    other = app_client.post("/api/public/attachments", files={"file": ("o.png", PNG + b"o", "image/png")}).json()
+    refused = app_client.get(f"/api/public/events/{number}/photos/{other['sha256']}", params={"token": token})
+    assert refused.status_code == 404

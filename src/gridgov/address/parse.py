@@ -1,10 +1,11 @@
 """Free-text address parsing: a character-level CRF that labels address components in the NCAP scheme.
 
 ``AddressTagger`` wraps a linear-chain CRF (CRFsuite through ``sklearn-crfsuite``, L-BFGS with L1+L2
-regularisation and all possible transitions) over hand-made token features: the token and its type, a window
-of ±3 tokens with bigrams and trigrams, known address suffixes (路, 号, 栋, 单元, 小区, 工业区 …) at, before
-and after the token, the position in the text and, optionally, a :class:`Gazetteer` of known names per label
-(the standard address library's own road, compound and division names).
+regularisation and all possible transitions) over hand-made token features: the token, its type and length, a
+window of ±3 tokens with bigrams, trigrams and 4-grams, known address suffixes (路, 号, 栋, 单元, 小区, 工业区 …)
+at the token and the nearest ones before and after it, the kinds of suffix seen before and after, runs repeated
+elsewhere in the text (doubled divisions), the position from both ends and, optionally, a :class:`Gazetteer` of
+known names per label (the standard address library's own road, compound and division names).
 
 Tokens follow NCAP: each Chinese character is one token, each run of ASCII digits is one token, each run of
 ASCII letters is one token and any other non-space character is a token of its own. Tags are BIO over
@@ -15,7 +16,7 @@ very long, emoji, markup, SQL): the text is lightly cleaned (full-width ASCII to
 characters and runs of white space to one space, one character for one character so offsets stay
 meaningful) and capped at ``MAX_INPUT_CHARS``. Post-processing merges adjacent pieces with the same label,
 moves assist words (门口, 旁边, 附近 …) into ``assist`` and relabels the complaint text around an embedded
-address ("福民路123号门口垃圾堆了三天") as ``otherinfo``.
+address ("福民路123号门口垃圾堆了三天") as ``redundant``, the label the training data gives such noise.
 
 ``read_bio_file`` reads the NCAP text format (one "token tag" per line, a blank line between addresses) and
 ``evaluate`` scores a tagger at the component (entity span) level, seqeval style.
@@ -193,10 +194,9 @@ def _len_bucket(tok: str) -> str:
 
 
 class Gazetteer:
-    """Known names per NCAP label ("road" → {"福民路", …}); marks the longest name match over a token sequence.
+    """Known names per NCAP label ("road" → {"福民路", …}), matched over token sequences (see :meth:`annotate`).
 
-    Matching is greedy from the left, longest name first, over whole tokens (so "12" never matches inside
-    "123"). A name listed under several labels reports all of them.
+    A name listed under several labels reports all of them. Names shorter than ``min_chars`` are ignored.
     """
 
     def __init__(self, names: Mapping[str, Iterable[str]] | None = None, *, min_chars: int = 2) -> None:
@@ -548,28 +548,6 @@ def bio_spans(tags: Sequence[str]) -> list[tuple[str, int, int]]:
     return spans
 
 
-def _to_bioes(tags: Sequence[str]) -> list[str]:
-    """BIO → BIOES (single-token entities S-, last tokens E-), span by span."""
-    out = ["O"] * len(tags)
-    for label, start, end in bio_spans(tags):
-        if end - start == 1:
-            out[start] = f"S-{label}"
-        else:
-            out[start] = f"B-{label}"
-            out[start + 1 : end - 1] = [f"I-{label}"] * (end - start - 2)
-            out[end - 1] = f"E-{label}"
-    return out
-
-
-def _to_bio(tags: Sequence[str]) -> list[str]:
-    """BIOES → BIO, span by span (lenient like :func:`bio_spans`)."""
-    out = ["O"] * len(tags)
-    for label, start, end in bio_spans(tags):
-        out[start] = f"B-{label}"
-        out[start + 1 : end] = [f"I-{label}"] * (end - start - 1)
-    return out
-
-
 def read_bio_file(path: str | Path) -> list[list[tuple[str, str]]]:
     """Read the NCAP text format: "token<TAB or space>tag" per line, a blank line between addresses. Labels
     are mapped to the ``NCAP_LABELS`` spelling (subRoad → subroad, devZone → devzone)."""
@@ -654,15 +632,13 @@ class AddressTagger:
         c2: float = 0.01,
         max_iterations: int = 150,
         gazetteer_dropout: float = 0.3,
+        min_freq: int = 0,
         seed: int = 20260601,
-        scheme: str = "bio",
     ) -> None:
-        if scheme not in ("bio", "bioes"):
-            raise ValueError(f"scheme must be 'bio' or 'bioes', not {scheme!r}")
-        self.scheme = scheme
         self.c1 = c1
         self.c2 = c2
         self.max_iterations = max_iterations
+        self.min_freq = min_freq
         self.gazetteer_dropout = gazetteer_dropout
         self.seed = seed
         self.gazetteer: Gazetteer | None = None
@@ -690,8 +666,7 @@ class AddressTagger:
             tokens = [tok for tok, _ in seq]
             marks = self._gaz_marks(tokens, gazetteer, rng)
             xs.append(_features(tokens, marks))
-            tags = [_canon_tag(tag) for _, tag in seq]
-            ys.append(_to_bioes(tags) if self.scheme == "bioes" else tags)
+            ys.append([_canon_tag(tag) for _, tag in seq])
         t0 = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="gridgov-crf-") as tmp:
             model_path = Path(tmp) / "model.crfsuite"
@@ -700,6 +675,7 @@ class AddressTagger:
                 c1=self.c1,
                 c2=self.c2,
                 max_iterations=self.max_iterations,
+                min_freq=self.min_freq,
                 all_possible_transitions=True,
                 model_filename=str(model_path),
             )
@@ -717,15 +693,17 @@ class AddressTagger:
             return None
         marks = gazetteer.annotate(tokens)
         if rng is not None and self.gazetteer_dropout > 0:
-            # hide whole name matches (runs of tokens carrying the same marks) at random
-            i = 0
-            while i < len(marks):
+            # hide whole name matches at random: a match runs from a token marked B or S to the next one
+            n, i = len(marks), 0
+            while i < n:
+                if not marks[i]:
+                    i += 1
+                    continue
                 j = i + 1
-                while j < len(marks) and marks[j] and marks[i] and not any(m.endswith("|B") for m in marks[j]):
+                while j < n and marks[j] and not any(m.endswith(("|B", "|S")) for m in marks[j]):
                     j += 1
-                if marks[i] and rng.random() < self.gazetteer_dropout:
-                    for k in range(i, j):
-                        marks[k] = ()
+                if rng.random() < self.gazetteer_dropout:
+                    marks[i:j] = [()] * (j - i)
                 i = j
         return marks
 
@@ -753,7 +731,7 @@ class AddressTagger:
         feats = _features(tokens, self._gaz_marks(tokens, self.gazetteer))
         with self._lock:
             tags: list[str] = self._tagger.tag(feats)
-        return _to_bio(tags) if self.scheme == "bioes" else tags
+        return tags
 
     def tag_many(self, token_lists: Iterable[Sequence[str]]) -> list[list[str]]:
         return [self.tag(tokens) for tokens in token_lists]
@@ -800,7 +778,7 @@ class AddressTagger:
             "version": MODEL_VERSION,
             "feature_version": FEATURE_VERSION,
             "params": {
-                "scheme": self.scheme,
+                "min_freq": self.min_freq,
                 "c1": self.c1,
                 "c2": self.c2,
                 "max_iterations": self.max_iterations,
@@ -819,23 +797,24 @@ class AddressTagger:
 
     @classmethod
     def load(cls, path: str | Path) -> AddressTagger:
+        """Read a model written by :meth:`save` (the model file and its JSON sidecar)."""
         path = Path(path)
         sidecar = _sidecar(path)
-        meta: dict[str, Any] = {}
-        if sidecar.exists():
-            meta = json.loads(sidecar.read_text(encoding="utf-8"))
-            if meta.get("format") != MODEL_FORMAT:
-                raise ValueError(f"{sidecar}: not a {MODEL_FORMAT} sidecar")
-            if meta.get("feature_version") != FEATURE_VERSION:
-                raise ValueError(
-                    f"{path}: model built with feature version {meta.get('feature_version')}, "
-                    f"this code uses {FEATURE_VERSION}; retrain it"
-                )
+        if not sidecar.exists():
+            raise FileNotFoundError(f"{sidecar}: the model's JSON sidecar is missing")
+        meta: dict[str, Any] = json.loads(sidecar.read_text(encoding="utf-8"))
+        if meta.get("format") != MODEL_FORMAT:
+            raise ValueError(f"{sidecar}: not a {MODEL_FORMAT} sidecar")
+        if meta.get("feature_version") != FEATURE_VERSION:
+            raise ValueError(
+                f"{path}: model built with feature version {meta.get('feature_version')}, "
+                f"this code uses {FEATURE_VERSION}; retrain it"
+            )
         params = meta.get("params", {})
         tagger = cls(
             **{
                 k: params[k]
-                for k in ("c1", "c2", "max_iterations", "gazetteer_dropout", "seed", "scheme")
+                for k in ("c1", "c2", "max_iterations", "gazetteer_dropout", "min_freq", "seed")
                 if k in params
             }
         )

@@ -18,6 +18,13 @@ Definitions (all counts are of cases in scope):
 * overdue / warning / open: cases open now (any status of rules.OPEN) that are red / yellow / any.
 * escalated: escalate transitions (manual or by the sweeper) in the period.
 * satisfaction: the average rating (1–5) of the cases rated in the period (rate transitions), 2 decimals.
+
+Indexes the queries are written for (bench/dashboard.py measures them at 1,000,000 cases): event
+(reported_at, division_path, status), (filed_at, division_path), (dispatched_at, division_path),
+(handled_at, division_path), (closed_at, division_path, status), (status, division_path, sla_state) and
+event_transition (action, at, event_id). SQLite's planner has no STAT4 histograms, so after ANALYZE it takes
+`status IN (...)` for unselective and `division_path` ranges for selective; `_path_key` and `_closed_now`
+keep it on the indexes above whether or not statistics exist.
 """
 
 from __future__ import annotations
@@ -534,6 +541,18 @@ class _Acc:
         self.overdue += int(row[7] or 0)
 
 
+def _child_key(view: View, roll: Rollup | None, path: str) -> tuple[str, str]:
+    """(code, name) of the child division a case path falls in; a grid (no children) keeps its own cases;
+    a case not placed below the chosen division goes to UNLOCATED."""
+    if roll is None:
+        return view.division.code, view.division.name
+    child = roll.of(path)
+    if child is None:
+        return UNLOCATED, "未定位到下级区划"
+    info = view.snap.divisions[child]
+    return info.code, info.name
+
+
 def _rollup_children(view: View, rows: Sequence[Any]) -> dict[tuple[str, str], tuple[int, int]]:
     """(count, closed) rows keyed by division_path → per child division (all children, zeros included)."""
     level = child_level(view)
@@ -543,12 +562,7 @@ def _rollup_children(view: View, rows: Sequence[Any]) -> dict[tuple[str, str], t
         out[(d.code, d.name)] = (0, 0)
     roll = Rollup(view, level) if level else None
     for path, n, c in rows:
-        child = roll.of(path) if roll else None
-        if child is None:
-            key: tuple[str, str] = (UNLOCATED, "未定位到下级区划")
-        else:
-            info = view.snap.divisions[child]
-            key = (info.code, info.name)
+        key = _child_key(view, roll, path)
         prev = out.get(key, (0, 0))
         out[key] = (prev[0] + int(n), prev[1] + int(c or 0))
     return out
@@ -591,12 +605,7 @@ def rankings(session: Session, view: View, win: Window, by: RankingBy) -> Rankin
         roll = Rollup(view, level) if level else None
         path = _path_key()
         for row in session.execute(select(path, *measures).where(where).group_by(path)):
-            child = roll.of(row[0]) if roll else None
-            if child is None:
-                key = (UNLOCATED, "未定位到下级区划")
-            else:
-                key = (view.snap.divisions[child].code, view.snap.divisions[child].name)
-            accs.setdefault(key, _Acc()).add(row[1:])
+            accs.setdefault(_child_key(view, roll, row[0]), _Acc()).add(row[1:])
     else:
         lead = _lead_department().label("lead")
         inner = select(

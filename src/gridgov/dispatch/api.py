@@ -10,8 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter, File, Header, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov.address.models import Address
 from gridgov.catalog import cache as catalog_cache
 from gridgov.common.audit import record_audit
 from gridgov.common.errors import Forbidden, InvalidInput, NotFound
@@ -91,6 +93,17 @@ def _categories(session: Session) -> dict[int, tuple[str, str]]:
 def to_out(session: Session, events: list[Event]) -> list[EventOut]:
     cats = _categories(session) if events else {}
     snap = cache.snapshot(session) if events else None
+    address_ids = {e.address_id for e in events if e.address_id is not None}
+    addresses = (
+        {
+            r[0]: (r[1], r[2])
+            for r in session.execute(
+                select(Address.id, Address.code, Address.full_name).where(Address.id.in_(address_ids))
+            )
+        }
+        if address_ids
+        else {}
+    )
     out = []
     for e in events:
         item = EventOut.model_validate(e)
@@ -99,6 +112,8 @@ def to_out(session: Session, events: list[Event]) -> list[EventOut]:
         if snap is not None and e.grid_id is not None and e.grid_id in snap.divisions:
             item.grid_code = snap.divisions[e.grid_id].code
         item.status_label = Status(e.status).label
+        if e.address_id is not None and e.address_id in addresses:
+            item.address_code, item.address_full_name = addresses[e.address_id]
         out.append(item)
     return out
 

@@ -31,7 +31,12 @@ ACTIVE_TASK = (TaskStatus.PENDING.value, TaskStatus.ACCEPTED.value)
 
 
 def _in_subtree(actor: Principal, event: Event) -> bool:
-    return bool(actor.division_path) and event.division_path.startswith(actor.division_path or "\0")
+    path = actor.division_path
+    if not path:
+        return False
+    if event.grid_id is None:  # not placed yet: raised here, below, or above (see scope.unplaced_above)
+        return event.division_path.startswith(path) or path.startswith(event.division_path)
+    return event.division_path.startswith(path)
 
 
 def _require_dispatcher_scope(actor: Principal, event: Event) -> None:

@@ -106,7 +106,13 @@ class Event(Base):
         Index("ix_event_reporter", "reporter_id", "id"),
         Index("ix_event_sla", "status", "sla_state", "warn_at"),
         Index("ix_event_deadline", "status", "deadline_at"),
-        Index("ix_event_reported_at", "reported_at"),
+        # period-bounded dashboard queries (IOC): a timestamp, then the subtree, then what they count
+        Index("ix_event_reported_path", "reported_at", "division_path", "status"),
+        Index("ix_event_filed_path", "filed_at", "division_path"),
+        Index("ix_event_dispatched_path", "dispatched_at", "division_path"),
+        Index("ix_event_handled_path", "handled_at", "division_path"),
+        Index("ix_event_closed_path", "closed_at", "division_path", "status"),
+        Index("ix_event_status_path_sla", "status", "division_path", "sla_state"),
     )
 
 
@@ -164,6 +170,7 @@ class EventTransition(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+Index("ix_event_transition_action_at", EventTransition.action, EventTransition.at, EventTransition.event_id)
 make_append_only(EventTransition)
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,9 +26,9 @@ from gridgov.common.ratelimit import RateLimiter
 from gridgov.common.security import normalize_phone, pii_cipher
 from gridgov.deps import SessionDep, SettingsDep
 from gridgov.dispatch import lifecycle as lc
-from gridgov.dispatch.attachments import store_attachment
+from gridgov.dispatch.attachments import path_for, store_attachment
 from gridgov.dispatch.intake import report_event
-from gridgov.dispatch.models import Channel, Event
+from gridgov.dispatch.models import Attachment, Channel, Event
 from gridgov.dispatch.queues import history
 from gridgov.dispatch.rules import Action, Status
 from gridgov.dispatch.schemas import ActionIn, ReportIn
@@ -39,6 +40,10 @@ per_ip_reports = RateLimiter(limit=20, window_seconds=600)
 per_phone_reports = RateLimiter(limit=5, window_seconds=600)
 per_ip_uploads = RateLimiter(limit=30, window_seconds=600)
 per_ip_follow = RateLimiter(limit=120, window_seconds=600)
+
+
+PUBLIC_NOTES = frozenset({"reject", "handle", "verify_pass", "verify_fail", "return", "rate", "reopen"})
+PUBLIC_PHOTOS = frozenset({"report", "handle", "verify_pass", "verify_fail"})
 
 
 def _client(request: Request) -> str:
@@ -81,6 +86,7 @@ class PublicStep(BaseModel):
     label: str
     at: datetime
     note: str | None
+    photos: list[str] = Field(default_factory=list, description="照片 sha256，凭凭证下载")
 
 
 class PublicCase(BaseModel):
@@ -92,6 +98,7 @@ class PublicCase(BaseModel):
     closed_at: datetime | None
     result_note: str | None
     rating: int | None
+    rating_comment: str | None
     can_rate: bool
     can_reopen: bool
     steps: list[PublicStep]
@@ -164,7 +171,8 @@ def _case(session: Session, event: Event) -> PublicCase:
             action=h.action,
             label=Action(h.action).label,
             at=h.at,
-            note=h.note if h.action in ("reject", "handle", "verify_pass", "return") else None,
+            note=h.note if h.action in PUBLIC_NOTES else None,
+            photos=list(h.attachments) if h.action in PUBLIC_PHOTOS else [],
         )
         for h in history(session, event.id)
         if h.action not in ("warn_yellow", "warn_red")
@@ -178,6 +186,7 @@ def _case(session: Session, event: Event) -> PublicCase:
         closed_at=event.closed_at,
         result_note=event.result_note,
         rating=event.rating,
+        rating_comment=event.rating_comment,
         can_rate=status == Status.CLOSED,
         can_reopen=status in (Status.CLOSED, Status.RATED),
         steps=steps,
@@ -228,3 +237,21 @@ def public_reopen(
     event, actor = _holder(session, number, token)
     lc.reopen_event(session, actor, event.id, ActionIn(note=body.note))
     return _case(session, event)
+
+
+@router.get("/events/{number}/photos/{sha256}", summary="查看案件照片（凭凭证）")
+def public_photo(
+    number: str,
+    sha256: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str, Query(min_length=8, max_length=64)],
+) -> FileResponse:
+    per_ip_follow.hit(_client(request))
+    event, _ = _holder(session, number, token)
+    shown = {p for h in history(session, event.id) if h.action in PUBLIC_PHOTOS for p in h.attachments}
+    row = session.get(Attachment, sha256) if sha256 in shown else None
+    if row is None:
+        raise NotFound("照片不存在", field="sha256")
+    return FileResponse(path_for(settings.attachments_dir, sha256), media_type=row.content_type)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, false, func, select, true
 
 from gridgov.common.principal import Principal, Role
 from gridgov.dispatch.models import Event, EventTask
@@ -14,6 +14,12 @@ def in_subtree(path: str) -> ColumnElement[bool]:
     return (Event.division_path >= path) & (Event.division_path < path[:-1] + "0")
 
 
+def unplaced_above(path: str) -> ColumnElement[bool]:
+    """Cases not yet placed on a grid, raised at this division or above it (a resident's report that no
+    address matched sits at the city): every centre below may pick them up and place them."""
+    return Event.grid_id.is_(None) & (func.substr(path, 1, func.length(Event.division_path)) == Event.division_path)
+
+
 def event_scope(p: Principal) -> ColumnElement[bool]:
     if p.public_event_id is not None:
         return Event.id == p.public_event_id
@@ -22,7 +28,7 @@ def event_scope(p: Principal) -> ColumnElement[bool]:
     if p.role in (Role.DISPATCHER, Role.LEADER, Role.COMMUNITY_STAFF):
         if not p.division_path:
             return false()
-        clause: ColumnElement[bool] = in_subtree(p.division_path)
+        clause: ColumnElement[bool] = in_subtree(p.division_path) | unplaced_above(p.division_path)
         if p.role == Role.COMMUNITY_STAFF and p.department_id is not None:
             clause = clause | Event.id.in_(select(EventTask.event_id).where(EventTask.department_id == p.department_id))
         return clause

@@ -1,8 +1,10 @@
 """HTML pages of the platform and the tiny UI config endpoint; `mount_web(app)` wires them into the API app.
 
 The pages are static shells: every piece of data is fetched by the browser from the JSON API with the user's
-token, so the API's data scope applies to what a page shows. Vendored libraries (Leaflet, ECharts) live under
-static/vendor, copied from npm by `frontend/copy-vendor.mjs`; a page says so in Chinese when they are missing.
+token, so the API's data scope applies to what a page shows. /resident needs no login: its 随手拍 flow uses the
+public endpoints (/api/public/...) and keeps each report's number and follow-up token in the phone's localStorage.
+Vendored libraries (Leaflet, ECharts) live under static/vendor, copied from npm by `frontend/copy-vendor.mjs`; a
+page says so in Chinese when they are missing.
 """
 
 from __future__ import annotations

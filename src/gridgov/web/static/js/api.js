@@ -1,9 +1,11 @@
 /* gridgov shared browser client: the JSON API with the user's token, Chinese error messages, small DOM helpers.
  * Everything lives on window.GG. The token is kept in localStorage under one key and nothing else is cached
- * across logins (logging in or out clears it). */
+ * across logins (logging in or out clears it) — except the anonymous 随手拍 receipts of this device
+ * (RECEIPTS_KEY: case numbers and follow-up tokens), which belong to whoever holds the phone, not to an account. */
 (function () {
   "use strict";
   const AUTH_KEY = "gridgov.auth";
+  const RECEIPTS_KEY = "gridgov.receipts";
   const HOMES = {
     admin: "/admin",
     leader: "/ioc",
@@ -47,8 +49,10 @@
   }
 
   function setAuth(value) {
+    const receipts = localStorage.getItem(RECEIPTS_KEY);
     localStorage.clear();
     sessionStorage.clear();
+    if (receipts) localStorage.setItem(RECEIPTS_KEY, receipts);
     if (value) localStorage.setItem(AUTH_KEY, JSON.stringify(value));
   }
 
@@ -75,8 +79,33 @@
     return s ? "?" + s : "";
   }
 
+  // Chinese names of request fields, for the validation messages ("字段 phone：…" → "手机号：…").
+  const FIELD_ZH = {
+    title: "标题",
+    description: "描述",
+    phone: "手机号",
+    reporter_phone: "联系电话",
+    address_text: "地点",
+    lon: "位置",
+    lat: "位置",
+    attachments: "照片",
+    file: "照片",
+    rating: "评分",
+    note: "说明",
+    token: "查询凭证",
+    number: "案件编号",
+    category_code: "事件小类",
+    address_code: "标准地址",
+    grid_code: "网格",
+  };
+
   function messageOf(status, body) {
     const err = body && body.error;
+    if (err && err.code === "invalid_input" && err.field && Array.isArray(err.errors) && err.errors.length) {
+      const first = err.errors[0];
+      const name = FIELD_ZH[String(first.field).split(".")[0]];
+      if (name) return name + "：" + first.message;
+    }
     if (err && err.message) {
       if (err.field && err.code !== "invalid_input" && !String(err.message).includes(err.field)) {
         return err.message + "（字段：" + err.field + "）";
@@ -87,11 +116,12 @@
     return (HTTP_ZH[status] || "请求失败") + "（HTTP " + status + "）";
   }
 
-  /** fetch wrapper: api(path, {method, json, form, formData, params, headers, raw, noRedirect}) */
+  /** fetch wrapper: api(path, {method, json, form, formData, params, headers, raw, noRedirect, anon});
+   * `anon`: no token is sent and a 401 does not lead to the login page (the public 随手拍 endpoints). */
   async function api(path, opts) {
     opts = opts || {};
     const headers = Object.assign({ Accept: "application/json" }, opts.headers || {});
-    const a = auth();
+    const a = opts.anon ? null : auth();
     if (a && a.token) headers.Authorization = "Bearer " + a.token;
     let body;
     if (opts.json !== undefined) {
@@ -126,7 +156,7 @@
       }
     }
     if (!res.ok) {
-      if (res.status === 401 && !opts.noRedirect) {
+      if (res.status === 401 && !opts.noRedirect && !opts.anon) {
         toLogin();
       }
       throw new ApiError(messageOf(res.status, data), res.status, data);
@@ -363,6 +393,8 @@
 
   window.GG = {
     HOMES,
+    RECEIPTS_KEY,
+    FIELD_ZH,
     ApiError,
     api,
     auth,

@@ -50,6 +50,7 @@
           if (data.to_level) extra.push("升至" + (LEVEL[data.to_level] || data.to_level) + "级");
           if (data.hours) extra.push(data.hours + " 工作小时");
           if (data.rating) extra.push("评分 " + data.rating + " 分");
+          if (h.action === "locate" && data.address) extra.push("地址编码 " + data.address + (data.grid ? "，定位到网格 " + data.grid : ""));
           return (
             '<li style="--c:' + esc(a.color) + '"><div><b>' + esc(h.action_label || a.label) + "</b> " +
             '<span class="when">' + esc(fmtTime(h.at)) + " · " + esc(role ? role.label : h.actor_role) + "</span></div>" +
@@ -80,6 +81,30 @@
     );
   }
 
+  /** The case's standard address: {code, name, confidence}. The detail's address_code/address_full_name may be
+   * empty; the latest 确认地址 (locate) step then names the address (its note) and its code (data.address). */
+  function addressInfo(ev) {
+    const step = (ev.history || []).filter((h) => h.action === "locate").pop();
+    return {
+      id: ev.address_id == null ? null : ev.address_id,
+      code: ev.address_code || (step && step.data && step.data.address) || null,
+      name: ev.address_full_name || (step && step.note) || null,
+      confidence: ev.address_confidence == null ? null : ev.address_confidence,
+    };
+  }
+
+  function pct(v) {
+    return Math.round(v * 100) + "%";
+  }
+
+  function addressText(ev) {
+    const a = addressInfo(ev);
+    if (a.id == null && !a.name) return "未匹配";
+    const conf = a.confidence != null ? "置信度 " + pct(a.confidence) : "";
+    if (!a.name) return "已匹配" + (conf ? "（" + conf + "）" : "");
+    return a.name + (conf ? "（" + conf + "）" : "");
+  }
+
   function summaryHtml(ch, ev) {
     const left = GG.timeLeft(ev.deadline_at);
     const chan = ch.channel[ev.channel];
@@ -91,7 +116,7 @@
       ["层级", (LEVEL[ev.level] || ev.level) + "级 · " + (AREA[ev.area_class] || ev.area_class)],
       ["网格", ev.grid_code || "未定位"],
       ["地址", ev.address_text || "—"],
-      ["标准地址", ev.address_full_name ? ev.address_full_name + (ev.address_confidence != null ? "（置信度 " + Math.round(ev.address_confidence * 100) + "%）" : "") : "—"],
+      ["标准地址", addressText(ev)],
       ["上报时间", fmtTime(ev.reported_at, true)],
       ["处置时限", ev.deadline_at ? fmtTime(ev.deadline_at, true) + "（" + left.text + "）" : "—"],
     ];
@@ -216,5 +241,5 @@
     return GG.api("/api/events/" + id + "/actions/" + action, { method: "POST", json: body || {} });
   }
 
-  GG.caseView = { photosHtml, loadPhotos, historyHtml, tasksHtml, summaryHtml, categoryPicker, photoInput, act, LEVEL, TASK_STATUS };
+  GG.caseView = { photosHtml, loadPhotos, historyHtml, tasksHtml, summaryHtml, addressInfo, categoryPicker, photoInput, act, LEVEL, TASK_STATUS };
 })();

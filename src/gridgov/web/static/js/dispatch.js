@@ -19,6 +19,7 @@
     ["co_tasks", "协办任务"],
   ];
   const HOT = new Set(["overdue", "returned", "extension_requests"]);
+  const LOW_CONFIDENCE = 0.8; // below this the case's standard address is offered for confirmation
   // Buttons for the actions the API allows now: [label, css, needs note, shortcut]
   const ACTIONS = {
     file: ["立案", "primary", false, "f"],
@@ -172,26 +173,111 @@
     showAddress(ev);
   }
 
+  /** The standard address of the case: when there is none (or its confidence is low), the candidates from the
+   * address text (translate) and from the reported point (reverse), plus a search; "确认地址" runs the locate
+   * action. Roles without that action only see the best suggestion. */
   async function showAddress(ev) {
     const box = $("#addr-box");
     if (!box) return;
-    if (ev.address_full_name) {
+    const info = CV.addressInfo(ev);
+    const low = info.id == null || (info.confidence != null && info.confidence < LOW_CONFIDENCE);
+    const canLocate = (ev.allowed_actions || []).includes("locate");
+    if (!low) {
       box.innerHTML = "";
       return;
     }
-    if (!ev.address_text) {
-      box.innerHTML = ev.grid_code ? "" : '<div class="msg warn">事件没有地址，也未定位到网格</div>';
+    const hasPoint = ev.lon != null && ev.lat != null;
+    if (!canLocate) {
+      if (!ev.address_text) {
+        box.innerHTML = ev.grid_code || hasPoint ? "" : '<div class="msg warn">事件没有地址，也未定位到网格</div>';
+        return;
+      }
+      box.innerHTML = '<div class="muted small">正在匹配标准地址…</div>';
+      try {
+        const r = await api("/api/addresses/translate", { method: "POST", json: { text: ev.address_text } });
+        if (state.detail !== ev) return;
+        box.innerHTML = r.best
+          ? '<div class="msg ' + (r.needs_review ? "warn" : "info") + '">标准地址建议：<b>' + esc(r.best.full_name) + "</b>（" + esc(r.best.code) + "，置信度 " + Math.round(r.confidence * 100) + "%" + (r.needs_review ? "，需人工确认" : "") + "）</div>"
+          : '<div class="msg warn">未能匹配到标准地址</div>';
+      } catch (e) {
+        box.innerHTML = '<div class="msg warn">地址匹配失败：' + esc(e.message) + "</div>";
+      }
       return;
     }
-    box.innerHTML = '<div class="muted small">正在匹配标准地址…</div>';
+    const why =
+      info.id == null
+        ? "该事件尚未确认标准地址" + (ev.grid_code ? "" : "，也未定位到网格（确认地址后自动落到所属网格）")
+        : "当前匹配的标准地址" + (info.name ? "“" + esc(info.name) + "”" : "") + "置信度偏低（" + Math.round(info.confidence * 100) + "%），请核实";
+    box.innerHTML =
+      '<h3>标准地址待确认</h3><div class="msg warn small">' + (info.id == null ? esc(why) : why) + "</div>" +
+      '<ul class="addr-cands" id="addr-cands"><li class="muted small">正在查找候选地址…</li></ul>' +
+      '<label>搜索标准地址<input id="addr-q" type="search" autocomplete="off" placeholder="输入地址名称或编码，回车搜索"></label>' +
+      '<div class="form-error" id="addr-error" role="alert"></div>';
+    $("#addr-cands").addEventListener("click", (e) => {
+      const b = e.target.closest("button[data-code]");
+      if (b) confirmAddress(ev, b.dataset.code, b.dataset.name);
+    });
+    $("#addr-q").addEventListener("keydown", (e) => {
+      if (e.key !== "Enter") return;
+      e.preventDefault();
+      const q = e.target.value.trim();
+      if (q) searchAddresses(ev, q).catch((err) => ($("#addr-error").textContent = err.message));
+    });
+    const jobs = [];
+    jobs.push(ev.address_text ? api("/api/addresses/translate", { method: "POST", json: { text: ev.address_text } }) : Promise.resolve(null));
+    jobs.push(hasPoint ? api("/api/addresses/reverse", { params: { lon: ev.lon, lat: ev.lat, k: 5, max_m: 500 } }) : Promise.resolve(null));
+    const [tr, rev] = await Promise.allSettled(jobs);
+    if (state.detail !== ev) return;
+    const cands = [];
+    const seen = new Set();
+    const add = (code, name, why) => {
+      if (!code || seen.has(code)) return;
+      seen.add(code);
+      cands.push({ code, name, why });
+    };
+    if (tr.status === "fulfilled" && tr.value) {
+      tr.value.candidates.slice(0, 5).forEach((c, i) => add(c.code, c.full_name, "按地址描述匹配" + (i === 0 ? "，置信度 " + Math.round(tr.value.confidence * 100) + "%" : "")));
+    }
+    if (rev.status === "fulfilled" && rev.value) {
+      rev.value.nearest.forEach((n) => add(n.code, n.full_name, "距上报位置约 " + Math.round(n.distance_m) + " 米"));
+    }
+    const failed = [tr, rev].filter((x) => x.status === "rejected").map((x) => x.reason.message);
+    renderCandidates(cands, failed.length ? "候选地址查询失败：" + failed.join("；") : ev.address_text || hasPoint ? "没有找到候选地址，请搜索" : "事件没有地址描述和坐标，请搜索标准地址");
+  }
+
+  function renderCandidates(cands, emptyText) {
+    $("#addr-cands").innerHTML = cands.length
+      ? cands
+          .map(
+            (c) =>
+              '<li><div class="body"><div>' + esc(c.name) + '</div><div class="muted small">' + esc(c.code) + " · " + esc(c.why) + "</div></div>" +
+              '<button type="button" class="btn small primary" data-code="' + esc(c.code) + '" data-name="' + esc(c.name) + '">确认地址</button></li>',
+          )
+          .join("")
+      : '<li class="muted small">' + esc(emptyText) + "</li>";
+  }
+
+  async function searchAddresses(ev, q) {
+    $("#addr-error").textContent = "";
+    const rows = await api("/api/addresses/search", { params: { q, limit: 10 } });
+    if (state.detail !== ev) return;
+    renderCandidates(
+      rows.filter((a) => a.status === "active").map((a) => ({ code: a.code, name: a.full_name, why: "搜索结果" })),
+      "没有找到“" + q + "”相关的标准地址",
+    );
+  }
+
+  async function confirmAddress(ev, code, name) {
+    const err = $("#addr-error");
+    err.textContent = "";
+    $$("#addr-cands button").forEach((b) => (b.disabled = true));
     try {
-      const r = await api("/api/addresses/translate", { method: "POST", json: { text: ev.address_text } });
-      if (state.detail !== ev) return;
-      box.innerHTML = r.best
-        ? '<div class="msg ' + (r.needs_review ? "warn" : "info") + '">标准地址建议：<b>' + esc(r.best.full_name) + "</b>（" + esc(r.best.code) + "，置信度 " + Math.round(r.confidence * 100) + "%" + (r.needs_review ? "，需人工确认" : "") + "）</div>"
-        : '<div class="msg warn">未能匹配到标准地址，请在“地址待确认”中处理</div>';
+      await CV.act(ev.id, "locate", { address_code: code });
+      GG.toast("地址已确认：" + (name || code));
+      await refresh(ev.id);
     } catch (e) {
-      box.innerHTML = '<div class="msg warn">地址匹配失败：' + esc(e.message) + "</div>";
+      err.textContent = e.message;
+      $$("#addr-cands button").forEach((b) => (b.disabled = false));
     }
   }
 

@@ -17,11 +17,9 @@
     window.scrollTo(0, 0);
   }
 
-  async function myGrids() {
-    if (!state.me.grid_ids.length) return [];
-    const all = await api("/api/org/divisions", { params: { level: "grid", limit: 5000 } });
-    const ids = new Set(state.me.grid_ids);
-    return all.filter((d) => ids.has(d.id));
+  /** My grids ({id, code, name}) come with /api/me; the boundary and centre are fetched per grid for the map. */
+  function myGrids() {
+    return (state.me && state.me.grids) || [];
   }
 
   // --- report -------------------------------------------------------------------------------------------
@@ -262,9 +260,12 @@
     const map = state.map;
     state.layers.clearLayers();
     let bounds = null;
+    let center = null;
     for (const grid of state.grids) {
       try {
-        const d = await api("/api/org/divisions/" + encodeURIComponent(grid.code));
+        if (!grid.detail) grid.detail = await api("/api/org/divisions/" + encodeURIComponent(grid.code));
+        const d = grid.detail;
+        center = center || d.center;
         if (d.geometry) {
           const layer = L.geoJSON(d.geometry, { style: { color: "#1f6feb", weight: 2, fillOpacity: 0.06 } }).addTo(state.layers);
           bounds = bounds ? bounds.extend(layer.getBounds()) : layer.getBounds();
@@ -282,14 +283,14 @@
     setTimeout(() => {
       map.invalidateSize();
       if (bounds && bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
-      else if (g && g.center) map.setView([g.center[1], g.center[0]], 16);
+      else if (center) map.setView([center[1], center[0]], 16);
     }, 50);
   }
 
   async function main() {
     state.me = await GG.requireLogin(["grid_worker"]);
     [state.ch, state.majors] = await Promise.all([GG.choices(), GG.catalog()]);
-    state.grids = await myGrids().catch(() => []);
+    state.grids = myGrids();
     wireReport();
     $("#nav").addEventListener("click", (e) => {
       const b = e.target.closest("button[data-nav]");

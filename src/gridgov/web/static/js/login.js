@@ -22,7 +22,8 @@
       const r = await GG.api("/api/auth/token", { method: "POST", form: { username, password }, noRedirect: true });
       GG.setAuth({ token: r.access_token, role: r.role, display_name: r.display_name, username });
       const home = GG.HOMES[r.role] || "/resident";
-      const next = params.get("next");
+      let next = params.get("next");
+      if (next && next.startsWith("/resident") && r.role !== "resident") next = null; // staff: their own home
       location.href = next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/login") ? next : home;
     } catch (err) {
       errBox.textContent = err.status === 401 ? "用户名或密码不正确" : err.message;
