@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from gridgov.address.cli import app as address_app
 from gridgov.config import get_settings
 
 app = typer.Typer(help="gridgov 网格化基层治理平台", no_args_is_help=True)
@@ -20,6 +21,7 @@ catalog_app = typer.Typer(help="事件目录", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 app.add_typer(sla_app, name="sla")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(address_app, name="address")
 console = Console()
 
 
