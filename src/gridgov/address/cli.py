@@ -101,8 +101,5 @@ def stats() -> None:
     for level, status, n in sorted(by_level):
         table.add_row(level, status, f"{n:,}")
     console.print(table)
-    console.print(
-        f"有坐标 {with_point:,} 条；别名 {aliases:,} 个；待确认队列 " + "，".join(f"{s} {n}" for s, n in reviews)
-        if reviews
-        else f"有坐标 {with_point:,} 条；别名 {aliases:,} 个"
-    )
+    queue = "，".join(f"{status} {n}" for status, n in reviews) or "空"
+    console.print(f"有坐标 {with_point:,} 条；别名 {aliases:,} 个；待确认队列：{queue}")
