@@ -53,8 +53,10 @@ def load_records(
     actor: Principal,
     records: Sequence[AddressRecord],
     progress: Callable[[str, int, int], None] | None = None,
+    note: str | None = None,
 ) -> int:
-    """Insert many records (parents first) in bulk, in one transaction. Codes must be new."""
+    """Insert many records (parents first) in bulk, in one transaction, each with its 'create' history row.
+    Codes must be new."""
     _require(actor, EDITORS, "导入地址库")
     div_ids = dict(session.execute(select(Division.code, Division.id)).all())
     start = (session.scalar(select(func.max(Address.id))) or 0) + 1
@@ -90,6 +92,21 @@ def load_records(
             progress("addresses", min(k + CHUNK, len(rows)), len(rows))
     for k in range(0, len(alias_rows), CHUNK):
         session.execute(insert(AddressAlias), alias_rows[k : k + CHUNK])
+    history = [
+        {
+            "address_id": r["id"],
+            "action": "create",
+            "before": {},
+            "after": {"name": r["name"], "full_name": r["full_name"]},
+            "actor_id": actor.user_id,
+            "actor_role": actor.role.value,
+            "note": note,
+            "at": now,
+        }
+        for r in rows
+    ]
+    for k in range(0, len(history), CHUNK):
+        session.execute(insert(AddressChange), history[k : k + CHUNK])
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT setval(pg_get_serial_sequence('address', 'id'), (SELECT max(id) FROM address))"))
     record_audit(session, actor, "address.load", "address", "*", {"count": len(rows), "aliases": len(alias_rows)})
@@ -120,9 +137,14 @@ def import_rows(
     errors: list[dict[str, Any]] = []
     snap = cache.snapshot(session)
     existing = dict(session.execute(select(Address.code, Address.full_name)).all())
+    parents = {
+        r[0]: (r[1], r[2], r[3])
+        for r in session.execute(select(Address.code, Address.community_id, Address.status, Address.level))
+    }
     seen: dict[str, int] = {}
     parsed: list[AddressRecord] = []
     full_names: dict[str, str] = {}
+    file_rows: dict[str, tuple[int | None, str, str]] = {}
     locator = grid_locator(session)
 
     def bad(line: int, column: str, message: str) -> None:
@@ -149,6 +171,18 @@ def import_rows(
         parent = row["parent_code"] or None
         if parent and parent not in existing and parent not in seen:
             bad(line, "parent_code", f"上级地址“{parent}”不存在（须在本文件前面或地址库中）")
+        elif parent:
+            p_community, p_status, p_level = parents.get(parent) or file_rows.get(parent) or (None, "", "")
+            if p_status != AddressStatus.ACTIVE.value:
+                bad(line, "parent_code", f"上级地址“{parent}”已注销或已合并")
+            elif community_id is not None and p_community != community_id:
+                bad(line, "parent_code", f"上级地址“{parent}”不在同一社区")
+            elif (
+                level in ADDRESS_LEVELS
+                and p_level in ADDRESS_LEVELS
+                and (ADDRESS_LEVELS.index(p_level) >= ADDRESS_LEVELS.index(level))
+            ):
+                bad(line, "parent_code", f"上级地址层级（{p_level}）应高于本行（{level}）")
         lon = lat = None
         grid_code = None
         if row["lon"] or row["lat"]:
@@ -170,6 +204,7 @@ def import_rows(
                     grid_code = snap.divisions[grid_id].code
         if community_id is None or level not in ADDRESS_LEVELS or not name or not code:
             continue
+        file_rows[code] = (community_id, AddressStatus.ACTIVE.value, level)
         base = full_names.get(parent or "") or existing.get(parent or "") or _division_full_name(snap, community_id)
         full = base + name
         full_names[code] = full
@@ -270,6 +305,21 @@ def _sync(session: Session, a: Address) -> None:
         eng.records.pop(a.code, None)
 
 
+def _refresh_descendants(session: Session, node: Address, old_full_name: str) -> list[Address]:
+    """After `node`'s full name changed, rewrite the full names below it (they start with the old one)."""
+    changed: list[Address] = []
+    frontier = [node.id]
+    while frontier:
+        children = list(session.scalars(select(Address).where(Address.parent_id.in_(frontier))))
+        for c in children:
+            if c.full_name.startswith(old_full_name):
+                c.full_name = node.full_name + c.full_name[len(old_full_name) :]
+                c.updated_at = utcnow()
+                changed.append(c)
+        frontier = [c.id for c in children]
+    return changed
+
+
 def rename_address(
     session: Session,
     actor: Principal,
@@ -289,11 +339,13 @@ def rename_address(
     old = a.name
     a.full_name = a.full_name[: len(a.full_name) - len(old)] + new_name if a.full_name.endswith(old) else a.full_name
     a.name, a.updated_at = new_name, utcnow()
+    below = _refresh_descendants(session, a, before["full_name"])
     if keep_old_as_alias:
         session.add(AddressAlias(address_id=a.id, alias=old, kind="old_name", created_by=actor.user_id))
     _change(session, actor, a, "rename", before, note)
     session.commit()
-    _sync(session, a)
+    for node in (a, *below):
+        _sync(session, node)
     return a
 
 
@@ -328,16 +380,20 @@ def merge_addresses(session: Session, actor: Principal, code: str, into_code: st
     if a.level != target.level:
         raise InvalidInput("只能合并同一层级的地址", field="into_code")
     before = _snapshot(a)
-    for child in session.scalars(select(Address).where(Address.parent_id == a.id)):
+    moved: list[Address] = []
+    for child in list(session.scalars(select(Address).where(Address.parent_id == a.id))):
         child.parent_id = target.id
+        old_full = child.full_name
+        child.full_name = target.full_name + child.name
+        moved += [child, *_refresh_descendants(session, child, old_full)]
     names = {a.name, *session.scalars(select(AddressAlias.alias).where(AddressAlias.address_id == a.id))}
     for alias in names - {target.name}:
         session.add(AddressAlias(address_id=target.id, alias=alias, kind="old_name", created_by=actor.user_id))
     a.status, a.merged_into_id, a.updated_at = AddressStatus.MERGED.value, target.id, utcnow()
     _change(session, actor, a, "merge", before, note or f"并入 {target.code}")
     session.commit()
-    _sync(session, a)
-    _sync(session, target)
+    for node in (a, target, *moved):
+        _sync(session, node)
     return target
 
 
@@ -347,6 +403,8 @@ def add_alias(session: Session, actor: Principal, code: str, alias: str, kind: s
     if not alias or len(alias) > 200:
         raise InvalidInput("别名不能为空且不超过 200 字", field="alias")
     a = _get(session, code)
+    if a.status != AddressStatus.ACTIVE.value:
+        raise Conflict("已注销或合并的地址不能添加别名", field="code")
     exists = session.scalar(select(AddressAlias.id).where(AddressAlias.address_id == a.id, AddressAlias.alias == alias))
     if exists is None:
         before = _snapshot(a)
