@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from gridgov.org.models import Division
 
-
 # Cell size of the lookup raster, in degrees (~100 m at Shenzhen's latitude). Cells lying wholly inside one
 # grid answer a point directly; only points in cells that touch a boundary are tested against the polygons.
 RASTER_CELL_DEG = 0.001
