@@ -152,7 +152,7 @@ def build_demo_db(env: BenchEnv, districts: Sequence[str] | None = None, grids: 
         upgrade(engine)
         cache.invalidate()
         with session_factory(engine)() as session:
-            result = load_demo(session, get_settings().var_dir, geography=geo)
+            result = load_demo(session, get_settings().var_dir, geography=geo, parser_sequences=0)
         cache.invalidate()
     finally:
         engine.dispose()

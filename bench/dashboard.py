@@ -138,7 +138,9 @@ def build_demo(env: BenchEnv) -> None:
         upgrade(engine)
         cache.invalidate()
         with session_factory(engine)() as session:
-            result = load_demo(session, get_settings().var_dir, geography=geo, buildings_per_community=10)
+            result = load_demo(
+                session, get_settings().var_dir, geography=geo, buildings_per_community=10, parser_sequences=0
+            )
         cache.invalidate()
     finally:
         engine.dispose()

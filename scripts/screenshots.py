@@ -81,7 +81,7 @@ def build(var: Path, districts: list[str], grids: int, days: int, per_day: int) 
     print(f"载入演示数据：{'、'.join(districts)}，约 {grids} 个网格 …", flush=True)
     geo = build_demo_geography(districts, grids_target=grids)
     with factory() as session:
-        demo = load_demo(session, var, geography=geo, buildings_per_community=30)
+        demo = load_demo(session, var, geography=geo, buildings_per_community=30, parser_sequences=0)
     cache.invalidate()
     if days > 0:
         print(f"模拟 {days} 天、每天约 {per_day} 件事件 …", flush=True)

@@ -76,7 +76,9 @@ def engine(settings: Settings) -> Iterator[Engine]:
 def demo(engine: Engine, geography: DemoGeography, settings: Settings) -> DemoResult:
     cache.invalidate()
     with session_factory(engine)() as session:
-        result = load_demo(session, settings.var_dir, geography=geography, buildings_per_community=30)
+        result = load_demo(
+            session, settings.var_dir, geography=geography, buildings_per_community=30, parser_sequences=300
+        )
     cache.invalidate()
     return result
 

@@ -71,9 +71,12 @@ def demo_load(
         task = bar.add_task("生成区划与网格", total=None)
 
         def tick(stage: str, done: int, total: int) -> None:
-            label = {"communities": "划分街道与社区", "grids": "划分网格", "addresses": "生成并写入标准地址"}.get(
-                stage, stage
-            )
+            label = {
+                "communities": "划分街道与社区",
+                "grids": "划分网格",
+                "addresses": "生成并写入标准地址",
+                "parser": "训练地址解析模型",
+            }.get(stage, stage)
             bar.update(task, description=label, completed=done, total=total)
 
         result = load_demo(session, get_settings().var_dir, names, grids, progress=tick)

@@ -59,7 +59,7 @@ def main() -> None:
     factory = session_factory(engine)
     geo = build_demo_geography(["福田区"], grids_target=60)
     with factory() as session:
-        demo = load_demo(session, settings.var_dir, geography=geo, buildings_per_community=30)
+        demo = load_demo(session, settings.var_dir, geography=geo, buildings_per_community=30, parser_sequences=0)
     cache.invalidate()
     with factory() as session:
         row = session.execute(

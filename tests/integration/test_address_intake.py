@@ -91,3 +91,17 @@ def test_bad_address_inputs_never_crash(app_client: TestClient, login: Login) ->
         assert r.json()["needs_review"] is True
     r = app_client.post("/api/addresses/translate", json={"text": "x" * 2001}, headers=headers)
     assert r.status_code == 422 and r.json()["error"]["field"] == "text"
+
+
+def test_parse_endpoint_labels_components(app_client: TestClient, login: Login, session: Session) -> None:
+    b = _building(session, 120)
+    headers = login("admin")
+    r = app_client.post("/api/addresses/parse", json={"text": b.full_name + "2单元501门口"}, headers=headers)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    labels = {c["label"] for c in body["components"]}
+    assert {"city", "district"} <= labels and ({"road", "poi"} & labels)
+    for c in body["components"]:
+        assert body["text"][c["start"] : c["end"]] == c["text"]
+    for text in ["", "😀", "'; DROP TABLE x; --", "x" * 2000]:
+        assert app_client.post("/api/addresses/parse", json={"text": text}, headers=headers).status_code == 200

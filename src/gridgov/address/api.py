@@ -14,8 +14,9 @@ from gridgov.address.fileio import read_rows
 from gridgov.address.matcher import MatchResult
 from gridgov.address.models import Address, AddressAlias, AddressChange, AddressReview
 from gridgov.address.normalize import normalize
-from gridgov.common.errors import InvalidInput, NotFound
-from gridgov.deps import PrincipalDep, SessionDep
+from gridgov.address.shipped import load_tagger
+from gridgov.common.errors import Conflict, InvalidInput, NotFound
+from gridgov.deps import PrincipalDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/addresses", tags=["addresses"])
 CRSName = Literal["wgs84", "gcj02", "bd09"]
@@ -73,6 +74,40 @@ def translate(body: TranslateIn, session: SessionDep, _actor: PrincipalDep) -> T
 @router.post("/translate/batch", response_model=list[TranslateOut], summary="批量地址翻译（≤1000 条）")
 def translate_batch(body: TranslateBatchIn, session: SessionDep, _actor: PrincipalDep) -> list[TranslateOut]:
     return [_out(r) for r in services.translate_batch(session, body.texts)]
+
+
+class ParseIn(BaseModel):
+    text: str = Field(max_length=2000, description="地址或含地址的句子")
+
+
+class ComponentOut(BaseModel):
+    label: str
+    text: str
+    start: int
+    end: int
+
+
+class ParseOut(BaseModel):
+    text: str
+    components: list[ComponentOut]
+    fields: dict[str, str]
+
+
+@router.post(
+    "/parse",
+    response_model=ParseOut,
+    summary="地址要素解析（省市区、街道、社区、路、门牌、小区、楼栋、单元、楼层、房间…）",
+)
+def parse(body: ParseIn, _actor: PrincipalDep, settings: SettingsDep) -> ParseOut:
+    tagger = load_tagger(settings.var_dir)
+    if tagger is None:
+        raise Conflict("地址解析模型尚未训练，请运行 gridgov address train", field="model")
+    parsed = tagger.parse(body.text)
+    return ParseOut(
+        text=parsed.text,
+        components=[ComponentOut(label=c.label, text=c.text, start=c.start, end=c.end) for c in parsed.components],
+        fields=parsed.as_dict(),
+    )
 
 
 class AddressOut(BaseModel):

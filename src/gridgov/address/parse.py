@@ -53,6 +53,7 @@ __all__ = [
     "clean_text",
     "evaluate",
     "read_bio_file",
+    "span_scores",
     "tokenize_with_spans",
 ]
 
@@ -628,8 +629,8 @@ class AddressTagger:
     def __init__(
         self,
         *,
-        c1: float = 0.05,
-        c2: float = 0.01,
+        c1: float = 0.02,
+        c2: float = 0.02,
         max_iterations: int = 150,
         gazetteer_dropout: float = 0.3,
         min_freq: int = 0,
@@ -865,7 +866,9 @@ def _mark_assist(text: str, char_labels: list[str | None], boundaries: set[int])
     """Relabel assist words that follow an address component as ``assist``.
 
     An occurrence counts when it lies on token boundaries right after a character labelled as an address
-    component (not assist, redundant or otherinfo) and is not the head of a name (路口村, 门前街)."""
+    component (not assist, redundant or otherinfo), is not the head of a name (路口村, 门前街) and, when the
+    tagger ran that component on into the word, the part before it still ends like an address element
+    ("123号" of "123号门口" does, "福民" of "福民路口" does not)."""
     i, n = 0, len(text)
     while i < n:
         word = next((w for w in ASSIST_WORDS if text.startswith(w, i)), None)
@@ -880,6 +883,11 @@ def _mark_assist(text: str, char_labels: list[str | None], boundaries: set[int])
             and prev in _STRUCTURAL
             and not any(text.startswith(s, end) for s in _NAME_AFTER_ASSIST)
         )
+        if ok and char_labels[i] == prev:
+            start = i
+            while start > 0 and char_labels[start - 1] == prev:
+                start -= 1
+            ok = _ends_like_address(text[start:i])
         if ok:
             for k in range(i, end):
                 char_labels[k] = "assist"

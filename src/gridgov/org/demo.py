@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from gridgov.address.demo_library import build_demo_library
 from gridgov.address.services import load_records
+from gridgov.address.shipped import DEFAULT_SEQUENCES, train_and_save
 from gridgov.catalog.services import builtin_catalog_text, import_catalog, seed_calendar_from_package
 from gridgov.common.audit import record_audit
 from gridgov.common.principal import SYSTEM_PRINCIPAL, Role
@@ -82,6 +83,7 @@ def load_demo(
     progress: Callable[[str, int, int], None] | None = None,
     geography: DemoGeography | None = None,
     buildings_per_community: int | None = None,
+    parser_sequences: int = DEFAULT_SEQUENCES,
 ) -> DemoResult:
     """Idempotent only on an empty database: refuses to load twice."""
     if session.scalar(select(func.count()).select_from(Division)):
@@ -138,6 +140,12 @@ def load_demo(
     cal = seed_calendar_from_package(session, SYSTEM_PRINCIPAL, range(2024, 2028))
     result.calendar_days = int(cal["added"])
     result.credentials_file = _write_credentials(var_dir, result.logins)
+    if parser_sequences > 0:  # the shipped address parser, trained on text generated from this library
+        if progress:
+            progress("parser", 0, 1)
+        train_and_save(lib, var_dir, parser_sequences)
+        if progress:
+            progress("parser", 1, 1)
     analyze(session.get_bind().engine)
     return result
 

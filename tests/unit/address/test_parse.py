@@ -203,6 +203,9 @@ def test_save_load_round_trip(tmp_path: Path, tagger: AddressTagger, library: De
         assert loaded.tag(tokens) == tagger.tag(tokens)
     text = "深圳市福田区福民路123号门口"
     assert loaded.parse(text) == tagger.parse(text)
+    sidecar.unlink()
+    with pytest.raises(FileNotFoundError):
+        AddressTagger.load(path)
 
 
 def test_untrained_tagger_refuses() -> None:
@@ -304,3 +307,12 @@ def test_evaluate_exact_span_scores() -> None:
     assert per["floorno"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1.0}
     assert per["district"]["precision"] == 0.0 and per["city"]["recall"] == 0.0
     assert span_scores([["B-road"]], [["B-road"]])["f1"] == 1.0
+
+
+def test_assist_word_does_not_cut_a_road_name() -> None:
+    text = "福民路口"
+    tokens = tokenize(text)
+    parsed = _FixedTagger({tuple(tokens): ["B-road", "I-road", "I-road", "I-road"]}).parse(text)
+    assert parsed.as_dict() == {"road": "福民路口"}
+    tags = ["B-road", "I-road", "I-road", "B-assist"]
+    assert _FixedTagger({tuple(tokens): tags}).parse(text).as_dict() == {"road": "福民路", "assist": "口"}
