@@ -73,6 +73,8 @@ from gridgov.org.models import Department, Division
 VIEWER_ROLES = frozenset({Role.LEADER, Role.DISPATCHER, Role.COMMUNITY_STAFF, Role.ADMIN})
 OPEN_VALUES = tuple(sorted(s.value for s in OPEN))
 CLOSED_VALUES = (Status.CLOSED.value, Status.RATED.value)
+# not cases to handle: 不立案 and duplicates merged into another case
+NOT_CASES = (Status.REJECTED.value, Status.MERGED.value)
 LEVELS_DOWN = ("city", "district", "street", "community", "grid")
 MAP_EVENT_LIMIT = 3000
 CHANNEL_LABELS = {c.value: c.label for c in Channel}
@@ -368,7 +370,7 @@ def summary(session: Session, view: View, win: Window) -> SummaryOut:
         select(
             func.count(),
             func.count().filter(is_closed),
-            func.count().filter(Event.status == Status.REJECTED.value),
+            func.count().filter(Event.status.in_(NOT_CASES)),
         ).where(where, _between(Event.reported_at, win.start, win.end))
     ).one()
     closed = session.execute(
@@ -591,7 +593,7 @@ def rankings(session: Session, view: View, win: Window, by: RankingBy) -> Rankin
         func.count(),
         func.count().filter(Event.status.in_(CLOSED_VALUES)),
         func.count().filter(Event.status.in_(CLOSED_VALUES), _on_time()),
-        func.count().filter(Event.status == Status.REJECTED.value),
+        func.count().filter(Event.status.in_(NOT_CASES)),
         func.sum(Event.return_count),
         func.count().filter(Event.return_count > 0),
         func.count().filter(Event.reopen_count > 0),
@@ -629,7 +631,7 @@ def rankings(session: Session, view: View, win: Window, by: RankingBy) -> Rankin
             func.count(),
             func.count().filter(closed_c),
             func.count().filter(closed_c, on_time),
-            func.count().filter(sub.c.status == Status.REJECTED.value),
+            func.count().filter(sub.c.status.in_(NOT_CASES)),
             func.sum(sub.c.return_count),
             func.count().filter(sub.c.return_count > 0),
             func.count().filter(sub.c.reopen_count > 0),

@@ -23,6 +23,7 @@ from gridgov.deps import PrincipalDep, SessionDep, SettingsDep
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.attachments import attachment_visible, path_for, store_attachment
 from gridgov.dispatch.bulk import MAX_BATCH, intake_batch
+from gridgov.dispatch.duplicates import find_duplicates
 from gridgov.dispatch.intake import load_visible, report_event, self_handle_event
 from gridgov.dispatch.models import Attachment, Event
 from gridgov.dispatch.queues import EventFilter, Page, history, list_events, my_queue
@@ -61,6 +62,7 @@ class ActionName(StrEnum):
     SUPERVISE = "supervise"
     ESCALATE = "escalate"
     LOCATE = "locate"
+    MERGE = "merge"
 
 
 Service = Callable[[Session, Principal, int, ActionIn], Event]
@@ -83,6 +85,7 @@ SERVICES: dict[ActionName, Service] = {
     ActionName.SUPERVISE: lc.supervise_event,
     ActionName.ESCALATE: lc.escalate_event,
     ActionName.LOCATE: lc.locate_event,
+    ActionName.MERGE: lc.merge_event,
 }
 
 
@@ -242,6 +245,24 @@ def get_events(
 @router.get("/events/{event_id}", response_model=EventDetailOut, summary="事件详情与办理记录")
 def get_event(event_id: int, session: SessionDep, actor: PrincipalDep) -> EventDetailOut:
     return detail(session, actor, load_visible(session, actor, event_id))
+
+
+class DuplicateOut(BaseModel):
+    event: EventOut
+    distance_m: float | None
+    similarity: float
+    score: float
+
+
+@router.get("/events/{event_id}/duplicates", response_model=list[DuplicateOut], summary="疑似重复件")
+def get_duplicates(event_id: int, session: SessionDep, actor: PrincipalDep) -> list[DuplicateOut]:
+    event = load_visible(session, actor, event_id)
+    found = find_duplicates(session, actor, event)
+    outs = to_out(session, [d.event for d in found])
+    return [
+        DuplicateOut(event=o, distance_m=d.distance_m, similarity=d.similarity, score=d.score)
+        for o, d in zip(outs, found, strict=True)
+    ]
 
 
 @router.get("/events/{event_id}/reporter-phone", summary="查看上报人完整手机号（留痕）")

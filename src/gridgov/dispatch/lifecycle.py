@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from gridgov.catalog import cache as catalog_cache
 from gridgov.catalog.cache import CategoryInfo, RuleInfo
 from gridgov.catalog.services import load_calendar
+from gridgov.common.audit import emit
 from gridgov.common.errors import Conflict, Forbidden, InvalidInput
 from gridgov.common.principal import Principal, Role
 from gridgov.common.timeutil import as_utc, utcnow
@@ -18,7 +19,7 @@ from gridgov.dispatch.history import apply_transition
 from gridgov.dispatch.intake import category_by_code, load_visible
 from gridgov.dispatch.models import Event, EventTask, SlaState, TaskRole, TaskStatus
 from gridgov.dispatch.routing import Route, choose_route
-from gridgov.dispatch.rules import TRANSITIONS, Action, Status, check_transition
+from gridgov.dispatch.rules import TERMINAL, TRANSITIONS, Action, Status, check_transition
 from gridgov.dispatch.schemas import ActionIn
 from gridgov.dispatch.sla import Clock, extend_clock, limit_seconds, sla_state, start_clock
 from gridgov.org import cache
@@ -589,5 +590,31 @@ def locate_event(
     if address is None or address.status != AddressStatus.ACTIVE.value:
         raise InvalidInput(f"标准地址“{payload.address_code}”不存在或已停用", field="address_code")
     attach_address(session, actor, event.id, address, 1.0, now)
+    session.commit()
+    return event
+
+
+def merge_event(
+    session: Session, actor: Principal, event_id: int, payload: ActionIn, now: datetime | None = None
+) -> Event:
+    """A duplicate report joins its main case: it is closed as 已合并 and points at the main case, whose
+    history records the merge; the duplicate's reporter follows the main case."""
+    now = now or utcnow()
+    event = load_visible(session, actor, event_id, for_update=True)
+    _guard(actor, event, Action.MERGE)
+    _require_dispatcher_scope(actor, event)
+    if payload.into_event_id is None:
+        raise InvalidInput("请选择要并入的主案件", field="into_event_id")
+    if payload.into_event_id == event.id:
+        raise InvalidInput("不能并入自身", field="into_event_id")
+    main = load_visible(session, actor, payload.into_event_id, for_update=True)
+    if Status(main.status) in TERMINAL:
+        raise Conflict("主案件已办结或已合并，不能再并入", field="into_event_id")
+    event.merged_into_id, event.closed_at = main.id, now
+    note = (payload.note or "").strip() or f"重复上报，并入 {main.number}"
+    apply_transition(
+        session, actor, event, Action.MERGE, now, note=note, data={"into": main.id, "into_number": main.number}
+    )
+    emit(session, "event.duplicate_merged", "event", main.id, {"duplicate": event.id, "number": event.number}, at=now)
     session.commit()
     return event

@@ -67,6 +67,7 @@ class Event(Base):
     public_token_digest: Mapped[str | None] = mapped_column(String(64))  # anonymous reporter's follow-up token
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
     self_handled: Mapped[bool] = mapped_column(Boolean, default=False)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"))  # a duplicate's main case
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -26,6 +26,7 @@ class Status(ChoiceSet):
     HANDLED = ("handled", "已处置待复核", "#5ad8a6")
     CLOSED = ("closed", "已结案", "#269a99")
     RATED = ("rated", "已评价", "#1e9493")
+    MERGED = ("merged", "已合并", "#8c8c8c")
 
 
 class Action(ChoiceSet):
@@ -52,6 +53,7 @@ class Action(ChoiceSet):
     WARN_YELLOW = ("warn_yellow", "黄灯预警", "#fadb14")
     WARN_RED = ("warn_red", "红灯超时", "#f5222d")
     LOCATE = ("locate", "确认地址", "#5b8ff9")
+    MERGE = ("merge", "合并重复件", "#8c8c8c")
 
 
 S = Status
@@ -59,7 +61,7 @@ R = Role
 OPEN: frozenset[Status] = frozenset({S.REPORTED, S.FILED, S.DISPATCHED, S.ACCEPTED, S.RETURNED, S.ON_HOLD, S.HANDLED})
 # Statuses in which the handling clock runs (warnings and overdue escalation apply).
 CLOCK_RUNNING: frozenset[Status] = frozenset({S.DISPATCHED, S.ACCEPTED})
-TERMINAL: frozenset[Status] = frozenset({S.REJECTED, S.RATED})
+TERMINAL: frozenset[Status] = frozenset({S.REJECTED, S.RATED, S.MERGED})
 
 DISPATCH_ROLES = frozenset({R.DISPATCHER, R.COMMUNITY_STAFF, R.ADMIN})
 SUPERVISORS = frozenset({R.DISPATCHER, R.LEADER, R.ADMIN})
@@ -109,6 +111,7 @@ TRANSITIONS: dict[Action, Transition] = {
     ),
     Action.WARN_YELLOW: Transition(CLOCK_RUNNING, None, frozenset({R.SYSTEM})),
     Action.WARN_RED: Transition(CLOCK_RUNNING, None, frozenset({R.SYSTEM})),
+    Action.MERGE: Transition(frozenset({S.REPORTED, S.FILED}), S.MERGED, DISPATCH_ROLES, needs_note=False),
     Action.LOCATE: Transition(OPEN, None, frozenset({R.SYSTEM, R.DISPATCHER, R.COMMUNITY_STAFF, R.ADMIN})),
 }
 

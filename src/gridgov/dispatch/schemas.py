@@ -56,6 +56,7 @@ class ActionIn(BaseModel):
     rating: int | None = Field(default=None, ge=1, le=5, description="满意度 1-5")
     passed: bool | None = Field(default=None, description="复核是否通过")
     address_code: str | None = Field(default=None, max_length=32, description="确认地址时选定的标准地址编码")
+    into_event_id: int | None = Field(default=None, description="合并重复件时的主案件 id")
 
 
 class TaskOut(BaseModel):
@@ -122,6 +123,7 @@ class EventOut(BaseModel):
     return_count: int
     reopen_count: int
     self_handled: bool
+    merged_into_id: int | None = None
     rating: int | None
     extension_requested: float | None
 

@@ -102,7 +102,7 @@ def test_dispatch_roles_file_or_reject_reported_cases(role: Role) -> None:
 
 
 def test_dispatcher_allowed_on_reported_case() -> None:
-    assert allowed_actions(S.REPORTED, R.DISPATCHER) == [A.FILE, A.REJECT, A.ESCALATE, A.LOCATE]
+    assert allowed_actions(S.REPORTED, R.DISPATCHER) == [A.FILE, A.REJECT, A.ESCALATE, A.MERGE, A.LOCATE]
 
 
 def test_rejecting_needs_a_note_filing_does_not() -> None:
@@ -202,9 +202,10 @@ def test_self_handle_only_grid_worker_from_new() -> None:
 
 
 def test_terminal_statuses_allow_nothing_but_reopen_from_rated() -> None:
-    assert {S.REJECTED, S.RATED} == TERMINAL
+    assert {S.REJECTED, S.RATED, S.MERGED} == TERMINAL
     for role in Role:
         assert allowed_actions(S.REJECTED, role) == [], role
+        assert allowed_actions(S.MERGED, role) == [], role
         assert allowed_actions(S.RATED, role) in ([], [A.REOPEN]), role
     assert allowed_actions(S.RATED, R.RESIDENT) == [A.REOPEN]
     exc = _refusal(A.DISPATCH, S.REJECTED, R.ADMIN)
