@@ -18,7 +18,8 @@ from gridgov.org.models import Division
 # grid answer a point directly; only points in cells that touch a boundary are tested against the polygons.
 RASTER_CELL_DEG = 0.001
 RASTER_MAX_CELLS = 4_000_000
-MIXED = -1
+MIXED = -1  # the cell crosses a grid boundary: test the point against the polygons
+OUTSIDE = -2  # the cell touches no grid at all
 
 
 @dataclass
@@ -50,7 +51,9 @@ class GridLocator:
         ys = miny + np.arange(ny) * self.cell
         gx, gy = np.meshgrid(xs, ys)
         boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + self.cell, gy.ravel() + self.cell)
-        raster = np.full(nx * ny, MIXED, dtype=np.int64)
+        raster = np.full(nx * ny, OUTSIDE, dtype=np.int64)
+        touching, _ = self.tree.query(boxes, predicate="intersects")
+        raster[touching] = MIXED
         box_idx, poly_idx = self.tree.query(boxes, predicate="within")
         raster[box_idx] = poly_idx
         self.raster, self.origin = raster.reshape(ny, nx), (float(minx), float(miny))
@@ -79,7 +82,8 @@ class GridLocator:
             cell[inside] = self.raster[iy[inside].astype(np.int64), ix[inside].astype(np.int64)]
             hit = cell >= 0
             out[hit] = self.ids[cell[hit]]
-            todo = np.flatnonzero(inside & ~hit)  # outside the raster's bounds no grid can contain the point
+            # outside the raster's bounds, or in a cell that touches no grid, no grid can contain the point
+            todo = np.flatnonzero(inside & (cell == MIXED))
         if len(todo) == 0:
             return out
         points = shapely.points(lons[todo], lats[todo])
