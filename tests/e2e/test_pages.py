@@ -1,6 +1,7 @@
 """The pages in a real browser (Debian's Chromium through Playwright): the whole loop across five roles starting
 from an anonymous 随手拍 report, the resident's follow-up by case number and token (rate, reopen, errors in
-Chinese), the dispatcher's queues and address confirmation, the phone layouts, the IOC screen updating itself."""
+Chinese), the dispatcher's queues, address confirmation and merging a duplicate report (疑似重复 → 并入此案), the phone
+layouts, the IOC screen updating itself."""
 
 from __future__ import annotations
 
@@ -315,6 +316,59 @@ def test_bulk_file_and_dispatch(
     dsp.click("#bulk-dispatch")
     expect(dsp.locator("#toasts")).to_contain_text("批量派遣：成功 2 件")
     expect(dsp.locator("#case-list")).to_contain_text("已派遣待签收")
+
+
+def test_dispatcher_merges_a_duplicate_report(
+    login: Login, visit: Visit, seed: dict[str, Any], server: str, artifacts: Path
+) -> None:
+    grid = seed["grid"]
+    first, second = "东门口井盖松动有响声（重复件演示）", "东门口的井盖松动了（重复件演示）"
+    receipts_ = []
+    for i, (title, phone) in enumerate(((first, "13600002221"), (second, "13600002222"))):
+        point = {"lon": grid["lon"] + i * 0.00004, "lat": grid["lat"] + i * 0.00003}  # about 5 m apart
+        r = httpx.post(server + "/api/public/events", json={"title": title, "phone": phone, **point})
+        assert r.status_code == 201, r.text
+        receipts_.append(r.json())
+    main_number = receipts_[0]["number"]
+
+    dsp = login(f"dsp_{seed['street']}")
+    dsp.locator("#case-list li", has_text=second).click()
+    expect(dsp.locator("#case-title")).to_have_text(second)
+    dup = dsp.locator("#dup-list li", has_text=first)
+    expect(dup).to_contain_text(main_number)
+    expect(dup.locator(".dist")).to_contain_text(re.compile(r"距离(约 \d+|\s*<1) 米"))
+    expect(dup.locator(".sim")).to_contain_text(re.compile(r"标题相似度 \d+%"))
+    dsp.click('#actions [data-act="merge"]')  # the one-action 合并 points at the candidates
+    expect(dsp.locator("#act-error")).to_contain_text("并入此案")
+    dsp.screenshot(path=str(artifacts / "dispatch-duplicates.png"))
+    dsp.once("dialog", lambda d: d.accept())
+    dup.locator("button", has_text="并入此案").click()
+    expect(dsp.locator("#toasts")).to_contain_text("已合并")
+    expect(dsp.locator("#case-title")).to_have_text(first)  # the main case is shown
+    expect(dsp.locator("#dup-list li", has_text=second)).to_have_count(0)
+    expect(dsp.locator('#queues button[data-q="to_file"]')).to_have_class(re.compile("active"))
+    expect(dsp.locator("#case-list")).not_to_contain_text(second)  # gone from 待立案
+
+    # the duplicate itself: 已合并, pointing at the main case, nothing left to do
+    dsp.keyboard.press("/")
+    dsp.keyboard.type("东门口的井盖松动了")
+    dsp.keyboard.press("Enter")
+    item = dsp.locator("#case-list li", has_text=second)
+    expect(item).to_contain_text("已合并")
+    item.click()
+    expect(dsp.locator("#case-title")).to_have_text(second)
+    expect(dsp.locator("#case-panel .kv")).to_contain_text("已合并到 " + main_number)
+    expect(dsp.locator("#case-panel .timeline")).to_contain_text("合并重复件")
+    expect(dsp.locator('#actions [data-act="merge"]')).to_have_count(0)
+    expect(dsp.locator("#dup-box")).to_be_empty()
+    dsp.locator("#case-panel .merged-into").click()  # back to the main case
+    expect(dsp.locator("#case-title")).to_have_text(first)
+
+    # the second reporter follows the receipt: merged, without the main case's number (not public)
+    page = visit(f"/resident?number={receipts_[1]['number']}&token={receipts_[1]['token']}", **PHONE)
+    expect(page.locator("#case-card")).to_contain_text("已合并（重复上报）")
+    expect(page.locator("#dev-list")).to_contain_text("已合并（重复上报）")
+    expect(page.locator("#btn-rate, #btn-reopen")).to_have_count(0)
 
 
 def test_grid_worker_page_fits_a_phone(login: Login, seed: dict[str, Any], artifacts: Path) -> None:

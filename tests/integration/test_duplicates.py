@@ -58,3 +58,25 @@ def test_nearby_report_is_suggested_and_merged(app_client: TestClient, login: Lo
     assert self_merge.status_code == 422 and self_merge.json()["error"]["field"] == "into_event_id"
     into_merged = app_client.post(f"/api/events/{main}/actions/merge", json={"into_event_id": dup}, headers=dispatcher)
     assert into_merged.status_code == 409
+
+
+def test_main_case_lists_its_merged_duplicates_and_search_by_number(
+    app_client: TestClient, login: Login, session: Session
+) -> None:
+    grid, dispatcher_name = _grid_and_dispatcher(session, 91)
+    resident = login("resident2")
+    body = {"title": "路面坑洼", "grid_code": grid.code}
+    main = app_client.post("/api/events", json=body, headers=resident).json()
+    dup = app_client.post("/api/events", json=body, headers=resident).json()
+    dispatcher = login(dispatcher_name)
+    r = app_client.post(
+        f"/api/events/{dup['id']}/actions/merge", json={"into_event_id": main["id"]}, headers=dispatcher
+    )
+    assert r.status_code == 200, r.text
+    detail = app_client.get(f"/api/events/{main['id']}", headers=dispatcher).json()
+    assert [d["number"] for d in detail["duplicates_merged"]] == [dup["number"]]
+    found = app_client.get("/api/events", params={"q": dup["number"]}, headers=dispatcher).json()["items"]
+    assert [e["id"] for e in found] == [dup["id"]]
+    queue = app_client.get("/api/me/queue", headers=resident).json()["queues"]
+    assert dup["id"] in [e["id"] for e in queue["done"]["items"]]
+    assert dup["id"] not in [e["id"] for e in queue["open"]["items"]]

@@ -153,6 +153,12 @@ def detail(session: Session, actor: Principal, event: Event) -> EventDetailOut:
         for h in history(session, event.id)
     ]
     out.allowed_actions = [a.value for a in allowed_actions(Status(event.status), actor.role)]
+    out.duplicates_merged = [
+        {"id": r[0], "number": r[1], "title": r[2]}
+        for r in session.execute(
+            select(Event.id, Event.number, Event.title).where(Event.merged_into_id == event.id).order_by(Event.id)
+        )
+    ]
     return out
 
 

@@ -597,8 +597,8 @@ def locate_event(
 def merge_event(
     session: Session, actor: Principal, event_id: int, payload: ActionIn, now: datetime | None = None
 ) -> Event:
-    """A duplicate report joins its main case: it is closed as 已合并 and points at the main case, whose
-    history records the merge; the duplicate's reporter follows the main case."""
+    """A duplicate report joins its main case: it is closed as 已合并 and points at the main case (whose detail
+    lists the duplicates merged into it, and whose outbox gets an event.duplicate_merged)."""
     now = now or utcnow()
     event = load_visible(session, actor, event_id, for_update=True)
     _guard(actor, event, Action.MERGE)

@@ -46,7 +46,9 @@ class EventFilter:
         if self.reported_to is not None:
             out.append(Event.reported_at < self.reported_to)
         if self.q:
-            out.append(Event.title.contains(self.q, autoescape=True))
+            q = self.q.strip()
+            by_title = Event.title.contains(q, autoescape=True)
+            out.append(by_title | (Event.number == q) if q.isdigit() else by_title)
         return out
 
 
@@ -151,7 +153,7 @@ def my_queue(session: Session, actor: Principal, limit: int = 20) -> dict[str, P
         )
         queues["my_reports"] = q(Event.reporter_id == actor.user_id)
     if actor.role == Role.RESIDENT:
-        queues["open"] = q(Event.status.notin_([S.CLOSED.value, S.RATED.value, S.REJECTED.value]))
+        queues["open"] = q(Event.status.notin_([S.CLOSED.value, S.RATED.value, S.REJECTED.value, S.MERGED.value]))
         queues["to_rate"] = q(Event.status == S.CLOSED.value)
-        queues["done"] = q(Event.status.in_([S.RATED.value, S.REJECTED.value]))
+        queues["done"] = q(Event.status.in_([S.RATED.value, S.REJECTED.value, S.MERGED.value]))
     return queues

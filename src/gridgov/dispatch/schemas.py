@@ -141,6 +141,7 @@ class EventDetailOut(EventOut):
     tasks: list[TaskOut] = []
     history: list[TransitionOut] = []
     allowed_actions: list[str] = []
+    duplicates_merged: list[dict[str, Any]] = []
 
 
 class PageOut(BaseModel):

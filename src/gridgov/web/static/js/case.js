@@ -51,6 +51,7 @@
           if (data.hours) extra.push(data.hours + " 工作小时");
           if (data.rating) extra.push("评分 " + data.rating + " 分");
           if (h.action === "locate" && data.address) extra.push("地址编码 " + data.address + (data.grid ? "，定位到网格 " + data.grid : ""));
+          if (h.action === "merge" && data.into_number && !(h.note || "").includes(data.into_number)) extra.push("主案件 " + data.into_number);
           return (
             '<li style="--c:' + esc(a.color) + '"><div><b>' + esc(h.action_label || a.label) + "</b> " +
             '<span class="when">' + esc(fmtTime(h.at)) + " · " + esc(role ? role.label : h.actor_role) + "</span></div>" +
@@ -93,6 +94,16 @@
     };
   }
 
+  /** The main case a duplicate was merged into: {id, number}, or null. The detail only carries merged_into_id;
+   * the 合并重复件 step of the history names the main case's number (data.into_number). */
+  function mergedInto(ev) {
+    if (!ev || (ev.merged_into_id == null && ev.status !== "merged")) return null;
+    const step = (ev.history || []).filter((h) => h.action === "merge").pop();
+    const data = (step && step.data) || {};
+    const id = ev.merged_into_id != null ? ev.merged_into_id : data.into != null ? data.into : null;
+    return { id, number: data.into_number || (id != null ? "#" + id : null) };
+  }
+
   function pct(v) {
     return Math.round(v * 100) + "%";
   }
@@ -120,6 +131,11 @@
       ["上报时间", fmtTime(ev.reported_at, true)],
       ["处置时限", ev.deadline_at ? fmtTime(ev.deadline_at, true) + "（" + left.text + "）" : "—"],
     ];
+    const main = mergedInto(ev);
+    if (main) {
+      const label = main.number ? "已合并到 " + main.number : "已合并（重复上报）";
+      rows.splice(2, 0, ["合并", main.id != null ? '<span class="merged-into" data-open-case="' + esc(main.id) + '">' + esc(label) + "</span>" : esc(label), true]);
+    }
     if (ev.reporter_phone) rows.push(["联系电话", ev.reporter_phone]);
     if (ev.extension_requested) rows.push(["延期申请", ev.extension_requested + " 工作小时（待审批）"]);
     if (ev.return_count) rows.push(["退回次数", String(ev.return_count)]);
@@ -241,5 +257,5 @@
     return GG.api("/api/events/" + id + "/actions/" + action, { method: "POST", json: body || {} });
   }
 
-  GG.caseView = { photosHtml, loadPhotos, historyHtml, tasksHtml, summaryHtml, addressInfo, categoryPicker, photoInput, act, LEVEL, TASK_STATUS };
+  GG.caseView = { photosHtml, loadPhotos, historyHtml, tasksHtml, summaryHtml, addressInfo, mergedInto, categoryPicker, photoInput, act, LEVEL, TASK_STATUS };
 })();

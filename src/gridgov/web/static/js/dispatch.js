@@ -1,5 +1,6 @@
-/* Dispatcher workbench: named queues, the case panel with a suggested 小类 and standard address, one-action
- * 立案/不立案/派遣/督办/延期审批/挂账, bulk file/dispatch and keyboard shortcuts. */
+/* Dispatcher workbench: named queues, the case panel with a suggested 小类 and standard address, the possible
+ * duplicates (疑似重复, each with 并入此案), one-action 立案/不立案/派遣/督办/延期审批/挂账/合并, bulk file/dispatch
+ * and keyboard shortcuts. */
 (function () {
   "use strict";
   const { $, $$, esc, api, fmtTime } = GG;
@@ -20,6 +21,8 @@
   ];
   const HOT = new Set(["overdue", "returned", "extension_requests"]);
   const LOW_CONFIDENCE = 0.8; // below this the case's standard address is offered for confirmation
+  // Cases still being worked on: only these get the 疑似重复 lookup (a finished or merged case has none to offer).
+  const OPEN = new Set(["reported", "filed", "dispatched", "accepted", "returned", "on_hold", "handled"]);
   // Buttons for the actions the API allows now: [label, css, needs note, shortcut]
   const ACTIONS = {
     file: ["立案", "primary", false, "f"],
@@ -36,9 +39,12 @@
     handle: ["处置完成", "ok", true],
     verify_pass: ["复核", "ok", false],
     escalate: ["上报上级", "warn", true],
+    merge: ["合并", "", false, "m"], // picks the main case among 疑似重复 (并入此案)
   };
 
-  const state = { me: null, ch: null, majors: [], queues: {}, current: "to_file", items: [], index: -1, detail: null, selected: new Set(), searchQ: null, picker: null };
+  // want: the id of the case the panel is about to show (a slower, older request must not overwrite it);
+  // dups: the 疑似重复 of the case in the panel ({id, rows}).
+  const state = { me: null, ch: null, majors: [], queues: {}, current: "to_file", items: [], index: -1, detail: null, want: null, dups: null, selected: new Set(), searchQ: null, picker: null };
 
   async function loadQueues() {
     const r = await api("/api/me/queue", { params: { limit: 50 } });
@@ -66,7 +72,8 @@
     return page ? page.items : [];
   }
 
-  function renderList(keepId) {
+  /** Render the current list and select `keepId` in it (or, unless `exact`, the case at the same position). */
+  function renderList(keepId, exact) {
     const items = listItems();
     state.items = items;
     const label = state.searchQ !== null ? "搜索：" + state.searchQ : (QUEUES.find((q) => q[0] === state.current) || [0, state.current])[1];
@@ -93,8 +100,9 @@
       })
       .join("");
     let idx = keepId ? items.findIndex((e) => e.id === keepId) : -1;
-    if (idx < 0) idx = Math.min(Math.max(state.index, 0), items.length - 1);
-    select(idx);
+    if (idx < 0 && !exact) idx = Math.min(Math.max(state.index, 0), items.length - 1);
+    if (idx >= 0) select(idx);
+    else state.index = -1;
     updateSelectedCount();
   }
 
@@ -105,13 +113,26 @@
     $$("#case-list li").forEach((li) => li.classList.toggle("selected", Number(li.dataset.i) === i));
     const li = $('#case-list li[data-i="' + i + '"]');
     if (li) li.scrollIntoView({ block: "nearest" });
-    const id = items[i].id;
+    await showCase(items[i].id);
+  }
+
+  async function showCase(id) {
+    state.want = id;
     try {
       const d = await api("/api/events/" + id);
-      if (state.items[state.index] && state.items[state.index].id === id) renderPanel(d);
+      if (state.want === id) renderPanel(d);
     } catch (e) {
-      GG.showError(e, $("#case-panel"));
+      if (state.want === id) GG.showError(e, $("#case-panel"));
     }
+  }
+
+  /** Show a case in the panel: selected in the list when it is there, else on its own (nothing selected). */
+  async function openCase(id) {
+    const i = state.items.findIndex((e) => e.id === id);
+    if (i >= 0) return select(i);
+    state.index = -1;
+    $$("#case-list li").forEach((li) => li.classList.remove("selected"));
+    await showCase(id);
   }
 
   function suggestionText(ev) {
@@ -120,8 +141,10 @@
 
   function renderPanel(ev) {
     state.detail = ev;
+    state.dups = null;
     const panel = $("#case-panel");
     if (!ev) {
+      state.want = null;
       panel.innerHTML = '<div class="empty">从左侧选择一件事件</div>';
       return;
     }
@@ -140,6 +163,7 @@
       '<h2 id="case-title">' + esc(ev.title) + "</h2>" +
       (ev.description ? '<p class="muted">' + esc(ev.description) + "</p>" : "") +
       CV.summaryHtml(state.ch, ev) +
+      '<section id="dup-box"></section>' +
       '<section id="addr-box"></section>' +
       (needsCategory
         ? '<section><h3>事件小类</h3>' +
@@ -171,6 +195,99 @@
     }
     $$("#actions [data-act]").forEach((b) => b.addEventListener("click", () => doAction(b.dataset.act, b.dataset.passed)));
     showAddress(ev);
+    showDuplicates(ev);
+  }
+
+  // --- 疑似重复: open cases nearby or in the same grid, same 大类, last 7 days ------------------------------
+  function distanceText(m) {
+    if (m === null || m === undefined) return "同网格";
+    return m < 1 ? "距离 <1 米" : "距离约 " + Math.round(m) + " 米";
+  }
+
+  async function showDuplicates(ev) {
+    const box = $("#dup-box");
+    if (!box) return;
+    if (!OPEN.has(ev.status)) {
+      box.innerHTML = "";
+      return;
+    }
+    const head = '<h3>疑似重复 <span class="muted small">250 米内或同网格、同大类、近 7 天的在办事件</span></h3>';
+    box.innerHTML = head + '<div class="muted small">正在查找疑似重复件…</div>';
+    let rows;
+    try {
+      rows = await api("/api/events/" + ev.id + "/duplicates");
+    } catch (e) {
+      if (state.detail === ev) box.innerHTML = head + '<div class="msg warn small">疑似重复件查询失败：' + esc(e.message) + "</div>";
+      return;
+    }
+    if (state.detail !== ev) return;
+    state.dups = { id: ev.id, rows };
+    const canMerge = (ev.allowed_actions || []).includes("merge");
+    box.innerHTML =
+      head +
+      (rows.length
+        ? '<ul class="dup-list" id="dup-list">' +
+          rows
+            .map((d) => {
+              const o = d.event;
+              return (
+                '<li data-id="' + o.id + '"><div class="body" data-open-case="' + o.id + '" role="button" tabindex="0" title="打开该事件">' +
+                '<div class="title">' + esc(o.title) + "</div>" +
+                '<div class="meta">' + GG.statusBadge(state.ch, o.status, o.status_label) +
+                "<span>" + esc(o.number || "#" + o.id) + "</span>" +
+                '<span class="dist">' + esc(distanceText(d.distance_m)) + "</span>" +
+                '<span class="sim">标题相似度 ' + Math.round(d.similarity * 100) + "%</span>" +
+                "<span>上报于 " + esc(fmtTime(o.reported_at)) + "</span></div></div>" +
+                (canMerge ? '<button type="button" class="btn small primary" data-merge="' + o.id + '">并入此案</button>' : "") +
+                "</li>"
+              );
+            })
+            .join("") +
+          "</ul>"
+        : '<div class="muted small dup-empty" id="dup-empty">未发现疑似重复件</div>') +
+      '<div class="form-error" id="dup-error" role="alert"></div>';
+  }
+
+  /** The one-action 合并: the main case is one of the 疑似重复, so point there. */
+  function pointToDuplicates() {
+    const err = $("#act-error");
+    const box = $("#dup-box");
+    const first = $("#dup-list button[data-merge]");
+    if (first) {
+      err.textContent = "请在“疑似重复”中选择主案件，点击“并入此案”";
+      box.scrollIntoView({ block: "nearest" });
+      first.focus();
+    } else {
+      err.textContent = state.dups ? "未发现疑似重复件，没有可并入的主案件" : "正在查找疑似重复件，请稍候";
+    }
+  }
+
+  async function mergeInto(mainId) {
+    const ev = state.detail;
+    const rows = state.dups && ev && state.dups.id === ev.id ? state.dups.rows : [];
+    const main = (rows.find((d) => d.event.id === mainId) || {}).event;
+    if (!ev || !main) return;
+    const name = main.number || "#" + main.id;
+    const ok = confirm(
+      "确认将本件" + (ev.number ? "（" + ev.number + "）" : "") + "作为重复上报并入 " + name + "「" + main.title + "」？\n" +
+        "合并后本件状态为“已合并”，不再单独办理，由主案件统一处置。",
+    );
+    if (!ok) return;
+    const err = $("#dup-error");
+    err.textContent = "";
+    const buttons = $$("#dup-list button, #actions button");
+    buttons.forEach((b) => (b.disabled = true));
+    try {
+      const note = ($("#note") && $("#note").value.trim()) || null;
+      await CV.act(ev.id, "merge", { into_event_id: main.id, note });
+      GG.toast("已合并：" + (ev.number || ev.title) + " 并入 " + name);
+    } catch (e) {
+      err.textContent = e.message;
+      buttons.forEach((b) => (b.disabled = false));
+      return;
+    }
+    await refresh(main.id, true);
+    if (!state.items.some((e) => e.id === main.id)) await openCase(main.id);
   }
 
   /** The standard address of the case: when there is none (or its confidence is low), the candidates from the
@@ -302,6 +419,10 @@
     if (!ev) return;
     const err = $("#act-error");
     err.textContent = "";
+    if (action === "merge") {
+      pointToDuplicates();
+      return;
+    }
     let body;
     try {
       body = bodyFor(action, ev, passed);
@@ -325,18 +446,18 @@
     }
   }
 
-  async function refresh(keepId) {
+  async function refresh(keepId, exact) {
     await loadQueues();
-    if (state.searchQ !== null) await runSearch(state.searchQ, keepId);
-    else renderList(keepId);
+    if (state.searchQ !== null) await runSearch(state.searchQ, keepId, exact);
+    else renderList(keepId, exact);
   }
 
-  async function runSearch(q, keepId) {
+  async function runSearch(q, keepId, exact) {
     state.searchQ = q;
     $$("#queues button").forEach((b) => b.classList.remove("active"));
     const r = await api("/api/events", { params: { q, limit: 50 } });
     state.items = r.items;
-    renderList(keepId);
+    renderList(keepId, exact);
   }
 
   function updateSelectedCount() {
@@ -407,6 +528,21 @@
       $$("#case-list .pick").forEach((c) => (c.checked = e.target.checked));
       updateSelectedCount();
     });
+    $("#case-panel").addEventListener("click", (e) => {
+      const m = e.target.closest("button[data-merge]");
+      if (m) {
+        mergeInto(Number(m.dataset.merge)).catch((x) => GG.showError(x));
+        return;
+      }
+      const o = e.target.closest("[data-open-case]");
+      if (o) openCase(Number(o.dataset.openCase)).catch((x) => GG.showError(x));
+    });
+    $("#case-panel").addEventListener("keydown", (e) => {
+      const o = e.key === "Enter" && e.target.matches && e.target.matches("[data-open-case][tabindex]") ? e.target : null;
+      if (!o) return;
+      e.preventDefault();
+      openCase(Number(o.dataset.openCase)).catch((x) => GG.showError(x));
+    });
     $("#bulk-file").addEventListener("click", () => bulk("file"));
     $("#bulk-dispatch").addEventListener("click", () => bulk("dispatch"));
     $("#refresh").addEventListener("click", () => refresh(state.detail && state.detail.id).catch((e) => GG.showError(e)));
@@ -457,6 +593,9 @@
           break;
         case "s":
           if (can("supervise")) doAction("supervise");
+          break;
+        case "m":
+          if (can("merge")) doAction("merge");
           break;
         default:
           return;

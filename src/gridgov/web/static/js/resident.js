@@ -11,6 +11,8 @@
   const SHRINK_ABOVE = 1.5 * 1024 * 1024; // phone photos above this are scaled down before the upload
   const REFRESH_MAX = 10; // receipts whose status is refreshed each time "我的上报" opens (rate-limited API)
   const PHONE = /^1[3-9]\d{9}$/;
+  const MERGED_PUBLIC = "已合并（重复上报）";
+  const MERGED_NOTE = "该问题此前已有人上报，您的上报已作为重复件并入原案件，由工作人员一并处理。";
   const state = { ch: null, mode: "anon", coords: null, idem: GG.uuid(), files: [], q: "open", queues: {}, receipt: null };
   GG.FIELD_ZH.title = "问题描述";
   GG.FIELD_ZH.description = "补充说明";
@@ -60,6 +62,11 @@
 
   function badge(status, label) {
     return state.ch ? GG.statusBadge(state.ch, status, label) : GG.badge(label || status, "#5b8ff9");
+  }
+
+  /** The status of an anonymous report: the public case API does not name the main case of a merged one. */
+  function publicBadge(status, label) {
+    return badge(status, status === "merged" ? MERGED_PUBLIC : label);
   }
 
   // --- location -----------------------------------------------------------------------------------------------
@@ -241,7 +248,7 @@
     state.receipt = r;
     $("#rc-number").textContent = r.number;
     $("#rc-token").textContent = r.token;
-    $("#rc-status").innerHTML = badge(r.status, r.status_label);
+    $("#rc-status").innerHTML = publicBadge(r.status, r.status_label);
     show("receipt");
   }
 
@@ -273,7 +280,7 @@
           .map(
             (r) =>
               '<div class="item" data-number="' + esc(r.number) + '"><div class="title">' + esc(r.title || "（无标题）") + '</div><div class="meta">' +
-              badge(r.status, r.status_label) + "<span>" + esc(r.number) + "</span><span>" + esc(fmtTime(r.at)) + "</span>" +
+              publicBadge(r.status, r.status_label) + "<span>" + esc(r.number) + "</span><span>" + esc(fmtTime(r.at)) + "</span>" +
               (r.can_rate ? '<span class="left-red">待评价</span>' : "") + "</div></div>",
           )
           .join("")
@@ -368,7 +375,7 @@
     const rows = [
       ["案件编号", esc(c.number)],
       ["查询凭证", '<span class="token">' + esc(token) + "</span>"],
-      ["状态", badge(c.status, c.status_label)],
+      ["状态", publicBadge(c.status, c.status_label)],
       ["上报时间", esc(fmtTime(c.reported_at, true))],
     ];
     if (c.closed_at) rows.push(["结案时间", esc(fmtTime(c.closed_at, true))]);
@@ -389,6 +396,7 @@
     box.innerHTML =
       '<div class="card" id="case-card" data-number="' + esc(c.number) + '"><h2>' + esc(c.title) + "</h2>" +
       (done && c.result_note ? '<div class="msg info result"><b>处理结果：</b>' + esc(c.result_note) + "</div>" : "") +
+      (c.status === "merged" ? '<div class="msg info merged"><b>' + MERGED_PUBLIC + "：</b>" + MERGED_NOTE + "</div>" : "") +
       '<dl class="kv">' + rows.map((x) => "<dt>" + esc(x[0]) + "</dt><dd>" + x[1] + "</dd>").join("") + "</dl>" +
       form + '<div class="form-error" id="c-error" role="alert"></div>' +
       '<div class="row end"><button type="button" class="btn ghost small" id="c-drop">从本机删除</button></div></div>' +
@@ -492,8 +500,10 @@
     if (allowed.includes("reopen")) {
       form += '<details><summary>不满意，要求重新办理</summary><label>原因<textarea id="reopen-note" placeholder="请说明问题仍然存在的情况"></textarea></label><button type="button" class="btn danger block" id="btn-reopen">要求重新办理</button></details>';
     }
+    const main = CV.mergedInto(ev);
+    const merged = main ? '<div class="msg info merged"><b>' + esc(main.number ? "已合并到 " + main.number : MERGED_PUBLIC) + "：</b>" + MERGED_NOTE + "</div>" : "";
     box.innerHTML =
-      '<div class="card"><h2>' + esc(ev.title) + "</h2>" + CV.summaryHtml(state.ch, ev) + form + '<div class="form-error" id="c-error" role="alert"></div></div>' +
+      '<div class="card"><h2>' + esc(ev.title) + "</h2>" + merged + CV.summaryHtml(state.ch, ev) + form + '<div class="form-error" id="c-error" role="alert"></div></div>' +
       '<div class="card"><h3>办理进度</h3>' + CV.historyHtml(state.ch, ev.history) + "</div>";
     CV.loadPhotos(box);
     box.scrollIntoView({ behavior: "smooth", block: "start" });
