@@ -135,7 +135,12 @@ def prepare_env(prefix: str = "gridgov-bench-") -> BenchEnv:
     return BenchEnv(root=root, var_dir=var_dir, base_db=base)
 
 
-def build_demo_db(env: BenchEnv, districts: Sequence[str] | None = None, grids: int = 4000) -> None:
+def build_demo_db(
+    env: BenchEnv,
+    districts: Sequence[str] | None = None,
+    grids: int = 4000,
+    buildings_per_community: int | None = None,
+) -> None:
     """Migrate and load the Shenzhen demo into env.base_db, then checkpoint the WAL so it can be copied."""
     from gridgov.config import get_settings
     from gridgov.db import make_engine, session_factory
@@ -152,7 +157,13 @@ def build_demo_db(env: BenchEnv, districts: Sequence[str] | None = None, grids: 
         upgrade(engine)
         cache.invalidate()
         with session_factory(engine)() as session:
-            result = load_demo(session, get_settings().var_dir, geography=geo, parser_sequences=0)
+            result = load_demo(
+                session,
+                get_settings().var_dir,
+                geography=geo,
+                buildings_per_community=buildings_per_community,
+                parser_sequences=0,
+            )
         cache.invalidate()
     finally:
         engine.dispose()

@@ -33,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BenchEnv, checkpoint, emit, install_sigterm_handler, load_note, log, percentile, prepare_env
+from _common import BenchEnv, build_demo_db, emit, install_sigterm_handler, load_note, log, percentile, prepare_env
 
 # The indexes the dashboard needs (the migration adds them; here they are created on the bench database).
 PROPOSED_INDEXES: list[tuple[str, str, tuple[str, ...]]] = [
@@ -120,33 +120,6 @@ class World:
 
 
 # --- the database ---------------------------------------------------------------------------------------
-
-
-def build_demo(env: BenchEnv) -> None:
-    from gridgov.config import get_settings
-    from gridgov.db import make_engine, session_factory
-    from gridgov.migrate import upgrade
-    from gridgov.org import cache
-    from gridgov.org.demo import load_demo
-    from gridgov.org.demo_geo import build_demo_geography
-
-    t = time.perf_counter()
-    geo = build_demo_geography(None, 4000)
-    log(f"demo geography: {len(geo.divisions)} divisions in {time.perf_counter() - t:.1f}s")
-    engine = make_engine(env.url(env.base_db))
-    try:
-        upgrade(engine)
-        cache.invalidate()
-        with session_factory(engine)() as session:
-            result = load_demo(
-                session, get_settings().var_dir, geography=geo, buildings_per_community=10, parser_sequences=0
-            )
-        cache.invalidate()
-    finally:
-        engine.dispose()
-    env.role_passwords = {role: pw for _u, pw, role, _scope in result.logins}
-    checkpoint(env.base_db)
-    log(f"demo loaded: {result.divisions} divisions, {result.users} users in {time.perf_counter() - t:.1f}s")
 
 
 def load_world(engine: Any) -> World:
@@ -635,7 +608,7 @@ def main(argv: list[str] | None = None) -> int:
     env = prepare_env("gridgov-bench-dashboard-")
     try:
         log(f"{load_note()}; {sizes.events:,} cases, {sizes.reps} timed requests per endpoint")
-        build_demo(env)
+        build_demo_db(env, buildings_per_community=10)
         from gridgov.common.timeutil import utcnow
         from gridgov.db import make_engine
 

@@ -168,17 +168,7 @@ def search(
     return [_address_out(session, a) for a in rows[:limit]]
 
 
-class LocateOut(BaseModel):
-    lon: float
-    lat: float
-    grid: dict[str, str] | None
-    community: dict[str, str] | None
-    street: dict[str, str] | None
-    district: dict[str, str] | None
-    nearest: list[dict[str, Any]]
-
-
-@router.get("/reverse", response_model=LocateOut, summary="逆地理编码：坐标 → 网格、社区、街道和最近的标准地址")
+@router.get("/reverse", response_model=services.Located, summary="逆地理编码：坐标 → 网格、社区、街道和最近的标准地址")
 def reverse(
     session: SessionDep,
     _actor: PrincipalDep,
@@ -187,9 +177,8 @@ def reverse(
     crs: CRSName = "wgs84",
     k: Annotated[int, Query(ge=1, le=20)] = 5,
     max_m: Annotated[float, Query(gt=0, le=5000)] = 300,
-) -> LocateOut:
-    found = services.locate_point(session, lon, lat, crs, k, max_m)
-    return LocateOut(**found.__dict__)
+) -> services.Located:
+    return services.locate_point(session, lon, lat, crs, k, max_m)
 
 
 @router.post("/import", summary="导入地址（CSV/Excel/GeoJSON，逐行校验，全部成功才写入）")
