@@ -1,5 +1,5 @@
 """Test fixtures: one demo database per session (福田区, ~115 grids) on SQLite, or on PostgreSQL when
-GRIDGOV_TEST_DATABASE_URL is set (see scripts/with-postgres.sh). Tests never read ../shared."""
+GRIDGOV_TEST_DATABASE_URL is set (see scripts/with-postgres.sh). Tests never read the third-party datasets."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Address parser: CRF tagger on sequences generated from a small demo library, post-processing, robustness,
-persistence and span-level scoring. Nothing here reads ../shared."""
+persistence and span-level scoring. Nothing here reads the third-party datasets."""
 
 from __future__ import annotations
 
