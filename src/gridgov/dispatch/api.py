@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 
 from gridgov.address.models import Address
 from gridgov.catalog import cache as catalog_cache
-from gridgov.common.audit import record_audit
-from gridgov.common.errors import Forbidden, InvalidInput, NotFound
+from gridgov.common.errors import InvalidInput, NotFound
 from gridgov.common.principal import Principal
 from gridgov.common.security import mask_phone, pii_cipher
 from gridgov.deps import PrincipalDep, SessionDep, SettingsDep
@@ -24,7 +23,7 @@ from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.attachments import attachment_visible, path_for, store_attachment
 from gridgov.dispatch.bulk import MAX_BATCH, intake_batch
 from gridgov.dispatch.duplicates import find_duplicates
-from gridgov.dispatch.intake import load_visible, report_event, self_handle_event
+from gridgov.dispatch.intake import load_visible, report_event, reveal_phone, self_handle_event
 from gridgov.dispatch.models import Attachment, Event
 from gridgov.dispatch.queues import EventFilter, Page, history, list_events, my_queue
 from gridgov.dispatch.rules import Action, Status, allowed_actions
@@ -273,16 +272,7 @@ def get_duplicates(event_id: int, session: SessionDep, actor: PrincipalDep) -> l
 
 @router.get("/events/{event_id}/reporter-phone", summary="查看上报人完整手机号（留痕）")
 def reveal_reporter_phone(event_id: int, session: SessionDep, actor: PrincipalDep) -> dict[str, str]:
-    if not actor.can_unmask_pii:
-        raise Forbidden("无权查看完整手机号")
-    event = load_visible(session, actor, event_id)
-    if event.reporter_phone_enc is None:
-        raise NotFound("该事件没有上报人手机号", field="event_id")
-    from gridgov.config import get_settings
-
-    phone = pii_cipher(get_settings().pii_secret).decrypt(event.reporter_phone_enc)
-    record_audit(session, actor, "pii.read", "event", event_id, {"field": "reporter_phone"})
-    session.commit()
+    phone = reveal_phone(session, actor, event_id)
     return {"phone": phone}
 
 

@@ -13,6 +13,7 @@ from gridgov.address.matcher import MatchResult
 from gridgov.address.models import Address
 from gridgov.catalog import cache as catalog_cache
 from gridgov.catalog.cache import CategoryInfo
+from gridgov.common.audit import record_audit
 from gridgov.common.errors import Forbidden, InvalidInput, NotFound
 from gridgov.common.principal import Principal, Role
 from gridgov.common.security import normalize_phone, pii_cipher
@@ -275,4 +276,29 @@ def load_visible(session: Session, actor: Principal, event_id: int, for_update: 
     event = session.scalar(stmt)
     if event is None:
         raise NotFound("事件不存在或无权查看", field="event_id")
+    return event
+
+
+def reveal_phone(session: Session, actor: Principal, event_id: int) -> str:
+    """The reporter's full phone number, for callers allowed to unmask PII; every read is audited."""
+    if not actor.can_unmask_pii:
+        raise Forbidden("无权查看完整手机号")
+    event = load_visible(session, actor, event_id)
+    if event.reporter_phone_enc is None:
+        raise NotFound("该事件没有上报人手机号", field="event_id")
+    phone = pii_cipher(get_settings().pii_secret).decrypt(event.reporter_phone_enc)
+    record_audit(session, actor, "pii.read", "event", event_id, {"field": "reporter_phone"})
+    session.commit()
+    return phone
+
+
+def report_public_event(session: Session, actor: Principal, data: ReportIn, token_digest: str) -> Event:
+    """An anonymous report; `token_digest` (SHA-256 of the follow-up token) is the only key to the case. A
+    repeated submission (same idempotency key) gets the new token: the caller lost the first answer."""
+    if actor.public_scope is None:
+        raise Forbidden("仅限免登录上报")
+    event, _created = report_event(session, actor, data)
+    event.public_token_digest = token_digest
+    record_audit(session, actor, "event.public_token", "event", event.id, {})
+    session.commit()
     return event

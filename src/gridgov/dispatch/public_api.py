@@ -27,7 +27,7 @@ from gridgov.common.security import normalize_phone, pii_cipher
 from gridgov.deps import SessionDep, SettingsDep
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.attachments import path_for, store_attachment
-from gridgov.dispatch.intake import report_event
+from gridgov.dispatch.intake import report_public_event
 from gridgov.dispatch.models import Attachment, Channel, Event
 from gridgov.dispatch.queues import history
 from gridgov.dispatch.rules import Action, Status
@@ -145,10 +145,7 @@ def public_report(body: PublicReportIn, request: Request, session: SessionDep, s
         attachments=body.attachments,
         idempotency_key=body.idempotency_key,
     )
-    event, _created = report_event(session, actor, report)
-    # A repeated submission (same idempotency key) gets a fresh token: the caller lost the first answer.
-    event.public_token_digest = _digest(token)
-    session.commit()
+    event = report_public_event(session, actor, report, _digest(token))
     status = Status(event.status)
     return PublicReceipt(number=event.number or "", token=token, status=status.value, status_label=status.label)
 
