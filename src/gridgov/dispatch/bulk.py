@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gridgov.address.models import Address
@@ -24,7 +25,7 @@ from gridgov.common.principal import Principal, Role
 from gridgov.common.security import normalize_phone, pii_cipher
 from gridgov.common.timeutil import to_local, utcnow
 from gridgov.config import get_settings
-from gridgov.dispatch.intake import UNCLASSIFIED_LEVEL, _locate, category_by_code
+from gridgov.dispatch.intake import UNCLASSIFIED_LEVEL, _check_attachments, _locate, _root_id, category_by_code
 from gridgov.dispatch.lifecycle import clock_for, route_data, route_for
 from gridgov.dispatch.models import Event, EventTask, EventTransition, SlaState, TaskRole
 from gridgov.dispatch.rules import Action, Status, check_transition
@@ -48,7 +49,9 @@ def intake_batch(
     *,
     auto_dispatch: bool = False,
     now: datetime | None = None,
+    single: bool = False,
 ) -> list[BatchResult]:
+    """`single`: one report from the one-at-a-time API; errors then name the field without the item index."""
     now = now or utcnow()
     if not items:
         return []
@@ -88,6 +91,8 @@ def intake_batch(
         try:
             row, plan = _plan(session, actor, snap, data, auto_dispatch, now, cipher)
         except AppError as exc:
+            if single:
+                raise
             exc.field = f"items[{index}].{exc.field}" if exc.field else f"items[{index}]"
             exc.message = f"第 {index + 1} 条：{exc.message}"
             raise
@@ -99,8 +104,17 @@ def intake_batch(
         if data.idempotency_key:
             seen_keys[data.idempotency_key] = len(rows) - 1
     if rows:
-        _write(session, rows, plans, address_codes, actor, now)
-    session.commit()
+        try:
+            _write(session, rows, plans, address_codes, actor, now)
+            session.commit()
+        except IntegrityError:
+            # another request with the same idempotency key won the race: answer with what it created
+            session.rollback()
+            if not keys:
+                raise
+            return intake_batch(session, actor, items, auto_dispatch=auto_dispatch, now=now, single=single)
+    else:
+        session.commit()
     out: list[BatchResult] = []
     for r in results:
         out.append(r if isinstance(r, BatchResult) else BatchResult(rows[r]["id"], True, rows[r]["status"]))
@@ -118,12 +132,18 @@ def _plan(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     category = category_by_code(session, data.category_code) if data.category_code else None
     loc = _locate(session, actor, data)
-    if loc.grid_id is None:
-        raise InvalidInput("批量上报必须能定位到网格（网格代码、经纬度或可匹配的地址）", field="address_text")
     if actor.role == Role.GRID_WORKER and loc.grid_id not in actor.grid_ids:
         raise Forbidden("网格员只能上报本人负责网格内的事件", field="grid_code")
-    grid = snap.divisions[loc.grid_id]
+    _check_attachments(session, data.attachments)
     level = category.default_level if category else UNCLASSIFIED_LEVEL
+    if loc.grid_id is not None:
+        grid = snap.divisions[loc.grid_id]
+        path, owner, area_class = grid.path, snap.ancestor_at(loc.grid_id, level), grid.area_class
+    elif auto_dispatch:
+        raise InvalidInput("智能分拨必须能定位到网格（网格代码、经纬度或可匹配的地址）", field="address_text")
+    else:  # not placed yet: visible to the reporter's centre (or the city's) until the address is confirmed
+        root = actor.division_id if actor.division_id in snap.divisions else _root_id(snap)
+        path, owner, area_class = snap.divisions[root].path, root, "B"
     row: dict[str, Any] = {
         "title": data.title,
         "description": data.description,
@@ -132,9 +152,9 @@ def _plan(
         "status": Status.REPORTED.value,
         "level": level,
         "grid_id": loc.grid_id,
-        "division_path": grid.path,
-        "owner_division_id": snap.ancestor_at(loc.grid_id, level),
-        "area_class": grid.area_class,
+        "division_path": path,
+        "owner_division_id": owner,
+        "area_class": area_class,
         "address_text": data.address_text,
         "address_id": None,
         "address_confidence": loc.confidence if loc.address_code else None,
@@ -162,10 +182,11 @@ def _plan(
     if auto_dispatch:
         if category is None:
             raise InvalidInput("智能分拨需要事件小类", field="category_code")
-        if actor.role != Role.ADMIN and not (actor.division_path and grid.path.startswith(actor.division_path)):
+        if actor.role != Role.ADMIN and not (actor.division_path and path.startswith(actor.division_path)):
             raise Forbidden("该事件不在您的管辖范围内", field="grid_code")
+        assert loc.grid_id is not None
         route = route_for(session, loc.grid_id, category, level)
-        clock = clock_for(session, grid.area_class, category, now)
+        clock = clock_for(session, area_class, category, now)
         row.update(
             status=Status.DISPATCHED.value,
             level=route.level,
@@ -186,6 +207,7 @@ def _plan(
         )
         tasks += [{"role": TaskRole.CO.value, "department_id": d, "grid_id": None} for d in route.co_department_ids]
     return row, {
+        "review": (data.address_text, loc.review) if loc.review is not None else None,
         "steps": steps,
         "tasks": tasks,
         "address_code": loc.address_code,
@@ -206,7 +228,14 @@ def _write(
         for row, plan in zip(rows, plans, strict=True):
             if plan["address_code"]:
                 row["address_id"] = ids.get(plan["address_code"])
-    new_ids = session.scalars(insert(Event).returning(Event.id, sort_by_parameter_order=True), rows).all()
+    # Core statements on the tables (not ORM-enabled ones): this is the hot path of every report.
+    event_t, transition_t, outbox_t, task_t = (
+        cast(Table, m.__table__) for m in (Event, EventTransition, DomainEvent, EventTask)
+    )
+    if len(rows) == 1:
+        new_ids = [session.execute(insert(event_t).returning(event_t.c.id), rows[0]).scalar_one()]
+    else:
+        new_ids = list(session.scalars(insert(event_t).returning(event_t.c.id, sort_by_parameter_order=True), rows))
     day = f"{to_local(now):%Y%m%d}"
     numbers = []
     transitions: list[dict[str, Any]] = []
@@ -214,7 +243,7 @@ def _write(
     tasks: list[dict[str, Any]] = []
     for row, plan, event_id in zip(rows, plans, new_ids, strict=True):
         row["id"] = event_id
-        numbers.append({"id": event_id, "number": f"{day}{event_id:08d}"})
+        numbers.append({"eid": event_id, "num": f"{day}{event_id:08d}"})
         for i, (action, before, after, data) in enumerate(plan["steps"]):
             transitions.append(
                 {
@@ -240,8 +269,16 @@ def _write(
                 }
             )
         tasks += [{**t, "event_id": event_id, "status": "pending", "created_at": now} for t in plan["tasks"]]
-    session.execute(update(Event), numbers)
-    session.execute(insert(EventTransition), transitions)
-    session.execute(insert(DomainEvent), events)
+    session.execute(update(event_t).where(event_t.c.id == bindparam("eid")).values(number=bindparam("num")), numbers)
+    for row, plan in zip(rows, plans, strict=True):
+        if plan["review"] is not None:
+            from gridgov.address.services import enqueue_review
+
+            text, result = plan["review"]
+            enqueue_review(
+                session, text, result, source="event", source_id=row["id"], division_path=row["division_path"]
+            )
+    session.execute(insert(transition_t), transitions)
+    session.execute(insert(outbox_t), events)
     if tasks:
-        session.execute(insert(EventTask), tasks)
+        session.execute(insert(task_t), tasks)
