@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -72,6 +73,19 @@ def _validation_body(exc: RequestValidationError) -> dict[str, Any]:
     }
 
 
+_SECRET_QUERY = re.compile(r"((?:access_)?token=)[^&\s]+")
+
+
+class RedactSecrets(logging.Filter):
+    """Keep bearer tokens and follow-up tokens passed in query strings (SSE, public case links) out of the
+    access log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_SECRET_QUERY.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
 def _warm_up(factory: sessionmaker[Session]) -> None:
     """Build the grid index and the address engines before the first report needs them."""
     from gridgov.address import library
@@ -105,6 +119,9 @@ def create_app(
         yield
         sla.stop()
 
+    access_log = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactSecrets) for f in access_log.filters):
+        access_log.addFilter(RedactSecrets())
     app = FastAPI(
         title="gridgov 网格化基层治理平台",
         version=__version__,

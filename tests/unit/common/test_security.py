@@ -235,3 +235,17 @@ def test_new_api_key() -> None:
 )
 def test_sniff(data: bytes, kind: str | None) -> None:
     assert sniff(data) == kind
+
+
+def test_access_log_hides_tokens_in_query_strings() -> None:
+    import logging
+
+    from gridgov.app import RedactSecrets
+
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', None, None)
+    record.args = ("127.0.0.1:5000", "GET", "/api/dashboard/stream?access_token=eyJabc.def&x=1", "1.1", 200)
+    RedactSecrets().filter(record)
+    assert record.getMessage() == '127.0.0.1:5000 - "GET /api/dashboard/stream?access_token=***&x=1 HTTP/1.1" 200'
+    record.args = ("127.0.0.1:5000", "GET", "/api/public/events/20261121?token=s3cr3t", "1.1", 200)
+    RedactSecrets().filter(record)
+    assert "s3cr3t" not in record.getMessage()
