@@ -34,7 +34,7 @@ import numpy as np
 import shapely  # type: ignore[import-untyped, unused-ignore]
 from numpy.typing import NDArray
 
-from gridgov.address.records import AddressRecord, DivisionRecord
+from gridgov.address.records import AddressRecord, DivisionRecord, division_aliases
 from gridgov.org.demo_geo import DemoDivision, DemoGeography
 
 __all__ = [
@@ -149,14 +149,6 @@ class DemoLibrary:
         for record in self.addresses:
             result[record.level] = result.get(record.level, 0) + 1
         return result
-
-
-def division_aliases(name: str, level: str) -> tuple[str, ...]:
-    """Short forms of a division name: 深圳市→深圳, 福田区→福田, 福田街道→福田, 福山社区→福山."""
-    suffix = {"city": "市", "district": "区", "street": "街道", "community": "社区"}.get(level)
-    if suffix and name.endswith(suffix) and len(name) - len(suffix) >= 2:
-        return (name[: -len(suffix)],)
-    return ()
 
 
 # --------------------------------------------------------------------------------------------------

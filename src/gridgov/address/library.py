@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from gridgov.address.geo import AddressPoints
 from gridgov.address.matcher import AddressMatcher
 from gridgov.address.models import Address, AddressAlias, AddressStatus
-from gridgov.address.records import AddressRecord, DivisionRecord
+from gridgov.address.records import AddressRecord, DivisionRecord, division_aliases
 from gridgov.org.models import Division
 
 POINT_LEVELS = ("door", "building")
@@ -58,18 +58,11 @@ def division_records(session: Session) -> list[DivisionRecord]:
     code_of = {r[0]: r[1] for r in rows}
     out = []
     for _id, code, name, level, parent_id in rows:
-        aliases = _division_aliases(name, level)
+        aliases = division_aliases(name, level)
         out.append(DivisionRecord(code, name, level, code_of.get(parent_id) if parent_id else None, aliases))
     order = {"city": 0, "district": 1, "street": 2, "community": 3}
     out.sort(key=lambda d: (order.get(d.level, 9), d.code))
     return out
-
-
-def _division_aliases(name: str, level: str) -> tuple[str, ...]:
-    for suffix in {"district": ("区",), "street": ("街道",), "community": ("社区",), "city": ("市",)}.get(level, ()):
-        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-            return (name[: -len(suffix)],)
-    return ()
 
 
 def address_records(session: Session) -> list[AddressRecord]:

@@ -72,3 +72,11 @@ class AddressRecord:
     lon: float | None = None  # WGS-84
     lat: float | None = None
     aliases: tuple[str, ...] = field(default_factory=tuple)  # old names, short names ("福民新村" → "福民村")
+
+
+def division_aliases(name: str, level: str) -> tuple[str, ...]:
+    """Short forms of a division name: 深圳市→深圳, 福田区→福田, 福田街道→福田, 福山社区→福山."""
+    suffix = {"city": "市", "district": "区", "street": "街道", "community": "社区"}.get(level)
+    if suffix and name.endswith(suffix) and len(name) - len(suffix) >= 2:
+        return (name[: -len(suffix)],)
+    return ()

@@ -88,12 +88,8 @@ SERVICES: dict[ActionName, Service] = {
 }
 
 
-def _categories(session: Session) -> dict[int, tuple[str, str]]:
-    return {c.id: (c.code, c.name) for c in catalog_cache.snapshot(session).by_id.values()}
-
-
 def to_out(session: Session, events: list[Event]) -> list[EventOut]:
-    cats = _categories(session) if events else {}
+    cats = catalog_cache.snapshot(session).by_id if events else {}
     snap = cache.snapshot(session) if events else None
     address_ids = {e.address_id for e in events if e.address_id is not None}
     addresses = (
@@ -110,7 +106,7 @@ def to_out(session: Session, events: list[Event]) -> list[EventOut]:
     for e in events:
         item = EventOut.model_validate(e)
         if e.category_id is not None and e.category_id in cats:
-            item.category_code, item.category_name = cats[e.category_id]
+            item.category_code, item.category_name = cats[e.category_id].code, cats[e.category_id].name
         if snap is not None and e.grid_id is not None and e.grid_id in snap.divisions:
             item.grid_code = snap.divisions[e.grid_id].code
         item.status_label = Status(e.status).label
