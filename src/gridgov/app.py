@@ -26,6 +26,7 @@ from gridgov.dashboard.api import router as dashboard_router
 from gridgov.db import make_engine, session_factory
 from gridgov.dispatch.api import router as dispatch_router
 from gridgov.dispatch.public_api import router as public_router
+from gridgov.dispatch.report_writer import ReportWriter
 from gridgov.dispatch.sweeper import Sweeper
 from gridgov.org.api import router as org_router
 from gridgov.web.pages import mount_web
@@ -110,6 +111,7 @@ def create_app(
     engine = engine or make_engine(settings.db_url)
     factory = session_factory(engine)
     sla = Sweeper(factory, settings.sla_sweep_seconds if sweeper else 0)
+    writer = ReportWriter(factory)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -118,6 +120,7 @@ def create_app(
             threading.Thread(target=_warm_up, args=(factory,), name="warm-up", daemon=True).start()
         yield
         sla.stop()
+        writer.close()
 
     access_log = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, RedactSecrets) for f in access_log.filters):
@@ -129,6 +132,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings, app.state.engine, app.state.session_factory = settings, engine, factory
+    app.state.report_writer = writer
 
     @app.exception_handler(AppError)
     async def app_error(_request: Request, exc: AppError) -> JSONResponse:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
@@ -20,11 +21,14 @@ from gridgov.org.services import principal_for, principal_from_api_key, user_by_
 # takes effect within PRINCIPAL_TTL, and each request saves its user and grid queries.
 PRINCIPAL_TTL = 10.0
 _principals: dict[int, tuple[float, Principal]] = {}
+# Tokens whose signature was checked: (signing key, token) -> (user id, expiry as a Unix time). A cached token
+# is still refused once it expires.
+_verified: dict[tuple[str, str], tuple[int, float]] = {}
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -41,27 +45,47 @@ SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def get_principal(
-    session: SessionDep,
-    settings: SettingsDep,
+async def get_principal(
+    request: Request,
     token: Annotated[str | None, Depends(oauth2)],
     x_api_key: Annotated[str | None, Header()] = None,
 ) -> Principal:
+    """The caller. Async, so that a request whose principal is cached touches no thread pool; the database is
+    read (in the pool) only for an API key or a token whose principal is not cached."""
     if x_api_key:
-        return principal_from_api_key(session, x_api_key)
+        return await run_in_threadpool(_with_session, request, lambda s: principal_from_api_key(s, x_api_key))
     if not token:
         raise NotAuthenticated("请先登录")
-    claims = read_token(settings.jwt_key, token)
-    user_id = int(claims["sub"])
+    user_id = _token_user(request.app.state.settings.jwt_key, token)
     now = time.monotonic()
     hit = _principals.get(user_id)
     if hit is not None and now - hit[0] < PRINCIPAL_TTL:
         return hit[1]
-    principal = principal_for(session, user_by_id(session, user_id))
+    principal = await run_in_threadpool(_with_session, request, lambda s: principal_for(s, user_by_id(s, user_id)))
     if len(_principals) > 10_000:
         _principals.clear()
     _principals[user_id] = (now, principal)
     return principal
+
+
+def _token_user(key: str, token: str) -> int:
+    hit = _verified.get((key, token))
+    if hit is not None and hit[1] > time.time():
+        return hit[0]
+    claims = read_token(key, token)  # raises for a bad or expired token
+    user_id = int(claims["sub"])
+    if len(_verified) > 10_000:
+        _verified.clear()
+    _verified[(key, token)] = (user_id, float(claims.get("exp", 0)))
+    return user_id
+
+
+def _with_session(request: Request, work: Callable[[Session], Principal]) -> Principal:
+    session: Session = request.app.state.session_factory()
+    try:
+        return work(session)
+    finally:
+        session.close()
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

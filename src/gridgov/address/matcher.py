@@ -316,6 +316,8 @@ class AddressMatcher:
         self._child: dict[tuple[int, str], int] = {}
         self._compound_kids: dict[int, list[int]] = {}
         self._community_names: dict[int, list[tuple[str, int]]] = {}
+        self._street_communities: dict[int, list[int]] | None = None  # street -> its named communities
+        self._choices_of: dict[int, list[str]] = {}  # community -> its names long enough for fuzzy search
         # Edit-distance-1 indexes (tuples, not lists: millions of GC-tracked lists would slow every collection).
         self._fz_sub: dict[str, tuple[str, ...]] = {}  # key with one character wildcarded -> keys
         self._fz_del: dict[str, tuple[str, ...]] = {}  # key with one character deleted -> keys (4+ chars)
@@ -517,6 +519,8 @@ class AddressMatcher:
                 if self._level[n] in _NAMED_LEVELS and self._div[n] >= 0:
                     names.setdefault(self._div[n], []).append((key, n))
         self._community_names = names
+        self._street_communities = None
+        self._choices_of.clear()
 
     # ------------------------------------------------------------------------------------------ edits
 
@@ -615,6 +619,9 @@ class AddressMatcher:
             if named:
                 self._add_fuzzy_key(key)
                 if self._div[i] >= 0:
+                    if self._div[i] not in self._community_names:
+                        self._street_communities = None
+                    self._choices_of.pop(self._div[i], None)
                     self._community_names.setdefault(self._div[i], []).append((key, i))
         self._overlay_dirty = True  # rebuilt before the next query: a bulk import rebuilds it once
 
@@ -1125,6 +1132,15 @@ class AddressMatcher:
         out.discard(span)
         return out
 
+    def _communities_of(self, street: int) -> list[int]:
+        index = self._street_communities
+        if index is None:
+            index = {}
+            for c in self._community_names:
+                index.setdefault(self._parent[c], []).append(c)
+            self._street_communities = index
+        return index.get(street, [])
+
     def _process_fallback(
         self, t: str, context: set[int], segments: list[tuple[int, int]]
     ) -> dict[str, tuple[float, int, int]]:
@@ -1135,10 +1151,14 @@ class AddressMatcher:
             if lv == "community":
                 communities.add(node)
             elif lv == "street":
-                communities.update(c for c in self._community_names if self._parent[c] == node)
+                communities.update(self._communities_of(node))
         choices: list[str] = []
         for c in communities:
-            choices.extend(k for k, _ in self._community_names.get(c, ()) if len(k) >= _MIN_FUZZY_KEY)
+            keys = self._choices_of.get(c)
+            if keys is None:
+                keys = [k for k, _ in self._community_names.get(c, ()) if len(k) >= _MIN_FUZZY_KEY]
+                self._choices_of[c] = keys
+            choices.extend(keys)
         found: dict[str, tuple[float, int, int]] = {}
         if not choices or len(choices) > _PROCESS_CHOICES_MAX:
             return found

@@ -482,21 +482,30 @@ def locate_many(session: Session, lons: Sequence[float], lats: Sequence[float]) 
 # --- review queue ---------------------------------------------------------------------------------------
 
 
+def review_row(
+    text_in: str, result: MatchResult, *, source: str, source_id: int | None, division_path: str
+) -> dict[str, Any]:
+    """The review-queue row for an input the matcher could not place with confidence."""
+    return {
+        "input_text": text_in[:300],
+        "confidence": result.confidence,
+        "explanation": list(result.explanation),
+        "candidates": [
+            {"code": c.code, "full_name": c.full_name, "level": c.level, "score": round(c.score, 3)}
+            for c in result.candidates
+        ],
+        "source": source,
+        "source_id": source_id,
+        "division_path": division_path,
+    }
+
+
 def enqueue_review(
     session: Session, text_in: str, result: MatchResult, *, source: str, source_id: int | None, division_path: str
 ) -> AddressReview:
     """Does not commit: the caller's transaction (e.g. event intake) owns it."""
     review = AddressReview(
-        input_text=text_in[:300],
-        confidence=result.confidence,
-        explanation=list(result.explanation),
-        candidates=[
-            {"code": c.code, "full_name": c.full_name, "level": c.level, "score": round(c.score, 3)}
-            for c in result.candidates
-        ],
-        source=source,
-        source_id=source_id,
-        division_path=division_path,
+        **review_row(text_in, result, source=source, source_id=source_id, division_path=division_path)
     )
     session.add(review)
     return review

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from types import SimpleNamespace
+from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, File, Header, Query, Response, UploadFile
+from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -15,17 +17,19 @@ from sqlalchemy.orm import Session
 
 from gridgov.address.models import Address
 from gridgov.catalog import cache as catalog_cache
+from gridgov.catalog.cache import CategoryInfo
 from gridgov.common.errors import InvalidInput, NotFound
 from gridgov.common.principal import Principal
 from gridgov.common.security import mask_phone, pii_cipher
 from gridgov.deps import PrincipalDep, SessionDep, SettingsDep
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.attachments import attachment_visible, path_for, store_attachment
-from gridgov.dispatch.bulk import MAX_BATCH, intake_batch
+from gridgov.dispatch.bulk import MAX_BATCH, BatchResult, NewCase, intake_batch
 from gridgov.dispatch.duplicates import find_duplicates
-from gridgov.dispatch.intake import load_visible, report_event, reveal_phone, self_handle_event
+from gridgov.dispatch.intake import load_visible, reveal_phone, self_handle_event
 from gridgov.dispatch.models import Attachment, Event
 from gridgov.dispatch.queues import EventFilter, Page, history, list_events, my_queue
+from gridgov.dispatch.report_writer import Render, ReportWriter
 from gridgov.dispatch.rules import Action, Status, allowed_actions
 from gridgov.dispatch.schemas import (
     ActionIn,
@@ -88,50 +92,76 @@ SERVICES: dict[ActionName, Service] = {
 }
 
 
-def to_out(session: Session, events: list[Event]) -> list[EventOut]:
+def to_out(
+    session: Session,
+    events: Sequence[Event | SimpleNamespace],
+    addresses: dict[int, tuple[str, str]] | None = None,
+) -> list[EventOut]:
+    """`addresses`: the events' standard addresses {id: (code, full name)} when the caller already has them."""
     cats = catalog_cache.snapshot(session).by_id if events else {}
     snap = cache.snapshot(session) if events else None
     address_ids = {e.address_id for e in events if e.address_id is not None}
-    addresses = (
-        {
-            r[0]: (r[1], r[2])
-            for r in session.execute(
-                select(Address.id, Address.code, Address.full_name).where(Address.id.in_(address_ids))
-            )
-        }
-        if address_ids
-        else {}
-    )
-    out = []
-    for e in events:
-        item = EventOut.model_validate(e)
-        if e.category_id is not None and e.category_id in cats:
-            item.category_code, item.category_name = cats[e.category_id].code, cats[e.category_id].name
-        if snap is not None and e.grid_id is not None and e.grid_id in snap.divisions:
-            item.grid_code = snap.divisions[e.grid_id].code
-        item.status_label = Status(e.status).label
-        if e.address_id is not None and e.address_id in addresses:
-            item.address_code, item.address_full_name = addresses[e.address_id]
-        out.append(item)
-    return out
+    if addresses is None:
+        addresses = (
+            {
+                r[0]: (r[1], r[2])
+                for r in session.execute(
+                    select(Address.id, Address.code, Address.full_name).where(Address.id.in_(address_ids))
+                )
+            }
+            if address_ids
+            else {}
+        )
+    return [_named(EventOut.model_validate(e), e, cats, snap, addresses) for e in events]
+
+
+OutT = TypeVar("OutT", bound=EventOut)
+
+
+def _named(
+    item: OutT,
+    e: Event | SimpleNamespace,
+    cats: Mapping[int, CategoryInfo],
+    snap: cache.OrgSnapshot | None,
+    addresses: Mapping[int, tuple[str, str]],
+) -> OutT:
+    """Codes, names and labels of what an event row refers to by id."""
+    if e.category_id is not None and e.category_id in cats:
+        item.category_code, item.category_name = cats[e.category_id].code, cats[e.category_id].name
+    if snap is not None and e.grid_id is not None and e.grid_id in snap.divisions:
+        item.grid_code = snap.divisions[e.grid_id].code
+    item.status_label = Status(e.status).label
+    if e.address_id is not None and e.address_id in addresses:
+        item.address_code, item.address_full_name = addresses[e.address_id]
+    return item
 
 
 def _page_out(session: Session, page: Page) -> PageOut:
     return PageOut(items=to_out(session, page.items), next_cursor=page.next_cursor, total=page.total)
 
 
-def detail(session: Session, actor: Principal, event: Event) -> EventDetailOut:
-    base = to_out(session, [event])[0]
-    out = EventDetailOut(
-        **base.model_dump(),
-        description=event.description,
-        result_note=event.result_note,
-        reject_reason=event.reject_reason,
-        rating_comment=event.rating_comment,
-        filed_at=event.filed_at,
-        handled_at=event.handled_at,
-        closed_at=event.closed_at,
-        first_deadline_at=event.first_deadline_at,
+def detail(
+    session: Session, actor: Principal, event: Event | SimpleNamespace, new: NewCase | None = None
+) -> EventDetailOut:
+    """The case with its tasks, history and merged duplicates. `new`: a case just written by this request,
+    answered from what was written (no tasks, no duplicates yet) instead of reading it back."""
+    addresses: dict[int, tuple[str, str]] = {}
+    if new is not None:
+        if event.address_id is not None and new.address:
+            addresses = {event.address_id: new.address}
+    elif event.address_id is not None:
+        addresses = {
+            r[0]: (r[1], r[2])
+            for r in session.execute(
+                select(Address.id, Address.code, Address.full_name).where(Address.id == event.address_id)
+            )
+        }
+    out = _named(
+        EventDetailOut.model_validate(event),
+        event,
+        catalog_cache.snapshot(session).by_id,
+        cache.snapshot(session),
+        addresses,
     )
     if event.reporter_phone_enc:
         from gridgov.config import get_settings
@@ -139,15 +169,17 @@ def detail(session: Session, actor: Principal, event: Event) -> EventDetailOut:
         out.reporter_phone = mask_phone(pii_cipher(get_settings().pii_secret).decrypt(event.reporter_phone_enc))
     dept_ids = [t.department_id for t in event.tasks if t.department_id]
     names = cache.snapshot(session).dept_names if dept_ids else {}
-    out.tasks = [
-        TaskOut.model_validate(t).model_copy(update={"department_name": names.get(t.department_id or 0)})
-        for t in event.tasks
-    ]
+    out.tasks = [TaskOut.model_validate(t) for t in event.tasks]
+    for task in out.tasks:
+        task.department_name = names.get(task.department_id or 0)
     out.history = [
-        TransitionOut.model_validate(h).model_copy(update={"action_label": Action(h.action).label})
-        for h in history(session, event.id)
+        TransitionOut.model_validate(h) for h in (new.history if new is not None else history(session, event.id))
     ]
+    for step in out.history:
+        step.action_label = Action(step.action).label
     out.allowed_actions = [a.value for a in allowed_actions(Status(event.status), actor.role)]
+    if new is not None:
+        return out
     out.duplicates_merged = [
         {"id": r[0], "number": r[1], "title": r[2]}
         for r in session.execute(
@@ -157,20 +189,35 @@ def detail(session: Session, actor: Principal, event: Event) -> EventDetailOut:
     return out
 
 
-@router.post("/events", response_model=EventDetailOut, status_code=201, summary="上报事件")
-def create_event(
+def _render_report(actor: Principal) -> Render[tuple[int, bytes]]:
+    def render(session: Session, result: BatchResult) -> tuple[int, bytes]:
+        if result.new is not None:
+            return 201, detail(session, actor, result.new.event, result.new).model_dump_json().encode()
+        event = session.get(Event, result.event_id)  # a retry with the same idempotency key: the first case
+        assert event is not None
+        return 200, detail(session, actor, event).model_dump_json().encode()
+
+    return render
+
+
+@router.post(
+    "/events",
+    response_model=EventDetailOut,
+    status_code=201,
+    summary="上报事件",
+    responses={200: {"description": "同一幂等键的重复提交：返回首次创建的事件", "model": EventDetailOut}},
+)
+async def create_event(
     body: ReportIn,
-    session: SessionDep,
+    request: Request,
     actor: PrincipalDep,
-    response: Response,
     idempotency_key: Annotated[str | None, Header(min_length=8, max_length=128)] = None,
-) -> EventDetailOut:
+) -> Response:
     if idempotency_key and not body.idempotency_key:
         body = body.model_copy(update={"idempotency_key": idempotency_key})
-    event, created = report_event(session, actor, body)
-    if not created:
-        response.status_code = 200
-    return detail(session, actor, event)
+    writer: ReportWriter = request.app.state.report_writer
+    status, payload = await asyncio.wrap_future(writer.submit(actor, body, _render_report(actor)))
+    return Response(payload, status_code=status, media_type="application/json")
 
 
 class BatchIn(BaseModel):

@@ -9,16 +9,19 @@ and nothing is written.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gridgov.address.models import Address
+from gridgov.address.models import Address, AddressReview
+from gridgov.address.services import review_row
 from gridgov.common.audit import DomainEvent
 from gridgov.common.errors import AppError, Forbidden, InvalidInput
 from gridgov.common.principal import Principal, Role
@@ -36,10 +39,22 @@ MAX_BATCH = 1000
 
 
 @dataclass(frozen=True)
+class NewCase:
+    """A case as this call wrote it, for answering without reading it back: the event row and its history rows
+    as attribute views (read like the ORM objects: ``event.status``, ``history[0].action``), and its
+    standard address (code, full name) when it has one."""
+
+    event: SimpleNamespace
+    history: list[SimpleNamespace]
+    address: tuple[str, str] | None
+
+
+@dataclass(frozen=True)
 class BatchResult:
     event_id: int
     created: bool
     status: str
+    new: NewCase | None = None  # with keep_rows, for a case this call created
 
 
 def intake_batch(
@@ -51,73 +66,116 @@ def intake_batch(
     now: datetime | None = None,
     single: bool = False,
 ) -> list[BatchResult]:
-    """`single`: one report from the one-at-a-time API; errors then name the field without the item index."""
+    """Reports of one caller, all or nothing. `single`: one report from the one-at-a-time API; errors then
+    name the field without the item index."""
+    results = intake_reports(
+        session, [(actor, data) for data in items], auto_dispatch=auto_dispatch, now=now, all_or_nothing=not single
+    )
+    out: list[BatchResult] = []
+    for r in results:
+        if isinstance(r, AppError):
+            raise r
+        out.append(r)
+    return out
+
+
+def intake_reports(
+    session: Session,
+    items: Sequence[tuple[Principal, ReportIn]],
+    *,
+    auto_dispatch: bool = False,
+    now: datetime | None = None,
+    all_or_nothing: bool = False,
+    keep_rows: bool = False,
+) -> list[BatchResult | AppError]:
+    """Reports, each with its own caller, written in one transaction. Each is checked on its own (role, scope,
+    location, attachments, idempotency key within the caller's scope); a refused one is answered with its
+    error and the others are written — unless `all_or_nothing`, where the first error (named by its item
+    index) is raised and nothing is written. `keep_rows`: created cases carry what was written (NewCase)."""
     now = now or utcnow()
     if not items:
         return []
+    if keep_rows and auto_dispatch:
+        raise ValueError("keep_rows answers plain reports only (auto-dispatched cases also have tasks)")
     if len(items) > MAX_BATCH:
         raise InvalidInput(f"每批最多 {MAX_BATCH} 条", field="items")
-    check_transition(Action.REPORT, Status.NEW, actor.role)
-    if auto_dispatch:
-        check_transition(Action.FILE, Status.REPORTED, actor.role)
-        check_transition(Action.DISPATCH, Status.FILED, actor.role)
-    scope = actor.idempotency_scope
-    keys = [i.idempotency_key for i in items if i.idempotency_key]
-    existing: dict[str, tuple[int, str]] = {}
-    if keys:
+    keyed = {(a.idempotency_scope, d.idempotency_key) for a, d in items if d.idempotency_key}
+    existing: dict[tuple[str, str], tuple[int, str]] = {}
+    if keyed:
         existing = {
-            str(r[0]): (r[1], r[2])
+            (str(r[0]), str(r[1])): (r[2], r[3])
             for r in session.execute(
-                select(Event.idempotency_key, Event.id, Event.status).where(
-                    Event.idem_scope == scope, Event.idempotency_key.in_(keys)
+                select(Event.idem_scope, Event.idempotency_key, Event.id, Event.status).where(
+                    Event.idem_scope.in_({s for s, _ in keyed}), Event.idempotency_key.in_({k for _, k in keyed})
                 )
             )
+            if (str(r[0]), str(r[1])) in keyed
         }
     snap = cache.snapshot(session)
-    cipher = pii_cipher(get_settings().pii_secret) if any(i.reporter_phone for i in items) else None
+    cipher = pii_cipher(get_settings().pii_secret) if any(d.reporter_phone for _, d in items) else None
     rows: list[dict[str, Any]] = []
     plans: list[dict[str, Any]] = []  # per new row: its transitions and tasks, filled once ids are known
-    results: list[BatchResult | int] = []  # an int is the index into rows of a row still to insert
-    seen_keys: dict[str, int] = {}
+    results: list[BatchResult | AppError | int] = []  # an int is the index into rows of a row still to insert
+    seen_keys: dict[tuple[str, str], int] = {}
     address_codes: set[str] = set()
-    for index, data in enumerate(items):
-        if data.idempotency_key and data.idempotency_key in existing:
-            event_id, status = existing[data.idempotency_key]
+    for index, (actor, data) in enumerate(items):
+        key = (actor.idempotency_scope, data.idempotency_key) if data.idempotency_key else None
+        if key is not None and key in existing:
+            event_id, status = existing[key]
             results.append(BatchResult(event_id, False, status))
             continue
-        if data.idempotency_key and data.idempotency_key in seen_keys:
-            results.append(seen_keys[data.idempotency_key])
+        if key is not None and key in seen_keys:
+            results.append(seen_keys[key])
+            continue
+        try:  # the caller's role, not the item, is at fault here: no item index in the message
+            check_transition(Action.REPORT, Status.NEW, actor.role)
+            if auto_dispatch:
+                check_transition(Action.FILE, Status.REPORTED, actor.role)
+                check_transition(Action.DISPATCH, Status.FILED, actor.role)
+        except AppError as exc:
+            if all_or_nothing:
+                raise
+            results.append(exc)
             continue
         try:
             row, plan = _plan(session, actor, snap, data, auto_dispatch, now, cipher)
         except AppError as exc:
-            if single:
+            if all_or_nothing:
+                exc.field = f"items[{index}].{exc.field}" if exc.field else f"items[{index}]"
+                exc.message = f"第 {index + 1} 条：{exc.message}"
                 raise
-            exc.field = f"items[{index}].{exc.field}" if exc.field else f"items[{index}]"
-            exc.message = f"第 {index + 1} 条：{exc.message}"
-            raise
+            results.append(exc)
+            continue
         if plan["address_code"]:
             address_codes.add(plan["address_code"])
         rows.append(row)
         plans.append(plan)
         results.append(len(rows) - 1)
-        if data.idempotency_key:
-            seen_keys[data.idempotency_key] = len(rows) - 1
+        if key is not None:
+            seen_keys[key] = len(rows) - 1
+    new_cases: list[NewCase | None] = [None] * len(rows)
     if rows:
         try:
-            _write(session, rows, plans, address_codes, actor, now)
+            written = _write(session, rows, plans, address_codes, now, keep_rows)
             session.commit()
         except IntegrityError:
             # another request with the same idempotency key won the race: answer with what it created
             session.rollback()
-            if not keys:
+            if not keyed:
                 raise
-            return intake_batch(session, actor, items, auto_dispatch=auto_dispatch, now=now, single=single)
+            return intake_reports(
+                session, items, auto_dispatch=auto_dispatch, now=now, all_or_nothing=all_or_nothing, keep_rows=keep_rows
+            )
+        if keep_rows:
+            new_cases = list(written)
     else:
         session.commit()
-    out: list[BatchResult] = []
+    out: list[BatchResult | AppError] = []
     for r in results:
-        out.append(r if isinstance(r, BatchResult) else BatchResult(rows[r]["id"], True, rows[r]["status"]))
+        if isinstance(r, int):
+            out.append(BatchResult(rows[r]["id"], True, rows[r]["status"], new_cases[r]))
+        else:
+            out.append(r)
     return out
 
 
@@ -207,6 +265,7 @@ def _plan(
         )
         tasks += [{"role": TaskRole.CO.value, "department_id": d, "grid_id": None} for d in route.co_department_ids]
     return row, {
+        "actor": actor,
         "review": (data.address_text, loc.review) if loc.review is not None else None,
         "steps": steps,
         "tasks": tasks,
@@ -220,11 +279,16 @@ def _write(
     rows: list[dict[str, Any]],
     plans: list[dict[str, Any]],
     address_codes: set[str],
-    actor: Principal,
     now: datetime,
-) -> None:
+    keep_rows: bool = False,
+) -> list[NewCase]:
+    names: dict[str, str] = {}
     if address_codes:
-        ids = dict(session.execute(select(Address.code, Address.id).where(Address.code.in_(address_codes))).all())
+        ids: dict[str, int] = {}
+        for code, address_id, full_name in session.execute(
+            select(Address.code, Address.id, Address.full_name).where(Address.code.in_(address_codes))
+        ):
+            ids[code], names[code] = address_id, full_name
         for row, plan in zip(rows, plans, strict=True):
             if plan["address_code"]:
                 row["address_id"] = ids.get(plan["address_code"])
@@ -242,8 +306,9 @@ def _write(
     events: list[dict[str, Any]] = []
     tasks: list[dict[str, Any]] = []
     for row, plan, event_id in zip(rows, plans, new_ids, strict=True):
-        row["id"] = event_id
-        numbers.append({"eid": event_id, "num": f"{day}{event_id:08d}"})
+        row["id"], row["number"] = event_id, f"{day}{event_id:08d}"
+        numbers.append({"eid": event_id, "num": row["number"]})
+        actor: Principal = plan["actor"]
         for i, (action, before, after, data) in enumerate(plan["steps"]):
             transitions.append(
                 {
@@ -270,15 +335,31 @@ def _write(
             )
         tasks += [{**t, "event_id": event_id, "status": "pending", "created_at": now} for t in plan["tasks"]]
     session.execute(update(event_t).where(event_t.c.id == bindparam("eid")).values(number=bindparam("num")), numbers)
-    for row, plan in zip(rows, plans, strict=True):
-        if plan["review"] is not None:
-            from gridgov.address.services import enqueue_review
-
-            text, result = plan["review"]
-            enqueue_review(
-                session, text, result, source="event", source_id=row["id"], division_path=row["division_path"]
-            )
-    session.execute(insert(transition_t), transitions)
+    reviews = [
+        review_row(*plan["review"], source="event", source_id=row["id"], division_path=row["division_path"])
+        for row, plan in zip(rows, plans, strict=True)
+        if plan["review"] is not None
+    ]
+    if reviews:
+        session.execute(insert(cast(Table, AddressReview.__table__)), reviews)
+    if keep_rows:
+        returning = insert(transition_t).returning(transition_t.c.id, sort_by_parameter_order=True)
+        transition_ids = list(session.scalars(returning, transitions))
+    else:
+        session.execute(insert(transition_t), transitions)
     session.execute(insert(outbox_t), events)
     if tasks:
         session.execute(insert(task_t), tasks)
+    if not keep_rows:
+        return []
+    # What was written, as plain attribute views of the rows (the columns not written are None): the answer
+    # to the caller, without reading the rows back or building ORM objects.
+    blank = dict.fromkeys(event_t.c.keys())
+    cases: list[NewCase] = []
+    steps = iter(zip(transitions, transition_ids, strict=True))
+    for row, plan in zip(rows, plans, strict=True):
+        history = [SimpleNamespace(**t, id=tid) for t, tid in itertools.islice(steps, len(plan["steps"]))]
+        code = plan["address_code"]
+        address = (code, names[code]) if code and row["address_id"] is not None and code in names else None
+        cases.append(NewCase(SimpleNamespace(**(blank | row), tasks=[]), history, address))
+    return cases

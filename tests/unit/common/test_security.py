@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import time
 from datetime import timedelta
 
 import pytest
@@ -249,3 +250,19 @@ def test_access_log_hides_tokens_in_query_strings() -> None:
     record.args = ("127.0.0.1:5000", "GET", "/api/public/events/20261121?token=s3cr3t", "1.1", 200)
     RedactSecrets().filter(record)
     assert "s3cr3t" not in record.getMessage()
+
+
+def test_verified_token_cache_still_refuses_expired_and_foreign_tokens() -> None:
+    from gridgov import deps
+
+    key, other = "k" * 40, "o" * 40
+    token = issue_token(key, 7, "resident", ttl_minutes=1, now=utcnow() - timedelta(seconds=59))  # expires in ~1 s
+    assert deps._token_user(key, token) == 7
+    assert deps._token_user(key, token) == 7  # from the cache
+    with pytest.raises(NotAuthenticated):
+        deps._token_user(other, token)  # signed with another key
+    with pytest.raises(NotAuthenticated):
+        deps._token_user(key, token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
+    time.sleep(1.6)
+    with pytest.raises(NotAuthenticated, match="过期"):
+        deps._token_user(key, token)
