@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -216,7 +215,7 @@ async def create_event(
     if idempotency_key and not body.idempotency_key:
         body = body.model_copy(update={"idempotency_key": idempotency_key})
     writer: ReportWriter = request.app.state.report_writer
-    status, payload = await asyncio.wrap_future(writer.submit(actor, body, _render_report(actor)))
+    status, payload = await writer.report(actor, body, _render_report(actor))
     return Response(payload, status_code=status, media_type="application/json")
 
 

@@ -37,6 +37,23 @@ from gridgov.org import cache
 
 MAX_BATCH = 1000
 
+# Core statements on the tables (not ORM-enabled ones), built once: this is the hot path of every report.
+_EVENT, _TRANSITION, _OUTBOX, _TASK, _REVIEW = (
+    cast(Table, m.__table__) for m in (Event, EventTransition, DomainEvent, EventTask, AddressReview)
+)
+_SELECT_KEYED = select(_EVENT.c.idem_scope, _EVENT.c.idempotency_key, _EVENT.c.id, _EVENT.c.status).where(
+    _EVENT.c.idem_scope.in_(bindparam("scopes", expanding=True)),
+    _EVENT.c.idempotency_key.in_(bindparam("keys", expanding=True)),
+)
+_INSERT_EVENT = insert(_EVENT).returning(_EVENT.c.id)
+_INSERT_EVENTS = insert(_EVENT).returning(_EVENT.c.id, sort_by_parameter_order=True)
+_SET_NUMBER = update(_EVENT).where(_EVENT.c.id == bindparam("eid")).values(number=bindparam("num"))
+_INSERT_REVIEWS = insert(_REVIEW)
+_INSERT_TRANSITIONS = insert(_TRANSITION)
+_INSERT_TRANSITIONS_RETURNING = insert(_TRANSITION).returning(_TRANSITION.c.id, sort_by_parameter_order=True)
+_INSERT_OUTBOX = insert(_OUTBOX)
+_INSERT_TASKS = insert(_TASK)
+
 
 @dataclass(frozen=True)
 class NewCase:
@@ -105,9 +122,7 @@ def intake_reports(
         existing = {
             (str(r[0]), str(r[1])): (r[2], r[3])
             for r in session.execute(
-                select(Event.idem_scope, Event.idempotency_key, Event.id, Event.status).where(
-                    Event.idem_scope.in_({s for s, _ in keyed}), Event.idempotency_key.in_({k for _, k in keyed})
-                )
+                _SELECT_KEYED, {"scopes": list({s for s, _ in keyed}), "keys": list({k for _, k in keyed})}
             )
             if (str(r[0]), str(r[1])) in keyed
         }
@@ -292,14 +307,10 @@ def _write(
         for row, plan in zip(rows, plans, strict=True):
             if plan["address_code"]:
                 row["address_id"] = ids.get(plan["address_code"])
-    # Core statements on the tables (not ORM-enabled ones): this is the hot path of every report.
-    event_t, transition_t, outbox_t, task_t = (
-        cast(Table, m.__table__) for m in (Event, EventTransition, DomainEvent, EventTask)
-    )
     if len(rows) == 1:
-        new_ids = [session.execute(insert(event_t).returning(event_t.c.id), rows[0]).scalar_one()]
+        new_ids = [session.execute(_INSERT_EVENT, rows[0]).scalar_one()]
     else:
-        new_ids = list(session.scalars(insert(event_t).returning(event_t.c.id, sort_by_parameter_order=True), rows))
+        new_ids = list(session.scalars(_INSERT_EVENTS, rows))
     day = f"{to_local(now):%Y%m%d}"
     numbers = []
     transitions: list[dict[str, Any]] = []
@@ -334,27 +345,26 @@ def _write(
                 }
             )
         tasks += [{**t, "event_id": event_id, "status": "pending", "created_at": now} for t in plan["tasks"]]
-    session.execute(update(event_t).where(event_t.c.id == bindparam("eid")).values(number=bindparam("num")), numbers)
+    session.execute(_SET_NUMBER, numbers)
     reviews = [
         review_row(*plan["review"], source="event", source_id=row["id"], division_path=row["division_path"])
         for row, plan in zip(rows, plans, strict=True)
         if plan["review"] is not None
     ]
     if reviews:
-        session.execute(insert(cast(Table, AddressReview.__table__)), reviews)
+        session.execute(_INSERT_REVIEWS, reviews)
     if keep_rows:
-        returning = insert(transition_t).returning(transition_t.c.id, sort_by_parameter_order=True)
-        transition_ids = list(session.scalars(returning, transitions))
+        transition_ids = list(session.scalars(_INSERT_TRANSITIONS_RETURNING, transitions))
     else:
-        session.execute(insert(transition_t), transitions)
-    session.execute(insert(outbox_t), events)
+        session.execute(_INSERT_TRANSITIONS, transitions)
+    session.execute(_INSERT_OUTBOX, events)
     if tasks:
-        session.execute(insert(task_t), tasks)
+        session.execute(_INSERT_TASKS, tasks)
     if not keep_rows:
         return []
     # What was written, as plain attribute views of the rows (the columns not written are None): the answer
     # to the caller, without reading the rows back or building ORM objects.
-    blank = dict.fromkeys(event_t.c.keys())
+    blank = dict.fromkeys(_EVENT.c.keys())
     cases: list[NewCase] = []
     steps = iter(zip(transitions, transition_ids, strict=True))
     for row, plan in zip(rows, plans, strict=True):

@@ -14,12 +14,14 @@ failure is never another's.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -45,7 +47,10 @@ class _Pending(Generic[T]):
     actor: Principal
     data: ReportIn
     render: Render[T]
-    future: Future[T] = field(default_factory=Future)
+    # A caller on an event loop waits on an asyncio future (answered through its loop, a whole group at a
+    # time); a plain thread waits on a concurrent future.
+    future: Future[T] | asyncio.Future[T]
+    loop: asyncio.AbstractEventLoop | None = None
 
 
 class ReportWriter:
@@ -60,15 +65,25 @@ class ReportWriter:
         self.groups = 0  # transactions written (for tests and diagnostics)
         self.reports = 0
 
+    async def report(self, actor: Principal, data: ReportIn, render: Render[T]) -> T:
+        """Queue a report and wait for render's answer (or the AppError that refused the report)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._put(_Pending(actor, data, render, future, loop))
+        return await future
+
     def submit(self, actor: Principal, data: ReportIn, render: Render[T]) -> Future[T]:
-        """Queue a report; the future holds render's answer, or the AppError that refused the report."""
-        item: _Pending[T] = _Pending(actor, data, render)
+        """The same from a plain thread: the future holds render's answer or the error."""
+        future: Future[T] = Future()
+        self._put(_Pending(actor, data, render, future))
+        return future
+
+    def _put(self, item: _Pending[Any]) -> None:
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="report-writer", daemon=True)
                 self._thread.start()
             self._queue.put(item)
-        return item.future
 
     def close(self, timeout: float = 10.0) -> None:
         """Answer what is queued, then stop the thread (a later report starts a new one)."""
@@ -98,35 +113,66 @@ class ReportWriter:
                     stop = True
                     break
                 group.append(nxt)
+            answers: list[tuple[_Pending[Any], bool, Any]] = []
             try:
-                self._write(group)
+                self._write(group, answers)
             except BaseException as exc:  # never leave a caller waiting, whatever happened
                 log.exception("report writer: group of %d failed", len(group))
-                for item in group:
-                    if not item.future.done():
-                        item.future.set_exception(exc)
+                answered = {id(a[0]) for a in answers}
+                answers += [(item, False, exc) for item in group if id(item) not in answered]
+            _deliver(answers)
 
-    def _write(self, group: list[_Pending[Any]]) -> None:
+    def _write(self, group: list[_Pending[Any]], answers: list[tuple[_Pending[Any], bool, Any]]) -> None:
+        """Write the group; append (item, ok, answer or error) for each to `answers`."""
         with self._factory() as session:
             try:
                 results = intake_reports(session, [(p.actor, p.data) for p in group], now=utcnow(), keep_rows=True)
             except Exception as exc:
                 session.rollback()
                 if len(group) == 1:
-                    group[0].future.set_exception(exc)
+                    answers.append((group[0], False, exc))
                     return
                 log.warning("report writer: group of %d failed (%s); writing each alone", len(group), exc)
                 for item in group:
-                    self._write([item])
+                    self._write([item], answers)
                 return
             self.groups += 1
             self.reports += len(group)
             for item, result in zip(group, results, strict=True):
                 if isinstance(result, AppError):
-                    item.future.set_exception(result)
+                    answers.append((item, False, result))
                     continue
                 try:
-                    item.future.set_result(item.render(session, result))
+                    answers.append((item, True, item.render(session, result)))
                 except Exception as exc:
                     session.rollback()
-                    item.future.set_exception(exc)
+                    answers.append((item, False, exc))
+
+
+def _deliver(answers: list[tuple[_Pending[Any], bool, Any]]) -> None:
+    """Answer plain callers at once and each event loop's callers with one wake-up of that loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Pending[Any], bool, Any]]] = {}
+    for answer in answers:
+        item = answer[0]
+        if item.loop is None:
+            _settle(answer)
+        else:
+            by_loop.setdefault(item.loop, []).append(answer)
+    for loop, batch in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
+            loop.call_soon_threadsafe(_settle_all, batch)
+
+
+def _settle_all(batch: list[tuple[_Pending[Any], bool, Any]]) -> None:
+    for answer in batch:
+        _settle(answer)
+
+
+def _settle(answer: tuple[_Pending[Any], bool, Any]) -> None:
+    item, ok, value = answer
+    if item.future.done():  # a caller that went away (cancelled request)
+        return
+    if ok:
+        item.future.set_result(value)
+    else:
+        item.future.set_exception(value)
