@@ -45,6 +45,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from gridgov.address.normalize import normalize
+from gridgov.address.parse import ASSIST_WORDS
 from gridgov.address.records import AddressRecord, DivisionRecord
 
 __all__ = ["DEFAULT_REVIEW_THRESHOLD", "AddressMatcher", "Candidate", "MatchResult", "normalize_address"]
@@ -286,6 +287,19 @@ class _Chain:
     gap: bool = False  # a consumed number is preceded by text no mention explains
     corroboration: float = 0.0
     path: list[int] = field(default_factory=list)  # the final node and its ancestors, leaf → root
+
+
+def _before_assist(t: str, start: int, end: int) -> int:
+    """End of t[start:end] without the vague locating words (附近, 门口, 旁边 …) it ends with."""
+    trimmed = True
+    while trimmed:
+        trimmed = False
+        for word in ASSIST_WORDS:
+            if end - len(word) >= start and t.startswith(word, end - len(word)):
+                end -= len(word)
+                trimmed = True
+                break
+    return end
 
 
 class AddressMatcher:
@@ -1162,7 +1176,8 @@ class AddressMatcher:
         found: dict[str, tuple[float, int, int]] = {}
         if not choices or len(choices) > _PROCESS_CHOICES_MAX:
             return found
-        for s0, e0 in segments:
+        for s0, end in segments:
+            e0 = _before_assist(t, s0, end)  # "…网格附近": the vague locating word is no part of a name
             seg = t[s0:e0]
             if len(seg) < _MIN_FUZZY_KEY:
                 continue

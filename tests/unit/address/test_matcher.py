@@ -7,7 +7,7 @@ import time
 import pytest
 
 from gridgov.address.demo_library import build_demo_library
-from gridgov.address.matcher import AddressMatcher, MatchResult, normalize_address
+from gridgov.address.matcher import AddressMatcher, MatchResult, _before_assist, normalize_address
 from gridgov.address.records import AddressRecord, DivisionRecord
 from gridgov.address.variants import make_variants
 from gridgov.org.demo_geo import DemoGeography
@@ -342,3 +342,18 @@ def test_demo_library_accuracy(geography: DemoGeography) -> None:
     assert at1 / len(variants) >= 0.97
     assert at5 / len(variants) >= 0.98
     assert confident_wrong / len(variants) <= 0.01
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("第11网格附近", "第11网格"),
+        ("网格门口旁边", "网格"),  # several locating words in a row
+        ("附近", ""),
+        ("路口村", "路口村"),  # a locating word inside a name, not at its end
+        ("锦绣花园", "锦绣花园"),
+    ],
+)
+def test_fuzzy_fallback_ignores_trailing_locating_words(text: str, kept: str) -> None:
+    t = "前缀" + text
+    assert t[2 : _before_assist(t, 2, len(t))] == kept
