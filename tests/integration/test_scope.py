@@ -200,3 +200,40 @@ def test_acting_out_of_scope_is_refused(app_client: TestClient, login: Login, wo
         "D": "dispatched",
         "E": "reported",
     }
+
+
+def test_centres_list_unplaced_cases_above_them_with_their_own(
+    app_client: TestClient, login: Login, world: World
+) -> None:
+    """A report no address matched sits at the city: every centre lists it (and may place it) beside its own
+    cases, newest first, and keyset paging walks both without gaps or repeats."""
+    tag = f"{world.token}-u{uuid.uuid4().hex[:4]}"
+    r = app_client.post(
+        "/api/events",
+        json={"title": f"{tag} 噪音扰民", "address_text": "老街坊说的那个大榕树底下"},
+        headers=login("resident3"),
+    )
+    assert r.status_code == 201, r.text
+    unplaced = r.json()
+    assert unplaced["grid_id"] is None
+    d1 = login(f"dsp_{world.s1.code}")
+    mine = app_client.post(
+        "/api/events", json={"title": f"{tag} 占道经营", "grid_code": world.gA.code}, headers=d1
+    ).json()
+    assert mine["id"] > unplaced["id"]
+    for who in (d1, login(f"dsp_{world.s2.code}"), login(f"dsp_{world.district.code}")):
+        ids = [e["id"] for e in app_client.get("/api/events", params={"q": tag}, headers=who).json()["items"]]
+        assert unplaced["id"] in ids
+    both = app_client.get("/api/events", params={"q": tag}, headers=d1).json()["items"]
+    assert [e["id"] for e in both] == [mine["id"], unplaced["id"]]
+    first = app_client.get("/api/events", params={"q": tag, "limit": 1}, headers=d1).json()
+    assert [e["id"] for e in first["items"]] == [mine["id"]] and first["next_cursor"] == mine["id"]
+    second = app_client.get(
+        "/api/events", params={"q": tag, "limit": 1, "cursor": first["next_cursor"]}, headers=d1
+    ).json()
+    assert [e["id"] for e in second["items"]] == [unplaced["id"]] and second["next_cursor"] is None
+    to_file = app_client.get("/api/me/queue", params={"limit": 100}, headers=d1).json()["queues"]["to_file"]
+    assert {mine["id"], unplaced["id"]} <= {e["id"] for e in to_file["items"]}
+    # a street's own case is not another street's
+    other = app_client.get("/api/events", params={"q": tag}, headers=login(f"dsp_{world.s2.code}")).json()
+    assert mine["id"] not in [e["id"] for e in other["items"]]

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select, union
 from sqlalchemy.orm import Session
 
 from gridgov.common.principal import Principal, Role
 from gridgov.dispatch.models import Event, EventTask, EventTransition, TaskRole
 from gridgov.dispatch.rules import Status
-from gridgov.dispatch.scope import event_scope, in_subtree
+from gridgov.dispatch.scope import event_scope, event_scope_parts, in_subtree
 
 
 @dataclass
@@ -59,9 +58,19 @@ class Page:
     total: int | None = None
 
 
-def _page(session: Session, stmt: Select[Event], limit: int, cursor: int | None) -> Page:
+def _page(
+    session: Session, scope: list[ColumnElement[bool]], where: list[ColumnElement[bool]], limit: int, cursor: int | None
+) -> Page:
+    """Newest first, keyset-paged. A scope of several parts (a centre: its subtree, and the unplaced cases above
+    it) is queried part by part and merged by id, so that each part uses its index."""
     if cursor is not None:
-        stmt = stmt.where(Event.id < cursor)
+        where = [*where, Event.id < cursor]
+    if len(scope) == 1:
+        stmt = select(Event).where(scope[0], *where)
+    else:
+        ids = union(*(select(Event.id).where(part, *where) for part in scope)).subquery()
+        newest = select(ids.c.id).order_by(ids.c.id.desc()).limit(limit + 1)
+        stmt = select(Event).where(Event.id.in_(newest))
     rows = list(session.scalars(stmt.order_by(Event.id.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
@@ -76,9 +85,9 @@ def list_events(
     cursor: int | None = None,
     with_total: bool = False,
 ) -> Page:
-    where = and_(event_scope(actor), *flt.clauses())
-    page = _page(session, select(Event).where(where), limit, cursor)
+    page = _page(session, event_scope_parts(actor), flt.clauses(), limit, cursor)
     if with_total:
+        where = and_(event_scope(actor), *flt.clauses())
         page.total = session.scalar(select(func.count()).select_from(Event).where(where))
     return page
 
@@ -108,10 +117,10 @@ def _task_queue(
 
 def my_queue(session: Session, actor: Principal, limit: int = 20) -> dict[str, Page]:
     """Named work queues for the caller's role, newest first; each page holds `limit` cases."""
-    scope = event_scope(actor)
+    scope = event_scope_parts(actor)
 
-    def q(*where: Any) -> Page:
-        return _page(session, select(Event).where(scope, *where), limit, None)
+    def q(*where: ColumnElement[bool]) -> Page:
+        return _page(session, scope, list(where), limit, None)
 
     S = Status
     queues: dict[str, Page] = {}

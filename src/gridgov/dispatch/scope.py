@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, func, select, true
+from sqlalchemy import ColumnElement, false, func, or_, select, true
 
 from gridgov.common.principal import Principal, Role
 from gridgov.dispatch.models import Event, EventTask
@@ -21,17 +21,30 @@ def unplaced_above(path: str) -> ColumnElement[bool]:
 
 
 def event_scope(p: Principal) -> ColumnElement[bool]:
+    """What the caller may see, as one WHERE clause."""
+    parts = event_scope_parts(p)
+    return parts[0] if len(parts) == 1 else or_(*parts)
+
+
+def event_scope_parts(p: Principal) -> list[ColumnElement[bool]]:
+    """The same as alternatives whose union is the scope. A centre's scope is its subtree *or* the unplaced
+    cases above it; an OR across those keeps the database from using the (status, division_path) indexes,
+    so paged lists query each part on its own and merge them (see queues._page)."""
+    if p.role in (Role.DISPATCHER, Role.LEADER, Role.COMMUNITY_STAFF) and p.public_event_id is None:
+        if not p.division_path:
+            return [false()]
+        own: ColumnElement[bool] = in_subtree(p.division_path)
+        if p.role == Role.COMMUNITY_STAFF and p.department_id is not None:
+            own = own | Event.id.in_(select(EventTask.event_id).where(EventTask.department_id == p.department_id))
+        return [own, unplaced_above(p.division_path)]
+    return [_scope(p)]
+
+
+def _scope(p: Principal) -> ColumnElement[bool]:
     if p.public_event_id is not None:
         return Event.id == p.public_event_id
     if p.role in (Role.ADMIN, Role.SYSTEM):
         return true()
-    if p.role in (Role.DISPATCHER, Role.LEADER, Role.COMMUNITY_STAFF):
-        if not p.division_path:
-            return false()
-        clause: ColumnElement[bool] = in_subtree(p.division_path) | unplaced_above(p.division_path)
-        if p.role == Role.COMMUNITY_STAFF and p.department_id is not None:
-            clause = clause | Event.id.in_(select(EventTask.event_id).where(EventTask.department_id == p.department_id))
-        return clause
     if p.role == Role.HANDLER:
         if p.department_id is None:
             return false()
