@@ -210,7 +210,7 @@ def test_centres_list_unplaced_cases_above_them_with_their_own(
     tag = f"{world.token}-u{uuid.uuid4().hex[:4]}"
     r = app_client.post(
         "/api/events",
-        json={"title": f"{tag} 噪音扰民", "address_text": "老街坊说的那个大榕树底下"},
+        json={"title": f"{tag} 噪音扰民", "address_text": "老街坊说的那个没有名字的小卖部后面"},
         headers=login("resident3"),
     )
     assert r.status_code == 201, r.text
