@@ -117,13 +117,29 @@ def _keep(ch: str, keep_punct: bool) -> str:
     return ch
 
 
+class _KeepTable(dict[int, str]):
+    """str.translate table built as characters are met: each character's fate (kept, '-' or dropped) is
+    worked out once."""
+
+    def __init__(self, keep_punct: bool) -> None:
+        super().__init__()
+        self.keep_punct = keep_punct
+
+    def __missing__(self, code: int) -> str:
+        kept = self[code] = _keep(chr(code), self.keep_punct)
+        return kept
+
+
+_KEEP = {False: _KeepTable(False), True: _KeepTable(True)}
+
+
 def normalize(text: str, *, keep_punct: bool = False) -> str:
     """Canonical form for matching. Never raises: any string (empty, emoji, 2,000 characters, control
     characters, markup) comes back as a plain string of at most 300 characters."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     s = to_halfwidth(text[:_MAX_INPUT]).translate(_TRADITIONAL)
-    s = "".join(_keep(ch, keep_punct) for ch in s)
+    s = s.translate(_KEEP[keep_punct])
     s = _CN_NUM.sub(_numeral, s)
     s = _HASH_BUILDING.sub(lambda m: f"{m.group(1)}栋", s)
     if not keep_punct and "#" in s:
