@@ -3,8 +3,10 @@ answered on its own."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -153,3 +155,27 @@ def test_writer_isolates_a_failing_transaction(
     finally:
         writer.close()
     assert session.scalar(select(func.count()).where(Event.title.startswith(tag))) == 3
+
+
+def test_inline_writer_groups_concurrent_callers_on_their_loop(engine: Engine, session: Session, people: Any) -> None:
+    """Embedded SQLite: the group is written on the callers' event loop, once the short window has let the
+    concurrent reports join; each caller gets its own answer or error."""
+    resident: Principal = people.user("resident1")
+    worker: Principal = people.grid_worker(0)
+    grids = _grids(session, 2)
+    tag = uuid.uuid4().hex[:8]
+    writer = ReportWriter(session_factory(engine), inline=True)
+
+    async def main() -> list[BatchResult | BaseException]:
+        calls = [writer.report(resident, _report(grids[1], tag, i), _answer) for i in range(5)]
+        calls.append(writer.report(worker, _report(grids[3], tag, 9), _answer))  # not the worker's grid
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    # On a loop of its own thread: the session may already have a loop running on this one (Playwright's).
+    with ThreadPoolExecutor(1) as pool:
+        *answers, refused = pool.submit(asyncio.run, main()).result(30)
+    assert isinstance(refused, Forbidden)
+    assert all(isinstance(a, BatchResult) and a.created for a in answers)
+    assert (writer.groups, writer.reports) == (1, 6)
+    assert session.scalar(select(func.count()).where(Event.title.startswith(tag))) == 5
+    assert ReportWriter(session_factory(engine)).inline == (engine.dialect.name == "sqlite")

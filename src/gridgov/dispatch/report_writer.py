@@ -1,11 +1,18 @@
 """Group commit for one-at-a-time reports.
 
 Under load, many callers report at once (patrols, residents' photos, the hotline desk). Each POST /api/events
-hands its report to one writer thread; the writer takes every report waiting at that moment and writes them in
-one transaction with :func:`gridgov.dispatch.bulk.intake_reports` — each still checked on its own (role,
-scope, location, idempotency key) and recorded with its own history row and domain event — then answers each
-caller. One commit serves many reports, the web server's event loop never waits on the database, and no
-thread pool is involved on this path.
+queues its report; the writer takes every report waiting at that moment and writes them in one transaction
+with :func:`gridgov.dispatch.bulk.intake_reports` — each still checked on its own (role, scope, location,
+idempotency key) and recorded with its own history row and domain event — then answers each caller. One
+commit serves many reports, and no thread pool is involved on this path.
+
+Where the group is written depends on the database:
+
+* a server database (PostgreSQL): on the writer thread, so that the event loop never waits on network round
+  trips;
+* embedded SQLite: on the event loop itself, after a short window (GROUP_WINDOW) that lets the reports of
+  concurrent callers join. SQLite work is CPU work in this process; two threads taking turns on the GIL for
+  it cost more than they overlap. A group is capped (INLINE_GROUP) so that the loop is never held for long.
 
 A report refused by the rules is answered with its own error and does not affect the others. If the
 transaction itself fails (a database error), each report of the group is retried alone, so one caller's
@@ -39,7 +46,9 @@ T = TypeVar("T")
 # Renders a caller's answer from the written case, inside the writer's session (after the commit).
 Render = Callable[[Session, BatchResult], T]
 
-MAX_GROUP = 256
+MAX_GROUP = 256  # reports per transaction on the writer thread
+INLINE_GROUP = 32  # … and on the event loop, which serves nothing else meanwhile
+GROUP_WINDOW = 0.0005  # seconds the first waiting report on the loop waits for others to join
 
 
 @dataclass
@@ -56,9 +65,15 @@ class _Pending(Generic[T]):
 class ReportWriter:
     """One writer thread per application, started on the first report and stopped with the application."""
 
-    def __init__(self, factory: sessionmaker[Session], max_group: int = MAX_GROUP) -> None:
+    def __init__(self, factory: sessionmaker[Session], max_group: int = MAX_GROUP, inline: bool | None = None) -> None:
+        """`inline`: write groups on the caller's event loop; by default, for SQLite."""
         self._factory = factory
         self._max_group = max_group
+        if inline is None:
+            bind = factory.kw.get("bind")
+            inline = bind is not None and bind.dialect.name == "sqlite"
+        self.inline = inline
+        self._waiting: dict[asyncio.AbstractEventLoop, list[_Pending[Any]]] = {}  # inline: per event loop
         self._queue: queue.SimpleQueue[_Pending[Any] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -69,8 +84,24 @@ class ReportWriter:
         """Queue a report and wait for render's answer (or the AppError that refused the report)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._put(_Pending(actor, data, render, future, loop))
+        item = _Pending(actor, data, render, future, loop)
+        if self.inline:
+            waiting = self._waiting.setdefault(loop, [])
+            waiting.append(item)
+            if len(waiting) == 1:
+                loop.call_later(GROUP_WINDOW, self._flush, loop)
+        else:
+            self._put(item)
         return await future
+
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Inline mode, on `loop`: write up to INLINE_GROUP waiting reports; the rest go next."""
+        waiting = self._waiting.pop(loop, [])
+        group, rest = waiting[:INLINE_GROUP], waiting[INLINE_GROUP:]
+        if rest:
+            self._waiting[loop] = rest
+            loop.call_soon(self._flush, loop)
+        _settle_all(self._write_safely(group))
 
     def submit(self, actor: Principal, data: ReportIn, render: Render[T]) -> Future[T]:
         """The same from a plain thread: the future holds render's answer or the error."""
@@ -113,14 +144,18 @@ class ReportWriter:
                     stop = True
                     break
                 group.append(nxt)
-            answers: list[tuple[_Pending[Any], bool, Any]] = []
-            try:
-                self._write(group, answers)
-            except BaseException as exc:  # never leave a caller waiting, whatever happened
-                log.exception("report writer: group of %d failed", len(group))
-                answered = {id(a[0]) for a in answers}
-                answers += [(item, False, exc) for item in group if id(item) not in answered]
-            _deliver(answers)
+            _deliver(self._write_safely(group))
+
+    def _write_safely(self, group: list[_Pending[Any]]) -> list[tuple[_Pending[Any], bool, Any]]:
+        """(item, ok, answer or error) for each report of the group: never leaves a caller waiting."""
+        answers: list[tuple[_Pending[Any], bool, Any]] = []
+        try:
+            self._write(group, answers)
+        except Exception as exc:
+            log.exception("report writer: group of %d failed", len(group))
+            answered = {id(a[0]) for a in answers}
+            answers += [(item, False, exc) for item in group if id(item) not in answered]
+        return answers
 
     def _write(self, group: list[_Pending[Any]], answers: list[tuple[_Pending[Any], bool, Any]]) -> None:
         """Write the group; append (item, ok, answer or error) for each to `answers`."""
