@@ -63,7 +63,9 @@ class _Pending(Generic[T]):
 
 
 class ReportWriter:
-    """One writer thread per application, started on the first report and stopped with the application."""
+    """One per application. Inline (SQLite): groups are written on the callers' event loop. Otherwise: by a
+    writer thread, started on the first report and stopped with the application; `submit` (plain threads:
+    the CLI, tests) always goes through that thread."""
 
     def __init__(self, factory: sessionmaker[Session], max_group: int = MAX_GROUP, inline: bool | None = None) -> None:
         """`inline`: write groups on the caller's event loop; by default, for SQLite."""
