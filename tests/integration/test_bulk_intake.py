@@ -108,3 +108,23 @@ def test_batch_over_http(app_client: TestClient, login: Callable[[str], dict[str
     assert [x["status"] for x in r.json()] == ["dispatched"] * 3
     r = app_client.post("/api/events/batch", json={"items": []}, headers=login(f"dsp_{street.code}"))
     assert r.status_code == 422 and r.json()["error"]["field"] == "items"
+
+
+def test_a_constraint_violation_that_is_no_key_race_is_raised(
+    session: Session, people: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from gridgov.dispatch import bulk
+
+    calls = []
+
+    def broken(*args: object, **kwargs: object) -> None:
+        calls.append(1)
+        raise IntegrityError("INSERT", {}, Exception("FOREIGN KEY constraint failed"))
+
+    monkeypatch.setattr(bulk, "_write", broken)
+    street, grids = _street_grids(session, 3)
+    with pytest.raises(IntegrityError):
+        intake_batch(session, people.user(f"dsp_{street.code}"), _items(grids, uuid.uuid4().hex[:8]), now=NOW)  # type: ignore[attr-defined]
+    assert len(calls) == 2  # the first retry looks for a concurrent report with the same key; no endless retries

@@ -104,6 +104,7 @@ def intake_reports(
     now: datetime | None = None,
     all_or_nothing: bool = False,
     keep_rows: bool = False,
+    _race_retry: bool = True,
 ) -> list[BatchResult | AppError]:
     """Reports, each with its own caller, written in one transaction. Each is checked on its own (role, scope,
     location, attachments, idempotency key within the caller's scope); a refused one is answered with its
@@ -174,12 +175,19 @@ def intake_reports(
             written = _write(session, rows, plans, address_codes, now, keep_rows)
             session.commit()
         except IntegrityError:
-            # another request with the same idempotency key won the race: answer with what it created
+            # another request with the same idempotency key won the race: answer with what it created (once:
+            # a second violation is not that race)
             session.rollback()
-            if not keyed:
+            if not keyed or not _race_retry:
                 raise
             return intake_reports(
-                session, items, auto_dispatch=auto_dispatch, now=now, all_or_nothing=all_or_nothing, keep_rows=keep_rows
+                session,
+                items,
+                auto_dispatch=auto_dispatch,
+                now=now,
+                all_or_nothing=all_or_nothing,
+                keep_rows=keep_rows,
+                _race_retry=False,
             )
         if keep_rows:
             new_cases = list(written)
