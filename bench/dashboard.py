@@ -1,12 +1,12 @@
 """IOC (指挥大屏) data API latency with 1,000,000 cases in SQLite.
 
-    python bench/dashboard.py [--quick] [--no-indexes] [--reps N] [--keep]
+    python bench/dashboard.py [--quick] [--reps N] [--keep]
 
 Builds a throwaway database (the full Shenzhen demo: ~4,000 grids, 10 buildings per community), bulk-inserts
 a year of synthetic cases with plain Core INSERTs (statuses mostly closed or rated, the recent ones often
 still open, ratings, first deadlines and handling times, some late, returned, reopened and escalated cases,
 the lead/co task rows the routing would create, and the escalate / warn_red / rate transitions the dashboard
-reads), creates the composite indexes proposed for the dashboard (unless --no-indexes), then measures every
+reads; the schema's composite indexes serve the dashboard's period-bounded queries), then measures every
 /api/dashboard endpoint through the FastAPI app (TestClient, result cache disabled, so the SQL is measured)
 for the leader of the busiest district. Anchors, timed in the same run on the same table:
 
@@ -25,7 +25,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,17 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import BenchEnv, build_demo_db, emit, install_sigterm_handler, load_note, log, percentile, prepare_env
-
-# The indexes the dashboard needs (the migration adds them; here they are created on the bench database).
-PROPOSED_INDEXES: list[tuple[str, str, tuple[str, ...]]] = [
-    ("ix_event_reported_path", "event", ("reported_at", "division_path", "status")),
-    ("ix_event_filed_path", "event", ("filed_at", "division_path")),
-    ("ix_event_dispatched_path", "event", ("dispatched_at", "division_path")),
-    ("ix_event_handled_path", "event", ("handled_at", "division_path")),
-    ("ix_event_closed_path", "event", ("closed_at", "division_path", "status")),
-    ("ix_event_status_path_sla", "event", ("status", "division_path", "sla_state")),
-    ("ix_event_transition_action_at", "event_transition", ("action", "at", "event_id")),
-]
+from _world import World, load_world, sqlite_times
 
 OPEN_STATUSES = ["reported", "filed", "dispatched", "accepted", "handled", "returned", "on_hold"]
 OPEN_WEIGHTS = [0.06, 0.04, 0.20, 0.50, 0.12, 0.03, 0.05]
@@ -65,7 +55,6 @@ TIER_UP = {"grid": "community", "community": "street", "street": "district", "di
 MIN_US = 60_000_000
 HOUR_US = 3600_000_000
 DAY_US = 86_400_000_000
-_EPOCH = np.datetime64("1970-01-01T00:00:00", "us")
 
 
 @dataclass(frozen=True)
@@ -76,117 +65,6 @@ class Sizes:
     @classmethod
     def for_mode(cls, quick: bool, reps: int | None) -> Sizes:
         return cls(100_000, reps or 15) if quick else cls(1_000_000, reps or 30)
-
-
-@dataclass(frozen=True)
-class Cat:
-    id: int
-    code: str
-    dept_type: str | None
-    co_types: tuple[str, ...]
-    level: str
-    limit_hours: dict[str, float]
-    self_handle: bool
-
-
-@dataclass
-class World:
-    snap: Any
-    grid_ids: list[int]
-    grid_paths: list[str]
-    grid_area: list[str]
-    grid_anc: list[dict[str, int]]
-    grid_lon: np.ndarray[Any, np.dtype[np.float64]]
-    grid_lat: np.ndarray[Any, np.dtype[np.float64]]
-    grid_worker: list[int | None]
-    grid_weight: np.ndarray[Any, np.dtype[np.float64]]
-    cats: list[Cat]
-    cat_weight: np.ndarray[Any, np.dtype[np.float64]]
-    residents: list[int]
-    dispatcher_by_div: dict[int, int]
-    _routes: dict[tuple[int, int, str], Any] = field(default_factory=dict)
-
-    def route(self, ci: int, gi: int, level: str) -> Any:
-        from gridgov.dispatch.routing import choose_route
-
-        key = (ci, self.grid_anc[gi][level], level)
-        found = self._routes.get(key)
-        if found is None:
-            cat = self.cats[ci]
-            ancestry = self.snap.ancestry(self.grid_ids[gi])
-            found = choose_route(ancestry, cat.dept_type, cat.co_types, level, self.snap.departments)
-            self._routes[key] = found
-        return found
-
-
-# --- the database ---------------------------------------------------------------------------------------
-
-
-def load_world(engine: Any) -> World:
-    from sqlalchemy import select
-
-    from gridgov.catalog.models import EventCategory
-    from gridgov.db import session_factory
-    from gridgov.org import cache
-    from gridgov.org.models import Division, GridAssignment, User
-
-    with session_factory(engine)() as s:
-        cache.invalidate()
-        snap = cache.snapshot(s)
-        cat_rows = s.scalars(
-            select(EventCategory)
-            .where(EventCategory.parent_id.is_not(None), EventCategory.active.is_(True))
-            .order_by(EventCategory.code)
-        ).all()
-        users = s.execute(select(User.id, User.role, User.division_id)).all()
-        workers = dict(s.execute(select(GridAssignment.grid_id, GridAssignment.user_id)).all())
-        centers = {
-            r[0]: (r[1], r[2])
-            for r in s.execute(
-                select(Division.id, Division.center_lon, Division.center_lat).where(Division.level == "grid")
-            )
-        }
-    rng = np.random.default_rng(20261122)
-    grids = sorted(d.id for d in snap.divisions.values() if d.level == "grid")
-    anc = []
-    for g in grids:
-        levels = {p.level: p.id for p in snap.ancestry(g)}
-        anc.append({lv: levels[lv] for lv in ("grid", "community", "street", "district")})
-    cats = [
-        Cat(
-            c.id,
-            c.code,
-            c.dept_type,
-            tuple(c.co_dept_types or ()),
-            c.default_level,
-            {a: float(c.limit_for(a)) * (7.0 if c.limit_unit == "working_days" else 1.0) for a in "ABC"},
-            bool(c.self_handle),
-        )
-        for c in cat_rows
-    ]
-    gw, cw = rng.lognormal(0.0, 1.0, len(grids)), rng.lognormal(0.0, 1.2, len(cats))
-    return World(
-        snap=snap,
-        grid_ids=grids,
-        grid_paths=[snap.divisions[g].path for g in grids],
-        grid_area=[snap.divisions[g].area_class for g in grids],
-        grid_anc=anc,
-        grid_lon=np.array([centers.get(g, (114.05, 22.55))[0] or 114.05 for g in grids]),
-        grid_lat=np.array([centers.get(g, (114.05, 22.55))[1] or 22.55 for g in grids]),
-        grid_worker=[workers.get(g) for g in grids],
-        grid_weight=gw / gw.sum(),
-        cats=cats,
-        cat_weight=cw / cw.sum(),
-        residents=[u[0] for u in users if u[1] == "resident"],
-        dispatcher_by_div={u[2]: u[0] for u in users if u[1] == "dispatcher"},
-    )
-
-
-def _ts(us: np.ndarray[Any, np.dtype[np.int64]]) -> list[str]:
-    """Microseconds since the epoch (UTC) → SQLAlchemy's SQLite DATETIME text ('YYYY-MM-DD HH:MM:SS.ffffff')."""
-    text = np.char.replace(np.datetime_as_string(_EPOCH + us.astype("timedelta64[us]"), unit="us"), "T", " ")
-    out: list[str] = text.tolist()
-    return out
 
 
 EVENT_COLS = [
@@ -283,7 +161,7 @@ class Generator:
         lon = w.grid_lon[gi] + rng.uniform(-3e-4, 3e-4, n)
         lat = w.grid_lat[gi] + rng.uniform(-3e-4, 3e-4, n)
         ts = {
-            k: _ts(v)
+            k: sqlite_times(v)
             for k, v in {
                 "rep": reported,
                 "fil": filed,
@@ -437,20 +315,6 @@ def bulk_insert(engine: Any, gen: Generator, total: int, batch_size: int = 50_00
     return n_tasks, n_trans
 
 
-def create_indexes(engine: Any) -> None:
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA cache_size=-1048576")
-        for name, table, cols in PROPOSED_INDEXES:
-            t = time.perf_counter()
-            conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({', '.join(cols)})")
-            conn.commit()
-            log(f"index {name} ({', '.join(cols)}) in {time.perf_counter() - t:.1f}s")
-        # The new (reported_at, division_path, status) index makes the single-column one redundant.
-        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_event_reported_at")
-        conn.commit()
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
 # --- measuring ------------------------------------------------------------------------------------------
 
 
@@ -598,7 +462,6 @@ def measure(env: BenchEnv, engine: Any, sizes: Sizes, district_code: str) -> dic
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="100,000 cases instead of 1,000,000")
-    parser.add_argument("--no-indexes", action="store_true", help="measure without the proposed indexes")
     parser.add_argument("--reps", type=int, default=None, help="timed requests per endpoint")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--no-analyze", action="store_true", help="leave the database without ANALYZE statistics")
@@ -613,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
         from gridgov.db import make_engine
 
         engine = make_engine(env.url(env.base_db))
-        world = load_world(engine)
+        world = load_world(engine, seed=20261122)
         now = utcnow()
         gen = Generator(world, int(now.timestamp() * 1_000_000), seed=7)
         t = time.perf_counter()
@@ -622,8 +485,6 @@ def main(argv: list[str] | None = None) -> int:
             f"{sizes.events:,} cases, {n_tasks:,} tasks, {n_trans:,} transitions in {time.perf_counter() - t:.1f}s; "
             f"statuses {dict(gen.statuses.most_common())}"
         )
-        if not args.no_indexes:
-            create_indexes(engine)
         if not args.no_analyze:  # the planner's worst case here: statistics, but no STAT4 histograms
             t = time.perf_counter()
             with engine.connect() as conn:
@@ -631,7 +492,7 @@ def main(argv: list[str] | None = None) -> int:
                 conn.commit()
             log(f"ANALYZE in {time.perf_counter() - t:.1f}s")
         log(f"database {env.base_db.stat().st_size / 2**20:,.0f} MiB")
-        district = Counter(a["district"] for a in world.grid_anc).most_common(1)[0][0]
+        district = world.busiest_district()
         info = world.snap.divisions[district]
         share = sum(1 for p in world.grid_paths if p.startswith(info.path)) / len(world.grid_paths)
         log(f"viewer: leader of {info.name} ({info.code}), {share:.0%} of the grids; now {now:%Y-%m-%d %H:%M} UTC")

@@ -62,6 +62,7 @@ from _common import (
     serve,
     summarize_stacks,
 )
+from _world import World, load_world, sqlite_times
 from gridgov.dispatch.schemas import ReportIn
 
 BENCHES = ("service", "http", "sweep", "queue")
@@ -131,122 +132,14 @@ def _by_package(prof: cProfile.Profile) -> str:
     return ", ".join(f"{k} {v:.2f}s ({v / whole:.0%})" for k, v in totals.most_common())
 
 
-# --- the demo world: grids, categories, users, routes ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CatInfo:
-    id: int
-    code: str
-    dept_type: str | None
-    co_types: tuple[str, ...]
-    default_level: str
-    limit_hours: dict[str, float]  # area class → working hours
-
-
-@dataclass
-class World:
-    """What the synthetic data needs to know about the demo, read once from the base database."""
-
-    snap: Any  # gridgov.org.cache.OrgSnapshot
-    grid_ids: list[int]
-    grid_codes: list[str]
-    grid_paths: list[str]
-    grid_area: list[str]
-    grid_anc: list[dict[str, int]]  # level → division id, for each grid
-    grid_worker: list[int | None]
-    grid_weight: np.ndarray[Any, np.dtype[np.float64]]
-    cats: list[CatInfo]
-    cat_weight: np.ndarray[Any, np.dtype[np.float64]]
-    dispatcher_by_div: dict[int, int]
-    dispatcher_name_by_div: dict[int, str]
-    handler_by_dept: dict[int, int]
-    residents: list[int]
-    district_ids: list[int]
-    street_ids: list[int]
-    _routes: dict[tuple[int, int, str], Any] = field(default_factory=dict)
-
-    def route(self, cat_idx: int, grid_idx: int, level: str) -> Any:
-        """The routing the service layer would choose (choose_route on the org snapshot), memoised."""
-        from gridgov.dispatch.routing import choose_route
-
-        key = (cat_idx, self.grid_anc[grid_idx][level], level)
-        found = self._routes.get(key)
-        if found is None:
-            cat = self.cats[cat_idx]
-            ancestry = self.snap.ancestry(self.grid_ids[grid_idx])
-            found = choose_route(ancestry, cat.dept_type, cat.co_types, level, self.snap.departments)
-            self._routes[key] = found
-        return found
-
-
-def load_world(env: BenchEnv) -> World:
-    from sqlalchemy import select
-
-    from gridgov.catalog.models import EventCategory
-    from gridgov.db import make_engine, session_factory
-    from gridgov.org import cache
-    from gridgov.org.models import GridAssignment, User
+def world_from(env: BenchEnv) -> World:
+    from gridgov.db import make_engine
 
     engine = make_engine(env.url(env.base_db))
     try:
-        with session_factory(engine)() as s:
-            cache.invalidate()
-            snap = cache.snapshot(s)
-            cats_rows = s.scalars(
-                select(EventCategory)
-                .where(EventCategory.parent_id.is_not(None), EventCategory.active.is_(True))
-                .order_by(EventCategory.code)
-            ).all()
-            users = s.execute(select(User.id, User.username, User.role, User.division_id, User.department_id)).all()
-            assignments = s.execute(select(GridAssignment.grid_id, GridAssignment.user_id)).all()
+        return load_world(engine, seed=20261121)
     finally:
         engine.dispose()
-    rng = np.random.default_rng(20261121)
-    grids = sorted(d.id for d in snap.divisions.values() if d.level == "grid")
-    anc = []
-    for g in grids:
-        levels = {p.level: p.id for p in snap.ancestry(g)}
-        anc.append({lv: levels[lv] for lv in ("grid", "community", "street", "district")})
-    worker = {g: u for g, u in assignments}
-    cats = []
-    for c in cats_rows:
-        per_day = 7.0 if c.limit_unit == "working_days" else 1.0
-        cats.append(
-            CatInfo(
-                c.id,
-                c.code,
-                c.dept_type,
-                tuple(c.co_dept_types or ()),
-                c.default_level,
-                {a: float(c.limit_for(a)) * per_day for a in "ABC"},
-            )
-        )
-    gw = rng.lognormal(0.0, 1.0, len(grids))
-    cw = rng.lognormal(0.0, 1.2, len(cats))
-    return World(
-        snap=snap,
-        grid_ids=grids,
-        grid_codes=[snap.divisions[g].code for g in grids],
-        grid_paths=[snap.divisions[g].path for g in grids],
-        grid_area=[snap.divisions[g].area_class for g in grids],
-        grid_anc=anc,
-        grid_worker=[worker.get(g) for g in grids],
-        grid_weight=gw / gw.sum(),
-        cats=cats,
-        cat_weight=cw / cw.sum(),
-        dispatcher_by_div={u.division_id: u.id for u in users if u.role == "dispatcher"},
-        dispatcher_name_by_div={u.division_id: u.username for u in users if u.role == "dispatcher"},
-        handler_by_dept={u.department_id: u.id for u in users if u.role == "handler" and u.department_id},
-        residents=[u.id for u in users if u.role == "resident"],
-        district_ids=sorted(d.id for d in snap.divisions.values() if d.level == "district"),
-        street_ids=sorted(d.id for d in snap.divisions.values() if d.level == "street"),
-    )
-
-
-def busiest_district(world: World) -> int:
-    counts = Counter(a["district"] for a in world.grid_anc)
-    return counts.most_common(1)[0][0]
 
 
 def fresh_engine(ctx: Ctx, name: str) -> tuple[Any, Path]:
@@ -328,7 +221,7 @@ def bench_service(ctx: Ctx) -> None:
     n, warm = ctx.sizes.service_events, 50
     engine, _ = fresh_engine(ctx, "service")
     factory = session_factory(engine)
-    district = busiest_district(world)
+    district = world.busiest_district()
     username = world.dispatcher_name_by_div[district]
     with factory() as s:
         actor = principal(s, username)
@@ -515,7 +408,7 @@ def bench_http(ctx: Ctx) -> None:
     world = ctx.world
     assert world is not None
     _, db_path = fresh_engine(ctx, "http")
-    district = busiest_district(world)
+    district = world.busiest_district()
     username = world.dispatcher_name_by_div[district]
     bodies = hotline_bodies(world, district, 1000, 2, "http")
     conc, max_n, max_s, rounds = 8, ctx.sizes.http_max_requests, ctx.sizes.http_max_seconds, 4
@@ -574,15 +467,6 @@ def _load(tg: Target, conc: int, max_requests: int, max_seconds: float) -> LoadR
 
 
 # --- bulk synthetic cases (Core, executemany) -----------------------------------------------------------
-
-_EPOCH = np.datetime64("1970-01-01T00:00:00", "us")
-
-
-def _ts(us: np.ndarray[Any, np.dtype[np.int64]]) -> list[str]:
-    """Microseconds since the epoch (UTC) → SQLAlchemy's SQLite DATETIME text ('YYYY-MM-DD HH:MM:SS.ffffff')."""
-    text = np.char.replace(np.datetime_as_string(_EPOCH + us.astype("timedelta64[us]"), unit="us"), "T", " ")
-    out: list[str] = text.tolist()
-    return out
 
 
 def _us(dt: datetime) -> int:
@@ -723,9 +607,14 @@ class Generator:
             sla = np.where(deadline <= self.now_us, "red", np.where(warn <= self.now_us, "yellow", "normal")).tolist()
         handled = dispatched + (span * rng.uniform(0.2, 1.1, n)).astype(np.int64)
         closed = handled + rng.integers(10 * 60_000_000, 24 * 3600_000_000, n)
-        ts_rep, ts_disp, ts_warn, ts_dead = _ts(reported), _ts(dispatched), _ts(warn), _ts(deadline)
-        ts_hand, ts_closed = _ts(handled), _ts(closed)
-        local_day = _ts(reported + 8 * 3600_000_000)  # Asia/Shanghai date of the case number
+        ts_rep, ts_disp, ts_warn, ts_dead = (
+            sqlite_times(reported),
+            sqlite_times(dispatched),
+            sqlite_times(warn),
+            sqlite_times(deadline),
+        )
+        ts_hand, ts_closed = sqlite_times(handled), sqlite_times(closed)
+        local_day = sqlite_times(reported + 8 * 3600_000_000)  # Asia/Shanghai date of the case number
         ext = rng.random(n) < 0.03
         rating = rng.integers(1, 6, n).tolist()
         ext_l, esc_l = ext.tolist(), escalated.tolist()
@@ -738,7 +627,7 @@ class Generator:
             self.event_id += 1
             g, c, st = int(gi[k]), int(ci[k]), status[k]
             cat = w.cats[c]
-            level = cat.default_level
+            level = cat.level
             if esc_l[k]:
                 level = TIER_UP[level]
             route = w.route(c, g, level)
@@ -1074,7 +963,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         build_demo_db(env)
         ctx = Ctx(env, sizes, args.profile, args.py_spy)
-        ctx.world = load_world(env)
+        ctx.world = world_from(env)
         for name in args.only or BENCHES:
             log(f"== {name} ({load_note()})")
             RUNNERS[name](ctx)
