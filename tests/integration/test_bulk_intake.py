@@ -128,3 +128,19 @@ def test_a_constraint_violation_that_is_no_key_race_is_raised(
     with pytest.raises(IntegrityError):
         intake_batch(session, people.user(f"dsp_{street.code}"), _items(grids, uuid.uuid4().hex[:8]), now=NOW)  # type: ignore[attr-defined]
     assert len(calls) == 2  # the first retry looks for a concurrent report with the same key; no endless retries
+
+
+def test_community_staff_auto_dispatch_only_community_level_cases(session: Session, people: object) -> None:
+    _, grids = _street_grids(session, 3)
+    community = session.get(Division, grids[0].parent_id)
+    assert community is not None
+    staff = people.user(f"cs_{community.code}")  # type: ignore[attr-defined]
+    mine = [g for g in grids if g.parent_id == community.id]
+    street_level = _items(mine, uuid.uuid4().hex[:8], 1)  # 01002 积存垃圾渣土: a street-level 小类
+    with pytest.raises(Forbidden) as err:
+        intake_batch(session, staff, street_level, auto_dispatch=True, now=NOW)
+    assert err.value.field == "items[0].category_code"
+    session.rollback()
+    community_level = [i.model_copy(update={"category_code": "01003"}) for i in _items(mine, uuid.uuid4().hex[:8], 1)]
+    [ok] = intake_batch(session, staff, community_level, auto_dispatch=True, now=NOW)
+    assert ok.status == "dispatched"

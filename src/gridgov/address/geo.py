@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -268,6 +268,14 @@ class AddressPoints:
             self._proj = _Projection(0.0, 0.0, _M_PER_DEG)
         x, y = self._proj.xy(self.lons, self.lats)
         self._tree = shapely.STRtree(shapely.points(x, y))
+        self._alive = np.ones(len(kept), dtype=bool)
+        self._index = {code: i for i, code in enumerate(self.codes)}
+
+    def retire(self, code: str) -> None:
+        """Stop answering with this address (retired, merged, or moved until the next rebuild)."""
+        i = self._index.get(code)
+        if i is not None:
+            self._alive[i] = False
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -297,7 +305,7 @@ class AddressPoints:
         if len(q_idx) == 0:
             return out
         dist = haversine_m(qlo[q_idx], qla[q_idx], self.lons[t_idx], self.lats[t_idx])
-        inside = dist <= max_m
+        inside = (dist <= max_m) & self._alive[t_idx]
         q_idx, t_idx, dist = q_idx[inside], t_idx[inside], dist[inside]
         order = np.lexsort((t_idx, dist, q_idx))  # by query, then distance, then index (stable ties)
         q_idx, t_idx, dist = q_idx[order], t_idx[order], dist[order]
@@ -324,7 +332,3 @@ class AddressPoints:
         if not hits:
             return None
         return self._by_code[hits[0][0]], hits[0][1]
-
-    @classmethod
-    def from_records(cls, records: Sequence[AddressRecord], levels: Iterable[str] | None = None) -> AddressPoints:
-        return cls(records, levels)

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
@@ -296,13 +295,17 @@ def _sync(session: Session, a: Address) -> None:
     eng = library.loaded(session)
     if eng is None:
         return
+    old = eng.records.get(a.code)
     if a.status == AddressStatus.ACTIVE.value:
         rec = _record_of(session, a)
         eng.matcher.upsert(rec)
         eng.records[a.code] = rec
+        if old is not None and (old.lon, old.lat) != (rec.lon, rec.lat):
+            eng.points.retire(a.code)  # the point index is static: a moved address leaves it until the rebuild
     else:
         eng.matcher.remove(a.code)
         eng.records.pop(a.code, None)
+        eng.points.retire(a.code)
 
 
 def _refresh_descendants(session: Session, node: Address, old_full_name: str) -> list[Address]:
@@ -461,7 +464,6 @@ def locate_point(
             "distance_m": round(dist, 1),
         }
         for code, dist in eng.points.nearest(wlon, wlat, k=k, max_m=max_m)
-        if code in eng.records
     ]
     return Located(
         round(wlon, 6),
@@ -472,11 +474,6 @@ def locate_point(
         levels["district"],
         nearest,
     )
-
-
-def locate_many(session: Session, lons: Sequence[float], lats: Sequence[float]) -> list[int | None]:
-    found = grid_locator(session).locate_many(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
-    return [None if g < 0 else int(g) for g in found]
 
 
 # --- review queue ---------------------------------------------------------------------------------------
@@ -498,17 +495,6 @@ def review_row(
         "source_id": source_id,
         "division_path": division_path,
     }
-
-
-def enqueue_review(
-    session: Session, text_in: str, result: MatchResult, *, source: str, source_id: int | None, division_path: str
-) -> AddressReview:
-    """Does not commit: the caller's transaction (e.g. event intake) owns it."""
-    review = AddressReview(
-        **review_row(text_in, result, source=source, source_id=source_id, division_path=division_path)
-    )
-    session.add(review)
-    return review
 
 
 def resolve_review(

@@ -11,10 +11,8 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridgov.address.models import Address
 from gridgov.catalog import cache as catalog_cache
 from gridgov.catalog.cache import CategoryInfo
 from gridgov.common.errors import InvalidInput, NotFound
@@ -27,7 +25,15 @@ from gridgov.dispatch.bulk import MAX_BATCH, BatchResult, NewCase, intake_batch
 from gridgov.dispatch.duplicates import find_duplicates
 from gridgov.dispatch.intake import load_visible, reveal_phone, self_handle_event
 from gridgov.dispatch.models import Attachment, Event
-from gridgov.dispatch.queues import EventFilter, Page, history, list_events, my_queue
+from gridgov.dispatch.queues import (
+    EventFilter,
+    Page,
+    address_labels,
+    history,
+    list_events,
+    merged_duplicates,
+    my_queue,
+)
 from gridgov.dispatch.report_writer import Render, ReportWriter
 from gridgov.dispatch.rules import Action, Status, allowed_actions
 from gridgov.dispatch.schemas import (
@@ -91,26 +97,10 @@ SERVICES: dict[ActionName, Service] = {
 }
 
 
-def to_out(
-    session: Session,
-    events: Sequence[Event | SimpleNamespace],
-    addresses: dict[int, tuple[str, str]] | None = None,
-) -> list[EventOut]:
-    """`addresses`: the events' standard addresses {id: (code, full name)} when the caller already has them."""
+def to_out(session: Session, events: Sequence[Event]) -> list[EventOut]:
     cats = catalog_cache.snapshot(session).by_id if events else {}
     snap = cache.snapshot(session) if events else None
-    address_ids = {e.address_id for e in events if e.address_id is not None}
-    if addresses is None:
-        addresses = (
-            {
-                r[0]: (r[1], r[2])
-                for r in session.execute(
-                    select(Address.id, Address.code, Address.full_name).where(Address.id.in_(address_ids))
-                )
-            }
-            if address_ids
-            else {}
-        )
+    addresses = address_labels(session, {e.address_id for e in events if e.address_id is not None})
     return [_named(EventOut.model_validate(e), e, cats, snap, addresses) for e in events]
 
 
@@ -144,17 +134,10 @@ def detail(
 ) -> EventDetailOut:
     """The case with its tasks, history and merged duplicates. `new`: a case just written by this request,
     answered from what was written (no tasks, no duplicates yet) instead of reading it back."""
-    addresses: dict[int, tuple[str, str]] = {}
     if new is not None:
-        if event.address_id is not None and new.address:
-            addresses = {event.address_id: new.address}
-    elif event.address_id is not None:
-        addresses = {
-            r[0]: (r[1], r[2])
-            for r in session.execute(
-                select(Address.id, Address.code, Address.full_name).where(Address.id == event.address_id)
-            )
-        }
+        addresses = {event.address_id: new.address} if event.address_id is not None and new.address else {}
+    else:
+        addresses = address_labels(session, {event.address_id} if event.address_id is not None else set())
     out = _named(
         EventDetailOut.model_validate(event),
         event,
@@ -179,12 +162,7 @@ def detail(
     out.allowed_actions = [a.value for a in allowed_actions(Status(event.status), actor.role)]
     if new is not None:
         return out
-    out.duplicates_merged = [
-        {"id": r[0], "number": r[1], "title": r[2]}
-        for r in session.execute(
-            select(Event.id, Event.number, Event.title).where(Event.merged_into_id == event.id).order_by(Event.id)
-        )
-    ]
+    out.duplicates_merged = merged_duplicates(session, actor, event.id)
     return out
 
 

@@ -29,7 +29,7 @@ from gridgov.common.security import normalize_phone, pii_cipher
 from gridgov.common.timeutil import to_local, utcnow
 from gridgov.config import get_settings
 from gridgov.dispatch.intake import UNCLASSIFIED_LEVEL, _check_attachments, _locate, _root_id, category_by_code
-from gridgov.dispatch.lifecycle import clock_for, route_data, route_for
+from gridgov.dispatch.lifecycle import clock_for, require_tier, route_data, route_for
 from gridgov.dispatch.models import Event, EventTask, EventTransition, SlaState, TaskRole
 from gridgov.dispatch.rules import Action, Status, check_transition
 from gridgov.dispatch.schemas import ReportIn
@@ -263,8 +263,10 @@ def _plan(
     if auto_dispatch:
         if category is None:
             raise InvalidInput("智能分拨需要事件小类", field="category_code")
-        if actor.role != Role.ADMIN and not (actor.division_path and path.startswith(actor.division_path)):
-            raise Forbidden("该事件不在您的管辖范围内", field="grid_code")
+        if actor.role != Role.ADMIN:
+            if not (actor.division_path and path.startswith(actor.division_path)):
+                raise Forbidden("该事件不在您的管辖范围内", field="grid_code")
+            require_tier(actor, level, field="category_code")
         assert loc.grid_id is not None
         route = route_for(session, loc.grid_id, category, level)
         clock = clock_for(session, area_class, category, now)

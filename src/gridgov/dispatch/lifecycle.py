@@ -45,8 +45,13 @@ def _require_dispatcher_scope(actor: Principal, event: Event) -> None:
         return
     if not _in_subtree(actor, event):
         raise Forbidden("该事件不在您的管辖范围内")
-    if actor.role == Role.COMMUNITY_STAFF and LEVEL_ORDER[event.level] > LEVEL_ORDER["community"]:
-        raise Forbidden("社区只能处理网格和社区层级的事件，请由街道分拨")
+    require_tier(actor, event.level)
+
+
+def require_tier(actor: Principal, level: str, field: str | None = None) -> None:
+    """A community centre files and dispatches grid- and community-level cases only."""
+    if actor.role == Role.COMMUNITY_STAFF and LEVEL_ORDER[level] > LEVEL_ORDER["community"]:
+        raise Forbidden("社区只能处理网格和社区层级的事件，请由街道分拨", field=field)
 
 
 def _lead_task(event: Event) -> EventTask | None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select, union
 from sqlalchemy.orm import Session
 
+from gridgov.address.models import Address
 from gridgov.common.principal import Principal, Role
 from gridgov.dispatch.models import Event, EventTask, EventTransition, TaskRole
 from gridgov.dispatch.rules import Status
@@ -100,9 +102,26 @@ def history(session: Session, event_id: int) -> list[EventTransition]:
     )
 
 
+def address_labels(session: Session, address_ids: set[int]) -> dict[int, tuple[str, str]]:
+    """{address id: (code, full name)} of the standard addresses cases point to."""
+    if not address_ids:
+        return {}
+    rows = session.execute(select(Address.id, Address.code, Address.full_name).where(Address.id.in_(address_ids)))
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def merged_duplicates(session: Session, actor: Principal, event_id: int) -> list[dict[str, Any]]:
+    """The reports merged into a case as duplicates, those the caller may see."""
+    rows = session.execute(
+        select(Event.id, Event.number, Event.title)
+        .where(Event.merged_into_id == event_id, event_scope(actor))
+        .order_by(Event.id)
+    )
+    return [{"id": r[0], "number": r[1], "title": r[2]} for r in rows]
+
+
 def _task_queue(
     session: Session,
-    actor: Principal,
     task_clause: ColumnElement[bool],
     statuses: list[str],
     limit: int,
@@ -137,25 +156,23 @@ def my_queue(session: Session, actor: Principal, limit: int = 20) -> dict[str, P
         dept = EventTask.department_id == actor.department_id
         queues["to_accept"] = _task_queue(
             session,
-            actor,
             and_(dept, EventTask.role == TaskRole.LEAD.value),
             [S.DISPATCHED.value],
             limit,
         )
         queues["in_progress"] = _task_queue(
-            session, actor, and_(dept, EventTask.role == TaskRole.LEAD.value), [S.ACCEPTED.value], limit
+            session, and_(dept, EventTask.role == TaskRole.LEAD.value), [S.ACCEPTED.value], limit
         )
         queues["co_tasks"] = _task_queue(
             session,
-            actor,
             and_(dept, EventTask.role == TaskRole.CO.value),
             [S.DISPATCHED.value, S.ACCEPTED.value],
             limit,
         )
     if actor.role == Role.GRID_WORKER:
         grid = EventTask.grid_id.in_(sorted(actor.grid_ids))
-        queues["to_accept"] = _task_queue(session, actor, grid, [S.DISPATCHED.value], limit)
-        queues["in_progress"] = _task_queue(session, actor, grid, [S.ACCEPTED.value], limit)
+        queues["to_accept"] = _task_queue(session, grid, [S.DISPATCHED.value], limit)
+        queues["in_progress"] = _task_queue(session, grid, [S.ACCEPTED.value], limit)
         queues["to_verify"] = q(
             Event.status == S.HANDLED.value,
             (Event.handled_by_id.is_(None)) | (Event.handled_by_id != actor.user_id),

@@ -159,3 +159,10 @@ def test_demo_library_points_find_themselves(geography: DemoGeography) -> None:
     # A phone in GCJ-02 at a building's door reports that building (or one at the same point).
     g = wgs84_to_gcj02(sample[0].lon or 0.0, sample[0].lat or 0.0)
     assert pts.nearest(*g, k=1, crs="gcj02")[0][1] < 0.01
+
+
+def test_a_retired_address_is_no_longer_nearest() -> None:
+    pts = AddressPoints([_point("B1", "building", _east(10), CBD[1]), _point("B2", "building", _east(40), CBD[1])])
+    pts.retire("B1")
+    pts.retire("nope")  # unknown codes are ignored
+    assert [c for c, _ in pts.nearest(*CBD, k=2, max_m=500)] == ["B2"]  # still k answers from the living ones
