@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -855,3 +856,21 @@ def test_cli_translate_and_stats(session: Session) -> None:
     stats = runner.invoke(cli_app, ["address", "stats"])
     assert stats.exit_code == 0, stats.output
     assert "building" in stats.output and "active" in stats.output and "待确认队列" in stats.output
+
+
+def test_a_centre_teaches_aliases_only_for_addresses_of_its_own_area(
+    app_client: TestClient, login: Login, session: Session
+) -> None:
+    here, there = _place(session, 7), _place(session, 8)
+    assert here.community.id != there.community.id
+    mine = session.scalar(select(Address.code).where(Address.community_id == here.community.id).order_by(Address.code))
+    theirs = session.scalar(
+        select(Address.code).where(Address.community_id == there.community.id).order_by(Address.code)
+    )
+    staff = login(f"cs_{here.community.code}")
+    word = f"别名{uuid.uuid4().hex[:6]}"
+    r = app_client.post(f"/api/addresses/{theirs}/aliases", json={"alias": word}, headers=staff)
+    assert r.status_code == 403 and r.json()["error"]["field"] == "code"
+    r = app_client.post(f"/api/addresses/{mine}/aliases", json={"alias": word}, headers=staff)
+    assert r.status_code == 200, r.text
+    assert word in r.json()["aliases"]

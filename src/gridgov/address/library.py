@@ -46,6 +46,7 @@ def _grid_fallback(records: list[AddressRecord]) -> dict[str, str]:
 
 
 _lock = threading.Lock()
+_building = threading.Lock()  # one build at a time: the warm-up thread and the first requests wait for it
 _engines: dict[str, Engines] = {}
 
 
@@ -110,15 +111,20 @@ def engines(session: Session) -> Engines:
         found = _engines.get(key)
     if found is not None:
         return found
-    records = address_records(session)
-    built = Engines(
-        matcher=AddressMatcher.build(division_records(session), records),
-        points=AddressPoints(records, POINT_LEVELS),
-        records={r.code: r for r in records},
-        grid_fallback=_grid_fallback(records),
-    )
-    with _lock:
-        _engines[key] = built
+    with _building:
+        with _lock:
+            found = _engines.get(key)
+        if found is not None:  # built by whoever held the lock before us
+            return found
+        records = address_records(session)
+        built = Engines(
+            matcher=AddressMatcher.build(division_records(session), records),
+            points=AddressPoints(records, POINT_LEVELS),
+            records={r.code: r for r in records},
+            grid_fallback=_grid_fallback(records),
+        )
+        with _lock:
+            _engines[key] = built
     return built
 
 

@@ -44,6 +44,16 @@ def _require(actor: Principal, roles: frozenset[Role], what: str) -> None:
         raise Forbidden(f"无权{what}")
 
 
+def _require_within(session: Session, actor: Principal, a: Address) -> None:
+    """A centre teaches aliases and places cases only on addresses of its own area: an alias changes matching
+    for everyone."""
+    if actor.role in EDITORS:
+        return
+    path = cache.snapshot(session).divisions[a.community_id].path
+    if not (actor.division_path and path.startswith(actor.division_path)):
+        raise Forbidden("该地址不在您的管辖范围内", field="code")
+
+
 # --- bulk load ------------------------------------------------------------------------------------------
 
 
@@ -406,6 +416,7 @@ def add_alias(session: Session, actor: Principal, code: str, alias: str, kind: s
     if not alias or len(alias) > 200:
         raise InvalidInput("别名不能为空且不超过 200 字", field="alias")
     a = _get(session, code)
+    _require_within(session, actor, a)
     if a.status != AddressStatus.ACTIVE.value:
         raise Conflict("已注销或合并的地址不能添加别名", field="code")
     exists = session.scalar(select(AddressAlias.id).where(AddressAlias.address_id == a.id, AddressAlias.alias == alias))
@@ -507,6 +518,7 @@ def resolve_review(
     if review.status != ReviewStatus.PENDING.value:
         raise Conflict("该条已处理", field="review_id")
     target = _get(session, code)
+    _require_within(session, actor, target)
     if target.status != AddressStatus.ACTIVE.value:
         raise Conflict("不能选择已注销或合并的地址", field="code")
     review.status, review.resolved_address_id = ReviewStatus.RESOLVED.value, target.id
