@@ -108,6 +108,10 @@ def test_overdue_case_walks_every_tier_up_to_the_district(session: Session, peop
         select(DomainEvent.name).where(DomainEvent.aggregate == "event", DomainEvent.aggregate_id == eid)
     ).all()
     assert names.count("event.warn_yellow") == 1
+    payload = session.scalar(
+        select(DomainEvent.payload).where(DomainEvent.aggregate_id == eid, DomainEvent.name == "event.warn_yellow")
+    )
+    assert payload == {"from": "dispatched", "to": "dispatched", "actor": None}  # the shape of every transition
     sweep(session, now=sh(16, 11, 20))  # a second sweep does not warn twice
     assert [r.action for r in rows(session, eid)].count("warn_yellow") == 1
 

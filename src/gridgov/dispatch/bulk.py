@@ -28,7 +28,15 @@ from gridgov.common.principal import Principal, Role
 from gridgov.common.security import normalize_phone, pii_cipher
 from gridgov.common.timeutil import to_local, utcnow
 from gridgov.config import get_settings
-from gridgov.dispatch.intake import UNCLASSIFIED_LEVEL, _check_attachments, _locate, _root_id, category_by_code
+from gridgov.dispatch.history import transition_rows
+from gridgov.dispatch.intake import (
+    UNCLASSIFIED_LEVEL,
+    _check_attachments,
+    _locate,
+    _root_id,
+    category_by_code,
+    uploaded_hashes,
+)
 from gridgov.dispatch.lifecycle import clock_for, require_tier, route_data, route_for
 from gridgov.dispatch.models import Event, EventTask, EventTransition, SlaState, TaskRole
 from gridgov.dispatch.rules import Action, Status, check_transition
@@ -129,6 +137,7 @@ def intake_reports(
         }
     snap = cache.snapshot(session)
     cipher = pii_cipher(get_settings().pii_secret) if any(d.reporter_phone for _, d in items) else None
+    uploaded = uploaded_hashes(session, (h for _, d in items for h in d.attachments))
     rows: list[dict[str, Any]] = []
     plans: list[dict[str, Any]] = []  # per new row: its transitions and tasks, filled once ids are known
     results: list[BatchResult | AppError | int] = []  # an int is the index into rows of a row still to insert
@@ -154,7 +163,7 @@ def intake_reports(
             results.append(exc)
             continue
         try:
-            row, plan = _plan(session, actor, snap, data, auto_dispatch, now, cipher)
+            row, plan = _plan(session, actor, snap, data, auto_dispatch, now, cipher, uploaded)
         except AppError as exc:
             if all_or_nothing:
                 exc.field = f"items[{index}].{exc.field}" if exc.field else f"items[{index}]"
@@ -210,12 +219,13 @@ def _plan(
     auto_dispatch: bool,
     now: datetime,
     cipher: Any,
+    uploaded: set[str],
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     category = category_by_code(session, data.category_code) if data.category_code else None
     loc = _locate(session, actor, data)
     if actor.role == Role.GRID_WORKER and loc.grid_id not in actor.grid_ids:
         raise Forbidden("网格员只能上报本人负责网格内的事件", field="grid_code")
-    _check_attachments(session, data.attachments)
+    _check_attachments(session, data.attachments, uploaded)
     level = category.default_level if category else UNCLASSIFIED_LEVEL
     if loc.grid_id is not None:
         grid = snap.divisions[loc.grid_id]
@@ -331,29 +341,19 @@ def _write(
         numbers.append({"eid": event_id, "num": row["number"]})
         actor: Principal = plan["actor"]
         for i, (action, before, after, data) in enumerate(plan["steps"]):
-            transitions.append(
-                {
-                    "event_id": event_id,
-                    "action": action.value,
-                    "from_status": before,
-                    "to_status": after,
-                    "actor_id": actor.user_id,
-                    "actor_role": actor.role.value,
-                    "note": None,
-                    "attachments": plan["attachments"] if i == 0 else [],
-                    "data": data,
-                    "at": now,
-                }
+            step, outbox = transition_rows(
+                event_id,
+                action,
+                before,
+                after,
+                actor.user_id,
+                actor.role.value,
+                now,
+                attachments=plan["attachments"] if i == 0 else None,
+                data=data,
             )
-            events.append(
-                {
-                    "name": f"event.{action.value}",
-                    "aggregate": "event",
-                    "aggregate_id": event_id,
-                    "payload": {"from": before, "to": after, "actor": actor.user_id, **data},
-                    "at": now,
-                }
-            )
+            transitions.append(step)
+            events.append(outbox)
         tasks += [{**t, "event_id": event_id, "status": "pending", "created_at": now} for t in plan["tasks"]]
     session.execute(_SET_NUMBER, numbers)
     reviews = [

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from gridgov.common.audit import emit
+from gridgov.common.audit import DomainEvent
 from gridgov.common.principal import Principal
 from gridgov.dispatch.models import Event, EventTransition
 from gridgov.dispatch.rules import Action, Status, check_transition
@@ -33,25 +33,47 @@ def apply_transition(
         target = to_status
     event.status = target.value
     event.updated_at = now
-    row = EventTransition(
-        event_id=event.id,
-        action=action.value,
-        from_status=before.value,
-        to_status=target.value,
-        actor_id=actor.user_id,
-        actor_role=actor.role.value,
-        note=note,
-        attachments=list(attachments or []),
-        data=data or {},
-        at=now,
+    step, outbox = transition_rows(
+        event.id, action, before.value, target.value, actor.user_id, actor.role.value, now, note, attachments, data
     )
+    row = EventTransition(**step)
     session.add(row)
-    emit(
-        session,
-        f"event.{action.value}",
-        "event",
-        event.id,
-        {"from": before.value, "to": target.value, "actor": actor.user_id, **(data or {})},
-        at=now,
-    )
+    session.add(DomainEvent(**outbox))
     return row
+
+
+def transition_rows(
+    event_id: int,
+    action: Action,
+    before: str,
+    after: str,
+    actor_id: int | None,
+    actor_role: str,
+    now: datetime,
+    note: str | None = None,
+    attachments: list[str] | None = None,
+    data: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The history row and the domain event (outbox row) of one transition, as column values: one shape for
+    the services (ORM) and the bulk writers (Core inserts)."""
+    data = data or {}
+    step = {
+        "event_id": event_id,
+        "action": action.value,
+        "from_status": before,
+        "to_status": after,
+        "actor_id": actor_id,
+        "actor_role": actor_role,
+        "note": note,
+        "attachments": list(attachments or []),
+        "data": data,
+        "at": now,
+    }
+    outbox = {
+        "name": f"event.{action.value}",
+        "aggregate": "event",
+        "aggregate_id": event_id,
+        "payload": {"from": before, "to": after, "actor": actor_id, **data},
+        "at": now,
+    }
+    return step, outbox

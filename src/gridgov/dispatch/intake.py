@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -100,13 +101,21 @@ def _locate(session: Session, actor: Principal, data: ReportIn) -> Location:
     return loc
 
 
-def _check_attachments(session: Session, hashes: list[str]) -> None:
+def _check_attachments(session: Session, hashes: list[str], uploaded: set[str] | None = None) -> None:
+    """Every photo named must have been uploaded. `uploaded`: the hashes already looked up (a batch's, at once)."""
     if not hashes:
         return
-    found = set(session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(hashes))))
+    found = uploaded if uploaded is not None else uploaded_hashes(session, hashes)
     for h in hashes:
         if h not in found:
             raise InvalidInput(f"附件 {h[:12]}… 未上传", field="attachments")
+
+
+def uploaded_hashes(session: Session, hashes: Iterable[str]) -> set[str]:
+    wanted = set(hashes)
+    if not wanted:
+        return set()
+    return set(session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(wanted))))
 
 
 def _existing(session: Session, actor: Principal, key: str | None) -> Event | None:

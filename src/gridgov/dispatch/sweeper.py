@@ -19,7 +19,7 @@ from gridgov.common.audit import DomainEvent
 from gridgov.common.errors import Conflict
 from gridgov.common.principal import SYSTEM_PRINCIPAL
 from gridgov.common.timeutil import utcnow
-from gridgov.dispatch.history import apply_transition
+from gridgov.dispatch.history import apply_transition, transition_rows
 from gridgov.dispatch.lifecycle import escalate
 from gridgov.dispatch.models import Event, EventTransition, SlaState
 from gridgov.dispatch.rules import CLOCK_RUNNING, Action
@@ -71,37 +71,15 @@ def _yellow(session: Session, now: datetime, progress: Callable[[str, int], None
             .values(sla_state=SlaState.YELLOW.value, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        session.execute(
-            insert(EventTransition),
-            [
-                {
-                    "event_id": i,
-                    "action": Action.WARN_YELLOW.value,
-                    "from_status": s,
-                    "to_status": s,
-                    "actor_id": None,
-                    "actor_role": "system",
-                    "note": "已用时限达到预警比例",
-                    "attachments": [],
-                    "data": {},
-                    "at": now,
-                }
+        steps, outbox = zip(
+            *(
+                transition_rows(i, Action.WARN_YELLOW, s, s, None, "system", now, note="已用时限达到预警比例")
                 for i, s in rows
-            ],
+            ),
+            strict=True,
         )
-        session.execute(
-            insert(DomainEvent),
-            [
-                {
-                    "name": "event.warn_yellow",
-                    "aggregate": "event",
-                    "aggregate_id": i,
-                    "payload": {"status": s},
-                    "at": now,
-                }
-                for i, s in rows
-            ],
-        )
+        session.execute(insert(EventTransition), list(steps))
+        session.execute(insert(DomainEvent), list(outbox))
         session.commit()
         done += len(rows)
         if progress:
