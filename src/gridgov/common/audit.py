@@ -40,9 +40,6 @@ class DomainEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-APPEND_ONLY_TABLES = ("audit_log", "event_transition", "address_change")
-
-
 def _refuse(kind: str) -> Callable[..., None]:
     def listener(_mapper: Any, _conn: Any, target: Any) -> None:
         raise PermissionError(f"{type(target).__name__} is append-only: {kind} refused")

@@ -16,10 +16,9 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gridgov import __version__
+from gridgov.deps import SettingsDep
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -29,15 +28,6 @@ VENDOR_FILES = ("leaflet/leaflet.js", "leaflet/leaflet.css", "leaflet.heat/leafl
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api", tags=["ui"])
-
-
-class UiSettings(BaseSettings):
-    """Settings that only the pages read (environment prefix GRIDGOV_, like the rest)."""
-
-    model_config = SettingsConfigDict(env_prefix="GRIDGOV_", env_file=".env", extra="ignore")
-
-    map_tile_url: str = Field(default="", description="Optional XYZ tile URL template for the maps; empty: no tiles")
-    map_tile_attribution: str = ""
 
 
 # Each page: (template, title). The login page picks the home page by role; the API decides what data shows.
@@ -88,11 +78,10 @@ for _name, (_template, _title) in PAGES.items():
 
 
 @api_router.get("/ui-config", summary="页面配置（地图底图等）")
-def ui_config() -> dict[str, Any]:
-    ui = UiSettings()
+def ui_config(settings: SettingsDep) -> dict[str, Any]:
     return {
-        "map_tile_url": ui.map_tile_url or None,
-        "map_tile_attribution": ui.map_tile_attribution,
+        "map_tile_url": settings.map_tile_url or None,
+        "map_tile_attribution": settings.map_tile_attribution,
         "vendor_missing": missing_vendor_files(),
         "version": __version__,
     }
