@@ -274,3 +274,10 @@ def _street_of(db: Session, grid_code: str) -> str:
     street = db.get(Division, community.parent_id)
     assert street is not None
     return street.code
+
+
+def test_ui_config_reads_the_application_settings(app_client: TestClient, settings: Settings) -> None:
+    body = app_client.get("/api/ui-config").json()
+    assert body["map_tile_url"] == (settings.map_tile_url or None)
+    assert body["map_tile_attribution"] == settings.map_tile_attribution
+    assert isinstance(body["vendor_missing"], list) and body["version"]
