@@ -16,7 +16,6 @@ all components), ``macro_f1``, ``token_accuracy``, ``support``, ``sequences`` an
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import re
@@ -25,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from gridgov.address.cn_divisions import jionlp_dictionary
 from gridgov.address.parse import AddressTagger, Gazetteer, evaluate, read_bio_file
 
 # Published BERT figure on this specification (span-level micro F1 on dev).
@@ -48,10 +48,7 @@ def division_gazetteer(levels: tuple[str, ...] = _DIVISION_LEVELS) -> Gazetteer:
 
     The file is a tab-indented tree: depth 0 province, 1 city, 2 district, 3 town, 4 community/village;
     the first three levels carry "name<TAB>code<TAB>short name"."""
-    spec = importlib.util.find_spec("jionlp")  # locate the package without importing it (its import prints)
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("jionlp is not installed")
-    path = Path(next(iter(spec.submodule_search_locations))) / "dictionary" / "china_location.txt"
+    path = jionlp_dictionary() / "china_location.txt"
     gaz = Gazetteer()
     with path.open(encoding="utf-8") as fh:
         for line in fh:

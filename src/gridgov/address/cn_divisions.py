@@ -14,11 +14,16 @@ from pathlib import Path
 LEVELS = ("prov", "city", "district", "town")
 
 
-def _tree_path() -> Path:
+def jionlp_dictionary() -> Path:
+    """jionlp's bundled dictionary folder, found without importing jionlp (its import prints a banner)."""
     spec = importlib.util.find_spec("jionlp")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("jionlp is not installed")
-    return Path(next(iter(spec.submodule_search_locations))) / "dictionary" / "china_location.txt"
+    return Path(next(iter(spec.submodule_search_locations))) / "dictionary"
+
+
+def _tree_path() -> Path:
+    return jionlp_dictionary() / "china_location.txt"
 
 
 @lru_cache(maxsize=1)

@@ -34,6 +34,7 @@ import numpy as np
 import shapely  # type: ignore[import-untyped, unused-ignore]
 from numpy.typing import NDArray
 
+from gridgov.address.normalize import int_to_cn
 from gridgov.address.records import AddressRecord, DivisionRecord, division_aliases
 from gridgov.org.demo_geo import DemoDivision, DemoGeography
 
@@ -63,7 +64,6 @@ _MAX_BUILDINGS = 99999
 # Characters that never appear inside a generated stem: level words, numerals (they would be read as
 # numbers next to 号/栋) and characters that make a stem look like a suffix.
 _FORBIDDEN = set("省市区县镇乡村社路街道巷弄号栋幢座层楼室单元户期一二三四五六七八九十百千万两零〇")
-_CN_SMALL = "一二三四五六七八九十"
 
 # Road stems: first and second characters (auspicious / topographic, as in Shenzhen road names).
 _ROAD_A = (
@@ -227,15 +227,6 @@ def _clean_stem(text: str) -> str | None:
     if 2 <= len(text) <= 3 and not any(ch in _FORBIDDEN for ch in text):
         return text
     return None
-
-
-def _cn_small(number: int) -> str:
-    """1..99 in Chinese numerals (一, 十二, 二十三)."""
-    if number <= 10:
-        return _CN_SMALL[number - 1]
-    tens, ones = divmod(number, 10)
-    head = "" if tens == 1 else _CN_SMALL[tens - 1]
-    return head + "十" + (_CN_SMALL[ones - 1] if ones else "")
 
 
 def _letters(count: int) -> list[str]:
@@ -549,7 +540,7 @@ class _CommunityBuilder:
         while len(buildings) < houses_wanted:
             direction = directions[lane % len(directions)]
             lane_number = lane // len(directions) + 1
-            lane_name = f"{direction}{_cn_small(lane_number)}巷"
+            lane_name = f"{direction}{int_to_cn(lane_number)}巷"
             houses = int(rng.integers(6, 15))
             buildings.extend(f"{lane_name}{n}号" for n in range(1, houses + 1))
             lane += 1

@@ -31,19 +31,18 @@ index (a linear rebuild, about a second for the full city).
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import ahocorasick  # type: ignore[import-not-found, import-untyped, unused-ignore]
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from gridgov.address.cn_divisions import jionlp_dictionary
 from gridgov.address.normalize import normalize
 from gridgov.address.parse import ASSIST_WORDS
 from gridgov.address.records import AddressRecord, DivisionRecord
@@ -201,10 +200,7 @@ class _Phonetic:
     @classmethod
     def load(cls) -> _Phonetic | None:
         try:
-            spec = importlib.util.find_spec("jionlp")
-            if spec is None or not spec.submodule_search_locations:
-                return None
-            folder = Path(next(iter(spec.submodule_search_locations))) / "dictionary"
+            folder = jionlp_dictionary()
             txt, packed = folder / f"{cls._FILE}.txt", folder / f"{cls._FILE}.zip"
             if txt.is_file():
                 text = txt.read_text(encoding="utf-8")
@@ -213,7 +209,7 @@ class _Phonetic:
                     text = archive.read(f"{cls._FILE}.txt").decode("utf-8")
             else:
                 return None
-        except (OSError, ValueError, KeyError, ImportError, zipfile.BadZipFile):  # pragma: no cover
+        except (OSError, ValueError, KeyError, ImportError, RuntimeError, zipfile.BadZipFile):  # pragma: no cover
             return None
         readings: dict[str, tuple[str, ...]] = {}
         for line in text.splitlines():

@@ -148,3 +148,31 @@ def normalize(text: str, *, keep_punct: bool = False) -> str:
     s = _ORDINAL.sub("", s)
     s = _DASHES.sub("-", s).strip("-")
     return s.upper()[:MAX_LENGTH]
+
+
+_DIGIT_CHARS = "零一二三四五六七八九"
+
+
+def int_to_cn(number: int) -> str:
+    """0..9999 in Chinese numerals: 3→三, 12→十二, 105→一百零五, 2020→二千零二十 (10000 and up stay digits)."""
+    if number == 0:
+        return "零"
+    if number >= 10000:
+        return str(number)
+    parts: list[str] = []
+    units = ((1000, "千"), (100, "百"), (10, "十"), (1, ""))
+    zero_pending = False
+    for value, unit in units:
+        digit, number = divmod(number, value)
+        if digit == 0:
+            if parts:
+                zero_pending = True
+            continue
+        if zero_pending:
+            parts.append("零")
+            zero_pending = False
+        if value == 10 and digit == 1 and not parts:
+            parts.append("十")
+        else:
+            parts.append(_DIGIT_CHARS[digit] + unit)
+    return "".join(parts)

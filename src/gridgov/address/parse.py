@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from gridgov.address.records import NCAP_LABELS, AddressRecord, DivisionRecord
-from gridgov.address.variants import tokenize
+from gridgov.address.variants import TOKEN_RE, tokenize
 
 __all__ = [
     "ASSIST_WORDS",
@@ -129,7 +129,6 @@ _COMPLAINT_CUES: tuple[str, ...] = _words(
 _STRUCTURAL = frozenset(NCAP_LABELS) - {"assist", "redundant", "otherinfo"}
 
 _CN_NUMERALS = frozenset("零〇一二两三四五六七八九十百千")
-_TOKEN_RE = re.compile(r"[0-9]+|[A-Za-z]+|\S")  # the same rule as variants.tokenize, used to re-align spans
 _SPACE_RE = re.compile(r"\s+")
 # Labels as written in the NCAP files → NCAP_LABELS spelling.
 _LABEL_ALIASES = {label.lower(): label for label in NCAP_LABELS}
@@ -140,17 +139,9 @@ _LABEL_ALIASES = {label.lower(): label for label in NCAP_LABELS}
 
 
 def tokenize_with_spans(text: str) -> list[tuple[str, int, int]]:
-    """NCAP tokens of ``text`` with their [start, end) character offsets; white space is dropped."""
-    tokens = tokenize(text)
-    spans: list[tuple[str, int, int]] = []
-    pos = 0
-    for tok in tokens:
-        at = text.find(tok, pos)
-        if not tok or at < 0:  # the shared tokenizer rewrote something: fall back to the regex
-            return [(m.group(0), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
-        spans.append((tok, at, at + len(tok)))
-        pos = at + len(tok)
-    return spans
+    """NCAP tokens of ``text`` (the rule of variants.tokenize) with their [start, end) character offsets; white
+    space is dropped."""
+    return [(m.group(0), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
 
 
 def _token_type(tok: str) -> str:

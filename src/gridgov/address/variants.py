@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gridgov.address.demo_library import DemoLibrary
-from gridgov.address.normalize import cn_to_int
+from gridgov.address.normalize import cn_to_int, int_to_cn
 from gridgov.address.records import NCAP_LABELS, AddressRecord, DivisionRecord
 
 __all__ = [
@@ -37,14 +37,14 @@ __all__ = [
     "tokenize",
 ]
 
-_TOKEN = re.compile(r"[0-9]+|[A-Za-z]+|\S")
+TOKEN_RE = re.compile(r"[0-9]+|[A-Za-z]+|\S")
 
 
 def tokenize(text: str) -> list[str]:
     """NCAP-style tokens: ASCII digit runs and ASCII letter runs are single tokens, any other
     non-whitespace character is a token; whitespace is dropped. ``"".join(tokenize(t))`` is ``t`` without
     its whitespace."""
-    return _TOKEN.findall(text)
+    return TOKEN_RE.findall(text)
 
 
 def bio_tags(segments: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -85,7 +85,6 @@ _BUILDING_NUMBER = re.compile(r"^(\d+)栋$")
 _BUILDING_LETTER = re.compile(r"^([A-Z])座$")
 _DOOR_NUMBER = re.compile(r"^(\d+)号$")
 
-_CN_DIGITS = "零一二三四五六七八九"
 
 # Characters people confuse when typing by pinyin (same or similar sound).
 _HOMOPHONES: dict[str, str] = {
@@ -314,31 +313,6 @@ class _Seg:
     text: str
     label: str
     role: str  # prov city district street community road door compound building lane house noise tail ...
-
-
-def int_to_cn(number: int) -> str:
-    """0..9999 in Chinese numerals: 3→三, 12→十二, 105→一百零五, 2020→二千零二十 (10000 and up stay digits)."""
-    if number == 0:
-        return "零"
-    if number >= 10000:
-        return str(number)
-    parts: list[str] = []
-    units = ((1000, "千"), (100, "百"), (10, "十"), (1, ""))
-    zero_pending = False
-    for value, unit in units:
-        digit, number = divmod(number, value)
-        if digit == 0:
-            if parts:
-                zero_pending = True
-            continue
-        if zero_pending:
-            parts.append("零")
-            zero_pending = False
-        if value == 10 and digit == 1 and not parts:
-            parts.append("十")
-        else:
-            parts.append(_CN_DIGITS[digit] + unit)
-    return "".join(parts)
 
 
 def _fullwidth(text: str) -> str:
