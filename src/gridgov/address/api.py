@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, or_, select
 
 from gridgov.address import services
@@ -111,6 +112,8 @@ def parse(body: ParseIn, _actor: PrincipalDep, settings: SettingsDep) -> ParseOu
 
 
 class AddressOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     code: str
     level: str
     name: str
@@ -122,19 +125,26 @@ class AddressOut(BaseModel):
     aliases: list[str] = []
 
 
+def _addresses_out(session: SessionDep, addresses: Sequence[Address]) -> list[AddressOut]:
+    """The addresses with their aliases (one query for all of them)."""
+    aliases: dict[int, list[str]] = {}
+    if addresses:
+        ids = [a.id for a in addresses]
+        rows = session.execute(
+            select(AddressAlias.address_id, AddressAlias.alias).where(AddressAlias.address_id.in_(ids))
+        )
+        for address_id, alias in rows:
+            aliases.setdefault(address_id, []).append(alias)
+    out = []
+    for a in addresses:
+        item = AddressOut.model_validate(a)
+        item.aliases = aliases.get(a.id, [])
+        out.append(item)
+    return out
+
+
 def _address_out(session: SessionDep, a: Address) -> AddressOut:
-    aliases = list(session.scalars(select(AddressAlias.alias).where(AddressAlias.address_id == a.id)))
-    return AddressOut(
-        code=a.code,
-        level=a.level,
-        name=a.name,
-        full_name=a.full_name,
-        status=a.status,
-        lon=a.lon,
-        lat=a.lat,
-        grid_id=a.grid_id,
-        aliases=aliases,
-    )
+    return _addresses_out(session, [a])[0]
 
 
 @router.get("/search", response_model=list[AddressOut], summary="地址查询（编码、前缀、模糊）")
@@ -165,7 +175,7 @@ def search(
             more = session.scalars(select(Address).where(Address.code.in_(codes)))
             by_code = {a.code: a for a in more}
             rows += [by_code[c] for c in codes if c in by_code and (not level or by_code[c].level == level)]
-    return [_address_out(session, a) for a in rows[:limit]]
+    return _addresses_out(session, rows[:limit])
 
 
 @router.get("/reverse", response_model=services.Located, summary="逆地理编码：坐标 → 网格、社区、街道和最近的标准地址")
