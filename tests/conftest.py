@@ -4,6 +4,7 @@ GRIDGOV_TEST_DATABASE_URL is set (see scripts/with-postgres.sh). Tests never rea
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -15,6 +16,12 @@ import pytest
 _TMP = Path(tempfile.mkdtemp(prefix="gridgov-test-"))
 os.environ["GRIDGOV_VAR_DIR"] = str(_TMP / "var")
 os.environ["GRIDGOV_SLA_SWEEP_SECONDS"] = "0"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The session's database, keys and uploads go with it (each run used to leave its directory behind in /tmp)."""
+    shutil.rmtree(_TMP, ignore_errors=True)
+
 
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import Engine, create_engine, select, text  # noqa: E402
