@@ -23,7 +23,7 @@ from gridgov.catalog.api import router as catalog_router
 from gridgov.common.errors import AppError
 from gridgov.config import Settings, get_settings
 from gridgov.dashboard.api import router as dashboard_router
-from gridgov.db import make_engine, session_factory
+from gridgov.db import WalCheckpointer, make_engine, session_factory
 from gridgov.dispatch.api import router as dispatch_router
 from gridgov.dispatch.public_api import router as public_router
 from gridgov.dispatch.report_writer import ReportWriter
@@ -109,18 +109,21 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     engine = engine or make_engine(settings.db_url)
-    factory = session_factory(engine)
+    factory = session_factory(engine, settings)
     sla = Sweeper(factory, settings.sla_sweep_seconds if sweeper else 0)
     writer = ReportWriter(factory)
+    checkpointer = WalCheckpointer(engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        checkpointer.start()
         sla.start()
         if warm:
             threading.Thread(target=_warm_up, args=(factory,), name="warm-up", daemon=True).start()
         yield
         sla.stop()
         writer.close()
+        checkpointer.stop()
 
     access_log = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, RedactSecrets) for f in access_log.filters):
@@ -133,6 +136,7 @@ def create_app(
     )
     app.state.settings, app.state.engine, app.state.session_factory = settings, engine, factory
     app.state.report_writer = writer
+    app.state.wal_checkpointer = checkpointer
 
     @app.exception_handler(AppError)
     async def app_error(_request: Request, exc: AppError) -> JSONResponse:
