@@ -6,10 +6,11 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session
 
 from gridgov.common.audit import AuditLog
@@ -99,6 +100,15 @@ def test_api_key_issue_use_and_revoke(app_client: TestClient, login: Login, db: 
     raw = db.execute(text("SELECT * FROM api_key WHERE id = :id"), {"id": key_id}).one()
     assert all(plaintext not in str(v) for v in raw)
     assert row.last_used_at is not None
+    first_use = row.last_used_at
+    assert app_client.get("/api/me", headers={"X-API-Key": plaintext}).status_code == 200
+    db.expire_all()
+    assert db.get(ApiKey, key_id).last_used_at == first_use  # type: ignore[union-attr]  # to the minute
+    db.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=first_use - timedelta(minutes=2)))
+    db.commit()
+    assert app_client.get("/api/me", headers={"X-API-Key": plaintext}).status_code == 200
+    db.expire_all()
+    assert db.get(ApiKey, key_id).last_used_at > first_use  # type: ignore[operator, union-attr]
     audits = db.scalars(select(AuditLog).where(AuditLog.entity == "api_key", AuditLog.entity_id == str(key_id)))
     assert [a.action for a in audits] == ["api_key.issue"]
     assert all(plaintext not in str(a.detail) for a in audits)
