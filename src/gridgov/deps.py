@@ -56,6 +56,11 @@ async def get_principal(
         return await run_in_threadpool(_with_session, request, lambda s: principal_from_api_key(s, x_api_key))
     if not token:
         raise NotAuthenticated("请先登录")
+    return await principal_for_token(request, token)
+
+
+async def principal_for_token(request: Request, token: str) -> Principal:
+    """The principal of a bearer token (JWT): verified once per token, the principal cached for a short while."""
     user_id = _token_user(request.app.state.settings.jwt_key, token)
     now = time.monotonic()
     hit = _principals.get(user_id)

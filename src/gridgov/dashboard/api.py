@@ -17,7 +17,6 @@ from starlette.concurrency import run_in_threadpool
 
 from gridgov.common.errors import NotAuthenticated
 from gridgov.common.principal import Principal
-from gridgov.common.security import read_token
 from gridgov.dashboard import queries as q
 from gridgov.dashboard.schemas import (
     BreakdownBy,
@@ -31,8 +30,7 @@ from gridgov.dashboard.schemas import (
     TrendOut,
     WarningsOut,
 )
-from gridgov.deps import PrincipalDep, SessionDep, oauth2
-from gridgov.org.services import principal_for, user_by_id
+from gridgov.deps import PrincipalDep, SessionDep, oauth2, principal_for_token
 
 router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
 
@@ -147,15 +145,13 @@ def _sse(event: str, data: str, event_id: int | None = None) -> str:
 
 
 def _open_stream(
-    factory: sessionmaker[Session], secret: str, token: str, division_code: str | None
-) -> tuple[Principal, str, int, str]:
-    """Authenticate (same checks as deps.get_principal), resolve the view and render the first summary."""
-    claims = read_token(secret, token)
+    factory: sessionmaker[Session], principal: Principal, division_code: str | None
+) -> tuple[str, int, str]:
+    """Resolve the view and render the first summary."""
     with factory() as session:
-        principal = principal_for(session, user_by_id(session, int(claims["sub"])))
         view = q.resolve_view(session, principal, division_code)
         position = q.outbox_position(session)
-        return principal, view.division.code, position, _summary_json(session, view, position)
+        return view.division.code, position, _summary_json(session, view, position)
 
 
 def _summary_json(session: Session, view: q.View, position: int) -> str:
@@ -187,9 +183,9 @@ async def stream(
     token = access_token or bearer
     if not token:
         raise NotAuthenticated("请先登录", field="access_token")
+    principal = await principal_for_token(request, token)
     factory: sessionmaker[Session] = request.app.state.session_factory
-    secret: str = request.app.state.settings.jwt_key
-    principal, code, position, first = await run_in_threadpool(_open_stream, factory, secret, token, division_code)
+    code, position, first = await run_in_threadpool(_open_stream, factory, principal, division_code)
 
     async def events() -> AsyncIterator[str]:
         nonlocal position
