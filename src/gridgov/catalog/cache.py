@@ -6,14 +6,13 @@ several worker processes converge.
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.catalog.models import EventCategory, RoutingRule
+from gridgov.common.snapshot import SharedSnapshot
 
 TTL_SECONDS = 60.0
 
@@ -56,22 +55,15 @@ class CatalogSnapshot:
     rules: tuple[RuleInfo, ...]
 
 
-_lock = threading.Lock()
-_snapshot: CatalogSnapshot | None = None
-_loaded_at = 0.0
-
-
 def invalidate() -> None:
-    global _snapshot
-    with _lock:
-        _snapshot = None
+    _shared.invalidate()
 
 
 def snapshot(session: Session) -> CatalogSnapshot:
-    global _snapshot, _loaded_at
-    with _lock:
-        if _snapshot is not None and time.monotonic() - _loaded_at < TTL_SECONDS:
-            return _snapshot
+    return _shared.get(session)
+
+
+def _load(session: Session) -> CatalogSnapshot:
     cats = [
         CategoryInfo(
             c.id,
@@ -95,7 +87,7 @@ def snapshot(session: Session) -> CatalogSnapshot:
         RuleInfo(r.id, r.category_id, r.division_id, r.lead_dept_type, tuple(r.co_dept_types or ()), r.level)
         for r in session.scalars(select(RoutingRule).order_by(RoutingRule.id))
     )
-    snap = CatalogSnapshot({c.id: c for c in cats}, {c.code: c for c in cats}, rules)
-    with _lock:
-        _snapshot, _loaded_at = snap, time.monotonic()
-    return snap
+    return CatalogSnapshot({c.id: c for c in cats}, {c.code: c for c in cats}, rules)
+
+
+_shared = SharedSnapshot(_load, TTL_SECONDS)

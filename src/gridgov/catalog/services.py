@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-import time as _time
 from datetime import date, timedelta
 from importlib import resources
 from importlib.metadata import version
@@ -19,8 +17,9 @@ from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
 from gridgov.common.audit import record_audit
 from gridgov.common.errors import Forbidden, InvalidInput, NotFound
 from gridgov.common.principal import Principal, Role
+from gridgov.common.snapshot import SharedSnapshot
 from gridgov.common.workcalendar import WorkCalendar
-from gridgov.config import get_settings
+from gridgov.db import settings_of
 from gridgov.org.levels import TIERS
 
 CATALOG_COLUMNS = [
@@ -183,31 +182,27 @@ def update_category(session: Session, actor: Principal, code: str, changes: dict
 
 # --- working calendar ---------------------------------------------------------------------------------
 
-_cal_lock = threading.Lock()
-_cal: tuple[float, WorkCalendar] | None = None
 CALENDAR_TTL = 60.0
 
 
 def invalidate_calendar() -> None:
-    global _cal
-    with _cal_lock:
-        _cal = None
+    _calendar.invalidate()
 
 
 def load_calendar(session: Session) -> WorkCalendar:
-    global _cal
-    with _cal_lock:
-        if _cal is not None and _time.monotonic() - _cal[0] < CALENDAR_TTL:
-            return _cal[1]
+    return _calendar.get(session)
+
+
+def _read_calendar(session: Session) -> WorkCalendar:
     days = session.execute(select(CalendarDay.day, CalendarDay.kind)).all()
-    cal = WorkCalendar.build(
+    return WorkCalendar.build(
         holidays=[d for d, k in days if k == "holiday"],
         workdays=[d for d, k in days if k == "workday"],
-        periods=get_settings().work_periods,
+        periods=settings_of(session).work_periods,
     )
-    with _cal_lock:
-        _cal = (_time.monotonic(), cal)
-    return cal
+
+
+_calendar = SharedSnapshot(_read_calendar, CALENDAR_TTL)
 
 
 def set_calendar_day(session: Session, actor: Principal, day: date, kind: str | None, name: str = "") -> None:

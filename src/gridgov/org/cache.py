@@ -6,13 +6,12 @@ a minute so that several worker processes converge.
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov.common.snapshot import SharedSnapshot
 from gridgov.org.levels import Place
 from gridgov.org.models import Department, Division
 
@@ -53,24 +52,15 @@ class OrgSnapshot:
         return None
 
 
-_lock = threading.Lock()
-_snapshot: OrgSnapshot | None = None
-_loaded_at = 0.0
-_generation = 0
-
-
 def invalidate() -> None:
-    global _snapshot, _generation
-    with _lock:
-        _snapshot = None
-        _generation += 1
+    _shared.invalidate()
 
 
 def snapshot(session: Session) -> OrgSnapshot:
-    global _snapshot, _loaded_at
-    with _lock:
-        if _snapshot is not None and time.monotonic() - _loaded_at < TTL_SECONDS:
-            return _snapshot
+    return _shared.get(session)
+
+
+def _load(session: Session) -> OrgSnapshot:
     rows = session.execute(
         select(
             Division.id,
@@ -94,6 +84,7 @@ def snapshot(session: Session) -> OrgSnapshot:
         {d.code: d.id for d in divisions.values()},
         {d[2]: d[3] for d in deps},
     )
-    with _lock:
-        _snapshot, _loaded_at = snap, time.monotonic()
     return snap
+
+
+_shared = SharedSnapshot(_load, TTL_SECONDS)
