@@ -356,10 +356,27 @@ def _count_in(session: Session, where: ColumnElement[bool], col: Any, win: Windo
     return int(session.scalar(stmt) or 0)
 
 
-def _on_time() -> ColumnElement[bool]:
+def _on_time(c: Any = Event) -> ColumnElement[bool]:
+    """Handled (or closed) by the first deadline; `c`: the event table's columns (Event or a subquery's .c)."""
     return or_(
-        Event.first_deadline_at.is_(None),
-        func.coalesce(Event.handled_at, Event.closed_at) <= Event.first_deadline_at,
+        c.first_deadline_at.is_(None),
+        func.coalesce(c.handled_at, c.closed_at) <= c.first_deadline_at,
+    )
+
+
+def _ranking_measures(c: Any = Event) -> tuple[ColumnElement[Any], ...]:
+    """Per unit: cases, closed, closed on time, not cases (不立案), returns, returned cases, reopened cases,
+    ever overdue — in the order `_Acc.add` reads them."""
+    closed = c.status.in_(CLOSED_VALUES)
+    return (
+        func.count(),
+        func.count().filter(closed),
+        func.count().filter(closed, _on_time(c)),
+        func.count().filter(c.status.in_(NOT_CASES)),
+        func.sum(c.return_count),
+        func.count().filter(c.return_count > 0),
+        func.count().filter(c.reopen_count > 0),
+        func.count().filter(c.ever_overdue.is_(True)),
     )
 
 
@@ -589,16 +606,6 @@ def rankings(session: Session, view: View, win: Window, by: RankingBy) -> Rankin
     a unit without cases has no score (null) and is listed last. Ties go to the unit with more cases.
     """
     where = and_(view.where(), _between(Event.reported_at, win.start, win.end))
-    measures = (
-        func.count(),
-        func.count().filter(Event.status.in_(CLOSED_VALUES)),
-        func.count().filter(Event.status.in_(CLOSED_VALUES), _on_time()),
-        func.count().filter(Event.status.in_(NOT_CASES)),
-        func.sum(Event.return_count),
-        func.count().filter(Event.return_count > 0),
-        func.count().filter(Event.reopen_count > 0),
-        func.count().filter(Event.ever_overdue.is_(True)),
-    )
     accs: dict[tuple[str, str], _Acc] = {}
     if by == RankingBy.CHILD:
         level = child_level(view)
@@ -606,7 +613,7 @@ def rankings(session: Session, view: View, win: Window, by: RankingBy) -> Rankin
             accs[(d.code, d.name)] = _Acc()
         roll = Rollup(view, level) if level else None
         path = _path_key()
-        for row in session.execute(select(path, *measures).where(where).group_by(path)):
+        for row in session.execute(select(path, *_ranking_measures()).where(where).group_by(path)):
             accs.setdefault(_child_key(view, roll, row[0]), _Acc()).add(row[1:])
     else:
         lead = _lead_department().label("lead")
@@ -621,22 +628,7 @@ def rankings(session: Session, view: View, win: Window, by: RankingBy) -> Rankin
             Event.ever_overdue,
         ).where(where)
         sub = inner.subquery()
-        closed_c = sub.c.status.in_(CLOSED_VALUES)
-        on_time = or_(
-            sub.c.first_deadline_at.is_(None),
-            func.coalesce(sub.c.handled_at, sub.c.closed_at) <= sub.c.first_deadline_at,
-        )
-        stmt = select(
-            sub.c.lead,
-            func.count(),
-            func.count().filter(closed_c),
-            func.count().filter(closed_c, on_time),
-            func.count().filter(sub.c.status.in_(NOT_CASES)),
-            func.sum(sub.c.return_count),
-            func.count().filter(sub.c.return_count > 0),
-            func.count().filter(sub.c.reopen_count > 0),
-            func.count().filter(sub.c.ever_overdue.is_(True)),
-        ).group_by(sub.c.lead)
+        stmt = select(sub.c.lead, *_ranking_measures(sub.c)).group_by(sub.c.lead)
         for row in session.execute(stmt):
             if row[0] is None:  # not dispatched yet: no department to rank
                 continue
