@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ from gridgov.catalog.services import load_calendar
 from gridgov.common.audit import AuditLog, DomainEvent
 from gridgov.common.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
 from gridgov.common.principal import Principal
+from gridgov.common.timeutil import to_local
 from gridgov.config import Settings
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.attachments import path_for, store_attachment
@@ -518,13 +519,18 @@ def test_self_handle_needs_another_verifier(session: Session, people, settings: 
     assert forbidden.value.field == "grid_code"
     session.rollback()
 
-    ev, created = self_handle_event(
-        session,
-        gw,
-        ReportIn(title="巡查发现暴露垃圾", category_code="01001", result_note="已现场清理", attachments=[photo]),
-        now=sh(16, 9, 0),
+    body = ReportIn(
+        title="巡查发现暴露垃圾",
+        category_code="01001",
+        result_note="已现场清理",
+        attachments=[photo],
+        idempotency_key=f"sh-{uuid.uuid4().hex}",
     )
+    ev, created = self_handle_event(session, gw, body, now=sh(16, 9, 0))
     assert created
+    assert ev.number == f"{to_local(sh(16, 9, 0)):%Y%m%d}{ev.id:08d}"
+    again, created_again = self_handle_event(session, gw, body, now=sh(16, 9, 5))  # the phone retried
+    assert (again.id, created_again) == (ev.id, False)
     assert ev.status == "handled" and ev.self_handled and ev.level == "grid"
     assert ev.grid_id == p.grid.id and ev.handled_by_id == gw.user_id and ev.result_note == "已现场清理"
     assert ev.deadline_at is None
@@ -550,6 +556,10 @@ def test_self_handle_needs_another_verifier(session: Session, people, settings: 
     assert ev.status == "closed"
     assert actions(session, ev.id) == ["self_handle", "verify_pass"]
     assert [t.status for t in ev.tasks] == ["done"]
+    assert (
+        session.scalar(select(func.count()).select_from(Event).where(Event.idempotency_key == body.idempotency_key))
+        == 1
+    )
 
 
 def test_self_handle_refused_for_a_category_that_does_not_allow_it(session: Session, people) -> None:

@@ -18,6 +18,7 @@ from gridgov.catalog.cache import CategoryInfo
 from gridgov.common.errors import InvalidInput, NotFound
 from gridgov.common.principal import Principal
 from gridgov.common.security import mask_phone, pii_cipher
+from gridgov.db import settings_of
 from gridgov.deps import PrincipalDep, SessionDep, SettingsDep
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.attachments import attachment_visible, path_for, store_attachment
@@ -146,9 +147,7 @@ def detail(
         addresses,
     )
     if event.reporter_phone_enc:
-        from gridgov.config import get_settings
-
-        out.reporter_phone = mask_phone(pii_cipher(get_settings().pii_secret).decrypt(event.reporter_phone_enc))
+        out.reporter_phone = mask_phone(pii_cipher(settings_of(session).pii_secret).decrypt(event.reporter_phone_enc))
     dept_ids = [t.department_id for t in event.tasks if t.department_id]
     names = cache.snapshot(session).dept_names if dept_ids else {}
     out.tasks = [TaskOut.model_validate(t) for t in event.tasks]

@@ -27,7 +27,7 @@ from gridgov.common.errors import AppError, Forbidden, InvalidInput
 from gridgov.common.principal import Principal, Role
 from gridgov.common.security import normalize_phone, pii_cipher
 from gridgov.common.timeutil import to_local, utcnow
-from gridgov.config import get_settings
+from gridgov.db import settings_of
 from gridgov.dispatch.history import transition_rows
 from gridgov.dispatch.intake import (
     UNCLASSIFIED_LEVEL,
@@ -38,7 +38,7 @@ from gridgov.dispatch.intake import (
     uploaded_hashes,
 )
 from gridgov.dispatch.lifecycle import clock_for, require_tier, route_data, route_for
-from gridgov.dispatch.models import Event, EventTask, EventTransition, SlaState, TaskRole
+from gridgov.dispatch.models import Event, EventTask, EventTransition, SlaState, TaskRole, TaskStatus
 from gridgov.dispatch.rules import Action, Status, check_transition
 from gridgov.dispatch.schemas import ReportIn
 from gridgov.org import cache
@@ -90,11 +90,17 @@ def intake_batch(
     auto_dispatch: bool = False,
     now: datetime | None = None,
     single: bool = False,
+    self_handle: bool = False,
 ) -> list[BatchResult]:
     """Reports of one caller, all or nothing. `single`: one report from the one-at-a-time API; errors then
     name the field without the item index."""
     results = intake_reports(
-        session, [(actor, data) for data in items], auto_dispatch=auto_dispatch, now=now, all_or_nothing=not single
+        session,
+        [(actor, data) for data in items],
+        auto_dispatch=auto_dispatch,
+        now=now,
+        all_or_nothing=not single,
+        self_handle=self_handle,
     )
     out: list[BatchResult] = []
     for r in results:
@@ -112,17 +118,22 @@ def intake_reports(
     now: datetime | None = None,
     all_or_nothing: bool = False,
     keep_rows: bool = False,
+    self_handle: bool = False,
     _race_retry: bool = True,
 ) -> list[BatchResult | AppError]:
     """Reports, each with its own caller, written in one transaction. Each is checked on its own (role, scope,
     location, attachments, idempotency key within the caller's scope); a refused one is answered with its
     error and the others are written — unless `all_or_nothing`, where the first error (named by its item
-    index) is raised and nothing is written. `keep_rows`: created cases carry what was written (NewCase)."""
+    index) is raised and nothing is written. `keep_rows`: created cases carry what was written (NewCase).
+    `self_handle`: the grid workers' 自行处置 — each case is created handled, in the worker's own grid, with
+    its result note (category and note checked by the caller), for someone else to verify."""
     now = now or utcnow()
     if not items:
         return []
-    if keep_rows and auto_dispatch:
-        raise ValueError("keep_rows answers plain reports only (auto-dispatched cases also have tasks)")
+    if keep_rows and (auto_dispatch or self_handle):
+        raise ValueError("keep_rows answers plain reports only (these cases also have tasks)")
+    if auto_dispatch and self_handle:
+        raise ValueError("a self-handled case is not dispatched")
     if len(items) > MAX_BATCH:
         raise InvalidInput(f"每批最多 {MAX_BATCH} 条", field="items")
     keyed = {(a.idempotency_scope, d.idempotency_key) for a, d in items if d.idempotency_key}
@@ -136,7 +147,7 @@ def intake_reports(
             if (str(r[0]), str(r[1])) in keyed
         }
     snap = cache.snapshot(session)
-    cipher = pii_cipher(get_settings().pii_secret) if any(d.reporter_phone for _, d in items) else None
+    cipher = pii_cipher(settings_of(session).pii_secret) if any(d.reporter_phone for _, d in items) else None
     uploaded = uploaded_hashes(session, (h for _, d in items for h in d.attachments))
     rows: list[dict[str, Any]] = []
     plans: list[dict[str, Any]] = []  # per new row: its transitions and tasks, filled once ids are known
@@ -153,7 +164,7 @@ def intake_reports(
             results.append(seen_keys[key])
             continue
         try:  # the caller's role, not the item, is at fault here: no item index in the message
-            check_transition(Action.REPORT, Status.NEW, actor.role)
+            check_transition(Action.SELF_HANDLE if self_handle else Action.REPORT, Status.NEW, actor.role)
             if auto_dispatch:
                 check_transition(Action.FILE, Status.REPORTED, actor.role)
                 check_transition(Action.DISPATCH, Status.FILED, actor.role)
@@ -163,7 +174,7 @@ def intake_reports(
             results.append(exc)
             continue
         try:
-            row, plan = _plan(session, actor, snap, data, auto_dispatch, now, cipher, uploaded)
+            row, plan = _plan(session, actor, snap, data, auto_dispatch, self_handle, now, cipher, uploaded)
         except AppError as exc:
             if all_or_nothing:
                 exc.field = f"items[{index}].{exc.field}" if exc.field else f"items[{index}]"
@@ -196,6 +207,7 @@ def intake_reports(
                 now=now,
                 all_or_nothing=all_or_nothing,
                 keep_rows=keep_rows,
+                self_handle=self_handle,
                 _race_retry=False,
             )
         if keep_rows:
@@ -217,17 +229,28 @@ def _plan(
     snap: cache.OrgSnapshot,
     data: ReportIn,
     auto_dispatch: bool,
+    self_handle: bool,
     now: datetime,
     cipher: Any,
     uploaded: set[str],
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     category = category_by_code(session, data.category_code) if data.category_code else None
+    if self_handle and (category is None or not category.self_handle):
+        name = category.name if category else ""
+        raise Forbidden(f"“{name}”不允许网格员自行处置，请正常上报", field="category_code")
     loc = _locate(session, actor, data)
+    if self_handle and loc.grid_id not in actor.grid_ids:
+        raise Forbidden("网格员只能处置本人负责网格内的事件", field="grid_code")
     if actor.role == Role.GRID_WORKER and loc.grid_id not in actor.grid_ids:
         raise Forbidden("网格员只能上报本人负责网格内的事件", field="grid_code")
     _check_attachments(session, data.attachments, uploaded)
-    level = category.default_level if category else UNCLASSIFIED_LEVEL
-    if loc.grid_id is not None:
+    level = "grid" if self_handle else category.default_level if category else UNCLASSIFIED_LEVEL
+    owner: int | None
+    if self_handle:
+        assert loc.grid_id is not None
+        grid = snap.divisions[loc.grid_id]
+        path, owner, area_class = grid.path, loc.grid_id, grid.area_class
+    elif loc.grid_id is not None:
         grid = snap.divisions[loc.grid_id]
         path, owner, area_class = grid.path, snap.ancestor_at(loc.grid_id, level), grid.area_class
     elif auto_dispatch:
@@ -270,6 +293,25 @@ def _plan(
         row["reporter_phone_index"] = cipher.blind_index(data.reporter_phone)
     steps: list[tuple[Action, str, str, dict[str, Any]]] = [(Action.REPORT, "new", "reported", {})]
     tasks: list[dict[str, Any]] = []
+    if self_handle:
+        row.update(
+            status=Status.HANDLED.value,
+            self_handled=True,
+            handled_by_id=actor.user_id,
+            handled_at=now,
+            result_note=data.result_note,
+        )
+        steps = [(Action.SELF_HANDLE, "new", "handled", {})]
+        tasks.append(
+            {
+                "role": TaskRole.LEAD.value,
+                "department_id": None,
+                "grid_id": loc.grid_id,
+                "status": TaskStatus.REPORTED.value,
+                "note": data.result_note,
+                "done_at": now,
+            }
+        )
     if auto_dispatch:
         if category is None:
             raise InvalidInput("智能分拨需要事件小类", field="category_code")
@@ -303,6 +345,7 @@ def _plan(
         "actor": actor,
         "review": (data.address_text, loc.review) if loc.review is not None else None,
         "steps": steps,
+        "note": data.result_note if self_handle else None,
         "tasks": tasks,
         "address_code": loc.address_code,
         "attachments": list(data.attachments),
@@ -349,12 +392,23 @@ def _write(
                 actor.user_id,
                 actor.role.value,
                 now,
+                note=plan["note"] if i == 0 else None,
                 attachments=plan["attachments"] if i == 0 else None,
                 data=data,
             )
             transitions.append(step)
             events.append(outbox)
-        tasks += [{**t, "event_id": event_id, "status": "pending", "created_at": now} for t in plan["tasks"]]
+        tasks += [
+            {
+                "status": TaskStatus.PENDING.value,
+                "note": None,
+                "done_at": None,
+                **t,
+                "event_id": event_id,
+                "created_at": now,
+            }
+            for t in plan["tasks"]
+        ]
     session.execute(_SET_NUMBER, numbers)
     reviews = [
         review_row(*plan["review"], source="event", source_id=row["id"], division_path=row["division_path"])

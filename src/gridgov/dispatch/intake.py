@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gridgov.address.matcher import MatchResult
@@ -18,10 +17,10 @@ from gridgov.common.audit import record_audit
 from gridgov.common.errors import Forbidden, InvalidInput, NotFound
 from gridgov.common.principal import Principal, Role
 from gridgov.common.security import pii_cipher
-from gridgov.common.timeutil import to_local, utcnow
-from gridgov.config import get_settings
+from gridgov.common.timeutil import utcnow
+from gridgov.db import settings_of
 from gridgov.dispatch.history import apply_transition
-from gridgov.dispatch.models import Attachment, Event, EventTask, TaskRole, TaskStatus
+from gridgov.dispatch.models import Attachment, Event
 from gridgov.dispatch.rules import Action
 from gridgov.dispatch.schemas import ReportIn
 from gridgov.org import cache
@@ -118,14 +117,6 @@ def uploaded_hashes(session: Session, hashes: Iterable[str]) -> set[str]:
     return set(session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(wanted))))
 
 
-def _existing(session: Session, actor: Principal, key: str | None) -> Event | None:
-    if key is None:
-        return None
-    return session.scalar(
-        select(Event).where(Event.idem_scope == actor.idempotency_scope, Event.idempotency_key == key)
-    )
-
-
 def report_event(session: Session, actor: Principal, data: ReportIn, now: datetime | None = None) -> tuple[Event, bool]:
     """Create a case. Returns (event, created); a retry with the same idempotency key returns the first one.
     One report is a batch of one: the same checks, locating and history as batch intake, written with a few
@@ -146,78 +137,12 @@ def self_handle_event(
         raise InvalidInput("自行处置需要选择事件小类", field="category_code")
     if not (data.result_note or "").strip():
         raise InvalidInput("请填写处置结果", field="result_note")
-    return _create(session, actor, data, Action.SELF_HANDLE, now or utcnow())
+    from gridgov.dispatch.bulk import intake_batch
 
-
-def _create(session: Session, actor: Principal, data: ReportIn, action: Action, now: datetime) -> tuple[Event, bool]:
-    """The grid worker's 自行处置: created directly in `handled`, in the worker's own grid."""
-    found = _existing(session, actor, data.idempotency_key)
-    if found is not None:
-        return found, False
-    assert data.category_code is not None
-    category = category_by_code(session, data.category_code)
-    if not category.self_handle:
-        raise Forbidden(f"“{category.name}”不允许网格员自行处置，请正常上报", field="category_code")
-    loc = _locate(session, actor, data)
-    grid_id = loc.grid_id
-    if grid_id is None or grid_id not in actor.grid_ids:
-        raise Forbidden("网格员只能处置本人负责网格内的事件", field="grid_code")
-    _check_attachments(session, data.attachments)
-    snap = cache.snapshot(session)
-    grid = snap.divisions[grid_id]
-    address_id = None
-    if loc.address_code is not None:
-        address_id = session.scalar(select(Address.id).where(Address.code == loc.address_code))
-    event = Event(
-        title=data.title,
-        description=data.description,
-        channel=data.channel.value,
-        category_id=category.id,
-        status="",
-        level="grid",
-        grid_id=grid_id,
-        division_path=grid.path,
-        owner_division_id=grid_id,
-        area_class=grid.area_class,
-        address_text=data.address_text,
-        address_id=address_id,
-        address_confidence=loc.confidence if address_id is not None else None,
-        lon=loc.lon,
-        lat=loc.lat,
-        reporter_id=actor.user_id,
-        idem_scope=actor.idempotency_scope if data.idempotency_key else None,
-        idempotency_key=data.idempotency_key,
-        reported_at=now,
-        updated_at=now,
-        self_handled=True,
-        handled_by_id=actor.user_id,
-        handled_at=now,
-        result_note=data.result_note,
-    )
-    session.add(event)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        again = _existing(session, actor, data.idempotency_key)
-        if again is None:
-            raise
-        return again, False
-    event.number = f"{to_local(now):%Y%m%d}{event.id:08d}"
-    apply_transition(session, actor, event, action, now, note=data.result_note, attachments=data.attachments)
-    session.add(
-        EventTask(
-            event_id=event.id,
-            role=TaskRole.LEAD.value,
-            grid_id=grid_id,
-            status=TaskStatus.REPORTED.value,
-            note=data.result_note,
-            created_at=now,
-            done_at=now,
-        )
-    )
-    session.commit()
-    return event, True
+    result = intake_batch(session, actor, [data], now=now or utcnow(), single=True, self_handle=True)[0]
+    event = session.get(Event, result.event_id)
+    assert event is not None
+    return event, result.created
 
 
 def _root_id(snap: cache.OrgSnapshot) -> int:
@@ -272,7 +197,7 @@ def reveal_phone(session: Session, actor: Principal, event_id: int) -> str:
     event = load_visible(session, actor, event_id)
     if event.reporter_phone_enc is None:
         raise NotFound("该事件没有上报人手机号", field="event_id")
-    phone = pii_cipher(get_settings().pii_secret).decrypt(event.reporter_phone_enc)
+    phone = pii_cipher(settings_of(session).pii_secret).decrypt(event.reporter_phone_enc)
     record_audit(session, actor, "pii.read", "event", event_id, {"field": "reporter_phone"})
     session.commit()
     return phone

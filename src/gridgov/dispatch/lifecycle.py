@@ -14,7 +14,7 @@ from gridgov.common.audit import emit
 from gridgov.common.errors import Conflict, Forbidden, InvalidInput
 from gridgov.common.principal import Principal, Role
 from gridgov.common.timeutil import as_utc, utcnow
-from gridgov.config import get_settings
+from gridgov.db import settings_of
 from gridgov.dispatch.history import apply_transition
 from gridgov.dispatch.intake import category_by_code, load_visible
 from gridgov.dispatch.models import Event, EventTask, SlaState, TaskRole, TaskStatus
@@ -152,7 +152,7 @@ def _assign(session: Session, event: Event, route: Route, now: datetime) -> None
 def clock_for(session: Session, area_class: str, category: CategoryInfo, now: datetime) -> Clock:
     cal = load_calendar(session)
     secs = limit_seconds(cal, category.limit_for(area_class), category.limit_unit)
-    return start_clock(cal, now, secs, get_settings().sla_warn_ratio)
+    return start_clock(cal, now, secs, settings_of(session).sla_warn_ratio)
 
 
 def _start_clock(session: Session, event: Event, category: CategoryInfo, now: datetime) -> None:
@@ -172,7 +172,7 @@ def _shift_clock(session: Session, event: Event, extra_secs: float, now: datetim
         return
     cal = load_calendar(session)
     old = Clock(as_utc(event.clock_started_at), as_utc(event.warn_at), as_utc(event.deadline_at))
-    new = extend_clock(cal, old, extra_secs, get_settings().sla_warn_ratio)
+    new = extend_clock(cal, old, extra_secs, settings_of(session).sla_warn_ratio)
     event.warn_at, event.deadline_at = new.warn_at, new.deadline_at
     # Warnings and overdue marks are the sweeper's to write (with their history rows and escalation); a shifted
     # clock only clears them. A case already red at the top tier stays red while it is still overdue.
