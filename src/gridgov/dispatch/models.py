@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,6 +38,12 @@ class SlaState(ChoiceSet):
     NORMAL = ("normal", "正常", "#52c41a")
     YELLOW = ("yellow", "黄灯预警", "#fadb14")
     RED = ("red", "红灯超时", "#f5222d")
+
+
+def _partial(name: str, not_null: str, *columns: str) -> Index:
+    """An index holding only the rows where `not_null` is set (SQLite and PostgreSQL)."""
+    where = text(f"{not_null} IS NOT NULL")
+    return Index(name, *columns, sqlite_where=where, postgresql_where=where)
 
 
 class Event(Base):
@@ -62,7 +69,7 @@ class Event(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     reporter_phone_enc: Mapped[str | None] = mapped_column(String(256))
-    reporter_phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    reporter_phone_index: Mapped[str | None] = mapped_column(String(64))
     idem_scope: Mapped[str | None] = mapped_column(String(80))
     public_token_digest: Mapped[str | None] = mapped_column(String(64))  # anonymous reporter's follow-up token
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
@@ -105,15 +112,19 @@ class Event(Base):
         Index("ix_event_status_path", "status", "division_path", "id"),
         Index("ix_event_grid_status", "grid_id", "status", "id"),
         Index("ix_event_reporter", "reporter_id", "id"),
-        Index("ix_event_sla", "status", "sla_state", "warn_at"),
-        Index("ix_event_deadline", "status", "deadline_at"),
+        # Partial where the key is empty for a new report (most of the intake stream): the indexes that serve
+        # the sweeper's "warn_at/deadline_at <= now" and the dashboard's period ranges hold only the cases that
+        # have reached that step — every range predicate implies IS NOT NULL, so both SQLite and PostgreSQL use them.
+        _partial("ix_event_sla", "warn_at", "status", "sla_state", "warn_at"),
+        _partial("ix_event_deadline", "deadline_at", "status", "deadline_at"),
         # period-bounded dashboard queries (IOC): a timestamp, then the subtree, then what they count
         Index("ix_event_reported_path", "reported_at", "division_path", "status"),
-        Index("ix_event_filed_path", "filed_at", "division_path"),
-        Index("ix_event_dispatched_path", "dispatched_at", "division_path"),
-        Index("ix_event_handled_path", "handled_at", "division_path"),
-        Index("ix_event_closed_path", "closed_at", "division_path", "status"),
+        _partial("ix_event_filed_path", "filed_at", "filed_at", "division_path"),
+        _partial("ix_event_dispatched_path", "dispatched_at", "dispatched_at", "division_path"),
+        _partial("ix_event_handled_path", "handled_at", "handled_at", "division_path"),
+        _partial("ix_event_closed_path", "closed_at", "closed_at", "division_path", "status"),
         Index("ix_event_status_path_sla", "status", "division_path", "sla_state"),
+        _partial("ix_event_reporter_phone_index", "reporter_phone_index", "reporter_phone_index"),
     )
 
 
