@@ -285,16 +285,20 @@ class _Chain:
     path: list[int] = field(default_factory=list)  # the final node and its ancestors, leaf → root
 
 
+_ASSIST_BY_LAST: dict[str, tuple[str, ...]] = {}
+for _word in ASSIST_WORDS:  # in ASSIST_WORDS order: the first word that fits is the one trimmed
+    _ASSIST_BY_LAST[_word[-1]] = (*_ASSIST_BY_LAST.get(_word[-1], ()), _word)
+
+
 def _before_assist(t: str, start: int, end: int) -> int:
     """End of t[start:end] without the vague locating words (附近, 门口, 旁边 …) it ends with."""
-    trimmed = True
-    while trimmed:
-        trimmed = False
-        for word in ASSIST_WORDS:
+    while end > start:
+        for word in _ASSIST_BY_LAST.get(t[end - 1], ()):
             if end - len(word) >= start and t.startswith(word, end - len(word)):
                 end -= len(word)
-                trimmed = True
                 break
+        else:
+            return end
     return end
 
 
