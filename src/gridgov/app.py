@@ -147,7 +147,9 @@ def create_app(
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(_validation_body(exc), status_code=422)
 
-    for router in (org_router, catalog_router, dispatch_router, public_router, address_router, dashboard_router):
+    # Routes are matched in order, one regular expression each: the case API (POST /api/events is its first route)
+    # comes first, ahead of the org and catalog routes under the same /api prefix.
+    for router in (dispatch_router, org_router, catalog_router, public_router, address_router, dashboard_router):
         app.include_router(router)
     mount_web(app)
 
