@@ -370,10 +370,12 @@ def _write(
         for row, plan in zip(rows, plans, strict=True):
             if plan["address_code"]:
                 row["address_id"] = ids.get(plan["address_code"])
+    # Core statements on the session's connection: the session's ORM execution layer has nothing to add to them.
+    conn = session.connection()
     if len(rows) == 1:
-        new_ids = [session.execute(_INSERT_EVENT, rows[0]).scalar_one()]
+        new_ids = [conn.execute(_INSERT_EVENT, rows[0]).scalar_one()]
     else:
-        new_ids = list(session.scalars(_INSERT_EVENTS, rows))
+        new_ids = list(conn.scalars(_INSERT_EVENTS, rows))
     day = f"{to_local(now):%Y%m%d}"
     numbers = []
     transitions: list[dict[str, Any]] = []
@@ -409,21 +411,21 @@ def _write(
             }
             for t in plan["tasks"]
         ]
-    session.execute(_SET_NUMBER, numbers)
+    conn.execute(_SET_NUMBER, numbers)
     reviews = [
         review_row(*plan["review"], source="event", source_id=row["id"], division_path=row["division_path"])
         for row, plan in zip(rows, plans, strict=True)
         if plan["review"] is not None
     ]
     if reviews:
-        session.execute(_INSERT_REVIEWS, reviews)
+        conn.execute(_INSERT_REVIEWS, reviews)
     if keep_rows:
-        transition_ids = list(session.scalars(_INSERT_TRANSITIONS_RETURNING, transitions))
+        transition_ids = list(conn.scalars(_INSERT_TRANSITIONS_RETURNING, transitions))
     else:
-        session.execute(_INSERT_TRANSITIONS, transitions)
-    session.execute(_INSERT_OUTBOX, events)
+        conn.execute(_INSERT_TRANSITIONS, transitions)
+    conn.execute(_INSERT_OUTBOX, events)
     if tasks:
-        session.execute(_INSERT_TASKS, tasks)
+        conn.execute(_INSERT_TASKS, tasks)
     if not keep_rows:
         return []
     # What was written, as plain attribute views of the rows (the columns not written are None): the answer
