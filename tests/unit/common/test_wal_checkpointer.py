@@ -1,5 +1,5 @@
 """The WAL checkpoint thread: the application's connections leave checkpoints to it, and it copies the log
-back into the database file after commits."""
+back into the database file."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def test_checkpoints_move_to_the_thread(tmp_path: Path) -> None:
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)"))
     assert _autocheckpoint(engine) == 1000  # SQLite's default: the committing connection checkpoints
-    ck = WalCheckpointer(engine, min_interval=0.01, safety_pages=50_000)
+    ck = WalCheckpointer(engine, interval=0.01, safety_pages=50_000)
     assert ck.applies
     ck.start()
     try:
