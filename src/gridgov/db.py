@@ -162,16 +162,16 @@ class WalCheckpointer:
         raw.detach()  # this thread's own connection, never returned to the pool
         try:
             while not self._stop.wait(self.interval):
-                self._checkpoint(raw, "PASSIVE")
-            self._checkpoint(raw, "PASSIVE")
+                self._checkpoint(raw)
+            self._checkpoint(raw)
         finally:
             raw.close()
 
-    def _checkpoint(self, raw: Any, mode: str) -> None:
+    def _checkpoint(self, raw: Any) -> None:
         try:
             cur = raw.cursor()
             try:
-                cur.execute(f"PRAGMA wal_checkpoint({mode})")
+                cur.execute("PRAGMA wal_checkpoint(PASSIVE)")
                 row = cur.fetchone()
             finally:
                 cur.close()

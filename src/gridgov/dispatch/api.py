@@ -139,17 +139,12 @@ def detail(
         addresses = {event.address_id: new.address} if event.address_id is not None and new.address else {}
     else:
         addresses = address_labels(session, {event.address_id} if event.address_id is not None else set())
-    out = _named(
-        EventDetailOut.model_validate(event),
-        event,
-        catalog_cache.snapshot(session).by_id,
-        cache.snapshot(session),
-        addresses,
-    )
+    snap = cache.snapshot(session)
+    out = _named(EventDetailOut.model_validate(event), event, catalog_cache.snapshot(session).by_id, snap, addresses)
     if event.reporter_phone_enc:
         out.reporter_phone = mask_phone(pii_cipher(settings_of(session).pii_secret).decrypt(event.reporter_phone_enc))
     dept_ids = [t.department_id for t in event.tasks if t.department_id]
-    names = cache.snapshot(session).dept_names if dept_ids else {}
+    names = snap.dept_names if dept_ids else {}
     out.tasks = [TaskOut.model_validate(t) for t in event.tasks]
     for task in out.tasks:
         task.department_name = names.get(task.department_id or 0)

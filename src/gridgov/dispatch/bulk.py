@@ -239,10 +239,8 @@ def _plan(
         name = category.name if category else ""
         raise Forbidden(f"“{name}”不允许网格员自行处置，请正常上报", field="category_code")
     loc = _locate(session, actor, data)
-    if self_handle and loc.grid_id not in actor.grid_ids:
-        raise Forbidden("网格员只能处置本人负责网格内的事件", field="grid_code")
-    if actor.role == Role.GRID_WORKER and loc.grid_id not in actor.grid_ids:
-        raise Forbidden("网格员只能上报本人负责网格内的事件", field="grid_code")
+    if (self_handle or actor.role == Role.GRID_WORKER) and loc.grid_id not in actor.grid_ids:
+        raise Forbidden(f"网格员只能{'处置' if self_handle else '上报'}本人负责网格内的事件", field="grid_code")
     _check_attachments(session, data.attachments, uploaded)
     level = "grid" if self_handle else category.default_level if category else UNCLASSIFIED_LEVEL
     owner: int | None

@@ -121,12 +121,7 @@ def report_event(session: Session, actor: Principal, data: ReportIn, now: dateti
     """Create a case. Returns (event, created); a retry with the same idempotency key returns the first one.
     One report is a batch of one: the same checks, locating and history as batch intake, written with a few
     plain inserts."""
-    from gridgov.dispatch.bulk import intake_batch
-
-    result = intake_batch(session, actor, [data], now=now or utcnow(), single=True)[0]
-    event = session.get(Event, result.event_id)
-    assert event is not None
-    return event, result.created
+    return _one(session, actor, data, now, self_handle=False)
 
 
 def self_handle_event(
@@ -137,9 +132,15 @@ def self_handle_event(
         raise InvalidInput("自行处置需要选择事件小类", field="category_code")
     if not (data.result_note or "").strip():
         raise InvalidInput("请填写处置结果", field="result_note")
+    return _one(session, actor, data, now, self_handle=True)
+
+
+def _one(
+    session: Session, actor: Principal, data: ReportIn, now: datetime | None, *, self_handle: bool
+) -> tuple[Event, bool]:
     from gridgov.dispatch.bulk import intake_batch
 
-    result = intake_batch(session, actor, [data], now=now or utcnow(), single=True, self_handle=True)[0]
+    result = intake_batch(session, actor, [data], now=now or utcnow(), single=True, self_handle=self_handle)[0]
     event = session.get(Event, result.event_id)
     assert event is not None
     return event, result.created
