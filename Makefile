@@ -3,10 +3,11 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+NATIVE := src/build/.native-matcher
 VAR ?= var
 export GRIDGOV_VAR_DIR ?= $(VAR)
 
-.PHONY: help install run demo test test-pg lint bench clean
+.PHONY: help install native run demo test test-pg lint bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -21,21 +22,33 @@ $(STAMP): pyproject.toml frontend/package-lock.json
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP) ## Create .venv and install gridgov with its pinned dependencies
+install: $(STAMP) $(NATIVE) ## Create .venv and install gridgov with its pinned dependencies
 
-demo: $(STAMP) ## (Re)load the Shenzhen demo and simulate 7 days of cases into var/
+# The address matcher compiled with mypyc (same source, about 1.4x faster). Rebuilt whenever it or a module it
+# imports is newer; with no C compiler the step is skipped and the matcher runs as plain Python.
+$(NATIVE): $(STAMP) $(addprefix src/gridgov/address/,matcher.py normalize.py parse.py records.py cn_divisions.py)
+	@mkdir -p src/build
+	@rm -f src/gridgov/address/matcher*.so
+	@cd src && if ../$(BIN)/mypyc gridgov/address/matcher.py > build/mypyc.log 2>&1; then \
+		echo "matcher compiled with mypyc"; else rm -f gridgov/address/matcher*.so; \
+		echo "mypyc could not compile the matcher (see src/build/mypyc.log): it runs as plain Python"; fi
+	@touch $@
+
+native: $(NATIVE) ## Compile the address matcher with mypyc (done by install/run/test/bench)
+
+demo: $(STAMP) $(NATIVE) ## (Re)load the Shenzhen demo and simulate 7 days of cases into var/
 	$(BIN)/gridgov demo load --reset
 	$(BIN)/gridgov simulate --days 7 --per-day 300
 
-run: $(STAMP) ## Install, load the demo on first run, serve UI and API on http://127.0.0.1:8000
+run: $(STAMP) $(NATIVE) ## Install, load the demo on first run, serve UI and API on http://127.0.0.1:8000
 	@test -f $(VAR)/gridgov.db || $(MAKE) demo
 	$(BIN)/gridgov init
 	$(BIN)/gridgov serve --host 127.0.0.1 --port 8000
 
-test: $(STAMP) ## Run the test suite (SQLite; set GRIDGOV_TEST_DATABASE_URL for PostgreSQL)
+test: $(STAMP) $(NATIVE) ## Run the test suite (SQLite; set GRIDGOV_TEST_DATABASE_URL for PostgreSQL)
 	$(BIN)/pytest
 
-test-pg: $(STAMP) ## Run the test suite against a throwaway local PostgreSQL server
+test-pg: $(STAMP) $(NATIVE) ## Run the test suite against a throwaway local PostgreSQL server
 	bash scripts/with-postgres.sh $(BIN)/pytest
 
 lint: $(STAMP) ## ruff and mypy --strict
@@ -43,9 +56,9 @@ lint: $(STAMP) ## ruff and mypy --strict
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-bench: $(STAMP) ## Run the benchmarks in bench/ (JSON lines; installs the anchors: cpca, geopandas)
+bench: $(STAMP) $(NATIVE) ## Run the benchmarks in bench/ (JSON lines; installs the anchors: cpca, geopandas)
 	$(BIN)/pip install -q -e '.[dev,bench]'
 	@for f in bench/[a-z]*.py; do echo "# $$f" >&2; $(BIN)/python $$f || exit 1; done
 
 clean: ## Remove var/ (database, keys, uploads) and .venv
-	rm -rf $(VAR) $(VENV)
+	rm -rf $(VAR) $(VENV) src/build src/gridgov/address/matcher*.so

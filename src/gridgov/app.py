@@ -90,8 +90,12 @@ class RedactSecrets(logging.Filter):
 def _warm_up(factory: sessionmaker[Session]) -> None:
     """Build the grid index and the address engines before the first report needs them."""
     from gridgov.address import library
+    from gridgov.address.native import stale_sources
     from gridgov.org.spatial import grid_locator
 
+    stale = stale_sources()
+    if stale:
+        logging.getLogger(__name__).warning("the compiled address matcher is older than %s: run `make native`", stale)
     try:
         with factory() as session:
             grid_locator(session)

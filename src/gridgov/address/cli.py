@@ -103,6 +103,17 @@ def stats() -> None:
     console.print(table)
     queue = "，".join(f"{status} {n}" for status, n in reviews) or "空"
     console.print(f"有坐标 {with_point:,} 条；别名 {aliases:,} 个；待确认队列：{queue}")
+    console.print(f"地址匹配器：{matcher_build()}")
+
+
+def matcher_build() -> str:
+    """Which matcher is loaded: compiled with mypyc, compiled but older than its source, or plain Python."""
+    from gridgov.address.native import compiled, stale_sources
+
+    if not compiled():
+        return "纯 Python（未编译；make native 可编译）"
+    stale = stale_sources()
+    return f"已编译（mypyc），但早于源文件 {'、'.join(stale)}：请运行 make native" if stale else "已编译（mypyc）"
 
 
 @app.command()

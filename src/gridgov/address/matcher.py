@@ -27,6 +27,9 @@ runners-up and ties (one name in several places). ``needs_review`` is ``confiden
 Edits (``add_alias``, ``upsert``, ``remove``) take effect at once: new keys go to a small overlay automaton
 that is rebuilt alone; stale keys are filtered at query time. ``compact()`` folds everything into the main
 index (a linear rebuild, about a second for the full city).
+
+``make`` compiles this module with mypyc (``make native``; the same source, about 1.4× faster); without a C
+compiler it runs as plain Python. ``COMPILED`` tells which one is loaded.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import ahocorasick  # type: ignore[import-not-found, import-untyped, unused-ignore]
 from rapidfuzz import fuzz, process
@@ -47,9 +50,11 @@ from gridgov.address.normalize import normalize
 from gridgov.address.parse import ASSIST_WORDS
 from gridgov.address.records import AddressRecord, DivisionRecord
 
-__all__ = ["DEFAULT_REVIEW_THRESHOLD", "AddressMatcher", "Candidate", "MatchResult", "normalize_address"]
+__all__ = ["COMPILED", "DEFAULT_REVIEW_THRESHOLD", "AddressMatcher", "Candidate", "MatchResult", "normalize_address"]
 
 DEFAULT_REVIEW_THRESHOLD = 0.6
+# True when this module was loaded from the mypyc-compiled extension rather than this source file.
+COMPILED = not __file__.endswith(".py")
 MAX_INPUT_CHARS = 1000  # longer input is cut (a complaint rarely names its address after this)
 _CHUNK = 256  # normalize() bounds its output; long texts are normalized in chunks
 TOP_K = 5
@@ -190,9 +195,9 @@ class _Phonetic:
     Read from the character dictionary shipped inside the ``jionlp`` package (a declared dependency) without
     importing it: importing jionlp loads large dictionaries this matcher does not need."""
 
-    _FILE = "chinese_char_dictionary"
-    _READING = re.compile(r"\[([a-zàáāǎòóōǒèéēěìíīǐùúūǔǜǘǖǚǹńňüḿ]{1,8})\]")
-    _INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
+    _FILE: ClassVar[str] = "chinese_char_dictionary"
+    _READING: ClassVar[re.Pattern[str]] = re.compile(r"\[([a-zàáāǎòóōǒèéēěìíīǐùúūǔǜǘǖǚǹńňüḿ]{1,8})\]")
+    _INITIALS: ClassVar[tuple[tuple[str, str], ...]] = (("zh", "z"), ("ch", "c"), ("sh", "s"))
 
     def __init__(self, readings: dict[str, tuple[str, ...]]) -> None:
         self._readings = readings
@@ -648,10 +653,10 @@ class AddressMatcher:
 
     # ------------------------------------------------------------------------------------------ query
 
-    def match_batch(self, texts: Iterable[str]) -> list[MatchResult]:
+    def match_batch(self, texts: Iterable[object]) -> list[MatchResult]:
         return [self.match(t) for t in texts]
 
-    def match(self, text: str) -> MatchResult:
+    def match(self, text: object) -> MatchResult:
         """Best standard address for ``text``. Never raises."""
         raw = text if isinstance(text, str) else ""
         try:
