@@ -73,7 +73,8 @@ def bench_parse(lib: Any, quick: bool) -> None:
     if not quick:
         trained = ap.ncap_f1_trained(data / "ncap_train.txt", data / "ncap_dev.txt")
         log(
-            f"parse: trained on ncap_train in {trained['train_seconds']:.0f}s → dev micro F1 {trained['f1']:.4f} "
+            f"parse: trained on ncap_train ({trained['params']['scheme'].upper()}, c1 {trained['params']['c1']}, "
+            f"c2 {trained['params']['c2']}) in {trained['train_seconds']:.0f}s → dev micro F1 {trained['f1']:.4f} "
             f"(target ≥ 0.90)"
         )
 

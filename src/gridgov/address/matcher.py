@@ -39,7 +39,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 import ahocorasick  # type: ignore[import-not-found, import-untyped, unused-ignore]
 from rapidfuzz import fuzz, process
@@ -56,7 +56,7 @@ DEFAULT_REVIEW_THRESHOLD = 0.6
 # True when this module was loaded from the mypyc-compiled extension rather than this source file.
 COMPILED = not __file__.endswith(".py")
 MAX_INPUT_CHARS = 1000  # longer input is cut (a complaint rarely names its address after this)
-_CHUNK = 256  # normalize() bounds its output; long texts are normalized in chunks
+_CHUNK: Final = 256  # normalize() bounds its output; long texts are normalized in chunks
 TOP_K = 5
 
 DIVISION_LEVELS: tuple[str, ...] = ("city", "district", "street", "community")
@@ -73,10 +73,10 @@ _RANK: dict[str, int] = {
     "floor": 9,
     "room": 10,
 }
-_ROAD_RANK = _RANK["road"]
-_BUILDING_RANK = _RANK["building"]
-_DOOR_RANK = _RANK["door"]
-_UNKNOWN_RANK = 11
+_ROAD_RANK: Final = _RANK["road"]
+_BUILDING_RANK: Final = _RANK["building"]
+_DOOR_RANK: Final = _RANK["door"]
+_UNKNOWN_RANK: Final = 11
 _DIV_SUFFIXES: dict[str, tuple[str, ...]] = {
     "city": ("市",),
     "district": ("新区", "区"),
@@ -89,19 +89,22 @@ _CONTEXT_LEVELS = frozenset({"district", "street", "community"})
 _SUB_LEVELS = frozenset({"unit", "floor", "room"})
 
 # Mention kinds and their quality.
-_EXACT, _ALIAS, _SHORT, _FUZZY = 0, 1, 2, 3
+_EXACT: Final = 0
+_ALIAS: Final = 1
+_SHORT: Final = 2
+_FUZZY: Final = 3
 _KIND_QUALITY = (1.0, 0.97, 0.9, 0.0)
-_SHARED_QUALITY = 0.75  # an address alias that is also a division's name ("南山": 南山区 and 南山公寓)
+_SHARED_QUALITY: Final = 0.75  # an address alias that is also a division's name ("南山": 南山区 and 南山公寓)
 
 # Evidence weights.
 _W_DIV = {"city": 0.3, "district": 1.0, "street": 1.0, "community": 1.5}
-_W_SHORT = 0.6  # factor for division names without their suffix
-_W_NAME = 2.0  # road / compound / named building
-_W_DOOR = 1.5
-_W_BUILDING = 1.5
-_W_SUB = 0.5  # unit / floor / room
-_W_CONFLICT = 0.5
-_W_GAP = 1.0  # a number separated from its name by unexplained text ("宝隆花园17栋" read as 宝隆 + 17栋)
+_W_SHORT: Final = 0.6  # factor for division names without their suffix
+_W_NAME: Final = 2.0  # road / compound / named building
+_W_DOOR: Final = 1.5
+_W_BUILDING: Final = 1.5
+_W_SUB: Final = 0.5  # unit / floor / room
+_W_CONFLICT: Final = 0.5
+_W_GAP: Final = 1.0  # a number separated from its name by unexplained text ("宝隆花园17栋" read as 宝隆 + 17栋)
 # Confidence of a result that stops at a division.
 _DIV_CONFIDENCE = {"city": 0.2, "district": 0.35, "street": 0.45, "community": 0.55}
 
@@ -118,16 +121,16 @@ _DOOR_AS_BUILDING = re.compile(r"-?(\d{1,5})栋")
 _DOOR_TOKEN = re.compile(r"(?<![\dA-Z巷-])(\d{1,5}(?:-\d{1,4})?)号(?!栋)")
 _TAIL = re.compile(r"-?((?:(\d{1,3})单元)?-?(?:(\d{1,3})(?:层|楼|F))?-?(?:(\d{1,5})(?:号房|室|房|户|号)?)?)")
 _DASH_TAIL = re.compile(r"-(\d{1,2})-(\d{3,4})(?![\d-])")
-_MIN_KEY = 2
-_MIN_FUZZY_KEY = 3
-_MAX_FUZZY_SPAN = 10
-_MAX_SEEDS = 64
-_OVERLAY_MAX = 4096  # keys added since the last full build; beyond, the next query folds them in (≈2 s)
-_MAX_MENTIONS = 48  # per text, in text order: bounds the work on pathological input
-_FUZZY_SPAN_BUDGET = 240  # spans tried per text
-_MAX_FUZZY_SEEDS = 12
-_FUZZY_MIN_SIM = 0.6
-_PROCESS_CHOICES_MAX = 600
+_MIN_KEY: Final = 2
+_MIN_FUZZY_KEY: Final = 3
+_MAX_FUZZY_SPAN: Final = 10
+_MAX_SEEDS: Final = 64
+_OVERLAY_MAX: Final = 4096  # keys added since the last full build; beyond, the next query folds them in (≈2 s)
+_MAX_MENTIONS: Final = 48  # per text, in text order: bounds the work on pathological input
+_FUZZY_SPAN_BUDGET: Final = 240  # spans tried per text
+_MAX_FUZZY_SEEDS: Final = 12
+_FUZZY_MIN_SIM: Final = 0.6
+_PROCESS_CHOICES_MAX: Final = 600
 
 Entry = tuple[int, int, float]  # (node, kind, quality)
 

@@ -540,6 +540,28 @@ def bio_spans(tags: Sequence[str]) -> list[tuple[str, int, int]]:
     return spans
 
 
+def to_bioes(tags: Sequence[str]) -> list[str]:
+    """BIO tags → BIOES: the last token of a span becomes E-, a one-token span S-."""
+    out: list[str] = []
+    n = len(tags)
+    for i, tag in enumerate(tags):
+        if tag == "O" or "-" not in tag:
+            out.append("O")
+            continue
+        prefix, label = tag.split("-", 1)
+        continues = i + 1 < n and tags[i + 1] == f"I-{label}"
+        if prefix == "B" or i == 0 or tags[i - 1][2:] != label:  # an I- that continues nothing starts a span
+            out.append(f"{'B' if continues else 'S'}-{label}")
+        else:
+            out.append(f"{'I' if continues else 'E'}-{label}")
+    return out
+
+
+def bioes_to_bio(tags: Sequence[str]) -> list[str]:
+    """BIOES tags → BIO (S- → B-, E- → I-)."""
+    return [tag if tag == "O" else ("B" if tag[0] in "BS" else "I") + tag[1:] for tag in tags]
+
+
 def read_bio_file(path: str | Path) -> list[list[tuple[str, str]]]:
     """Read the NCAP text format: "token<TAB or space>tag" per line, a blank line between addresses. Labels
     are mapped to the ``NCAP_LABELS`` spelling (subRoad → subroad, devZone → devzone)."""
@@ -613,9 +635,16 @@ def evaluate(tagger: AddressTagger, sequences: Sequence[Sequence[tuple[str, str]
 # the tagger
 
 
+TAG_SCHEMES = ("bio", "bioes")
+
+
 class AddressTagger:
     """CRF address tagger. Train with :meth:`fit`, or :meth:`load` a saved one; then :meth:`tag` token lists
-    or :meth:`parse` free text."""
+    or :meth:`parse` free text.
+
+    ``scheme`` is the tag set the CRF learns: "bio", or "bioes" (a span's last token and one-token spans get
+    their own tags, so the model learns where a component ends as well as where it starts; twice the labels,
+    about twice the training time). :meth:`tag` returns BIO tags either way."""
 
     def __init__(
         self,
@@ -626,7 +655,11 @@ class AddressTagger:
         gazetteer_dropout: float = 0.3,
         min_freq: int = 0,
         seed: int = 20260601,
+        scheme: str = "bio",
     ) -> None:
+        if scheme not in TAG_SCHEMES:
+            raise ValueError(f"scheme: {scheme!r} is not one of {', '.join(TAG_SCHEMES)}")
+        self.scheme = scheme
         self.c1 = c1
         self.c2 = c2
         self.max_iterations = max_iterations
@@ -658,7 +691,8 @@ class AddressTagger:
             tokens = [tok for tok, _ in seq]
             marks = self._gaz_marks(tokens, gazetteer, rng)
             xs.append(_features(tokens, marks))
-            ys.append([_canon_tag(tag) for _, tag in seq])
+            tags = [_canon_tag(tag) for _, tag in seq]
+            ys.append(to_bioes(tags) if self.scheme == "bioes" else tags)
         t0 = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="gridgov-crf-") as tmp:
             model_path = Path(tmp) / "model.crfsuite"
@@ -723,7 +757,7 @@ class AddressTagger:
         feats = _features(tokens, self._gaz_marks(tokens, self.gazetteer))
         with self._lock:
             tags: list[str] = self._tagger.tag(feats)
-        return tags
+        return bioes_to_bio(tags) if self.scheme == "bioes" else tags
 
     def tag_many(self, token_lists: Iterable[Sequence[str]]) -> list[list[str]]:
         return [self.tag(tokens) for tokens in token_lists]
@@ -776,6 +810,7 @@ class AddressTagger:
                 "max_iterations": self.max_iterations,
                 "gazetteer_dropout": self.gazetteer_dropout,
                 "seed": self.seed,
+                "scheme": self.scheme,
             },
             "labels": self.labels,
             "train_seconds": self.train_seconds,
@@ -806,7 +841,7 @@ class AddressTagger:
         tagger = cls(
             **{
                 k: params[k]
-                for k in ("c1", "c2", "max_iterations", "gazetteer_dropout", "min_freq", "seed")
+                for k in ("c1", "c2", "max_iterations", "gazetteer_dropout", "min_freq", "seed", "scheme")
                 if k in params
             }
         )

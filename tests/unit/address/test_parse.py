@@ -16,10 +16,12 @@ from gridgov.address.parse import (
     Gazetteer,
     ParsedAddress,
     bio_spans,
+    bioes_to_bio,
     clean_text,
     evaluate,
     read_bio_file,
     span_scores,
+    to_bioes,
     tokenize_with_spans,
 )
 from gridgov.address.records import NCAP_LABELS, AddressRecord
@@ -206,6 +208,34 @@ def test_save_load_round_trip(tmp_path: Path, tagger: AddressTagger, library: De
     sidecar.unlink()
     with pytest.raises(FileNotFoundError):
         AddressTagger.load(path)
+
+
+def test_bioes_conversion() -> None:
+    bio = ["B-road", "I-road", "I-road", "B-roadno", "O", "B-poi", "B-poi", "I-poi", "I-houseno", "O"]
+    bioes = ["B-road", "I-road", "E-road", "S-roadno", "O", "S-poi", "B-poi", "E-poi", "S-houseno", "O"]
+    assert to_bioes(bio) == bioes
+    assert bio_spans(bioes) == bio_spans(bio)
+    assert bioes_to_bio(bioes) == [*bio[:8], "B-houseno", "O"]  # the stray I- comes back as the B- it meant
+    assert to_bioes([]) == [] and bioes_to_bio(["O"]) == ["O"]
+
+
+def test_bioes_tagger_returns_bio_and_keeps_its_scheme(
+    tmp_path: Path, library: DemoLibrary, train: list[list[tuple[str, str]]]
+) -> None:
+    gaz = Gazetteer.from_records(library.divisions, library.addresses)
+    tagger = AddressTagger(max_iterations=60, scheme="bioes").fit(train[:250], gaz)
+    assert any(label.startswith(("E-", "S-")) for label in tagger.labels)
+    held_out = labelled_sequences(library, 100, seed=99)
+    tags = tagger.tag_many([[tok for tok, _ in seq] for seq in held_out])
+    assert all(tag == "O" or tag[:2] in ("B-", "I-") for seq in tags for tag in seq)
+    assert evaluate(tagger, held_out)["f1"] > 0.85
+    path = tmp_path / "bioes.crfsuite"
+    tagger.save(path)
+    loaded = AddressTagger.load(path)
+    assert loaded.scheme == "bioes"
+    assert loaded.tag_many([[tok for tok, _ in seq] for seq in held_out]) == tags
+    with pytest.raises(ValueError, match="scheme"):
+        AddressTagger(scheme="bilou")
 
 
 def test_untrained_tagger_refuses() -> None:
