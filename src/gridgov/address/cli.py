@@ -109,7 +109,7 @@ def stats() -> None:
 def train(
     sequences: Annotated[int, typer.Option(min=100, help="生成多少条标注地址用于训练")] = 4000,
 ) -> None:
-    """Train the address parser (CRF) on text generated from the library in the database; saves it under
+    """Train the address parser (CRF + BiLSTM) on text generated from the library in the database; saves it under
     var/models. Third-party data is never used."""
     from dataclasses import dataclass
 
