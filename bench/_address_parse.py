@@ -35,6 +35,7 @@ ANCHOR_BERT_F1 = 0.90
 # advance, never fitted on dev), decoded by BIO-constrained Viterbi.
 NCAP_NEURAL_MEMBERS = 2
 NCAP_NEURAL_WEIGHT = 0.5
+NCAP_NEURAL_MIX = "linear"
 
 
 def ncap_dir() -> Path:
@@ -89,6 +90,7 @@ def ncap_f1_trained(
     gazetteer: bool = True,
     neural_members: int = NCAP_NEURAL_MEMBERS,
     neural_weight: float = NCAP_NEURAL_WEIGHT,
+    neural_mix: str = NCAP_NEURAL_MIX,
     **params: Any,
 ) -> dict[str, Any]:
     """Train a fresh engine on ncap_train (in memory, nothing saved) and score it on ncap_dev. With
@@ -98,7 +100,13 @@ def ncap_f1_trained(
     train = read_bio_file(train_path or ncap_dir() / "ncap_train.txt")
     dev = read_bio_file(dev_path or ncap_dir() / "ncap_dev.txt")
     tagger = AddressTagger(
-        **{"gazetteer_dropout": 0.0, "neural_members": neural_members, "neural_weight": neural_weight, **params}
+        **{
+            "gazetteer_dropout": 0.0,
+            "neural_members": neural_members,
+            "neural_weight": neural_weight,
+            "neural_mix": neural_mix,
+            **params,
+        }
     )
     t0 = time.perf_counter()
     gaz = division_gazetteer() if gazetteer else None
@@ -126,6 +134,7 @@ def ncap_f1_trained(
         "gazetteer": gazetteer,
         "neural_members": len(tagger.members),
         "neural_weight": tagger.neural_weight,
+        "neural_mix": tagger.neural_mix,
         "neural": tagger.members[0].config.to_dict() if tagger.members else None,
     }
     return result

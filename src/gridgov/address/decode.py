@@ -44,12 +44,16 @@ class BioDecoder:
 
     def decode(self, probs: npt.NDArray[np.floating]) -> list[str]:
         """Best legal tag sequence for ``probs`` (tokens × tags, columns in ``self.tags`` order)."""
-        n = probs.shape[0]
+        return self.decode_scores(np.log(np.asarray(probs, dtype=np.float64) + _EPS))
+
+    def decode_scores(self, scores: npt.NDArray[np.floating]) -> list[str]:
+        """Best legal tag sequence for per-token log scores (tokens × tags; any per-token offset is harmless)."""
+        n = scores.shape[0]
         if n == 0:
             return []
-        if probs.shape[1] != len(self.tags):
-            raise ValueError(f"expected {len(self.tags)} tag columns, got {probs.shape[1]}")
-        logp = np.log(np.asarray(probs, dtype=np.float64) + _EPS)
+        if scores.shape[1] != len(self.tags):
+            raise ValueError(f"expected {len(self.tags)} tag columns, got {scores.shape[1]}")
+        logp = np.asarray(scores, dtype=np.float64)
         score = self._start + logp[0]
         back = np.zeros((n, len(self.tags)), dtype=np.int64)
         for i in range(1, n):

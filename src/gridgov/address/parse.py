@@ -71,6 +71,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MODEL_FORMAT = "gridgov-address-crf"
+NEURAL_MIXES = ("linear", "geometric")
+_EPS = 1e-9
 MODEL_VERSION = 2  # 2: optional BiLSTM members in a ".neural.pt" file beside the model (1 still loads)
 FEATURE_VERSION = 1
 MAX_INPUT_CHARS = 300
@@ -631,8 +633,9 @@ class AddressTagger:
     With ``neural_members`` > 0 the engine is an ensemble: per token, ``(1 - neural_weight)`` × the CRF's
     marginal tag probabilities plus ``neural_weight`` × the mean softmax of the BiLSTM members
     (:class:`~gridgov.address.neural.CharBiLSTMTagger`, seeds ``neural.seed``, ``neural.seed + 1`` …), decoded
-    by BIO-constrained Viterbi (:class:`~gridgov.address.decode.BioDecoder`). The weight is a fixed setting,
-    not fitted. With ``neural_members`` = 0 it is the plain CRF with its own Viterbi."""
+    by BIO-constrained Viterbi (:class:`~gridgov.address.decode.BioDecoder`); with ``neural_mix="geometric"``
+    the same weights mix log probabilities instead. Weight and rule are fixed settings, not fitted. With
+    ``neural_members`` = 0 it is the plain CRF with its own Viterbi."""
 
     def __init__(
         self,
@@ -645,10 +648,13 @@ class AddressTagger:
         seed: int = 20260601,
         neural_members: int = 0,
         neural_weight: float = 0.5,
+        neural_mix: str = "linear",
         neural: NeuralConfig | None = None,
     ) -> None:
         if neural_members < 0 or not 0.0 <= neural_weight <= 1.0:
             raise ValueError("neural_members must be >= 0 and neural_weight in [0, 1]")
+        if neural_mix not in NEURAL_MIXES:
+            raise ValueError(f"neural_mix must be one of {NEURAL_MIXES}")
         self.c1 = c1
         self.c2 = c2
         self.max_iterations = max_iterations
@@ -657,6 +663,7 @@ class AddressTagger:
         self.seed = seed
         self.neural_members = neural_members
         self.neural_weight = neural_weight
+        self.neural_mix = neural_mix
         self.neural_config = neural
         self.gazetteer: Gazetteer | None = None
         self.labels: list[str] = []
@@ -799,8 +806,11 @@ class AddressTagger:
             if not tokens:
                 out.append([])
                 continue
-            p = (1.0 - w) * self._crf_marginals(tokens, m) + w * p_nn
-            out.append(self._decoder.decode(p))
+            p_crf = self._crf_marginals(tokens, m)
+            if self.neural_mix == "geometric":
+                out.append(self._decoder.decode_scores((1.0 - w) * np.log(p_crf + _EPS) + w * np.log(p_nn + _EPS)))
+            else:
+                out.append(self._decoder.decode((1.0 - w) * p_crf + w * p_nn))
         return out
 
     def _crf_tag(self, tokens: Sequence[str], marks: Sequence[tuple[str, ...]] | None) -> list[str]:
@@ -875,6 +885,7 @@ class AddressTagger:
             "seed": self.seed,
             "neural_members": self.neural_members,
             "neural_weight": self.neural_weight,
+            "neural_mix": self.neural_mix,
         }
 
     def save(self, path: str | Path) -> Path:
@@ -955,6 +966,7 @@ _PARAM_NAMES = (
     "seed",
     "neural_members",
     "neural_weight",
+    "neural_mix",
 )
 
 

@@ -133,3 +133,18 @@ def test_crf_only_view_is_the_plain_crf(library: DemoLibrary, ensemble: AddressT
     crf.save(tmp_path / "crf.crfsuite")
     assert not (tmp_path / "crf.crfsuite.neural.pt").exists()
     assert AddressTagger.load(tmp_path / "crf.crfsuite").tag_many(seqs) == tags
+
+
+def test_geometric_mix_is_legal_and_round_trips(tmp_path: Path, library: DemoLibrary, ensemble: AddressTagger) -> None:
+    ensemble.save(tmp_path / "m.crfsuite")
+    geometric = AddressTagger.load(tmp_path / "m.crfsuite")
+    geometric.neural_mix = "geometric"
+    geometric.save(tmp_path / "g.crfsuite")
+    loaded = AddressTagger.load(tmp_path / "g.crfsuite")
+    assert loaded.neural_mix == "geometric"
+    seqs = [[t for t, _ in s] for s in labelled_sequences(library, 30, seed=14)]
+    tags = loaded.tag_many(seqs)
+    assert tags == geometric.tag_many(seqs)
+    assert all(is_legal_bio(t) for t in tags)
+    with pytest.raises(ValueError):
+        AddressTagger(neural_mix="max")
