@@ -7,6 +7,13 @@ at the token and the nearest ones before and after it, the kinds of suffix seen 
 elsewhere in the text (doubled divisions), the position from both ends and, optionally, a :class:`Gazetteer` of
 known names per label (the standard address library's own road, compound and division names).
 
+The CRF learns BIO tags, or BIOES (``scheme="bioes"``: the end of each component and one-token components get
+tags of their own). With ``neural_members`` > 0 the tagger is an ensemble: the CRF's per-token marginals and the
+mean softmax of that many character BiLSTMs (:mod:`gridgov.address.neural`) are mixed with a fixed weight and
+decoded by BIO-constrained Viterbi (:mod:`gridgov.address.decode`), so no ``I-`` tag follows a different label.
+The BiLSTMs need torch, an optional extra (``pip install -e '.[neural]'``, installed by ``make bench``); the
+shipped parser (:mod:`gridgov.address.shipped`) is the CRF alone and needs none of it.
+
 Tokens follow NCAP: each Chinese character is one token, each run of ASCII digits is one token, each run of
 ASCII letters is one token and any other non-space character is a token of its own. Tags are BIO over
 ``NCAP_LABELS`` ("B-road", "I-road", …).
@@ -36,10 +43,17 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
+
+from gridgov.address.decode import BioDecoder
 from gridgov.address.records import NCAP_LABELS, AddressRecord, DivisionRecord
 from gridgov.address.variants import TOKEN_RE, tokenize
+
+if TYPE_CHECKING:
+    from gridgov.address.neural import CharBiLSTMTagger, NeuralConfig
 
 __all__ = [
     "ASSIST_WORDS",
@@ -60,7 +74,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MODEL_FORMAT = "gridgov-address-crf"
-MODEL_VERSION = 1
+NEURAL_MIXES = ("linear", "geometric")
+_EPS = 1e-9
+MODEL_VERSION = 2  # 2: optional BiLSTM members in a ".neural.pt" file beside the model (1 still loads)
 FEATURE_VERSION = 1
 MAX_INPUT_CHARS = 300
 _MAX_RAW_CHARS = 4 * MAX_INPUT_CHARS  # bound the cleaning work on huge inputs
@@ -639,12 +655,20 @@ TAG_SCHEMES = ("bio", "bioes")
 
 
 class AddressTagger:
-    """CRF address tagger. Train with :meth:`fit`, or :meth:`load` a saved one; then :meth:`tag` token lists
-    or :meth:`parse` free text.
+    """Address tagger: a CRF, optionally ensembled with BiLSTM members. Train with :meth:`fit`, or :meth:`load`
+    a saved one; then :meth:`tag` token lists or :meth:`parse` free text.
+
+    With ``neural_members`` > 0 the engine is an ensemble: per token, ``(1 - neural_weight)`` × the CRF's
+    marginal tag probabilities plus ``neural_weight`` × the mean softmax of the BiLSTM members
+    (:class:`~gridgov.address.neural.CharBiLSTMTagger`, seeds ``neural.seed``, ``neural.seed + 1`` …), decoded
+    by BIO-constrained Viterbi (:class:`~gridgov.address.decode.BioDecoder`); with ``neural_mix="geometric"``
+    the same weights mix log probabilities instead. Weight and rule are fixed settings, not fitted. With
+    ``neural_members`` = 0 it is the plain CRF with its own Viterbi.
 
     ``scheme`` is the tag set the CRF learns: "bio", or "bioes" (a span's last token and one-token spans get
     their own tags, so the model learns where a component ends as well as where it starts; twice the labels,
-    about twice the training time). :meth:`tag` returns BIO tags either way."""
+    about twice the training time). In an ensemble the CRF's BIOES marginals are folded into BIO (B+S, I+E);
+    the BiLSTM members always learn BIO. :meth:`tag` returns BIO tags either way."""
 
     def __init__(
         self,
@@ -655,8 +679,16 @@ class AddressTagger:
         gazetteer_dropout: float = 0.3,
         min_freq: int = 0,
         seed: int = 20260601,
+        neural_members: int = 0,
+        neural_weight: float = 0.5,
+        neural_mix: str = "linear",
+        neural: NeuralConfig | None = None,
         scheme: str = "bio",
     ) -> None:
+        if neural_members < 0 or not 0.0 <= neural_weight <= 1.0:
+            raise ValueError("neural_members must be >= 0 and neural_weight in [0, 1]")
+        if neural_mix not in NEURAL_MIXES:
+            raise ValueError(f"neural_mix must be one of {NEURAL_MIXES}")
         if scheme not in TAG_SCHEMES:
             raise ValueError(f"scheme: {scheme!r} is not one of {', '.join(TAG_SCHEMES)}")
         self.scheme = scheme
@@ -666,11 +698,20 @@ class AddressTagger:
         self.min_freq = min_freq
         self.gazetteer_dropout = gazetteer_dropout
         self.seed = seed
+        self.neural_members = neural_members
+        self.neural_weight = neural_weight
+        self.neural_mix = neural_mix
+        self.neural_config = neural
         self.gazetteer: Gazetteer | None = None
-        self.labels: list[str] = []
+        self.labels: list[str] = []  # the CRF's tags (BIO or BIOES)
+        self.bio_labels: list[str] = []  # the same in BIO: the columns of the ensemble's probabilities
+        self._bio_column: list[int] = []  # CRF tag index → bio_labels index
         self.train_seconds: float | None = None
+        self.crf_seconds: float | None = None
+        self.members: list[CharBiLSTMTagger] = []
         self._model: bytes | None = None
         self._tagger: Any = None
+        self._decoder: BioDecoder | None = None
         self._lock = threading.Lock()
 
     # -- training ------------------------------------------------------------------------------------------
@@ -678,20 +719,26 @@ class AddressTagger:
     def fit(self, sequences: Sequence[Sequence[tuple[str, str]]], gazetteer: Gazetteer | None = None) -> AddressTagger:
         """Train on labelled token sequences [(token, "B-road"), …]. With a gazetteer, each name match in the
         training data is hidden with probability ``gazetteer_dropout`` so that the model also learns to label
-        names it does not know."""
+        names it does not know. The BiLSTM members (if any) see the same token marks as the CRF."""
         import sklearn_crfsuite  # type: ignore[import-untyped, unused-ignore]
 
         seqs = [list(s) for s in sequences if s]
         if not seqs:
             raise ValueError("no training sequences")
         rng = random.Random(self.seed)
+        token_lists: list[list[str]] = []
+        mark_lists: list[list[tuple[str, ...]] | None] = []
         xs: list[list[list[str]]] = []
         ys: list[list[str]] = []
+        bio_ys: list[list[str]] = []
         for seq in seqs:
             tokens = [tok for tok, _ in seq]
             marks = self._gaz_marks(tokens, gazetteer, rng)
+            token_lists.append(tokens)
+            mark_lists.append(marks)
             xs.append(_features(tokens, marks))
             tags = [_canon_tag(tag) for _, tag in seq]
+            bio_ys.append(tags)
             ys.append(to_bioes(tags) if self.scheme == "bioes" else tags)
         t0 = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="gridgov-crf-") as tmp:
@@ -707,9 +754,20 @@ class AddressTagger:
             )
             crf.fit(xs, ys)
             model = model_path.read_bytes()
-        self.train_seconds = time.perf_counter() - t0
+        self.crf_seconds = time.perf_counter() - t0
         self.gazetteer = gazetteer
         self._open(model)
+        self.members = []
+        if self.neural_members:
+            from gridgov.address.neural import CharBiLSTMTagger, NeuralConfig
+
+            base = self.neural_config or NeuralConfig()
+            marks_arg = None if gazetteer is None else [m or [] for m in mark_lists]
+            self.members = [
+                CharBiLSTMTagger(base.with_seed(base.seed + k)).fit(token_lists, bio_ys, marks_arg)
+                for k in range(self.neural_members)
+            ]
+        self.train_seconds = time.perf_counter() - t0
         return self
 
     def _gaz_marks(
@@ -741,10 +799,29 @@ class AddressTagger:
         self._model = model
         self._tagger = tagger
         self.labels = sorted(tagger.labels())
+        self.bio_labels = sorted(set(bioes_to_bio(self.labels)))
+        self._bio_column = [self.bio_labels.index(tag) for tag in bioes_to_bio(self.labels)]
+        self._decoder = BioDecoder(self.bio_labels)
 
     @property
     def trained(self) -> bool:
         return self._tagger is not None
+
+    @property
+    def is_ensemble(self) -> bool:
+        return bool(self.members)
+
+    def crf_only(self) -> AddressTagger:
+        """The same trained CRF (and gazetteer) without the BiLSTM members."""
+        if self._model is None:
+            raise RuntimeError("AddressTagger is not trained: call fit() or load()")
+        other = AddressTagger(**self._params())
+        other.neural_members = 0
+        other.gazetteer = self.gazetteer
+        other.train_seconds = self.crf_seconds
+        other.crf_seconds = self.crf_seconds
+        other._open(self._model)
+        return other
 
     # -- tagging -------------------------------------------------------------------------------------------
 
@@ -754,13 +831,70 @@ class AddressTagger:
             raise RuntimeError("AddressTagger is not trained: call fit() or load()")
         if not tokens:
             return []
-        feats = _features(tokens, self._gaz_marks(tokens, self.gazetteer))
+        if self.members:
+            return self.tag_many([tokens])[0]
+        return self._crf_tag(tokens, self._gaz_marks(tokens, self.gazetteer))
+
+    def tag_many(self, token_lists: Iterable[Sequence[str]]) -> list[list[str]]:
+        """BIO tags for many token sequences (the BiLSTM members run batched)."""
+        if not self.members:
+            return [self.tag(tokens) for tokens in token_lists]
+        if self._decoder is None:
+            raise RuntimeError("AddressTagger is not trained: call fit() or load()")
+        lists = [list(tokens) for tokens in token_lists]
+        marks = [self._gaz_marks(tokens, self.gazetteer) if tokens else None for tokens in lists]
+        neural = self._neural_proba(lists, marks)
+        out: list[list[str]] = []
+        w = self.neural_weight
+        for tokens, m, p_nn in zip(lists, marks, neural, strict=True):
+            if not tokens:
+                out.append([])
+                continue
+            p_crf = self._crf_marginals(tokens, m)
+            if self.neural_mix == "geometric":
+                out.append(self._decoder.decode_scores((1.0 - w) * np.log(p_crf + _EPS) + w * np.log(p_nn + _EPS)))
+            else:
+                out.append(self._decoder.decode((1.0 - w) * p_crf + w * p_nn))
+        return out
+
+    def _crf_tag(self, tokens: Sequence[str], marks: Sequence[tuple[str, ...]] | None) -> list[str]:
+        feats = _features(tokens, marks)
         with self._lock:
             tags: list[str] = self._tagger.tag(feats)
         return bioes_to_bio(tags) if self.scheme == "bioes" else tags
 
-    def tag_many(self, token_lists: Iterable[Sequence[str]]) -> list[list[str]]:
-        return [self.tag(tokens) for tokens in token_lists]
+    def _crf_marginals(self, tokens: Sequence[str], marks: Sequence[tuple[str, ...]] | None) -> npt.NDArray[np.float64]:
+        """(tokens × BIO labels) marginal probabilities of the CRF, columns in ``self.bio_labels`` order (a
+        BIOES model's S-/E- marginals added to B-/I-)."""
+        feats = _features(tokens, marks)
+        with self._lock:
+            self._tagger.set(feats)
+            raw = np.array(
+                [[self._tagger.marginal(label, i) for label in self.labels] for i in range(len(tokens))],
+                dtype=np.float64,
+            )
+        if len(self.bio_labels) == len(self.labels):
+            return raw
+        out = np.zeros((len(tokens), len(self.bio_labels)))
+        np.add.at(out.T, self._bio_column, raw.T)
+        return out
+
+    def _neural_proba(
+        self, token_lists: Sequence[Sequence[str]], marks: Sequence[Sequence[tuple[str, ...]] | None]
+    ) -> list[npt.NDArray[np.float64]]:
+        """Mean BiLSTM probabilities per sequence, columns in ``self.bio_labels`` order (a tag the members
+        never saw gets 0)."""
+        total = [np.zeros((len(tokens), len(self.bio_labels))) for tokens in token_lists]
+        column = {label: j for j, label in enumerate(self.bio_labels)}
+        mark_arg = None if self.gazetteer is None else [m or [] for m in marks]
+        for member in self.members:
+            cols = [column.get(t, -1) for t in member.tags]
+            keep = [k for k, j in enumerate(cols) if j >= 0]
+            target = [cols[k] for k in keep]
+            for acc, p in zip(total, member.predict_proba(token_lists, mark_arg), strict=True):
+                if len(p):
+                    acc[:, target] += p[:, keep]
+        return [acc / len(self.members) for acc in total]
 
     def parse(self, text: str) -> ParsedAddress:
         """Labelled components of free text. Bad input gives an empty or partial result, never an exception."""
@@ -791,29 +925,45 @@ class AddressTagger:
 
     # -- persistence ---------------------------------------------------------------------------------------
 
+    def _params(self) -> dict[str, Any]:
+        return {
+            "min_freq": self.min_freq,
+            "c1": self.c1,
+            "c2": self.c2,
+            "max_iterations": self.max_iterations,
+            "gazetteer_dropout": self.gazetteer_dropout,
+            "seed": self.seed,
+            "neural_members": self.neural_members,
+            "neural_weight": self.neural_weight,
+            "neural_mix": self.neural_mix,
+            "scheme": self.scheme,
+        }
+
     def save(self, path: str | Path) -> Path:
-        """Write the CRFsuite model to ``path`` and a JSON sidecar (``path`` + ".json") with the format
-        version, training parameters and gazetteer. Returns the sidecar path."""
+        """Write the CRFsuite model to ``path``, the BiLSTM members (if any) to ``path`` + ".neural.pt" and a
+        JSON sidecar (``path`` + ".json") with the format version, training parameters and gazetteer. Returns
+        the sidecar path."""
         if self._model is None:
             raise RuntimeError("AddressTagger is not trained: nothing to save")
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(self._model)
+        neural_file: str | None = None
+        if self.members:
+            import torch
+
+            neural_path = _neural_file(path)
+            torch.save({"members": [m.to_state() for m in self.members]}, neural_path)
+            neural_file = neural_path.name
         meta = {
             "format": MODEL_FORMAT,
             "version": MODEL_VERSION,
             "feature_version": FEATURE_VERSION,
-            "params": {
-                "min_freq": self.min_freq,
-                "c1": self.c1,
-                "c2": self.c2,
-                "max_iterations": self.max_iterations,
-                "gazetteer_dropout": self.gazetteer_dropout,
-                "seed": self.seed,
-                "scheme": self.scheme,
-            },
+            "params": self._params(),
             "labels": self.labels,
             "train_seconds": self.train_seconds,
+            "crf_seconds": self.crf_seconds,
+            "neural_file": neural_file,
             "gazetteer": None
             if self.gazetteer is None
             else {"min_chars": self.gazetteer.min_chars, "names": self.gazetteer.to_dict()},
@@ -824,7 +974,7 @@ class AddressTagger:
 
     @classmethod
     def load(cls, path: str | Path) -> AddressTagger:
-        """Read a model written by :meth:`save` (the model file and its JSON sidecar)."""
+        """Read a model written by :meth:`save` (the model file, its JSON sidecar and the BiLSTM members)."""
         path = Path(path)
         sidecar = _sidecar(path)
         if not sidecar.exists():
@@ -838,23 +988,46 @@ class AddressTagger:
                 f"this code uses {FEATURE_VERSION}; retrain it"
             )
         params = meta.get("params", {})
-        tagger = cls(
-            **{
-                k: params[k]
-                for k in ("c1", "c2", "max_iterations", "gazetteer_dropout", "min_freq", "seed", "scheme")
-                if k in params
-            }
-        )
+        tagger = cls(**{k: params[k] for k in _PARAM_NAMES if k in params})
         gaz = meta.get("gazetteer")
         if gaz is not None:
             tagger.gazetteer = Gazetteer.from_dict(gaz["names"], min_chars=int(gaz.get("min_chars", 2)))
         tagger.train_seconds = meta.get("train_seconds")
+        tagger.crf_seconds = meta.get("crf_seconds", tagger.train_seconds)
         tagger._open(path.read_bytes())
+        neural_file = meta.get("neural_file")
+        if neural_file:
+            import torch
+
+            from gridgov.address.neural import CharBiLSTMTagger
+
+            state = torch.load(path.with_name(neural_file), weights_only=True)
+            tagger.members = [CharBiLSTMTagger.from_state(s) for s in state["members"]]
+            if tagger.members:
+                tagger.neural_config = tagger.members[0].config
         return tagger
+
+
+_PARAM_NAMES = (
+    "c1",
+    "c2",
+    "max_iterations",
+    "gazetteer_dropout",
+    "min_freq",
+    "seed",
+    "neural_members",
+    "neural_weight",
+    "neural_mix",
+    "scheme",
+)
 
 
 def _sidecar(path: Path) -> Path:
     return path.with_name(path.name + ".json")
+
+
+def _neural_file(path: Path) -> Path:
+    return path.with_name(path.name + ".neural.pt")
 
 
 # --------------------------------------------------------------------------------------------------------------
