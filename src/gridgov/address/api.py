@@ -8,15 +8,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, or_, select
 
-from gridgov.address import services
+from gridgov.address import queries, services
 from gridgov.address.fileio import read_rows
 from gridgov.address.matcher import MatchResult
-from gridgov.address.models import Address, AddressAlias, AddressChange, AddressReview
-from gridgov.address.normalize import normalize
+from gridgov.address.models import Address, AddressReview
 from gridgov.address.shipped import load_tagger
-from gridgov.common.errors import Conflict, InvalidInput, NotFound
+from gridgov.common.errors import Conflict, InvalidInput
 from gridgov.deps import PrincipalDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/addresses", tags=["addresses"])
@@ -127,14 +125,7 @@ class AddressOut(BaseModel):
 
 def _addresses_out(session: SessionDep, addresses: Sequence[Address]) -> list[AddressOut]:
     """The addresses with their aliases (one query for all of them)."""
-    aliases: dict[int, list[str]] = {}
-    if addresses:
-        ids = [a.id for a in addresses]
-        rows = session.execute(
-            select(AddressAlias.address_id, AddressAlias.alias).where(AddressAlias.address_id.in_(ids))
-        )
-        for address_id, alias in rows:
-            aliases.setdefault(address_id, []).append(alias)
+    aliases = queries.aliases_of(session, addresses)
     out = []
     for a in addresses:
         item = AddressOut.model_validate(a)
@@ -155,27 +146,7 @@ def search(
     level: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[AddressOut]:
-    exact = session.scalar(select(Address).where(Address.code == q.strip()))
-    if exact is not None:
-        return [_address_out(session, exact)]
-    key = normalize(q)
-    if not key:
-        return []
-    stmt = select(Address).where(
-        or_(Address.name.startswith(key, autoescape=True), Address.full_name.contains(key, autoescape=True)),
-        Address.status == "active",
-    )
-    if level:
-        stmt = stmt.where(Address.level == level)
-    rows = list(session.scalars(stmt.order_by(func.length(Address.full_name), Address.code).limit(limit)))
-    if len(rows) < limit:  # fuzzy: what the matcher proposes for the text
-        seen = {a.code for a in rows}
-        codes = [c.code for c in services.translate(session, q).candidates if c.code not in seen]
-        if codes:
-            more = session.scalars(select(Address).where(Address.code.in_(codes)))
-            by_code = {a.code: a for a in more}
-            rows += [by_code[c] for c in codes if c in by_code and (not level or by_code[c].level == level)]
-    return _addresses_out(session, rows[:limit])
+    return _addresses_out(session, queries.search_addresses(session, q, level, limit))
 
 
 @router.get("/reverse", response_model=services.Located, summary="逆地理编码：坐标 → 网格、社区、街道和最近的标准地址")
@@ -304,14 +275,12 @@ def dismiss(review_id: int, body: NoteIn, session: SessionDep, actor: PrincipalD
 
 @router.get("/{code}", summary="地址详情（别名、下级数量、变更历史）")
 def detail(code: str, session: SessionDep, _actor: PrincipalDep) -> dict[str, Any]:
-    a = session.scalar(select(Address).where(Address.code == code))
-    if a is None:
-        raise NotFound(f"地址编码“{code}”不存在", field="code")
-    children = session.scalar(select(func.count()).select_from(Address).where(Address.parent_id == a.id))
-    history = session.scalars(select(AddressChange).where(AddressChange.address_id == a.id).order_by(AddressChange.id))
+    found = queries.address_detail(session, code)
+    out = AddressOut.model_validate(found.address)
+    out.aliases = found.aliases
     return {
-        **_address_out(session, a).model_dump(),
-        "children": children,
+        **out.model_dump(),
+        "children": found.children,
         "history": [
             {
                 "action": h.action,
@@ -321,6 +290,6 @@ def detail(code: str, session: SessionDep, _actor: PrincipalDep) -> dict[str, An
                 "note": h.note,
                 "at": h.at.isoformat(),
             }
-            for h in history
+            for h in found.history
         ],
     }
