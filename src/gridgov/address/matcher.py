@@ -28,7 +28,7 @@ Edits (``add_alias``, ``upsert``, ``remove``) take effect at once: new keys go t
 that is rebuilt alone; stale keys are filtered at query time. ``compact()`` folds everything into the main
 index (a linear rebuild, about a second for the full city).
 
-``make`` compiles this module with mypyc (``make native``; the same source, about 1.4× faster); without a C
+``make`` compiles this module with mypyc (``make native``; the same source, about 1.4–2× faster); without a C
 compiler it runs as plain Python. ``COMPILED`` tells which one is loaded.
 """
 

@@ -2,7 +2,7 @@
 
 ``make native`` (run by ``make install``/``run``/``test``/``bench``) compiles ``gridgov/address/matcher.py``
 into an extension module beside it, which Python then imports instead of the source. The compiled and the
-source module give the same answers (tested); the compiled one is about 1.4× faster."""
+source module give the same answers (tested); the compiled one is about 1.4–2× faster."""
 
 from __future__ import annotations
 
