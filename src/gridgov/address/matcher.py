@@ -1106,8 +1106,9 @@ class AddressMatcher:
             return []
         if any(x[0] for x in scored):
             scored = [x for x in scored if x[0]]
-        # Each node once, at its best span (overlapping spans must not count the same name twice).
-        scored.sort(key=lambda x: (-x[1], -x[2], x[4] - x[5], x[4]))
+        # Each node once, at its best span (overlapping spans must not count the same name twice). The node id
+        # breaks ties: ``found`` is filled from sets of strings, whose order changes with the hash seed.
+        scored.sort(key=lambda x: (-x[1], -x[2], x[4] - x[5], x[4], x[3]))
         seen: set[int] = set()
         by_span: dict[tuple[int, int], list[Entry]] = {}
         for _, _, sim, node, s, e in scored:
