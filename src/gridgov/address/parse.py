@@ -997,9 +997,14 @@ class AddressTagger:
         tagger._open(path.read_bytes())
         neural_file = meta.get("neural_file")
         if neural_file:
-            import torch
+            try:
+                import torch
 
-            from gridgov.address.neural import CharBiLSTMTagger
+                from gridgov.address.neural import CharBiLSTMTagger
+            except ImportError as exc:
+                raise RuntimeError(
+                    f"{path}: this model has BiLSTM members, which need torch: pip install -e '.[neural]'"
+                ) from exc
 
             state = torch.load(path.with_name(neural_file), weights_only=True)
             tagger.members = [CharBiLSTMTagger.from_state(s) for s in state["members"]]

@@ -4,6 +4,7 @@ BIO-constrained decoding. Tiny models on generated text only; nothing here reads
 from __future__ import annotations
 
 import random
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -156,3 +157,12 @@ def test_bioes_crf_in_the_ensemble(tmp_path: Path, library: DemoLibrary) -> None
     tagger.save(tmp_path / "b.crfsuite")
     loaded = AddressTagger.load(tmp_path / "b.crfsuite")
     assert loaded.scheme == "bioes" and loaded.tag_many(seqs) == tags
+
+
+def test_loading_an_ensemble_without_torch_says_what_to_install(
+    tmp_path: Path, ensemble: AddressTagger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ensemble.save(tmp_path / "m.crfsuite")
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now raises ImportError
+    with pytest.raises(RuntimeError, match=r"need torch: pip install -e '\.\[neural\]'"):
+        AddressTagger.load(tmp_path / "m.crfsuite")
