@@ -58,9 +58,9 @@ lint: $(STAMP) ## ruff and mypy --strict
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-bench: $(STAMP) $(NATIVE) ## Run the benchmarks in bench/ (JSON lines; installs the anchors: cpca, geopandas)
+bench: $(STAMP) $(NATIVE) ## Run the benchmarks in bench/ (JSON lines; installs the anchors cpca, geopandas and the neural extra)
 	$(BIN)/pip install -q -e '.[dev,bench]'
 	@for f in bench/[a-z]*.py; do echo "# $$f" >&2; $(BIN)/python $$f || exit 1; done
 
-clean: ## Remove var/ (database, keys, uploads) and .venv
+clean: ## Remove var/ (database, keys, uploads), .venv and the compiled matcher
 	rm -rf $(VAR) $(VENV) src/build src/gridgov/address/matcher*.so
