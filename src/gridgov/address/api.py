@@ -126,12 +126,13 @@ class AddressOut(BaseModel):
 def _addresses_out(session: SessionDep, addresses: Sequence[Address]) -> list[AddressOut]:
     """The addresses with their aliases (one query for all of them)."""
     aliases = queries.aliases_of(session, addresses)
-    out = []
-    for a in addresses:
-        item = AddressOut.model_validate(a)
-        item.aliases = aliases.get(a.id, [])
-        out.append(item)
-    return out
+    return [_with_aliases(a, aliases.get(a.id, [])) for a in addresses]
+
+
+def _with_aliases(a: Address, aliases: list[str]) -> AddressOut:
+    item = AddressOut.model_validate(a)
+    item.aliases = aliases
+    return item
 
 
 def _address_out(session: SessionDep, a: Address) -> AddressOut:
@@ -276,10 +277,8 @@ def dismiss(review_id: int, body: NoteIn, session: SessionDep, actor: PrincipalD
 @router.get("/{code}", summary="地址详情（别名、下级数量、变更历史）")
 def detail(code: str, session: SessionDep, _actor: PrincipalDep) -> dict[str, Any]:
     found = queries.address_detail(session, code)
-    out = AddressOut.model_validate(found.address)
-    out.aliases = found.aliases
     return {
-        **out.model_dump(),
+        **_with_aliases(found.address, found.aliases).model_dump(),
         "children": found.children,
         "history": [
             {

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["BioDecoder", "is_legal_bio"]
+__all__ = ["EPS", "BioDecoder", "is_legal_bio"]
 
 _NEG = -1e9
-_EPS = 1e-9
+EPS = 1e-9  # added to probabilities before their log
 
 
 def _allowed_after(prev: str, tag: str) -> bool:
@@ -44,7 +44,7 @@ class BioDecoder:
 
     def decode(self, probs: npt.NDArray[np.floating]) -> list[str]:
         """Best legal tag sequence for ``probs`` (tokens × tags, columns in ``self.tags`` order)."""
-        return self.decode_scores(np.log(np.asarray(probs, dtype=np.float64) + _EPS))
+        return self.decode_scores(np.log(np.asarray(probs, dtype=np.float64) + EPS))
 
     def decode_scores(self, scores: npt.NDArray[np.floating]) -> list[str]:
         """Best legal tag sequence for per-token log scores (tokens × tags; any per-token offset is harmless)."""

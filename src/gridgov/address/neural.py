@@ -318,7 +318,7 @@ class CharBiLSTMTagger:
             "train_seconds": self.train_seconds,
             "epochs_run": self.epochs_run,
             "best_epoch": self.best_epoch,
-            "weights": {k: v.detach().clone() for k, v in self._net.state_dict().items()},
+            "weights": _copy_state(self._net),
         }
 
     @classmethod

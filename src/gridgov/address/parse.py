@@ -31,6 +31,7 @@ address ("福民路123号门口垃圾堆了三天") as ``redundant``, the label 
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import random
@@ -48,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from gridgov.address.decode import BioDecoder
+from gridgov.address.decode import EPS, BioDecoder
 from gridgov.address.records import NCAP_LABELS, AddressRecord, DivisionRecord
 from gridgov.address.variants import TOKEN_RE, tokenize
 
@@ -75,7 +76,6 @@ log = logging.getLogger(__name__)
 
 MODEL_FORMAT = "gridgov-address-crf"
 NEURAL_MIXES = ("linear", "geometric")
-_EPS = 1e-9
 MODEL_VERSION = 2  # 2: optional BiLSTM members in a ".neural.pt" file beside the model (1 still loads)
 FEATURE_VERSION = 1
 MAX_INPUT_CHARS = 300
@@ -852,7 +852,7 @@ class AddressTagger:
                 continue
             p_crf = self._crf_marginals(tokens, m)
             if self.neural_mix == "geometric":
-                out.append(self._decoder.decode_scores((1.0 - w) * np.log(p_crf + _EPS) + w * np.log(p_nn + _EPS)))
+                out.append(self._decoder.decode_scores((1.0 - w) * np.log(p_crf + EPS) + w * np.log(p_nn + EPS)))
             else:
                 out.append(self._decoder.decode((1.0 - w) * p_crf + w * p_nn))
         return out
@@ -988,7 +988,9 @@ class AddressTagger:
                 f"this code uses {FEATURE_VERSION}; retrain it"
             )
         params = meta.get("params", {})
-        tagger = cls(**{k: params[k] for k in _PARAM_NAMES if k in params})
+        # The constructor's own parameters (what _params() wrote); the BiLSTM config comes from the members' state.
+        names = inspect.signature(cls).parameters
+        tagger = cls(**{k: v for k, v in params.items() if k in names and k != "neural"})
         gaz = meta.get("gazetteer")
         if gaz is not None:
             tagger.gazetteer = Gazetteer.from_dict(gaz["names"], min_chars=int(gaz.get("min_chars", 2)))
@@ -1011,20 +1013,6 @@ class AddressTagger:
             if tagger.members:
                 tagger.neural_config = tagger.members[0].config
         return tagger
-
-
-_PARAM_NAMES = (
-    "c1",
-    "c2",
-    "max_iterations",
-    "gazetteer_dropout",
-    "min_freq",
-    "seed",
-    "neural_members",
-    "neural_weight",
-    "neural_mix",
-    "scheme",
-)
 
 
 def _sidecar(path: Path) -> Path:
