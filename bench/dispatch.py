@@ -5,7 +5,7 @@
 Prints one JSON line per figure on stdout ({"metric","value","unit","anchor","anchor_value"}); progress,
 targets and diagnostics go to stderr. NAME is one of: service, http, sweep, queue.
 
-* service  report_event → file_event → dispatch_event through the service layer (hotline cases filed by a
+* service  submit → file_event → dispatch_event through the service layer (hotline cases filed by a
            district dispatcher), against plain Core INSERTs of the same event rows (one transaction each),
            measured in alternating chunks.
 * http     POST /api/events on uvicorn (child process, 127.0.0.1) with 8 keep-alive connections, against a
@@ -210,11 +210,12 @@ def hotline_bodies(world: World, district_id: int, n: int, seed: int, run: str) 
 def bench_service(ctx: Ctx) -> None:
     from sqlalchemy import Table, func, insert, select
 
+    from gridgov.common.uow import one_action
     from gridgov.db import session_factory
-    from gridgov.dispatch.intake import report_event
+    from gridgov.dispatch.intake import submit
     from gridgov.dispatch.lifecycle import dispatch_event, file_event
     from gridgov.dispatch.models import Event
-    from gridgov.dispatch.schemas import ActionIn
+    from gridgov.dispatch.schemas import CategoryIn
 
     world = ctx.world
     assert world is not None
@@ -226,7 +227,7 @@ def bench_service(ctx: Ctx) -> None:
     with factory() as s:
         actor = principal(s, username)
     bodies = [ReportIn(**b) for b in hotline_bodies(world, district, n + warm, 1, "svc")]
-    empty = ActionIn()
+    empty = CategoryIn()
     log(f"service: {n} hotline cases (+{warm} warm-up) by district dispatcher {username}; target ≥ 2,000 events/s")
 
     steps = [0.0, 0.0, 0.0]
@@ -234,15 +235,15 @@ def bench_service(ctx: Ctx) -> None:
     def one(body: ReportIn) -> int:
         with factory() as s:
             t0 = time.perf_counter()
-            event, created = report_event(s, actor, body)
-            assert created
+            reported = one_action(submit, s, actor, body.to_command())
+            assert reported.created
             t1 = time.perf_counter()
-            file_event(s, actor, event.id, empty)
+            one_action(file_event, s, actor, reported.event_id, empty)
             t2 = time.perf_counter()
-            dispatch_event(s, actor, event.id, empty)
+            one_action(dispatch_event, s, actor, reported.event_id, empty)
             t3 = time.perf_counter()
         steps[0], steps[1], steps[2] = steps[0] + t1 - t0, steps[1] + t2 - t1, steps[2] + t3 - t2
-        return event.id
+        return reported.event_id
 
     # Anchor: the same event rows as plain Core INSERTs (one transaction each) without rules, routing, history
     # or audit. Measured in chunks alternating with the service calls, so both see the same machine load.
@@ -287,9 +288,10 @@ def bench_service(ctx: Ctx) -> None:
     emit("service_events_per_s", rate, "events/s", "raw_core_insert_commit_per_event_events_per_s", raw)
 
     # Batch intake (12345 work orders, IoT alarms): created, filed and dispatched in batches of 500 through
-    # intake_batch (rules, routing, deadlines, history, domain events, tasks), against the same event rows as
-    # plain Core INSERTs in one transaction per batch.
-    from gridgov.dispatch.bulk import intake_batch
+    # the intake port's batch (rules, routing, deadlines, history, domain events, tasks), against the same event
+    # rows as plain Core INSERTs in one transaction per batch.
+    from gridgov.common.uow import atomic_retrying_a_race
+    from gridgov.dispatch.intake import submit_batch
 
     batch = 500
     nb = max(n * 2, batch * 4)
@@ -308,7 +310,8 @@ def bench_service(ctx: Ctx) -> None:
         for i in range(0, nb, batch):
             with factory() as s:
                 t = time.perf_counter()
-                results = intake_batch(s, actor, bulk_bodies[i : i + batch], auto_dispatch=True)
+                commands = [b.to_command(auto_dispatch=True) for b in bulk_bodies[i : i + batch]]
+                results = atomic_retrying_a_race(s, lambda s=s, c=commands: submit_batch(s, actor, c))
                 bulk_s += time.perf_counter() - t
             assert all(r.created and r.status == "dispatched" for r in results)
             bulk_raw_s += raw_batch([r.event_id for r in results])

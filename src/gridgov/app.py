@@ -1,4 +1,5 @@
-"""FastAPI factory: settings, database, routers, JSON errors in Chinese and the in-process SLA sweeper."""
+"""FastAPI factory: settings, database, the event bus wiring, routers, JSON errors in Chinese, and the in-process
+workers (SLA sweeper, outbox delivery, WAL checkpoints)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ import gridgov.models  # noqa: F401 - the whole schema, so every foreign key res
 from gridgov import __version__
 from gridgov.address.api import router as address_router
 from gridgov.catalog.api import router as catalog_router
+from gridgov.common.choices_api import router as choices_router
 from gridgov.common.errors import AppError
+from gridgov.common.events import OutboxWorker
 from gridgov.config import Settings, get_settings
 from gridgov.dashboard.api import router as dashboard_router
 from gridgov.db import WalCheckpointer, make_engine, session_factory
@@ -30,6 +33,7 @@ from gridgov.dispatch.report_writer import ReportWriter
 from gridgov.dispatch.sweeper import Sweeper
 from gridgov.org.api import router as org_router
 from gridgov.web.pages import mount_web
+from gridgov.wiring import wire
 
 PYDANTIC_ZH = {
     "missing": "缺少必填字段",
@@ -114,7 +118,9 @@ def create_app(
     settings = settings or get_settings()
     engine = engine or make_engine(settings.db_url)
     factory = session_factory(engine, settings)
+    event_bus = wire()
     sla = Sweeper(factory, settings.sla_sweep_seconds if sweeper else 0)
+    outbox = OutboxWorker(factory, settings.outbox_poll_seconds if sweeper else 0, event_bus)
     writer = ReportWriter(factory)
     checkpointer = WalCheckpointer(engine)
 
@@ -122,10 +128,12 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         checkpointer.start()
         sla.start()
+        outbox.start()
         if warm:
             threading.Thread(target=_warm_up, args=(factory,), name="warm-up", daemon=True).start()
         yield
         sla.stop()
+        outbox.stop()
         writer.close()
         checkpointer.stop()
 
@@ -140,6 +148,7 @@ def create_app(
     )
     app.state.settings, app.state.engine, app.state.session_factory = settings, engine, factory
     app.state.report_writer = writer
+    app.state.outbox_worker = outbox
     app.state.wal_checkpointer = checkpointer
 
     @app.exception_handler(AppError)
@@ -153,7 +162,16 @@ def create_app(
 
     # Routes are matched in order, one regular expression each: the case API (POST /api/events is its first route)
     # comes first, ahead of the org and catalog routes under the same /api prefix.
-    for router in (dispatch_router, org_router, catalog_router, public_router, address_router, dashboard_router):
+    routers = (
+        dispatch_router,
+        org_router,
+        catalog_router,
+        choices_router,
+        public_router,
+        address_router,
+        dashboard_router,
+    )
+    for router in routers:
         app.include_router(router)
     mount_web(app)
 

@@ -1,4 +1,6 @@
-"""The `gridgov` command line: init, demo load, serve, sla sweep, simulate, catalog import."""
+"""The `gridgov` command line: init, demo load, serve, sla sweep, simulate, catalog import, outbox delivery.
+
+Each command is an entrypoint: it wires the event bus first and runs its action as a unit of work."""
 
 from __future__ import annotations
 
@@ -18,11 +20,21 @@ app = typer.Typer(help="gridgov 网格化基层治理平台", no_args_is_help=Tr
 demo_app = typer.Typer(help="演示数据", no_args_is_help=True)
 sla_app = typer.Typer(help="时限与预警", no_args_is_help=True)
 catalog_app = typer.Typer(help="事件目录", no_args_is_help=True)
+outbox_app = typer.Typer(help="领域事件投递（异步订阅者）", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
+app.add_typer(outbox_app, name="outbox")
 app.add_typer(sla_app, name="sla")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(address_app, name="address")
 console = Console()
+
+
+@app.callback()
+def _start() -> None:
+    """gridgov 网格化基层治理平台"""
+    from gridgov.wiring import wire
+
+    wire()
 
 
 def _progress() -> Progress:
@@ -152,6 +164,50 @@ def catalog_import(path: Path) -> None:
             console.print(f"[red]{exc.message}[/red]")
             raise typer.Exit(1) from exc
     console.print(stats)
+
+
+@outbox_app.command("deliver")
+def outbox_deliver(
+    follow: Annotated[bool, typer.Option(help="持续投递（每隔 --interval 秒一轮），Ctrl-C 结束")] = False,
+    interval: Annotated[float, typer.Option(min=0.1, help="持续投递时每轮间隔（秒）")] = 1.0,
+) -> None:
+    """Feed the outbox to every asynchronous subscriber until each has caught up (once, or --follow)."""
+    import time
+
+    from gridgov.common.events import deliver_all
+    from gridgov.db import get_engine, session_factory
+
+    factory = session_factory(get_engine(), get_settings())
+    while True:
+        done = deliver_all(factory)
+        if done:
+            console.print("，".join(f"{name} {n} 条" for name, n in done.items()))
+        if not follow:
+            if not done:
+                console.print("没有异步订阅者")
+            return
+        time.sleep(interval)
+
+
+@outbox_app.command("status")
+def outbox_status() -> None:
+    """Each asynchronous subscriber's position in the outbox and how far behind it is."""
+    from sqlalchemy import select
+
+    from gridgov.common.events import OutboxPosition, last_id
+    from gridgov.db import session_scope
+
+    with session_scope() as session:
+        head = last_id(session)
+        rows = list(session.scalars(select(OutboxPosition).order_by(OutboxPosition.subscriber)))
+    table = Table(title=f"领域事件 {head} 条")
+    for col in ("订阅者", "位置", "已投递", "落后", "更新时间"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            r.subscriber, str(r.position), str(r.delivered), str(head - r.position), f"{r.updated_at:%Y-%m-%d %H:%M:%S}"
+        )
+    console.print(table)
 
 
 if __name__ == "__main__":

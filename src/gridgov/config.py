@@ -25,6 +25,9 @@ class Settings(BaseSettings):
         default=0.8, gt=0, lt=1, description="Share of the time limit used that turns a case yellow"
     )
     sla_sweep_seconds: int = Field(default=60, description="In-process sweeper interval; 0 disables it")
+    outbox_poll_seconds: float = Field(
+        default=1.0, ge=0, description="How often the in-process worker feeds the outbox to its subscribers; 0: never"
+    )
     map_tile_url: str = Field(default="", description="Optional XYZ tile URL template for the maps; empty: no tiles")
     map_tile_attribution: str = ""
     max_upload_bytes: int = 10 * 1024 * 1024

@@ -103,10 +103,15 @@ def settings_of(session: Session) -> Settings:
 
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A session for CLI jobs and background work; services commit themselves."""
+    """A session holding one unit of work, for CLI commands and background jobs: committed when the block ends
+    normally, rolled back when it raises (services never commit; a long job may commit as it goes)."""
     session = session_factory(engine)()
     try:
         yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
     finally:
         session.close()
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from gridgov.common.errors import NotAuthenticated
 from gridgov.common.principal import Principal
 from gridgov.common.security import read_token
+from gridgov.common.uow import UnitOfWork
 from gridgov.config import Settings
 from gridgov.org.services import principal_for, principal_from_api_key, user_by_id
 
@@ -86,9 +87,11 @@ def _token_user(key: str, token: str) -> int:
 
 
 def _with_session(request: Request, work: Callable[[Session], Principal]) -> Principal:
+    """Finding the caller is a unit of work of its own (an API key's last use is recorded)."""
     session: Session = request.app.state.session_factory()
     try:
-        return work(session)
+        with UnitOfWork(session):
+            return work(session)
     finally:
         session.close()
 

@@ -2,7 +2,8 @@
 
 from gridgov.address.models import Address, AddressAlias, AddressChange, AddressReview
 from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
-from gridgov.common.audit import AuditLog, DomainEvent
+from gridgov.common.audit import AuditLog
+from gridgov.common.events import DomainEvent, OutboxPosition
 from gridgov.db import Base
 from gridgov.dispatch.models import Attachment, Event, EventTask, EventTransition
 from gridgov.org.models import ApiKey, DemoSource, Department, Division, GridAssignment, User
@@ -26,6 +27,7 @@ __all__ = [
     "EventTask",
     "EventTransition",
     "GridAssignment",
+    "OutboxPosition",
     "RoutingRule",
     "User",
 ]

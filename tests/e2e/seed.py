@@ -16,13 +16,15 @@ from sqlalchemy.orm import Session
 from gridgov.common.principal import Principal
 from gridgov.common.security import pii_cipher
 from gridgov.common.timeutil import utcnow
+from gridgov.common.uow import one_action
 from gridgov.config import get_settings
 from gridgov.db import make_engine, session_factory
 from gridgov.dispatch import lifecycle as lc
-from gridgov.dispatch.intake import report_event
+from gridgov.dispatch.commands import IntakeCommand
+from gridgov.dispatch.intake import submit
 from gridgov.dispatch.models import Channel, Event
 from gridgov.dispatch.public_api import _digest, _public_principal
-from gridgov.dispatch.schemas import ActionIn, ReportIn
+from gridgov.dispatch.schemas import CategoryIn, NoteIn, ResultIn, VerifyIn
 from gridgov.dispatch.sweeper import sweep
 from gridgov.migrate import upgrade
 from gridgov.org import cache
@@ -80,14 +82,16 @@ def main() -> None:
 
         def case(title: str, at_days_ago: float) -> Event:
             at = now - timedelta(days=at_days_ago)
-            ev, _ = report_event(session, resident, ReportIn(title=title, grid_code=grid.code), now=at)
-            lc.file_event(session, dispatcher, ev.id, ActionIn(category_code="01001"), now=at)
-            return lc.dispatch_event(session, dispatcher, ev.id, ActionIn(), now=at + timedelta(minutes=5))
+            ev = one_action(submit, session, resident, IntakeCommand(title=title, grid_code=grid.code), now=at)
+            one_action(lc.file_event, session, dispatcher, ev.event_id, CategoryIn(category_code="01001"), now=at)
+            return one_action(
+                lc.dispatch_event, session, dispatcher, ev.event_id, CategoryIn(), now=at + timedelta(minutes=5)
+            )
 
         returned = case("非本部门职责的占道经营（退回演示）", 0.01)
         handler = _lead_handler(session, returned)
-        lc.accept_event(session, handler, returned.id, ActionIn())
-        lc.return_event(session, handler, returned.id, ActionIn(note="不属于本部门职责，请重新派遣"))
+        one_action(lc.accept_event, session, handler, returned.id, NoteIn())
+        one_action(lc.return_event, session, handler, returned.id, NoteIn(note="不属于本部门职责，请重新派遣"))
 
         overdue = case("暴露垃圾久未清理（超时演示）", 40)
         start = now - timedelta(days=40)
@@ -102,21 +106,30 @@ def main() -> None:
         phone, token = "13900001111", secrets.token_urlsafe(24)
         anon = _public_principal(scope=pii_cipher(settings.pii_secret).blind_index(phone)[:32])
         at = now - timedelta(hours=3)
-        report = ReportIn(
-            title="路灯不亮（匿名上报演示）", channel=Channel.PHOTO, grid_code=grid.code, reporter_phone=phone
+        report = IntakeCommand(
+            title="路灯不亮（匿名上报演示）",
+            channel=Channel.PHOTO,
+            grid_code=grid.code,
+            reporter_phone=phone,
+            followup_token_digest=_digest(token),
         )
-        public, _ = report_event(session, anon, report, now=at)
-        public.public_token_digest = _digest(token)
-        session.commit()
-        lc.file_event(session, dispatcher, public.id, ActionIn(category_code="01001"), now=at)
-        public = lc.dispatch_event(session, dispatcher, public.id, ActionIn(), now=at + timedelta(minutes=5))
+        reported = one_action(submit, session, anon, report, now=at)
+        one_action(lc.file_event, session, dispatcher, reported.event_id, CategoryIn(category_code="01001"), now=at)
+        public = one_action(
+            lc.dispatch_event, session, dispatcher, reported.event_id, CategoryIn(), now=at + timedelta(minutes=5)
+        )
         lead = _lead_handler(session, public)
-        lc.accept_event(session, lead, public.id, ActionIn(), now=at + timedelta(minutes=30))
-        lc.handle_event(
-            session, lead, public.id, ActionIn(note="已更换灯泡，路灯恢复照明"), now=at + timedelta(hours=1)
+        one_action(lc.accept_event, session, lead, public.id, NoteIn(), now=at + timedelta(minutes=30))
+        one_action(
+            lc.handle_event,
+            session,
+            lead,
+            public.id,
+            ResultIn(note="已更换灯泡，路灯恢复照明"),
+            now=at + timedelta(hours=1),
         )
         verifier = _principal(session, f"cs_{community.code}")  # the lead may be the grid worker himself
-        lc.verify_event(session, verifier, public.id, ActionIn(passed=True), now=at + timedelta(hours=2))
+        one_action(lc.verify_event, session, verifier, public.id, VerifyIn(passed=True), now=at + timedelta(hours=2))
         closed = session.get(Event, public.id)
         assert closed is not None and closed.status == "closed", closed and closed.status
 

@@ -11,12 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gridgov.common.audit import DomainEvent
 from gridgov.common.errors import Forbidden, IllegalTransition, InvalidInput
-from gridgov.dispatch.bulk import intake_batch
+from gridgov.common.events import DomainEvent
 from gridgov.dispatch.models import Event, EventTask, EventTransition
 from gridgov.dispatch.schemas import ReportIn
 from gridgov.org.models import Division
+from support import intake_batch
 
 NOW = datetime(2026, 11, 17, 2, 0, tzinfo=UTC)  # Tue 10:00 Asia/Shanghai
 
@@ -115,7 +115,7 @@ def test_a_constraint_violation_that_is_no_key_race_is_raised(
 ) -> None:
     from sqlalchemy.exc import IntegrityError
 
-    from gridgov.dispatch import bulk
+    from gridgov.dispatch import intake
 
     calls = []
 
@@ -123,7 +123,7 @@ def test_a_constraint_violation_that_is_no_key_race_is_raised(
         calls.append(1)
         raise IntegrityError("INSERT", {}, Exception("FOREIGN KEY constraint failed"))
 
-    monkeypatch.setattr(bulk, "_write", broken)
+    monkeypatch.setattr(intake, "write_cases", broken)
     street, grids = _street_grids(session, 3)
     with pytest.raises(IntegrityError):
         intake_batch(session, people.user(f"dsp_{street.code}"), _items(grids, uuid.uuid4().hex[:8]), now=NOW)  # type: ignore[attr-defined]

@@ -38,16 +38,19 @@ from sqlalchemy.orm import Session
 
 from gridgov.common.principal import Principal
 from gridgov.common.timeutil import SHANGHAI, to_local, utcnow
+from gridgov.common.uow import one_action
 from gridgov.dashboard import api as dashboard_api
 from gridgov.dashboard import queries as q
 from gridgov.dashboard.schemas import BreakdownBy, Period, RankingBy
 from gridgov.db import session_factory
 from gridgov.dispatch import lifecycle as lc
-from gridgov.dispatch.intake import report_event, self_handle_event
+from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.models import Channel, Event, EventTask
+from gridgov.dispatch.schemas import CategoryIn, NoteIn, RateIn, ResultIn, VerifyIn
 from gridgov.org.demo import DemoResult
 from gridgov.org.models import Department, Division, User
 from gridgov.org.services import principal_for
+from support import report as report_event
 
 Login = Callable[[str], dict[str, str]]
 
@@ -90,7 +93,6 @@ def _children(session: Session, parent: Division) -> list[Division]:
 
 @pytest.fixture(scope="module")
 def world(engine: Engine, demo: DemoResult) -> World:
-    from gridgov.dispatch.schemas import ActionIn, ReportIn
 
     with session_factory(engine)() as s:
         streets = list(s.scalars(select(Division).where(Division.level == "street").order_by(Division.code)))
@@ -112,20 +114,20 @@ def world(engine: Engine, demo: DemoResult) -> World:
         cs1, cs2 = _who(s, f"cs_{c1.code}"), _who(s, f"cs_{c2.code}")
 
         def report(who: Principal, grid: Division, title: str, when: datetime, **kw: object) -> int:
-            body = ReportIn(title=title, grid_code=grid.code, lon=grid.center_lon, lat=grid.center_lat, **kw)  # type: ignore[arg-type]
+            body = IntakeCommand(title=title, grid_code=grid.code, lon=grid.center_lon, lat=grid.center_lat, **kw)  # type: ignore[arg-type]
             ev, _ = report_event(s, who, body, now=when)
             return ev.id
 
         def to_dispatched(eid: int, when: datetime, category: str | None = None) -> None:
-            lc.file_event(s, dsp, eid, ActionIn(category_code=category), now=when)
-            lc.dispatch_event(s, dsp, eid, ActionIn(), now=when + timedelta(minutes=10))
+            one_action(lc.file_event, s, dsp, eid, CategoryIn(category_code=category), now=when)
+            one_action(lc.dispatch_event, s, dsp, eid, CategoryIn(), now=when + timedelta(minutes=10))
 
         def grid_loop(
             eid: int, gw: Principal, cs: Principal, accepted: datetime, handled: datetime, closed: datetime
         ) -> None:
-            lc.accept_event(s, gw, eid, ActionIn(), now=accepted)
-            lc.handle_event(s, gw, eid, ActionIn(note="已处置"), now=handled)
-            lc.verify_event(s, cs, eid, ActionIn(passed=True), now=closed)
+            one_action(lc.accept_event, s, gw, eid, NoteIn(), now=accepted)
+            one_action(lc.handle_event, s, gw, eid, ResultIn(note="已处置"), now=handled)
+            one_action(lc.verify_event, s, cs, eid, VerifyIn(passed=True), now=closed)
 
         ids: dict[str, int] = {}
         hot, photo, patrol = Channel.HOTLINE, Channel.PHOTO, Channel.GRID_PATROL
@@ -133,7 +135,7 @@ def world(engine: Engine, demo: DemoResult) -> World:
         ids["E1"] = report(res1, g1, "看板 E1 暴露垃圾", at(0, 9), channel=photo, category_code="01001")
         to_dispatched(ids["E1"], at(0, 9, 10))
         grid_loop(ids["E1"], gw1, cs1, at(0, 9, 30), at(0, 10), at(0, 10, 30))
-        lc.rate_event(s, res1, ids["E1"], ActionIn(rating=5), now=at(0, 11))
+        one_action(lc.rate_event, s, res1, ids["E1"], RateIn(rating=5), now=at(0, 11))
 
         ids["E2"] = report(dsp, g1, "看板 E2 暴露垃圾", at(0, 9, 5), channel=hot, category_code="01001")
         to_dispatched(ids["E2"], at(0, 9, 15))
@@ -141,24 +143,24 @@ def world(engine: Engine, demo: DemoResult) -> World:
 
         ids["E3"] = report(dsp, g1, "看板 E3 施工扰民", at(0, 10), channel=hot, category_code="03001")
         to_dispatched(ids["E3"], at(0, 10, 10))
-        lc.accept_event(s, _who(s, f"h_{street.code}_zhujian"), ids["E3"], ActionIn(), now=at(0, 10, 40))
-        lc.escalate_event(s, dsp, ids["E3"], ActionIn(note="街道无力解决，上报区级"), now=at(0, 11))
+        one_action(lc.accept_event, s, _who(s, f"h_{street.code}_zhujian"), ids["E3"], NoteIn(), now=at(0, 10, 40))
+        one_action(lc.escalate_event, s, dsp, ids["E3"], NoteIn(note="街道无力解决，上报区级"), now=at(0, 11))
 
         ids["E4"] = report(res2, g1, "看板 E4 积存垃圾渣土", at(0, 11), channel=photo, category_code="01002")
         to_dispatched(ids["E4"], at(0, 11, 5))
         handler = _who(s, f"h_{street.code}_chengguan")
-        lc.return_event(s, handler, ids["E4"], ActionIn(note="非本单位职责"), now=at(0, 11, 30))
-        lc.dispatch_event(s, dsp, ids["E4"], ActionIn(), now=at(0, 11, 40))
+        one_action(lc.return_event, s, handler, ids["E4"], NoteIn(note="非本单位职责"), now=at(0, 11, 30))
+        one_action(lc.dispatch_event, s, dsp, ids["E4"], CategoryIn(), now=at(0, 11, 40))
 
         ids["E5"] = report(res2, g1, "看板 E5 重复", at(0, 12), channel=photo, category_code="01001")
-        lc.reject_event(s, dsp, ids["E5"], ActionIn(note="重复上报"), now=at(0, 12, 10))
+        one_action(lc.reject_event, s, dsp, ids["E5"], NoteIn(note="重复上报"), now=at(0, 12, 10))
 
         ids["E6"] = report(res3, g1, "看板 E6 未分类", at(0, 13), channel=photo)
 
-        sh, _ = self_handle_event(
+        sh, _ = report_event(
             s,
             gw1,
-            ReportIn(
+            IntakeCommand(
                 title="看板 S 自行处置",
                 channel=patrol,
                 category_code="01001",
@@ -166,11 +168,12 @@ def world(engine: Engine, demo: DemoResult) -> World:
                 lon=g1.center_lon,
                 lat=g1.center_lat,
                 result_note="现场处置完毕",
+                self_handle=True,
             ),
             now=at(0, 14),
         )
         ids["S"] = sh.id
-        lc.verify_event(s, cs1, ids["S"], ActionIn(passed=True), now=at(0, 14, 30))
+        one_action(lc.verify_event, s, cs1, ids["S"], VerifyIn(passed=True), now=at(0, 14, 30))
 
         ids["E7"] = report(gw1, g1, "看板 E7 暴露垃圾", at(-2, 9), channel=patrol, category_code="01001")
         to_dispatched(ids["E7"], at(-2, 9, 10))
@@ -179,8 +182,8 @@ def world(engine: Engine, demo: DemoResult) -> World:
         ids["E8"] = report(res1, g1, "看板 E8 暴露垃圾", at(-1, 9), channel=photo, category_code="01001")
         to_dispatched(ids["E8"], at(-1, 9, 10))
         grid_loop(ids["E8"], gw1, cs1, at(-1, 9, 30), at(-1, 10), at(-1, 10, 30))
-        lc.rate_event(s, res1, ids["E8"], ActionIn(rating=2), now=at(-1, 11))
-        lc.reopen_event(s, res1, ids["E8"], ActionIn(note="问题反弹"), now=at(0, 12))
+        one_action(lc.rate_event, s, res1, ids["E8"], RateIn(rating=2), now=at(-1, 11))
+        one_action(lc.reopen_event, s, res1, ids["E8"], NoteIn(note="问题反弹"), now=at(0, 12))
 
         for i, minute in enumerate((0, 30)):
             key = f"C2-{i}"
@@ -641,12 +644,10 @@ def test_stream_pushes_on_change_and_ends(
             if line.startswith("data:"):
                 events.append(json.loads(line[5:]))
                 if len(events) == 1:  # a change anywhere moves the outbox: the summary is pushed again
-                    from gridgov.dispatch.schemas import ReportIn
-
                     report_event(
                         session,
                         _who(session, "resident2"),
-                        ReportIn(title="看板 N3 推送", grid_code=world.g3.code),
+                        IntakeCommand(title="看板 N3 推送", grid_code=world.g3.code),
                     )
                 if len(events) == 2:
                     break

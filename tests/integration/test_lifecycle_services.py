@@ -12,24 +12,36 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from gridgov.catalog.services import load_calendar
-from gridgov.common.audit import AuditLog, DomainEvent
+from gridgov.common.audit import AuditLog
 from gridgov.common.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
+from gridgov.common.events import DomainEvent
 from gridgov.common.principal import Principal
 from gridgov.common.timeutil import to_local
+from gridgov.common.uow import one_action
 from gridgov.config import Settings
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.attachments import path_for, store_attachment
-from gridgov.dispatch.intake import report_event, self_handle_event
+from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.models import Event, EventTask, EventTransition
 from gridgov.dispatch.queues import my_queue
-from gridgov.dispatch.schemas import ActionIn, ReportIn
+from gridgov.dispatch.schemas import (
+    CategoryIn,
+    ExtensionDecisionIn,
+    ExtensionRequestIn,
+    NoteIn,
+    RateIn,
+    ResultIn,
+    VerifyIn,
+)
 from gridgov.dispatch.sweeper import sweep
 from gridgov.org.models import Division
+from support import report as submit_report
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -77,15 +89,17 @@ def place(session: Session, index: int) -> Place:
 def report(
     session: Session, actor: Principal, p: Place, now: datetime, category: str | None = None, title: str = ""
 ) -> Event:
-    data = ReportIn(title=title or f"测试事件 {uuid.uuid4().hex[:8]}", grid_code=p.grid.code, category_code=category)
-    event, created = report_event(session, actor, data, now=now)
+    data = IntakeCommand(
+        title=title or f"测试事件 {uuid.uuid4().hex[:8]}", grid_code=p.grid.code, category_code=category
+    )
+    event, created = submit_report(session, actor, data, now=now)
     assert created
     return event
 
 
 def png(settings: Settings, session: Session, actor: Principal) -> str:
     data = b"\x89PNG\r\n\x1a\n" + uuid.uuid4().bytes * 8
-    row = store_attachment(session, actor, data, settings.attachments_dir, settings.max_upload_bytes)
+    row = one_action(store_attachment, session, actor, data, settings.attachments_dir, settings.max_upload_bytes)
     return row.sha256
 
 
@@ -111,8 +125,8 @@ def dispatched(session: Session, people, p: Place, category: str, at: datetime) 
     """A resident's report, filed and dispatched by the street dispatcher at `at`."""
     ev = report(session, people.user("resident1"), p, at)
     dsp = people.user(p.dsp)
-    lc.file_event(session, dsp, ev.id, ActionIn(category_code=category), now=at)
-    return lc.dispatch_event(session, dsp, ev.id, ActionIn(), now=at)
+    one_action(lc.file_event, session, dsp, ev.id, CategoryIn(category_code=category), now=at)
+    return one_action(lc.dispatch_event, session, dsp, ev.id, CategoryIn(), now=at)
 
 
 # --- the whole loop, its history rows and its domain events ---------------------------------------------
@@ -125,19 +139,21 @@ def test_full_loop_history_and_domain_events(session: Session, people, settings:
 
     photo = png(settings, session, resident)
     assert path_for(settings.attachments_dir, photo).exists()
-    ev, created = report_event(
+    ev, created = submit_report(
         session,
         resident,
-        ReportIn(title="楼下垃圾堆积", grid_code=p.grid.code, attachments=[photo]),
+        IntakeCommand(title="楼下垃圾堆积", grid_code=p.grid.code, attachments=(photo,)),
         now=sh(16, 7, 50),  # still Sunday 23:50 in UTC
     )
     assert created and ev.status == "reported" and ev.level == "street" and ev.category_id is None
     assert ev.number is not None and ev.number.startswith("20261116")  # numbered by the local date
 
-    ev = lc.file_event(session, dsp, ev.id, ActionIn(category_code="01001", note="属实"), now=sh(16, 9, 10))
+    ev = one_action(
+        lc.file_event, session, dsp, ev.id, CategoryIn(category_code="01001", note="属实"), now=sh(16, 9, 10)
+    )
     assert ev.status == "filed" and ev.level == "grid" and ev.filed_at == sh(16, 9, 10)
 
-    ev = lc.dispatch_event(session, dsp, ev.id, ActionIn(), now=sh(16, 9, 30))
+    ev = one_action(lc.dispatch_event, session, dsp, ev.id, CategoryIn(), now=sh(16, 9, 30))
     assert ev.status == "dispatched"
     task = lead(ev)
     assert task.grid_id == p.grid.id and task.department_id is None and task.status == "pending"
@@ -147,30 +163,31 @@ def test_full_loop_history_and_domain_events(session: Session, people, settings:
     assert ev.warn_at == sh(16, 11, 6)
     assert ev.sla_state == "normal"
 
-    ev = lc.accept_event(session, gw, ev.id, ActionIn(), now=sh(16, 9, 40))
+    ev = one_action(lc.accept_event, session, gw, ev.id, NoteIn(), now=sh(16, 9, 40))
     assert ev.status == "accepted" and lead(ev).status == "accepted"
 
     result_photo = png(settings, session, gw)
     with pytest.raises(InvalidInput) as err:
-        lc.handle_event(session, gw, ev.id, ActionIn(attachments=[result_photo]), now=sh(16, 10, 0))
+        one_action(lc.handle_event, session, gw, ev.id, ResultIn(attachments=(result_photo,)), now=sh(16, 10, 0))
     assert err.value.field == "note"
     session.rollback()
-    ev = lc.handle_event(session, gw, ev.id, ActionIn(note="已清理干净", attachments=[result_photo]), now=sh(16, 10, 0))
+    ev = one_action(
+        lc.handle_event, session, gw, ev.id, ResultIn(note="已清理干净", attachments=(result_photo,)), now=sh(16, 10, 0)
+    )
     assert ev.status == "handled" and ev.handled_by_id == gw.user_id and ev.result_note == "已清理干净"
     assert lead(ev).status == "reported"
 
-    ev = lc.verify_event(session, cs, ev.id, ActionIn(passed=True, note="现场已整洁"), now=sh(16, 10, 30))
+    ev = one_action(lc.verify_event, session, cs, ev.id, VerifyIn(passed=True, note="现场已整洁"), now=sh(16, 10, 30))
     assert ev.status == "closed" and ev.closed_at == sh(16, 10, 30)
     assert lead(ev).status == "done"
 
     with pytest.raises(NotFound):  # another resident does not see the case at all
-        lc.rate_event(session, people.user("resident2"), ev.id, ActionIn(rating=5), now=sh(16, 11, 0))
+        one_action(lc.rate_event, session, people.user("resident2"), ev.id, RateIn(rating=5), now=sh(16, 11, 0))
     session.rollback()
-    with pytest.raises(InvalidInput) as err:
-        lc.rate_event(session, resident, ev.id, ActionIn(), now=sh(16, 11, 0))
-    assert err.value.field == "rating"
-    session.rollback()
-    ev = lc.rate_event(session, resident, ev.id, ActionIn(rating=4, note="挺快"), now=sh(16, 11, 0))
+    with pytest.raises(ValidationError) as missing:
+        RateIn.model_validate({"note": "挺快"})
+    assert missing.value.errors()[0]["loc"] == ("rating",)
+    ev = one_action(lc.rate_event, session, resident, ev.id, RateIn(rating=4, note="挺快"), now=sh(16, 11, 0))
     assert ev.status == "rated" and ev.rating == 4 and ev.rating_comment == "挺快"
 
     rows = transitions(session, ev.id)
@@ -213,16 +230,16 @@ def test_reject_requires_a_reason(session: Session, people) -> None:
     dsp = people.user(p.dsp)
     ev = report(session, people.user("resident2"), p, sh(16, 9, 30))
 
-    for payload in (ActionIn(), ActionIn(note="   ")):
+    for payload in (NoteIn(), NoteIn(note="   ")):
         with pytest.raises(InvalidInput) as err:
-            lc.reject_event(session, dsp, ev.id, payload, now=sh(16, 9, 40))
+            one_action(lc.reject_event, session, dsp, ev.id, payload, now=sh(16, 9, 40))
         assert err.value.field == "note"
         assert "说明" in err.value.message
         session.rollback()
     session.refresh(ev)
     assert ev.status == "reported" and actions(session, ev.id) == ["report"]
 
-    ev = lc.reject_event(session, dsp, ev.id, ActionIn(note="不属于受理范围"), now=sh(16, 9, 45))
+    ev = one_action(lc.reject_event, session, dsp, ev.id, NoteIn(note="不属于受理范围"), now=sh(16, 9, 45))
     assert ev.status == "rejected" and ev.reject_reason == "不属于受理范围" and ev.closed_at == sh(16, 9, 45)
     row = transitions(session, ev.id)[-1]
     assert (row.action, row.from_status, row.to_status, row.note) == (
@@ -232,7 +249,7 @@ def test_reject_requires_a_reason(session: Session, people) -> None:
         "不属于受理范围",
     )
     with pytest.raises(IllegalTransition) as illegal:
-        lc.file_event(session, dsp, ev.id, ActionIn(category_code="01001"), now=sh(16, 9, 50))
+        one_action(lc.file_event, session, dsp, ev.id, CategoryIn(category_code="01001"), now=sh(16, 9, 50))
     assert illegal.value.extra["allowed"] == []
     session.rollback()
 
@@ -242,14 +259,14 @@ def test_return_goes_back_to_the_dispatcher_and_is_redispatched(session: Session
     dsp, gw = people.user(p.dsp), people.user(p.gw)
     ev = dispatched(session, people, p, "01001", sh(16, 9, 30))
     first = lead(ev)
-    lc.accept_event(session, gw, ev.id, ActionIn(), now=sh(16, 9, 35))
+    one_action(lc.accept_event, session, gw, ev.id, NoteIn(), now=sh(16, 9, 35))
 
     with pytest.raises(InvalidInput) as err:
-        lc.return_event(session, gw, ev.id, ActionIn(), now=sh(16, 9, 40))
+        one_action(lc.return_event, session, gw, ev.id, NoteIn(), now=sh(16, 9, 40))
     assert err.value.field == "note"
     session.rollback()
 
-    ev = lc.return_event(session, gw, ev.id, ActionIn(note="不是本网格的事，派错了"), now=sh(16, 9, 40))
+    ev = one_action(lc.return_event, session, gw, ev.id, NoteIn(note="不是本网格的事，派错了"), now=sh(16, 9, 40))
     assert ev.status == "returned" and ev.return_count == 1
     assert first.status == "cancelled" and first.done_at == sh(16, 9, 40)
     assert all(t.status == "cancelled" for t in ev.tasks)
@@ -258,7 +275,7 @@ def test_return_goes_back_to_the_dispatcher_and_is_redispatched(session: Session
     assert ev.id in [e.id for e in queues["returned"].items]
     assert ev.id not in [e.id for e in my_queue(session, gw, limit=100)["in_progress"].items]
 
-    ev = lc.dispatch_event(session, dsp, ev.id, ActionIn(note="重新派遣"), now=sh(16, 10, 0))
+    ev = one_action(lc.dispatch_event, session, dsp, ev.id, CategoryIn(note="重新派遣"), now=sh(16, 10, 0))
     assert ev.status == "dispatched"
     second = lead(ev)
     assert second.id != first.id and second.status == "pending"
@@ -278,9 +295,9 @@ def test_returned_case_reclassified_goes_to_the_new_categorys_tier(session: Sess
     p = place(session, 13)
     dsp, gw = people.user(p.dsp), people.user(p.gw)
     ev = dispatched(session, people, p, "01001", sh(16, 9, 30))  # 暴露垃圾 → the grid
-    lc.return_event(session, gw, ev.id, ActionIn(note="是建筑渣土，网格处理不了"), now=sh(16, 9, 40))
+    one_action(lc.return_event, session, gw, ev.id, NoteIn(note="是建筑渣土，网格处理不了"), now=sh(16, 9, 40))
     # 积存垃圾渣土 is handled by the street's 综合行政执法队 (default level street)
-    ev = lc.dispatch_event(session, dsp, ev.id, ActionIn(category_code="01002"), now=sh(16, 9, 50))
+    ev = one_action(lc.dispatch_event, session, dsp, ev.id, CategoryIn(category_code="01002"), now=sh(16, 9, 50))
     chengguan = people.department(p.street.id, "chengguan")
     assert lead(ev).department_id == chengguan.id
     assert ev.level == "street"
@@ -290,29 +307,32 @@ def test_extension_approve_moves_deadline_deny_keeps_it(session: Session, people
     p = place(session, 14)
     dsp, gw = people.user(p.dsp), people.user(p.gw)
     ev = dispatched(session, people, p, "01001", sh(16, 9, 30))
-    lc.accept_event(session, gw, ev.id, ActionIn(), now=sh(16, 9, 35))
+    one_action(lc.accept_event, session, gw, ev.id, NoteIn(), now=sh(16, 9, 35))
     assert ev.deadline_at == sh(16, 11, 30)
 
     with pytest.raises(InvalidInput) as err:
-        lc.request_extension(session, gw, ev.id, ActionIn(hours=4), now=sh(16, 10, 0))
+        one_action(lc.request_extension, session, gw, ev.id, ExtensionRequestIn(hours=4), now=sh(16, 10, 0))
     assert err.value.field == "note"
     session.rollback()
-    with pytest.raises(InvalidInput) as err:
-        lc.request_extension(session, gw, ev.id, ActionIn(note="需要协调物业"), now=sh(16, 10, 0))
-    assert err.value.field == "hours"
-    session.rollback()
+    with pytest.raises(ValidationError) as missing:  # the hours are part of the action's input shape
+        ExtensionRequestIn.model_validate({"note": "需要协调物业"})
+    assert missing.value.errors()[0]["loc"] == ("hours",)
     with pytest.raises(Conflict):  # nothing to decide yet
-        lc.decide_extension(session, dsp, ev.id, ActionIn(), approve=True, now=sh(16, 10, 0))
+        one_action(lc.approve_extension, session, dsp, ev.id, ExtensionDecisionIn(), now=sh(16, 10, 0))
     session.rollback()
 
-    ev = lc.request_extension(session, gw, ev.id, ActionIn(hours=4, note="需要协调物业"), now=sh(16, 10, 0))
+    ev = one_action(
+        lc.request_extension, session, gw, ev.id, ExtensionRequestIn(hours=4, note="需要协调物业"), now=sh(16, 10, 0)
+    )
     assert ev.extension_requested == 4 and ev.status == "accepted"
     with pytest.raises(Conflict):
-        lc.request_extension(session, gw, ev.id, ActionIn(hours=2, note="再申请"), now=sh(16, 10, 5))
+        one_action(
+            lc.request_extension, session, gw, ev.id, ExtensionRequestIn(hours=2, note="再申请"), now=sh(16, 10, 5)
+        )
     session.rollback()
     assert ev.id in [e.id for e in my_queue(session, dsp, limit=100)["extension_requests"].items]
 
-    ev = lc.decide_extension(session, dsp, ev.id, ActionIn(), approve=True, now=sh(16, 10, 10))
+    ev = one_action(lc.approve_extension, session, dsp, ev.id, ExtensionDecisionIn(), now=sh(16, 10, 10))
     # 11:30 + 4 working hours: 30 minutes before lunch, 3.5 hours after it
     assert ev.deadline_at == sh(16, 17, 30)
     cal = load_calendar(session)
@@ -324,12 +344,14 @@ def test_extension_approve_moves_deadline_deny_keeps_it(session: Session, people
     assert approved.action == "approve_extension" and approved.data["hours"] == 4
     assert approved.actor_id == dsp.user_id
 
-    lc.request_extension(session, gw, ev.id, ActionIn(hours=8, note="还要一天"), now=sh(16, 15, 0))
+    one_action(
+        lc.request_extension, session, gw, ev.id, ExtensionRequestIn(hours=8, note="还要一天"), now=sh(16, 15, 0)
+    )
     with pytest.raises(InvalidInput) as err:  # a denial needs its reason
-        lc.decide_extension(session, dsp, ev.id, ActionIn(), approve=False, now=sh(16, 15, 10))
+        one_action(lc.deny_extension, session, dsp, ev.id, ExtensionDecisionIn(), now=sh(16, 15, 10))
     assert err.value.field == "note"
     session.rollback()
-    ev = lc.decide_extension(session, dsp, ev.id, ActionIn(note="时限足够"), approve=False, now=sh(16, 15, 10))
+    ev = one_action(lc.deny_extension, session, dsp, ev.id, ExtensionDecisionIn(note="时限足够"), now=sh(16, 15, 10))
     assert ev.deadline_at == sh(16, 17, 30)
     assert ev.extension_requested is None and ev.extension_granted_hours == 4
     assert actions(session, ev.id)[-4:] == [
@@ -345,17 +367,17 @@ def test_hold_stops_the_clock_and_resume_shifts_the_deadline(session: Session, p
     p = place(session, 15)
     dsp, gw = people.user(p.dsp), people.user(p.gw)
     ev = dispatched(session, people, p, "01001", sh(16, 9, 30))
-    lc.accept_event(session, gw, ev.id, ActionIn(), now=sh(16, 9, 35))
+    one_action(lc.accept_event, session, gw, ev.id, NoteIn(), now=sh(16, 9, 35))
 
     with pytest.raises(InvalidInput) as err:
-        lc.hold_event(session, dsp, ev.id, ActionIn(), now=sh(16, 9, 40))
+        one_action(lc.hold_event, session, dsp, ev.id, NoteIn(), now=sh(16, 9, 40))
     assert err.value.field == "note"
     session.rollback()
     with pytest.raises(IllegalTransition):  # a grid worker cannot put a case on hold
-        lc.hold_event(session, gw, ev.id, ActionIn(note="挂账"), now=sh(16, 9, 40))
+        one_action(lc.hold_event, session, gw, ev.id, NoteIn(note="挂账"), now=sh(16, 9, 40))
     session.rollback()
 
-    ev = lc.hold_event(session, dsp, ev.id, ActionIn(note="等待产权单位答复"), now=sh(16, 9, 40))
+    ev = one_action(lc.hold_event, session, dsp, ev.id, NoteIn(note="等待产权单位答复"), now=sh(16, 9, 40))
     assert ev.status == "on_hold" and ev.hold_started_at == sh(16, 9, 40)
 
     # the original deadline (11:30) passes while the case is on hold: no warning, no escalation
@@ -366,7 +388,7 @@ def test_hold_stops_the_clock_and_resume_shifts_the_deadline(session: Session, p
     assert ev.status == "on_hold" and ev.sla_state == "normal" and ev.escalation_count == 0
     assert actions(session, ev.id)[-1] == "hold"
 
-    ev = lc.resume_event(session, dsp, ev.id, ActionIn(), now=sh(16, 15, 0))
+    ev = one_action(lc.resume_event, session, dsp, ev.id, NoteIn(), now=sh(16, 15, 0))
     # held 09:40-12:00 and 14:00-15:00: 3 h 20 min of working time
     assert ev.status == "accepted" and ev.hold_started_at is None
     resumed = transitions(session, ev.id)[-1]
@@ -377,34 +399,33 @@ def test_hold_stops_the_clock_and_resume_shifts_the_deadline(session: Session, p
     assert ev.warn_at == sh(16, 15, 46)  # 80 % of the 5 h 20 min from the dispatch
     assert ev.sla_state == "normal"
     assert lead(ev).status == "accepted"
-    lc.handle_event(session, gw, ev.id, ActionIn(note="已处置"), now=sh(16, 15, 30))
+    one_action(lc.handle_event, session, gw, ev.id, ResultIn(note="已处置"), now=sh(16, 15, 30))
 
 
 def test_verify_fail_goes_back_to_the_handler(session: Session, people) -> None:
     p = place(session, 16)
     gw, cs = people.user(p.gw), people.user(p.cs)
     ev = dispatched(session, people, p, "01001", sh(16, 9, 30))
-    lc.accept_event(session, gw, ev.id, ActionIn(), now=sh(16, 9, 35))
-    lc.handle_event(session, gw, ev.id, ActionIn(note="已清理"), now=sh(16, 10, 0))
+    one_action(lc.accept_event, session, gw, ev.id, NoteIn(), now=sh(16, 9, 35))
+    one_action(lc.handle_event, session, gw, ev.id, ResultIn(note="已清理"), now=sh(16, 10, 0))
 
     with pytest.raises(Forbidden):  # the handler cannot verify his own work
-        lc.verify_event(session, gw, ev.id, ActionIn(passed=True), now=sh(16, 10, 10))
+        one_action(lc.verify_event, session, gw, ev.id, VerifyIn(passed=True), now=sh(16, 10, 10))
     session.rollback()
+    with pytest.raises(ValidationError) as missing:
+        VerifyIn.model_validate({})
+    assert missing.value.errors()[0]["loc"] == ("passed",)
     with pytest.raises(InvalidInput) as err:
-        lc.verify_event(session, cs, ev.id, ActionIn(), now=sh(16, 10, 10))
-    assert err.value.field == "passed"
-    session.rollback()
-    with pytest.raises(InvalidInput) as err:
-        lc.verify_event(session, cs, ev.id, ActionIn(passed=False), now=sh(16, 10, 10))
+        one_action(lc.verify_event, session, cs, ev.id, VerifyIn(passed=False), now=sh(16, 10, 10))
     assert err.value.field == "note"
     session.rollback()
 
-    ev = lc.verify_event(session, cs, ev.id, ActionIn(passed=False, note="垃圾还在"), now=sh(16, 10, 15))
+    ev = one_action(lc.verify_event, session, cs, ev.id, VerifyIn(passed=False, note="垃圾还在"), now=sh(16, 10, 15))
     assert ev.status == "accepted" and ev.handled_at is None and ev.closed_at is None
     assert lead(ev).status == "accepted" and lead(ev).done_at is None
 
-    lc.handle_event(session, gw, ev.id, ActionIn(note="已彻底清理"), now=sh(16, 10, 40))
-    ev = lc.verify_event(session, cs, ev.id, ActionIn(passed=True), now=sh(16, 10, 50))
+    one_action(lc.handle_event, session, gw, ev.id, ResultIn(note="已彻底清理"), now=sh(16, 10, 40))
+    ev = one_action(lc.verify_event, session, cs, ev.id, VerifyIn(passed=True), now=sh(16, 10, 50))
     assert ev.status == "closed" and ev.result_note == "已彻底清理"
     assert actions(session, ev.id)[3:] == ["accept", "handle", "verify_fail", "handle", "verify_pass"]
     fail = transitions(session, ev.id)[5]
@@ -420,19 +441,19 @@ def test_reopen_by_the_reporting_resident(session: Session, people) -> None:
     p = place(session, 17)
     gw, cs, resident = people.user(p.gw), people.user(p.cs), people.user("resident1")
     ev = dispatched(session, people, p, "01001", sh(16, 9, 30))
-    lc.accept_event(session, gw, ev.id, ActionIn(), now=sh(16, 9, 35))
-    lc.handle_event(session, gw, ev.id, ActionIn(note="已清理"), now=sh(16, 10, 0))
-    lc.verify_event(session, cs, ev.id, ActionIn(passed=True), now=sh(16, 10, 10))
+    one_action(lc.accept_event, session, gw, ev.id, NoteIn(), now=sh(16, 9, 35))
+    one_action(lc.handle_event, session, gw, ev.id, ResultIn(note="已清理"), now=sh(16, 10, 0))
+    one_action(lc.verify_event, session, cs, ev.id, VerifyIn(passed=True), now=sh(16, 10, 10))
 
     with pytest.raises(NotFound):  # another resident does not even see the case
-        lc.reopen_event(session, people.user("resident2"), ev.id, ActionIn(note="没弄好"), now=sh(16, 11, 0))
+        one_action(lc.reopen_event, session, people.user("resident2"), ev.id, NoteIn(note="没弄好"), now=sh(16, 11, 0))
     session.rollback()
     with pytest.raises(InvalidInput) as err:
-        lc.reopen_event(session, resident, ev.id, ActionIn(), now=sh(16, 11, 0))
+        one_action(lc.reopen_event, session, resident, ev.id, NoteIn(), now=sh(16, 11, 0))
     assert err.value.field == "note"
     session.rollback()
 
-    ev = lc.reopen_event(session, resident, ev.id, ActionIn(note="又堆起来了"), now=sh(16, 11, 0))
+    ev = one_action(lc.reopen_event, session, resident, ev.id, NoteIn(note="又堆起来了"), now=sh(16, 11, 0))
     assert ev.status == "filed" and ev.reopen_count == 1
     assert ev.closed_at is None and ev.handled_at is None and ev.deadline_at is None
     row = transitions(session, ev.id)[-1]
@@ -443,7 +464,7 @@ def test_reopen_by_the_reporting_resident(session: Session, people) -> None:
         resident.user_id,
     )
     # it is dispatched again like any filed case
-    ev = lc.dispatch_event(session, people.user(p.dsp), ev.id, ActionIn(), now=sh(16, 14, 0))
+    ev = one_action(lc.dispatch_event, session, people.user(p.dsp), ev.id, CategoryIn(), now=sh(16, 14, 0))
     assert ev.status == "dispatched" and ev.deadline_at == sh(16, 16, 0)
     assert ev.first_deadline_at == sh(16, 11, 30)
 
@@ -452,19 +473,23 @@ def test_reopened_case_is_accepted_by_the_new_lead(session: Session, people) -> 
     p = place(session, 25)
     gw, cs, resident = people.user(p.gw), people.user(p.cs), people.user("resident1")
     ev = dispatched(session, people, p, "01001", sh(16, 9, 30))
-    lc.accept_event(session, gw, ev.id, ActionIn(), now=sh(16, 9, 35))
-    lc.handle_event(session, gw, ev.id, ActionIn(note="已清理"), now=sh(16, 10, 0))
-    lc.verify_event(session, cs, ev.id, ActionIn(passed=True), now=sh(16, 10, 10))
-    lc.reopen_event(session, resident, ev.id, ActionIn(note="其实是建筑渣土"), now=sh(16, 11, 0))
+    one_action(lc.accept_event, session, gw, ev.id, NoteIn(), now=sh(16, 9, 35))
+    one_action(lc.handle_event, session, gw, ev.id, ResultIn(note="已清理"), now=sh(16, 10, 0))
+    one_action(lc.verify_event, session, cs, ev.id, VerifyIn(passed=True), now=sh(16, 10, 10))
+    one_action(lc.reopen_event, session, resident, ev.id, NoteIn(note="其实是建筑渣土"), now=sh(16, 11, 0))
     # re-classified as 积存垃圾渣土: the street's 综合行政执法队 now leads
-    ev = lc.dispatch_event(session, people.user(p.dsp), ev.id, ActionIn(category_code="01002"), now=sh(16, 14, 0))
+    ev = one_action(
+        lc.dispatch_event, session, people.user(p.dsp), ev.id, CategoryIn(category_code="01002"), now=sh(16, 14, 0)
+    )
     new_lead = [t for t in ev.tasks if t.role == "lead" and t.status == "pending"]
     assert len(new_lead) == 1 and new_lead[0].department_id == people.department(p.street.id, "chengguan").id
 
     with pytest.raises(Forbidden):  # the former grid assignee is no longer the lead
-        lc.accept_event(session, gw, ev.id, ActionIn(), now=sh(16, 14, 10))
+        one_action(lc.accept_event, session, gw, ev.id, NoteIn(), now=sh(16, 14, 10))
     session.rollback()
-    ev = lc.accept_event(session, people.user(p.handler(p.street, "chengguan")), ev.id, ActionIn(), now=sh(16, 14, 10))
+    ev = one_action(
+        lc.accept_event, session, people.user(p.handler(p.street, "chengguan")), ev.id, NoteIn(), now=sh(16, 14, 10)
+    )
     assert ev.status == "accepted" and new_lead[0].status == "accepted"
 
 
@@ -473,22 +498,22 @@ def test_supervise_increments_the_count(session: Session, people) -> None:
     dsp, leader = people.user(p.dsp), people.user(f"ldr_{p.district.code}")
     ev = report(session, people.user("resident3"), p, sh(16, 9, 0))
     with pytest.raises(IllegalTransition):  # not before it is filed
-        lc.supervise_event(session, dsp, ev.id, ActionIn(note="尽快"), now=sh(16, 9, 5))
+        one_action(lc.supervise_event, session, dsp, ev.id, NoteIn(note="尽快"), now=sh(16, 9, 5))
     session.rollback()
-    lc.file_event(session, dsp, ev.id, ActionIn(category_code="01001"), now=sh(16, 9, 10))
-    lc.dispatch_event(session, dsp, ev.id, ActionIn(), now=sh(16, 9, 30))
+    one_action(lc.file_event, session, dsp, ev.id, CategoryIn(category_code="01001"), now=sh(16, 9, 10))
+    one_action(lc.dispatch_event, session, dsp, ev.id, CategoryIn(), now=sh(16, 9, 30))
 
     with pytest.raises(InvalidInput) as err:
-        lc.supervise_event(session, dsp, ev.id, ActionIn(), now=sh(16, 10, 0))
+        one_action(lc.supervise_event, session, dsp, ev.id, NoteIn(), now=sh(16, 10, 0))
     assert err.value.field == "note"
     session.rollback()
     with pytest.raises(IllegalTransition):  # grid workers do not supervise
-        lc.supervise_event(session, people.user(p.gw), ev.id, ActionIn(note="催"), now=sh(16, 10, 0))
+        one_action(lc.supervise_event, session, people.user(p.gw), ev.id, NoteIn(note="催"), now=sh(16, 10, 0))
     session.rollback()
 
-    ev = lc.supervise_event(session, dsp, ev.id, ActionIn(note="请尽快处置"), now=sh(16, 10, 0))
+    ev = one_action(lc.supervise_event, session, dsp, ev.id, NoteIn(note="请尽快处置"), now=sh(16, 10, 0))
     assert ev.supervised_count == 1 and ev.status == "dispatched"
-    ev = lc.supervise_event(session, leader, ev.id, ActionIn(note="领导督办"), now=sh(16, 10, 30))
+    ev = one_action(lc.supervise_event, session, leader, ev.id, NoteIn(note="领导督办"), now=sh(16, 10, 30))
     assert ev.supervised_count == 2 and ev.status == "dispatched"
     rows = transitions(session, ev.id)[-2:]
     assert [(r.action, r.from_status, r.to_status, r.data["count"]) for r in rows] == [
@@ -507,29 +532,34 @@ def test_self_handle_needs_another_verifier(session: Session, people, settings: 
     photo = png(settings, session, gw)
 
     with pytest.raises(InvalidInput) as err:
-        self_handle_event(session, gw, ReportIn(title="垃圾", category_code="01001"), now=sh(16, 9, 0))
+        submit_report(
+            session, gw, IntakeCommand(title="垃圾", category_code="01001", self_handle=True), now=sh(16, 9, 0)
+        )
     assert err.value.field == "result_note"
     with pytest.raises(Forbidden) as forbidden:  # not his grid
-        self_handle_event(
+        submit_report(
             session,
             gw,
-            ReportIn(title="垃圾", category_code="01001", grid_code=other.grid.code, result_note="已清理"),
+            IntakeCommand(
+                title="垃圾", category_code="01001", grid_code=other.grid.code, result_note="已清理", self_handle=True
+            ),
             now=sh(16, 9, 0),
         )
     assert forbidden.value.field == "grid_code"
     session.rollback()
 
-    body = ReportIn(
+    body = IntakeCommand(
         title="巡查发现暴露垃圾",
         category_code="01001",
         result_note="已现场清理",
-        attachments=[photo],
+        attachments=(photo,),
         idempotency_key=f"sh-{uuid.uuid4().hex}",
+        self_handle=True,
     )
-    ev, created = self_handle_event(session, gw, body, now=sh(16, 9, 0))
+    ev, created = submit_report(session, gw, body, now=sh(16, 9, 0))
     assert created
     assert ev.number == f"{to_local(sh(16, 9, 0)):%Y%m%d}{ev.id:08d}"
-    again, created_again = self_handle_event(session, gw, body, now=sh(16, 9, 5))  # the phone retried
+    again, created_again = submit_report(session, gw, body, now=sh(16, 9, 5))  # the phone retried
     assert (again.id, created_again) == (ev.id, False)
     assert ev.status == "handled" and ev.self_handled and ev.level == "grid"
     assert ev.grid_id == p.grid.id and ev.handled_by_id == gw.user_id and ev.result_note == "已现场清理"
@@ -544,15 +574,15 @@ def test_self_handle_needs_another_verifier(session: Session, people, settings: 
     )
 
     with pytest.raises(Forbidden):
-        lc.verify_event(session, gw, ev.id, ActionIn(passed=True), now=sh(16, 9, 30))
+        one_action(lc.verify_event, session, gw, ev.id, VerifyIn(passed=True), now=sh(16, 9, 30))
     session.rollback()
     with pytest.raises(NotFound):  # another grid's worker does not see it
-        lc.verify_event(session, people.user(other.gw), ev.id, ActionIn(passed=True), now=sh(16, 9, 30))
+        one_action(lc.verify_event, session, people.user(other.gw), ev.id, VerifyIn(passed=True), now=sh(16, 9, 30))
     session.rollback()
     assert ev.id not in [e.id for e in my_queue(session, gw, limit=100)["to_verify"].items]
     assert ev.id in [e.id for e in my_queue(session, cs, limit=100)["to_verify"].items]
 
-    ev = lc.verify_event(session, cs, ev.id, ActionIn(passed=True), now=sh(16, 9, 30))
+    ev = one_action(lc.verify_event, session, cs, ev.id, VerifyIn(passed=True), now=sh(16, 9, 30))
     assert ev.status == "closed"
     assert actions(session, ev.id) == ["self_handle", "verify_pass"]
     assert [t.status for t in ev.tasks] == ["done"]
@@ -567,8 +597,11 @@ def test_self_handle_refused_for_a_category_that_does_not_allow_it(session: Sess
     gw = people.user(p.gw)
     title = f"渣土 {uuid.uuid4().hex[:8]}"
     with pytest.raises(Forbidden) as err:  # 积存垃圾渣土: self_handle 0
-        self_handle_event(
-            session, gw, ReportIn(title=title, category_code="01002", result_note="已清理"), now=sh(16, 9, 0)
+        submit_report(
+            session,
+            gw,
+            IntakeCommand(title=title, category_code="01002", result_note="已清理", self_handle=True),
+            now=sh(16, 9, 0),
         )
     assert err.value.field == "category_code" and "不允许" in err.value.message
     session.rollback()
@@ -594,38 +627,38 @@ def test_joint_handling_waits_for_every_co_department(session: Session, people) 
     boss = people.user(p.handler(p.street, "chengguan"))
     h_zhujian = people.user(p.handler(p.street, "zhujian"))
     h_guihua = people.user(p.handler(p.district, "guihua"))
-    lc.accept_event(session, boss, ev.id, ActionIn(), now=sh(16, 9, 40))
+    one_action(lc.accept_event, session, boss, ev.id, NoteIn(), now=sh(16, 9, 40))
 
     with pytest.raises(Conflict) as err:
-        lc.handle_event(session, boss, ev.id, ActionIn(note="已拆除"), now=sh(16, 10, 0))
+        one_action(lc.handle_event, session, boss, ev.id, ResultIn(note="已拆除"), now=sh(16, 10, 0))
     assert err.value.field == "co_departments"
     assert zhujian.name in err.value.message and guihua.name in err.value.message
     assert sorted(err.value.extra["pending"]) == sorted([zhujian.id, guihua.id])
     session.rollback()
 
     with pytest.raises(Forbidden):  # the lead is not a co-department
-        lc.co_report(session, boss, ev.id, ActionIn(note="我来反馈"), now=sh(16, 10, 0))
+        one_action(lc.co_report, session, boss, ev.id, ResultIn(note="我来反馈"), now=sh(16, 10, 0))
     session.rollback()
     with pytest.raises(InvalidInput) as bad:
-        lc.co_report(session, h_zhujian, ev.id, ActionIn(), now=sh(16, 10, 0))
+        one_action(lc.co_report, session, h_zhujian, ev.id, ResultIn(), now=sh(16, 10, 0))
     assert bad.value.field == "note"
     session.rollback()
 
-    ev = lc.co_report(session, h_zhujian, ev.id, ActionIn(note="无建设审批手续"), now=sh(16, 10, 10))
+    ev = one_action(lc.co_report, session, h_zhujian, ev.id, ResultIn(note="无建设审批手续"), now=sh(16, 10, 10))
     assert ev.status == "accepted"
     with pytest.raises(Forbidden):  # already reported
-        lc.co_report(session, h_zhujian, ev.id, ActionIn(note="再报一次"), now=sh(16, 10, 15))
+        one_action(lc.co_report, session, h_zhujian, ev.id, ResultIn(note="再报一次"), now=sh(16, 10, 15))
     session.rollback()
     with pytest.raises(Conflict) as err:
-        lc.handle_event(session, boss, ev.id, ActionIn(note="已拆除"), now=sh(16, 10, 20))
+        one_action(lc.handle_event, session, boss, ev.id, ResultIn(note="已拆除"), now=sh(16, 10, 20))
     assert guihua.name in err.value.message and zhujian.name not in err.value.message
     assert err.value.extra["pending"] == [guihua.id]
     session.rollback()
 
-    lc.co_report(session, h_guihua, ev.id, ActionIn(note="不符合规划，建议拆除"), now=sh(16, 10, 30))
-    ev = lc.handle_event(session, boss, ev.id, ActionIn(note="已依法拆除"), now=sh(16, 11, 0))
+    one_action(lc.co_report, session, h_guihua, ev.id, ResultIn(note="不符合规划，建议拆除"), now=sh(16, 10, 30))
+    ev = one_action(lc.handle_event, session, boss, ev.id, ResultIn(note="已依法拆除"), now=sh(16, 11, 0))
     assert ev.status == "handled"
-    ev = lc.verify_event(session, people.user(p.gw), ev.id, ActionIn(passed=True), now=sh(16, 14, 0))
+    ev = one_action(lc.verify_event, session, people.user(p.gw), ev.id, VerifyIn(passed=True), now=sh(16, 14, 0))
     assert ev.status == "closed"
     assert sorted(t.status for t in ev.tasks) == ["done", "done", "done"]
     assert actions(session, ev.id) == [

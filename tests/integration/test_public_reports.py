@@ -85,8 +85,9 @@ def test_rate_limiter_window() -> None:
 
 
 def test_anonymous_reporter_rates_the_closed_case(app_client: TestClient, session: Session, people: object) -> None:
+    from gridgov.common.uow import one_action
     from gridgov.dispatch import lifecycle as lc
-    from gridgov.dispatch.schemas import ActionIn
+    from gridgov.dispatch.schemas import CategoryIn, NoteIn, ResultIn, VerifyIn
     from gridgov.org.models import Department, GridAssignment, User
 
     grid = _grid(session, 56)
@@ -98,8 +99,8 @@ def test_anonymous_reporter_rates_the_closed_case(app_client: TestClient, sessio
     event = session.scalar(select(Event).where(Event.number == number))
     assert event is not None
     admin = people.user("admin")  # type: ignore[attr-defined]
-    lc.file_event(session, admin, event.id, ActionIn(category_code="01002"))
-    lc.dispatch_event(session, admin, event.id, ActionIn())
+    one_action(lc.file_event, session, admin, event.id, CategoryIn(category_code="01002"))
+    one_action(lc.dispatch_event, session, admin, event.id, CategoryIn())
     session.refresh(event)
     lead = next(t for t in event.tasks if t.role == "lead")
     if lead.department_id is not None:
@@ -113,12 +114,12 @@ def test_anonymous_reporter_rates_the_closed_case(app_client: TestClient, sessio
             .where(GridAssignment.grid_id == lead.grid_id)
         )
     handler = people.user(handler_name)  # type: ignore[attr-defined]
-    lc.accept_event(session, handler, event.id, ActionIn())
-    lc.handle_event(session, handler, event.id, ActionIn(note="已清理"))
+    one_action(lc.accept_event, session, handler, event.id, NoteIn())
+    one_action(lc.handle_event, session, handler, event.id, ResultIn(note="已清理"))
     community_staff = session.scalar(
         select(User.username).where(User.role == "community_staff", User.division_id == grid.parent_id)
     )
-    lc.verify_event(session, people.user(community_staff), event.id, ActionIn(passed=True))  # type: ignore[attr-defined]
+    one_action(lc.verify_event, session, people.user(community_staff), event.id, VerifyIn(passed=True))  # type: ignore[attr-defined]
 
     case = app_client.get(f"/api/public/events/{number}", params={"token": token}).json()
     assert case["status"] == "closed" and case["can_rate"] and case["result_note"] == "已清理"

@@ -7,6 +7,7 @@ import asyncio
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -15,15 +16,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from gridgov.common.audit import DomainEvent
 from gridgov.common.errors import AppError, Forbidden, InvalidInput
+from gridgov.common.events import DomainEvent
 from gridgov.common.principal import Principal
+from gridgov.common.uow import one_action
 from gridgov.db import session_factory
 from gridgov.dispatch import report_writer as rw
-from gridgov.dispatch.bulk import BatchResult, intake_reports
+from gridgov.dispatch.commands import IntakeCommand
+from gridgov.dispatch.intake import IntakeResult, submit_many
 from gridgov.dispatch.models import Event, EventTransition
 from gridgov.dispatch.report_writer import ReportWriter
-from gridgov.dispatch.schemas import ReportIn
 from gridgov.org.models import Division
 
 
@@ -37,8 +39,8 @@ def _grids(session: Session, street_index: int) -> list[Division]:
     )
 
 
-def _report(grid: Division, tag: str, i: int, key: str | None = None) -> ReportIn:
-    return ReportIn(
+def _report(grid: Division, tag: str, i: int, key: str | None = None) -> IntakeCommand:
+    return IntakeCommand(
         title=f"{tag} 上报{i}",
         channel="grid_patrol",
         category_code="01002",
@@ -47,7 +49,7 @@ def _report(grid: Division, tag: str, i: int, key: str | None = None) -> ReportI
     )
 
 
-def _answer(_session: Session, result: BatchResult) -> BatchResult:
+def _answer(_session: Session, result: IntakeResult) -> IntakeResult:
     return result
 
 
@@ -65,9 +67,9 @@ def test_several_callers_in_one_transaction(session: Session, people: Any) -> No
         (resident, _report(grids[2], tag, 3, key=f"{tag}-0")),  # same key as the worker's, another caller
         (resident, _report(grids[1], tag, 1)),  # a retry inside the group: the same case
     ]
-    results = intake_reports(session, items, keep_rows=True)
+    results = one_action(submit_many, session, items, keep_rows=True)
     assert isinstance(results[2], Forbidden) and results[2].field == "grid_code"
-    ok = [r for r in results if isinstance(r, BatchResult)]
+    ok = [r for r in results if isinstance(r, IntakeResult)]
     assert [r.created for r in ok] == [True, True, True, True]
     assert ok[1].event_id == ok[3].event_id  # the retry answered with the first
     assert len({r.event_id for r in ok}) == 3  # the key is scoped per caller: two cases for "-0"
@@ -85,8 +87,8 @@ def test_several_callers_in_one_transaction(session: Session, people: Any) -> No
 def test_refused_report_names_its_field_without_index(session: Session, people: Any) -> None:
     resident: Principal = people.user("resident1")
     grids = _grids(session, 2)
-    bad = _report(grids[0], uuid.uuid4().hex[:8], 0).model_copy(update={"grid_code": "999999999999999"})
-    [result] = intake_reports(session, [(resident, bad)])
+    bad = replace(_report(grids[0], uuid.uuid4().hex[:8], 0), grid_code="999999999999999")
+    [result] = one_action(submit_many, session, [(resident, bad)])
     assert isinstance(result, InvalidInput) and result.field == "grid_code" and "第" not in result.message
 
 
@@ -94,7 +96,7 @@ def _gate() -> tuple[threading.Event, threading.Event, Any]:
     """An answer that signals `started` and waits for `release`: reports submitted meanwhile queue up."""
     started, release = threading.Event(), threading.Event()
 
-    def slow(_s: Session, result: BatchResult) -> BatchResult:
+    def slow(_s: Session, result: IntakeResult) -> IntakeResult:
         started.set()
         assert release.wait(10)
         return result
@@ -131,15 +133,15 @@ def test_writer_isolates_a_failing_transaction(
     resident: Principal = people.user("resident1")
     grids = _grids(session, 2)
     tag = uuid.uuid4().hex[:8]
-    real = rw.intake_reports
+    real = rw.submit_many
     poison = f"{tag} 上报2"
 
-    def flaky(s: Session, items: list[tuple[Principal, ReportIn]], **kw: Any) -> list[BatchResult | AppError]:
+    def flaky(s: Session, items: list[tuple[Principal, IntakeCommand]], **kw: Any) -> list[IntakeResult | AppError]:
         if any(d.title == poison for _, d in items):
             raise OperationalError("INSERT", {}, Exception("disk I/O error"))
         return real(s, items, **kw)
 
-    monkeypatch.setattr(rw, "intake_reports", flaky)
+    monkeypatch.setattr(rw, "submit_many", flaky)
     writer = ReportWriter(session_factory(engine))
     started, release, slow = _gate()
 
@@ -166,7 +168,7 @@ def test_inline_writer_groups_concurrent_callers_on_their_loop(engine: Engine, s
     tag = uuid.uuid4().hex[:8]
     writer = ReportWriter(session_factory(engine), inline=True)
 
-    async def main() -> list[BatchResult | BaseException]:
+    async def main() -> list[IntakeResult | BaseException]:
         calls = [writer.report(resident, _report(grids[1], tag, i), _answer) for i in range(5)]
         calls.append(writer.report(worker, _report(grids[3], tag, 9), _answer))  # not the worker's grid
         return await asyncio.gather(*calls, return_exceptions=True)
@@ -175,7 +177,7 @@ def test_inline_writer_groups_concurrent_callers_on_their_loop(engine: Engine, s
     with ThreadPoolExecutor(1) as pool:
         *answers, refused = pool.submit(asyncio.run, main()).result(30)
     assert isinstance(refused, Forbidden)
-    assert all(isinstance(a, BatchResult) and a.created for a in answers)
+    assert all(isinstance(a, IntakeResult) and a.created for a in answers)
     assert (writer.groups, writer.reports) == (1, 6)
     assert session.scalar(select(func.count()).where(Event.title.startswith(tag))) == 5
     assert ReportWriter(session_factory(engine)).inline == (engine.dialect.name == "sqlite")

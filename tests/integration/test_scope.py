@@ -21,13 +21,15 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from gridgov.common.principal import Principal
+from gridgov.common.uow import one_action
 from gridgov.db import session_factory
 from gridgov.dispatch import lifecycle as lc
-from gridgov.dispatch.intake import report_event
-from gridgov.dispatch.schemas import ActionIn, ReportIn
+from gridgov.dispatch.commands import IntakeCommand
+from gridgov.dispatch.schemas import CategoryIn
 from gridgov.org.demo import DemoResult
 from gridgov.org.models import Division, User
 from gridgov.org.services import principal_for
+from support import report as report_event
 
 Login = Callable[[str], dict[str, str]]
 
@@ -80,11 +82,11 @@ def world(engine: Engine, demo: DemoResult) -> World:
         assert s1.id != s2.id and _parent(s, s2).id == district.id
 
         def case(key: str, who: str, grid: Division, street: Division, category: str | None) -> None:
-            ev, _ = report_event(s, _who(s, who), ReportIn(title=f"{token} {key}", grid_code=grid.code))
+            ev, _ = report_event(s, _who(s, who), IntakeCommand(title=f"{token} {key}", grid_code=grid.code))
             if category:
                 dsp = _who(s, f"dsp_{street.code}")
-                lc.file_event(s, dsp, ev.id, ActionIn(category_code=category))
-                lc.dispatch_event(s, dsp, ev.id, ActionIn())
+                one_action(lc.file_event, s, dsp, ev.id, CategoryIn(category_code=category))
+                one_action(lc.dispatch_event, s, dsp, ev.id, CategoryIn())
             ids[key] = ev.id
 
         ids: dict[str, int] = {}

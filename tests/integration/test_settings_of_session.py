@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from gridgov.catalog import cache as catalog_cache
 from gridgov.config import Settings
 from gridgov.db import session_factory, settings_of
-from gridgov.dispatch.lifecycle import clock_for
+from gridgov.dispatch.assign import clock_for
 from gridgov.org.demo import DemoResult
 
 

@@ -17,16 +17,18 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from gridgov.catalog.services import load_calendar
-from gridgov.common.audit import DomainEvent
 from gridgov.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from gridgov.common.events import DomainEvent
 from gridgov.common.principal import Principal
+from gridgov.common.uow import one_action
 from gridgov.dispatch import lifecycle as lc
-from gridgov.dispatch.intake import report_event
+from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.models import Event, EventTask, EventTransition
 from gridgov.dispatch.queues import my_queue
-from gridgov.dispatch.schemas import ActionIn, ReportIn
+from gridgov.dispatch.schemas import CategoryIn, ExtensionDecisionIn, ExtensionRequestIn, NoteIn
 from gridgov.dispatch.sweeper import sweep
 from gridgov.org.models import Division
+from support import report as report_event
 
 SH = ZoneInfo("Asia/Shanghai")
 # 乱晾晒: lead 社区工作站 (shequ), default level grid, 2 working hours in area class A. No department of that
@@ -56,11 +58,11 @@ def chain(session: Session, index: int) -> list[Division]:
 def dispatched(session: Session, people, grid: Division, street: Division, category: str, at: datetime) -> Event:
     resident = people.user("resident3")
     ev, _ = report_event(
-        session, resident, ReportIn(title=f"时限测试 {uuid.uuid4().hex[:8]}", grid_code=grid.code), now=at
+        session, resident, IntakeCommand(title=f"时限测试 {uuid.uuid4().hex[:8]}", grid_code=grid.code), now=at
     )
     dsp = people.user(f"dsp_{street.code}")
-    lc.file_event(session, dsp, ev.id, ActionIn(category_code=category), now=at)
-    return lc.dispatch_event(session, dsp, ev.id, ActionIn(), now=at)
+    one_action(lc.file_event, session, dsp, ev.id, CategoryIn(category_code=category), now=at)
+    return one_action(lc.dispatch_event, session, dsp, ev.id, CategoryIn(), now=at)
 
 
 def fresh(session: Session, event_id: int) -> Event:
@@ -138,7 +140,7 @@ def test_overdue_case_walks_every_tier_up_to_the_district(session: Session, peop
 
     # the community accepts but does not finish in time: yellow, then up to the street's 综治中心
     cs = people.user(f"cs_{community.code}")
-    lc.accept_event(session, cs, eid, ActionIn(), now=sh(16, 14, 10))
+    one_action(lc.accept_event, session, cs, eid, NoteIn(), now=sh(16, 14, 10))
     sweep(session, now=sh(16, 15, 6))
     assert fresh(session, eid).sla_state == "yellow"
     sweep(session, now=sh(16, 15, 30))
@@ -151,7 +153,7 @@ def test_overdue_case_walks_every_tier_up_to_the_district(session: Session, peop
     assert (up.action, up.from_status, up.to_status) == ("escalate", "accepted", "dispatched")
     assert (up.data["from_level"], up.data["to_level"]) == ("community", "street")
     with pytest.raises(Forbidden):  # the community is no longer the lead
-        lc.accept_event(session, cs, eid, ActionIn(), now=sh(16, 15, 40))
+        one_action(lc.accept_event, session, cs, eid, NoteIn(), now=sh(16, 15, 40))
     session.rollback()
 
     # nobody accepts at the street: up to the district's 综治中心, over the night
@@ -165,7 +167,7 @@ def test_overdue_case_walks_every_tier_up_to_the_district(session: Session, peop
     assert cal.working_seconds_between(sh(16, 17, 30), ev.deadline_at) == 2 * 3600
 
     # the district is the top tier: overdue there, it stays red where it is
-    lc.accept_event(session, people.user(f"h_{district.code}_zongzhi"), eid, ActionIn(), now=sh(17, 9, 10))
+    one_action(lc.accept_event, session, people.user(f"h_{district.code}_zongzhi"), eid, NoteIn(), now=sh(17, 9, 10))
     sweep(session, now=sh(17, 10, 30))
     ev = fresh(session, eid)
     assert ev.sla_state == "red" and ev.ever_overdue
@@ -225,10 +227,14 @@ def test_case_still_overdue_after_an_extension_is_escalated(session: Session, pe
     ev = dispatched(session, people, grid, street, "01001", sh(18, 9, 30))  # deadline Wednesday 11:30
     eid = ev.id
     gw = people.user(f"gw_{grid.code}")
-    lc.accept_event(session, gw, eid, ActionIn(), now=sh(18, 9, 35))
-    lc.request_extension(session, gw, eid, ActionIn(hours=0.25, note="再给一刻钟"), now=sh(18, 9, 40))
+    one_action(lc.accept_event, session, gw, eid, NoteIn(), now=sh(18, 9, 35))
+    one_action(
+        lc.request_extension, session, gw, eid, ExtensionRequestIn(hours=0.25, note="再给一刻钟"), now=sh(18, 9, 40)
+    )
     # approved after lunch, before any sweep: the new deadline (11:45) is already past
-    ev = lc.decide_extension(session, people.user(f"dsp_{street.code}"), eid, ActionIn(), approve=True, now=sh(18, 14))
+    ev = one_action(
+        lc.approve_extension, session, people.user(f"dsp_{street.code}"), eid, ExtensionDecisionIn(), now=sh(18, 14)
+    )
     assert ev.deadline_at == sh(18, 11, 45)
     sweep(session, now=sh(18, 14, 5))
     ev = fresh(session, eid)
@@ -247,20 +253,24 @@ def test_handler_escalates_a_case_beyond_its_means(session: Session, people) -> 
     assert ev.deadline_at == sh(16, 15, 30)
 
     h_street = people.user(f"h_{street.code}_chengguan")
-    lc.accept_event(session, h_street, eid, ActionIn(), now=sh(16, 9, 40))
+    one_action(lc.accept_event, session, h_street, eid, NoteIn(), now=sh(16, 9, 40))
 
     with pytest.raises(NotFound):  # another department of the street does not see the case
-        lc.escalate_event(session, people.user(f"h_{street.code}_gongan"), eid, ActionIn(note="上报"), now=sh(16, 10))
+        one_action(
+            lc.escalate_event, session, people.user(f"h_{street.code}_gongan"), eid, NoteIn(note="上报"), now=sh(16, 10)
+        )
     session.rollback()
     with pytest.raises(Forbidden):  # the grid worker sees it but does not lead it
-        lc.escalate_event(session, people.user(f"gw_{grid.code}"), eid, ActionIn(note="上报"), now=sh(16, 10))
+        one_action(lc.escalate_event, session, people.user(f"gw_{grid.code}"), eid, NoteIn(note="上报"), now=sh(16, 10))
     session.rollback()
     with pytest.raises(InvalidInput) as err:
-        lc.escalate_event(session, h_street, eid, ActionIn(), now=sh(16, 10))
+        one_action(lc.escalate_event, session, h_street, eid, NoteIn(), now=sh(16, 10))
     assert err.value.field == "note"
     session.rollback()
 
-    ev = lc.escalate_event(session, h_street, eid, ActionIn(note="渣土量大，超出街道处置能力"), now=sh(16, 10))
+    ev = one_action(
+        lc.escalate_event, session, h_street, eid, NoteIn(note="渣土量大，超出街道处置能力"), now=sh(16, 10)
+    )
     assert ev.status == "dispatched" and ev.level == "district" and ev.owner_division_id == district.id
     assert ev.escalation_count == 1 and not ev.ever_overdue and ev.sla_state == "normal"
     assert lead(ev).department_id == chengguan_district.id
@@ -278,12 +288,12 @@ def test_handler_escalates_a_case_beyond_its_means(session: Session, people) -> 
     assert row.data["lead_department"] == chengguan_district.name
 
     with pytest.raises(Forbidden):  # the street office is no longer the lead
-        lc.accept_event(session, h_street, eid, ActionIn(), now=sh(16, 10, 10))
+        one_action(lc.accept_event, session, h_street, eid, NoteIn(), now=sh(16, 10, 10))
     session.rollback()
     h_district = people.user(f"h_{district.code}_chengguan")
-    lc.accept_event(session, h_district, eid, ActionIn(), now=sh(16, 10, 10))
+    one_action(lc.accept_event, session, h_district, eid, NoteIn(), now=sh(16, 10, 10))
     with pytest.raises(Conflict) as top:
-        lc.escalate_event(session, h_district, eid, ActionIn(note="再上报"), now=sh(16, 10, 20))
+        one_action(lc.escalate_event, session, h_district, eid, NoteIn(note="再上报"), now=sh(16, 10, 20))
     assert top.value.field == "level" and "区级" in top.value.message
     session.rollback()
     ev = fresh(session, eid)
@@ -293,12 +303,12 @@ def test_handler_escalates_a_case_beyond_its_means(session: Session, people) -> 
 def test_dispatcher_escalates_a_filed_case_before_dispatch(session: Session, people) -> None:
     grid, community, street, _district = chain(session, 42)
     resident: Principal = people.user("resident3")
-    ev, _ = report_event(session, resident, ReportIn(title="阳台晾晒", grid_code=grid.code), now=sh(16, 9, 0))
+    ev, _ = report_event(session, resident, IntakeCommand(title="阳台晾晒", grid_code=grid.code), now=sh(16, 9, 0))
     dsp = people.user(f"dsp_{street.code}")
-    lc.file_event(session, dsp, ev.id, ActionIn(category_code=GRID_CATEGORY), now=sh(16, 9, 5))
-    ev = lc.escalate_event(session, dsp, ev.id, ActionIn(note="网格力量不足"), now=sh(16, 9, 10))
+    one_action(lc.file_event, session, dsp, ev.id, CategoryIn(category_code=GRID_CATEGORY), now=sh(16, 9, 5))
+    ev = one_action(lc.escalate_event, session, dsp, ev.id, NoteIn(note="网格力量不足"), now=sh(16, 9, 10))
     assert ev.status == "filed" and ev.level == "community" and ev.owner_division_id == community.id
-    ev = lc.dispatch_event(session, dsp, ev.id, ActionIn(), now=sh(16, 9, 30))
+    ev = one_action(lc.dispatch_event, session, dsp, ev.id, CategoryIn(), now=sh(16, 9, 30))
     assert lead(ev).department_id == people.department(community.id, "shequ").id
 
 

@@ -9,12 +9,14 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from gridgov.address import queries, services
+from gridgov.address import editing, loading, lookup, queries
+from gridgov.address import reviews as review_queue
 from gridgov.address.fileio import read_rows
 from gridgov.address.matcher import MatchResult
 from gridgov.address.models import Address, AddressReview
 from gridgov.address.shipped import load_tagger
 from gridgov.common.errors import Conflict, InvalidInput
+from gridgov.common.uow import UnitOfWork
 from gridgov.deps import PrincipalDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/addresses", tags=["addresses"])
@@ -67,12 +69,12 @@ class TranslateBatchIn(BaseModel):
 
 @router.post("/translate", response_model=TranslateOut, summary="地址翻译：任意写法 → 标准地址")
 def translate(body: TranslateIn, session: SessionDep, _actor: PrincipalDep) -> TranslateOut:
-    return _out(services.translate(session, body.text))
+    return _out(lookup.translate(session, body.text))
 
 
 @router.post("/translate/batch", response_model=list[TranslateOut], summary="批量地址翻译（≤1000 条）")
 def translate_batch(body: TranslateBatchIn, session: SessionDep, _actor: PrincipalDep) -> list[TranslateOut]:
-    return [_out(r) for r in services.translate_batch(session, body.texts)]
+    return [_out(r) for r in lookup.translate_batch(session, body.texts)]
 
 
 class ParseIn(BaseModel):
@@ -150,7 +152,7 @@ def search(
     return _addresses_out(session, queries.search_addresses(session, q, level, limit))
 
 
-@router.get("/reverse", response_model=services.Located, summary="逆地理编码：坐标 → 网格、社区、街道和最近的标准地址")
+@router.get("/reverse", response_model=lookup.Located, summary="逆地理编码：坐标 → 网格、社区、街道和最近的标准地址")
 def reverse(
     session: SessionDep,
     _actor: PrincipalDep,
@@ -159,8 +161,8 @@ def reverse(
     crs: CRSName = "wgs84",
     k: Annotated[int, Query(ge=1, le=20)] = 5,
     max_m: Annotated[float, Query(gt=0, le=5000)] = 300,
-) -> services.Located:
-    return services.locate_point(session, lon, lat, crs, k, max_m)
+) -> lookup.Located:
+    return lookup.locate_point(session, lon, lat, crs, k, max_m)
 
 
 @router.post("/import", summary="导入地址（CSV/Excel/GeoJSON，逐行校验，全部成功才写入）")
@@ -174,7 +176,8 @@ async def import_file(
     if len(data) > 50 * 1024 * 1024:
         raise InvalidInput("文件超过 50 MB", field="file")
     rows = read_rows(file.filename or "upload.csv", data)
-    report = services.import_rows(session, actor, rows, crs=crs)
+    with UnitOfWork(session):
+        report = loading.import_rows(session, actor, rows, crs=crs)
     body = {"ok": report.ok, "created": report.created, "errors": report.errors}
     if not report.ok:
         first = report.errors[0]
@@ -208,24 +211,30 @@ class NoteIn(BaseModel):
 
 @router.post("/{code}/rename", response_model=AddressOut, summary="地址更名（旧名保留为别名）")
 def rename(code: str, body: RenameIn, session: SessionDep, actor: PrincipalDep) -> AddressOut:
-    return _address_out(
-        session, services.rename_address(session, actor, code, body.name, body.keep_old_as_alias, body.note)
-    )
+    with UnitOfWork(session):
+        a = editing.rename_address(session, actor, code, body.name, body.keep_old_as_alias, body.note)
+    return _address_out(session, a)
 
 
 @router.post("/{code}/merge", response_model=AddressOut, summary="合并重复地址")
 def merge(code: str, body: MergeIn, session: SessionDep, actor: PrincipalDep) -> AddressOut:
-    return _address_out(session, services.merge_addresses(session, actor, code, body.into_code, body.note))
+    with UnitOfWork(session):
+        a = editing.merge_addresses(session, actor, code, body.into_code, body.note)
+    return _address_out(session, a)
 
 
 @router.post("/{code}/retire", response_model=AddressOut, summary="注销地址")
 def retire(code: str, body: NoteIn, session: SessionDep, actor: PrincipalDep) -> AddressOut:
-    return _address_out(session, services.retire_address(session, actor, code, body.note))
+    with UnitOfWork(session):
+        a = editing.retire_address(session, actor, code, body.note)
+    return _address_out(session, a)
 
 
 @router.post("/{code}/aliases", response_model=AddressOut, summary="添加别名")
 def alias(code: str, body: AliasIn, session: SessionDep, actor: PrincipalDep) -> AddressOut:
-    return _address_out(session, services.add_alias(session, actor, code, body.alias))
+    with UnitOfWork(session):
+        a = editing.add_alias(session, actor, code, body.alias)
+    return _address_out(session, a)
 
 
 class ReviewOut(BaseModel):
@@ -261,17 +270,21 @@ def _review_out(r: AddressReview) -> ReviewOut:
 def reviews(
     session: SessionDep, actor: PrincipalDep, status: str = "pending", limit: Annotated[int, Query(ge=1, le=200)] = 50
 ) -> list[ReviewOut]:
-    return [_review_out(r) for r in services.list_reviews(session, actor, status, limit)]
+    return [_review_out(r) for r in review_queue.list_reviews(session, actor, status, limit)]
 
 
 @router.post("/reviews/{review_id}/resolve", response_model=ReviewOut, summary="确认地址（并学习为别名）")
 def resolve(review_id: int, body: ResolveIn, session: SessionDep, actor: PrincipalDep) -> ReviewOut:
-    return _review_out(services.resolve_review(session, actor, review_id, body.code, body.learn))
+    with UnitOfWork(session):
+        review = review_queue.resolve_review(session, actor, review_id, body.code, body.learn)
+    return _review_out(review)
 
 
 @router.post("/reviews/{review_id}/dismiss", response_model=ReviewOut, summary="忽略")
 def dismiss(review_id: int, body: NoteIn, session: SessionDep, actor: PrincipalDep) -> ReviewOut:
-    return _review_out(services.dismiss_review(session, actor, review_id, body.note))
+    with UnitOfWork(session):
+        review = review_queue.dismiss_review(session, actor, review_id, body.note)
+    return _review_out(review)
 
 
 @router.get("/{code}", summary="地址详情（别名、下级数量、变更历史）")

@@ -23,7 +23,7 @@ def import_file(
     """Import addresses from CSV, Excel (.xlsx) or GeoJSON; every line is checked and nothing is written
     unless all of them are good."""
     from gridgov.address.fileio import read_rows
-    from gridgov.address.services import import_rows
+    from gridgov.address.loading import import_rows
     from gridgov.common.errors import AppError
     from gridgov.common.principal import SYSTEM_PRINCIPAL
     from gridgov.db import session_scope
@@ -53,7 +53,7 @@ def translate(
     as_json: Annotated[bool, typer.Option("--json", help="每行输出一个 JSON")] = False,
 ) -> None:
     """Translate messy address text into standard addresses."""
-    from gridgov.address.services import translate_batch
+    from gridgov.address.lookup import translate_batch
     from gridgov.db import session_scope
 
     items = texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]

@@ -105,8 +105,13 @@ def address_records(session: Session) -> list[AddressRecord]:
     ]
 
 
+def key_of(session: Session) -> str:
+    """Which database's engines a session uses."""
+    return str(session.get_bind().engine.url)
+
+
 def engines(session: Session) -> Engines:
-    key = str(session.get_bind().engine.url)
+    key = key_of(session)
     with _lock:
         found = _engines.get(key)
     if found is not None:
@@ -134,9 +139,19 @@ def forget(session: Session | None = None) -> None:
         if session is None:
             _engines.clear()
         else:
-            _engines.pop(str(session.get_bind().engine.url), None)
+            _engines.pop(key_of(session), None)
+
+
+def forget_key(key: str) -> None:
+    with _lock:
+        _engines.pop(key, None)
 
 
 def loaded(session: Session) -> Engines | None:
     with _lock:
-        return _engines.get(str(session.get_bind().engine.url))
+        return _engines.get(key_of(session))
+
+
+def loaded_by_key(key: str) -> Engines | None:
+    with _lock:
+        return _engines.get(key)

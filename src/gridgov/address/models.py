@@ -9,11 +9,12 @@ from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.common.audit import make_append_only
-from gridgov.common.choices import ChoiceSet
+from gridgov.common.choices import ChoiceSet, published
 from gridgov.common.timeutil import utcnow
 from gridgov.db import Base, UTCDateTime
 
 
+@published("address_status")
 class AddressStatus(ChoiceSet):
     ACTIVE = ("active", "在用", "#52c41a")
     RETIRED = ("retired", "已注销", "#8c8c8c")
@@ -71,6 +72,7 @@ class AddressChange(Base):
 make_append_only(AddressChange)
 
 
+@published("review_status")
 class ReviewStatus(ChoiceSet):
     PENDING = ("pending", "待确认", "#faad14")
     RESOLVED = ("resolved", "已确认", "#52c41a")

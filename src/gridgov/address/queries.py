@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from gridgov.address import services
+from gridgov.address import lookup
 from gridgov.address.models import Address, AddressAlias, AddressChange
 from gridgov.address.normalize import normalize
 from gridgov.common.errors import NotFound
@@ -47,7 +47,7 @@ def search_addresses(session: Session, q: str, level: str | None = None, limit: 
     rows = list(session.scalars(stmt.order_by(func.length(Address.full_name), Address.code).limit(limit)))
     if len(rows) < limit:  # fuzzy: what the matcher proposes for the text
         seen = {a.code for a in rows}
-        codes = [c.code for c in services.translate(session, q).candidates if c.code not in seen]
+        codes = [c.code for c in lookup.translate(session, q).candidates if c.code not in seen]
         if codes:
             by_code = {a.code: a for a in session.scalars(select(Address).where(Address.code.in_(codes)))}
             rows += [by_code[c] for c in codes if c in by_code and (not level or by_code[c].level == level)]

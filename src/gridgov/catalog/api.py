@@ -12,12 +12,9 @@ from sqlalchemy import select
 from gridgov.catalog import services
 from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
 from gridgov.common.errors import InvalidInput
-from gridgov.common.principal import Role
+from gridgov.common.uow import UnitOfWork
 from gridgov.deps import PrincipalDep, SessionDep
-from gridgov.dispatch.models import Channel, SlaState
-from gridgov.dispatch.rules import Action, Status
-from gridgov.org.levels import Level
-from gridgov.org.models import Division
+from gridgov.org.models import Department, Division
 
 router = APIRouter(prefix="/api", tags=["catalog"])
 
@@ -85,7 +82,8 @@ class CategoryPatch(BaseModel):
 
 @router.patch("/catalog/{code}", summary="修改小类（管理员）")
 def patch_category(code: str, body: CategoryPatch, session: SessionDep, actor: PrincipalDep) -> dict[str, str]:
-    cat = services.update_category(session, actor, code, body.model_dump(exclude_none=True))
+    with UnitOfWork(session):
+        cat = services.update_category(session, actor, code, body.model_dump(exclude_none=True))
     return {"code": cat.code, "name": cat.name}
 
 
@@ -98,7 +96,8 @@ async def import_catalog(
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidInput("文件应为 UTF-8 编码的 CSV", field="file") from exc
-    return services.import_catalog(session, actor, text)
+    with UnitOfWork(session):
+        return services.import_catalog(session, actor, text)
 
 
 class CalendarDayIn(BaseModel):
@@ -118,7 +117,8 @@ def calendar(session: SessionDep, _actor: PrincipalDep, year: int) -> list[dict[
 
 @router.put("/calendar/{day}", summary="设置节假日或调休上班（管理员）")
 def set_day(day: date, body: CalendarDayIn, session: SessionDep, actor: PrincipalDep) -> dict[str, str | None]:
-    services.set_calendar_day(session, actor, day, body.kind, body.name)
+    with UnitOfWork(session):
+        services.set_calendar_day(session, actor, day, body.kind, body.name)
     return {"day": day.isoformat(), "kind": body.kind}
 
 
@@ -160,26 +160,66 @@ def add_routing_rule(body: RoutingRuleIn, session: SessionDep, actor: PrincipalD
         division_id = session.scalar(select(Division.id).where(Division.code == body.division_code))
         if division_id is None:
             raise InvalidInput(f"区划代码“{body.division_code}”不存在", field="division_code")
-    rule = services.add_routing_rule(
-        session,
-        actor,
-        category_id=category_id,
-        division_id=division_id,
-        lead_dept_type=body.lead_dept_type,
-        co_dept_types=body.co_dept_types,
-        level=body.level,
-        note=body.note,
-    )
+    with UnitOfWork(session):
+        rule = services.add_routing_rule(
+            session,
+            actor,
+            category_id=category_id,
+            division_id=division_id,
+            lead_dept_type=body.lead_dept_type,
+            co_dept_types=body.co_dept_types,
+            level=body.level,
+            note=body.note,
+        )
     return {"id": rule.id}
 
 
-@router.get("/choices", summary="枚举值（中文名与颜色）")
-def choices() -> dict[str, list[dict[str, Any]]]:
-    return {
-        "status": Status.describe(),
-        "action": Action.describe(),
-        "channel": Channel.describe(),
-        "sla_state": SlaState.describe(),
-        "level": Level.describe(),
-        "role": Role.describe(),
-    }
+# --- departments with the catalog items each leads or co-handles -----------------------------------------
+
+
+class DepartmentOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    dept_type: str
+    level: str
+    division_id: int
+    owns: list[str] = Field(default_factory=list, description="主办的事件小类代码")
+    co_handles: list[str] = Field(default_factory=list, description="协办的事件小类代码")
+
+
+@router.get("/org/departments", response_model=list[DepartmentOut], summary="职能部门")
+def departments(
+    session: SessionDep,
+    _actor: PrincipalDep,
+    division_code: str | None = None,
+    dept_type: str | None = None,
+) -> list[DepartmentOut]:
+    stmt = select(Department)
+    if division_code:
+        stmt = stmt.join(Division, Department.division_id == Division.id).where(Division.code == division_code)
+    if dept_type:
+        stmt = stmt.where(Department.dept_type == dept_type)
+    owns: dict[str, list[str]] = {}
+    co: dict[str, list[str]] = {}
+    for code, lead, co_types in session.execute(
+        select(EventCategory.code, EventCategory.dept_type, EventCategory.co_dept_types).where(
+            EventCategory.parent_id.is_not(None), EventCategory.active.is_(True)
+        )
+    ):
+        owns.setdefault(lead or "", []).append(code)
+        for t in co_types or []:
+            co.setdefault(t, []).append(code)
+    return [
+        DepartmentOut(
+            id=d.id,
+            code=d.code,
+            name=d.name,
+            dept_type=d.dept_type,
+            level=d.level,
+            division_id=d.division_id,
+            owns=owns.get(d.dept_type, []),
+            co_handles=co.get(d.dept_type, []),
+        )
+        for d in session.scalars(stmt.order_by(Department.code).limit(2000))
+    ]

@@ -7,10 +7,11 @@ from datetime import date
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gridgov.common.choices import ChoiceSet
+from gridgov.common.choices import ChoiceSet, published
 from gridgov.db import Base
 
 
+@published("limit_unit")
 class LimitUnit(ChoiceSet):
     WORKING_HOURS = ("working_hours", "工作小时", "#5b8ff9")
     WORKING_DAYS = ("working_days", "工作日", "#5ad8a6")

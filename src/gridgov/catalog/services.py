@@ -14,13 +14,15 @@ from sqlalchemy.orm import Session
 
 from gridgov.catalog import cache as catalog_cache
 from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
-from gridgov.common.audit import record_audit
+from gridgov.common.audit import AuditAction, record_audit
+from gridgov.common.choices import published
 from gridgov.common.errors import Forbidden, InvalidInput, NotFound
+from gridgov.common.levels import TIERS
 from gridgov.common.principal import Principal, Role
 from gridgov.common.snapshot import SharedSnapshot
+from gridgov.common.uow import after_commit
 from gridgov.common.workcalendar import WorkCalendar
 from gridgov.db import settings_of
-from gridgov.org.levels import TIERS
 
 CATALOG_COLUMNS = [
     "major_code",
@@ -53,6 +55,15 @@ EDITABLE = {
     "keywords",
     "active",
 }
+
+
+@published("audit_action")
+class CatalogAudit(AuditAction):
+    IMPORT = ("catalog.import", "导入事件目录")
+    UPDATE = ("catalog.update", "修改事件类别")
+    CALENDAR_SET = ("calendar.set", "设置工作日历")
+    CALENDAR_SEED = ("calendar.seed", "载入法定节假日")
+    ROUTING_ADD = ("routing.add", "新增分拨规则")
 
 
 def _require_admin(actor: Principal) -> None:
@@ -152,9 +163,8 @@ def import_catalog(session: Session, actor: Principal, text: str) -> dict[str, i
         minor.limit_a, minor.limit_b, minor.limit_c = row["limits"]
         minor.self_handle, minor.close_condition = row["self_handle"], row["close_condition"]
         minor.keywords, minor.active = row["keywords"], True
-    record_audit(session, actor, "catalog.import", "event_category", "*", {"created": created, "updated": updated})
-    session.commit()
-    catalog_cache.invalidate()
+    record_audit(session, actor, CatalogAudit.IMPORT, "event_category", "*", {"created": created, "updated": updated})
+    after_commit(session, catalog_cache.invalidate)
     return {"created": created, "updated": updated}
 
 
@@ -174,9 +184,8 @@ def update_category(session: Session, actor: Principal, code: str, changes: dict
     before = {k: getattr(cat, k) for k in changes}
     for key, value in changes.items():
         setattr(cat, key, value)
-    record_audit(session, actor, "catalog.update", "event_category", code, {"before": before, "after": changes})
-    session.commit()
-    catalog_cache.invalidate()
+    record_audit(session, actor, CatalogAudit.UPDATE, "event_category", code, {"before": before, "after": changes})
+    after_commit(session, catalog_cache.invalidate)
     return cat
 
 
@@ -213,9 +222,10 @@ def set_calendar_day(session: Session, actor: Principal, day: date, kind: str | 
     session.execute(delete(CalendarDay).where(CalendarDay.day == day))
     if kind is not None:
         session.add(CalendarDay(day=day, kind=kind, name=name))
-    record_audit(session, actor, "calendar.set", "calendar_day", day.isoformat(), {"kind": kind, "name": name})
-    session.commit()
-    invalidate_calendar()
+    record_audit(
+        session, actor, CatalogAudit.CALENDAR_SET, "calendar_day", day.isoformat(), {"kind": kind, "name": name}
+    )
+    after_commit(session, invalidate_calendar)
 
 
 def seed_calendar_from_package(session: Session, actor: Principal, years: range) -> dict[str, Any]:
@@ -262,9 +272,8 @@ def seed_calendar_from_package(session: Session, actor: Principal, years: range)
         "years": per_year,
         "added": added,
     }
-    record_audit(session, actor, "calendar.seed", "calendar_day", "*", detail)
-    session.commit()
-    invalidate_calendar()
+    record_audit(session, actor, CatalogAudit.CALENDAR_SEED, "calendar_day", "*", detail)
+    after_commit(session, invalidate_calendar)
     return detail
 
 
@@ -313,7 +322,8 @@ def add_routing_rule(
     )
     session.add(rule)
     session.flush()
-    record_audit(session, actor, "routing.add", "routing_rule", rule.id, {"lead": lead_dept_type, "level": level})
-    session.commit()
-    catalog_cache.invalidate()
+    record_audit(
+        session, actor, CatalogAudit.ROUTING_ADD, "routing_rule", rule.id, {"lead": lead_dept_type, "level": level}
+    )
+    after_commit(session, catalog_cache.invalidate)
     return rule

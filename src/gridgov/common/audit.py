@@ -1,4 +1,7 @@
-"""The append-only audit log and the domain-event outbox, written in the same transaction as the change."""
+"""The append-only audit log, written in the same transaction as the change it records.
+
+Audit actions are ChoiceSets, not free strings: each context declares its own set (a subclass of `AuditAction`,
+published under "audit_action"), so every action the log can hold has a value and a Chinese label."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from gridgov.common.choices import ChoiceSet, published
 from gridgov.common.principal import Principal
 from gridgov.common.timeutil import utcnow
 from gridgov.db import Base, UTCDateTime
@@ -27,17 +31,13 @@ class AuditLog(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class DomainEvent(Base):
-    """Outbox of domain events; projections and notifications read it in order of id."""
+class AuditAction(ChoiceSet):
+    """The base of every context's audit actions (no members of its own)."""
 
-    __tablename__ = "domain_event"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    name: Mapped[str] = mapped_column(String(64), index=True)
-    aggregate: Mapped[str] = mapped_column(String(32))
-    aggregate_id: Mapped[int] = mapped_column(Integer, index=True)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+@published("audit_action")
+class CommonAudit(AuditAction):
+    PII_READ = ("pii.read", "查看完整个人信息")
 
 
 def _refuse(kind: str) -> Callable[..., None]:
@@ -58,31 +58,20 @@ make_append_only(AuditLog)
 def record_audit(
     session: Session,
     actor: Principal,
-    action: str,
+    action: AuditAction,
     entity: str,
     entity_id: str | int,
     detail: dict[str, Any] | None = None,
 ) -> AuditLog:
+    if not isinstance(action, AuditAction):
+        raise TypeError(f"audit action {action!r} is not declared in an AuditAction set")
     row = AuditLog(
         actor_id=actor.user_id,
         actor_role=actor.role.value,
-        action=action,
+        action=action.value,
         entity=entity,
         entity_id=str(entity_id),
         detail=detail or {},
     )
     session.add(row)
     return row
-
-
-def emit(
-    session: Session,
-    name: str,
-    aggregate: str,
-    aggregate_id: int,
-    payload: dict[str, Any],
-    at: datetime | None = None,
-) -> None:
-    session.add(
-        DomainEvent(name=name, aggregate=aggregate, aggregate_id=aggregate_id, payload=payload, at=at or utcnow())
-    )

@@ -1,9 +1,11 @@
-"""Enumerations that carry a machine value, a Chinese label and a colour, so the UI and API agree."""
+"""Enumerations that carry a machine value, a Chinese label and a colour, so the UI and API agree, and the one
+registry they are published from (`/api/choices` is generated from it)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 
 class ChoiceSet(StrEnum):
@@ -22,3 +24,29 @@ class ChoiceSet(StrEnum):
     @classmethod
     def describe(cls) -> list[dict[str, Any]]:
         return [{"value": m.value, "label": m.label, "color": m.color} for m in cls]
+
+
+C = TypeVar("C", bound=type[ChoiceSet])
+_REGISTRY: dict[str, list[type[ChoiceSet]]] = {}
+
+
+def published(name: str) -> Callable[[C], C]:
+    """Class decorator: publish this ChoiceSet under `name` in `/api/choices`. Several sets may share a name
+    (each context declares its own audit actions under "audit_action"); their members are listed together."""
+
+    def register(cls: C) -> C:
+        sets = _REGISTRY.setdefault(name, [])
+        if any(s.__qualname__ == cls.__qualname__ and s.__module__ == cls.__module__ for s in sets):
+            return cls
+        clash = {m.value for s in sets for m in s} & {m.value for m in cls}
+        if clash:
+            raise ValueError(f"choices {name!r}: values declared twice: {sorted(clash)}")
+        sets.append(cls)
+        return cls
+
+    return register
+
+
+def registry() -> dict[str, list[dict[str, Any]]]:
+    """Every published ChoiceSet, by name (the sets of a shared name merged in declaration order)."""
+    return {name: [item for s in sets for item in s.describe()] for name, sets in sorted(_REGISTRY.items())}

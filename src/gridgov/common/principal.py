@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gridgov.common.choices import ChoiceSet
+from gridgov.common.choices import ChoiceSet, published
 
 
+@published("role")
 class Role(ChoiceSet):
     RESIDENT = ("resident", "居民", "#5b8ff9")
     GRID_WORKER = ("grid_worker", "网格员", "#5ad8a6")

@@ -40,8 +40,9 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from gridgov.catalog.models import EventCategory
-from gridgov.common.audit import DomainEvent
 from gridgov.common.errors import Forbidden, InvalidInput, NotFound
+from gridgov.common.events import DomainEvent
+from gridgov.common.levels import LEVEL_ORDER, Level
 from gridgov.common.principal import Principal, Role
 from gridgov.common.timeutil import SHANGHAI, to_local, utcnow
 from gridgov.dashboard.schemas import (
@@ -67,7 +68,6 @@ from gridgov.dispatch.rules import OPEN, Action, Status
 from gridgov.dispatch.scope import event_scope, in_subtree
 from gridgov.org import cache as org_cache
 from gridgov.org.cache import DivisionInfo, OrgSnapshot
-from gridgov.org.levels import LEVEL_ORDER, Level
 from gridgov.org.models import Department, Division
 
 VIEWER_ROLES = frozenset({Role.LEADER, Role.DISPATCHER, Role.COMMUNITY_STAFF, Role.ADMIN})

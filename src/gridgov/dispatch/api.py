@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from types import SimpleNamespace
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
@@ -18,13 +19,14 @@ from gridgov.catalog.cache import CategoryInfo
 from gridgov.common.errors import InvalidInput, NotFound
 from gridgov.common.principal import Principal
 from gridgov.common.security import mask_phone, pii_cipher
+from gridgov.common.uow import UnitOfWork, atomic_retrying_a_race
 from gridgov.db import settings_of
 from gridgov.deps import PrincipalDep, SessionDep, SettingsDep
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.attachments import attachment_visible, path_for, store_attachment
-from gridgov.dispatch.bulk import MAX_BATCH, BatchResult, NewCase, intake_batch
+from gridgov.dispatch.case_writer import NewCase
 from gridgov.dispatch.duplicates import find_duplicates
-from gridgov.dispatch.intake import load_visible, reveal_phone, self_handle_event
+from gridgov.dispatch.intake import MAX_BATCH, IntakeResult, submit, submit_batch
 from gridgov.dispatch.models import Attachment, Event
 from gridgov.dispatch.queues import (
     EventFilter,
@@ -36,66 +38,63 @@ from gridgov.dispatch.queues import (
     my_queue,
 )
 from gridgov.dispatch.report_writer import Render, ReportWriter
+from gridgov.dispatch.reporter_phone import reveal_phone
 from gridgov.dispatch.rules import Action, Status, allowed_actions
 from gridgov.dispatch.schemas import (
-    ActionIn,
+    CategoryIn,
     EventDetailOut,
     EventOut,
+    ExtensionDecisionIn,
+    ExtensionRequestIn,
+    LocateIn,
+    MergeIn,
+    NoteIn,
     PageOut,
     QueueOut,
+    RateIn,
     ReportIn,
+    ResultIn,
     TaskOut,
     TransitionOut,
+    VerifyIn,
 )
+from gridgov.dispatch.scope import load_visible
 from gridgov.org import cache
 
 router = APIRouter(prefix="/api", tags=["events"])
 
 
-class ActionName(StrEnum):
-    FILE = "file"
-    REJECT = "reject"
-    DISPATCH = "dispatch"
-    ACCEPT = "accept"
-    RETURN = "return"
-    REQUEST_EXTENSION = "request_extension"
-    APPROVE_EXTENSION = "approve_extension"
-    DENY_EXTENSION = "deny_extension"
-    HOLD = "hold"
-    RESUME = "resume"
-    CO_REPORT = "co_report"
-    HANDLE = "handle"
-    VERIFY = "verify"
-    RATE = "rate"
-    REOPEN = "reopen"
-    SUPERVISE = "supervise"
-    ESCALATE = "escalate"
-    LOCATE = "locate"
-    MERGE = "merge"
+@dataclass(frozen=True)
+class ActionRoute:
+    """One lifecycle action as an HTTP route: its service and the shape of its body."""
+
+    service: Callable[[Session, Principal, int, Any], Event]
+    body: type[BaseModel]
 
 
-Service = Callable[[Session, Principal, int, ActionIn], Event]
-SERVICES: dict[ActionName, Service] = {
-    ActionName.FILE: lc.file_event,
-    ActionName.REJECT: lc.reject_event,
-    ActionName.DISPATCH: lc.dispatch_event,
-    ActionName.ACCEPT: lc.accept_event,
-    ActionName.RETURN: lc.return_event,
-    ActionName.REQUEST_EXTENSION: lc.request_extension,
-    ActionName.APPROVE_EXTENSION: lambda s, a, i, p: lc.decide_extension(s, a, i, p, approve=True),
-    ActionName.DENY_EXTENSION: lambda s, a, i, p: lc.decide_extension(s, a, i, p, approve=False),
-    ActionName.HOLD: lc.hold_event,
-    ActionName.RESUME: lc.resume_event,
-    ActionName.CO_REPORT: lc.co_report,
-    ActionName.HANDLE: lc.handle_event,
-    ActionName.VERIFY: lc.verify_event,
-    ActionName.RATE: lc.rate_event,
-    ActionName.REOPEN: lc.reopen_event,
-    ActionName.SUPERVISE: lc.supervise_event,
-    ActionName.ESCALATE: lc.escalate_event,
-    ActionName.LOCATE: lc.locate_event,
-    ActionName.MERGE: lc.merge_event,
+ACTIONS: dict[str, ActionRoute] = {
+    "file": ActionRoute(lc.file_event, CategoryIn),
+    "reject": ActionRoute(lc.reject_event, NoteIn),
+    "dispatch": ActionRoute(lc.dispatch_event, CategoryIn),
+    "accept": ActionRoute(lc.accept_event, NoteIn),
+    "return": ActionRoute(lc.return_event, NoteIn),
+    "request_extension": ActionRoute(lc.request_extension, ExtensionRequestIn),
+    "approve_extension": ActionRoute(lc.approve_extension, ExtensionDecisionIn),
+    "deny_extension": ActionRoute(lc.deny_extension, ExtensionDecisionIn),
+    "hold": ActionRoute(lc.hold_event, NoteIn),
+    "resume": ActionRoute(lc.resume_event, NoteIn),
+    "co_report": ActionRoute(lc.co_report, ResultIn),
+    "handle": ActionRoute(lc.handle_event, ResultIn),
+    "verify": ActionRoute(lc.verify_event, VerifyIn),
+    "rate": ActionRoute(lc.rate_event, RateIn),
+    "reopen": ActionRoute(lc.reopen_event, NoteIn),
+    "supervise": ActionRoute(lc.supervise_event, NoteIn),
+    "escalate": ActionRoute(lc.escalate_event, NoteIn),
+    "locate": ActionRoute(lc.locate_event, LocateIn),
+    "merge": ActionRoute(lc.merge_event, MergeIn),
 }
+# the label of each route's action (verify records 复核通过 or 复核不通过; the route is 复核)
+ACTION_LABELS = {name: Action(name).label if name in Action._value2member_map_ else "复核" for name in ACTIONS}
 
 
 def to_out(session: Session, events: Sequence[Event]) -> list[EventOut]:
@@ -161,7 +160,7 @@ def detail(
 
 
 def _render_report(actor: Principal) -> Render[tuple[int, bytes]]:
-    def render(session: Session, result: BatchResult) -> tuple[int, bytes]:
+    def render(session: Session, result: IntakeResult) -> tuple[int, bytes]:
         if result.new is not None:
             return 201, detail(session, actor, result.new.event, result.new).model_dump_json().encode()
         event = session.get(Event, result.event_id)  # a retry with the same idempotency key: the first case
@@ -187,7 +186,7 @@ async def create_event(
     if idempotency_key and not body.idempotency_key:
         body = body.model_copy(update={"idempotency_key": idempotency_key})
     writer: ReportWriter = request.app.state.report_writer
-    status, payload = await writer.report(actor, body, _render_report(actor))
+    status, payload = await writer.report(actor, body.to_command(), _render_report(actor))
     return Response(payload, status_code=status, media_type="application/json")
 
 
@@ -204,16 +203,17 @@ class BatchItemOut(BaseModel):
 
 @router.post("/events/batch", response_model=list[BatchItemOut], summary="批量上报（12345 工单、物联感知告警）")
 def create_events_batch(body: BatchIn, session: SessionDep, actor: PrincipalDep) -> list[BatchItemOut]:
-    results = intake_batch(session, actor, body.items, auto_dispatch=body.auto_dispatch)
+    commands = [item.to_command(auto_dispatch=body.auto_dispatch) for item in body.items]
+    results = atomic_retrying_a_race(session, lambda: submit_batch(session, actor, commands))
     return [BatchItemOut(id=r.event_id, created=r.created, status=r.status) for r in results]
 
 
 @router.post("/events/self-handle", response_model=EventDetailOut, status_code=201, summary="网格员自行处置")
 def create_self_handled(body: ReportIn, session: SessionDep, actor: PrincipalDep, response: Response) -> EventDetailOut:
-    event, created = self_handle_event(session, actor, body)
-    if not created:
+    result = atomic_retrying_a_race(session, lambda: submit(session, actor, body.to_command(self_handle=True)))
+    if not result.created:
         response.status_code = 200
-    return detail(session, actor, event)
+    return detail(session, actor, load_visible(session, actor, result.event_id))
 
 
 @router.get("/events", response_model=PageOut, summary="事件列表（按权限范围）")
@@ -286,14 +286,41 @@ def get_duplicates(event_id: int, session: SessionDep, actor: PrincipalDep) -> l
 
 @router.get("/events/{event_id}/reporter-phone", summary="查看上报人完整手机号（留痕）")
 def reveal_reporter_phone(event_id: int, session: SessionDep, actor: PrincipalDep) -> dict[str, str]:
-    phone = reveal_phone(session, actor, event_id)
+    with UnitOfWork(session):
+        phone = reveal_phone(session, actor, event_id)
     return {"phone": phone}
 
 
-@router.post("/events/{event_id}/actions/{action}", response_model=EventDetailOut, summary="办理动作")
-def act(event_id: int, action: ActionName, body: ActionIn, session: SessionDep, actor: PrincipalDep) -> EventDetailOut:
-    event = SERVICES[action](session, actor, event_id, body)
-    return detail(session, actor, event)
+def _action_endpoint(route: ActionRoute) -> Callable[..., EventDetailOut]:
+    def endpoint(event_id: int, body: BaseModel, session: Session, actor: Principal) -> EventDetailOut:
+        with UnitOfWork(session):
+            event = route.service(session, actor, event_id, body)
+        return detail(session, actor, event)
+
+    params = [
+        inspect.Parameter("event_id", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=int),
+        inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=route.body),
+        inspect.Parameter("session", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=SessionDep),
+        inspect.Parameter("actor", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=PrincipalDep),
+    ]
+    endpoint.__signature__ = inspect.Signature(params, return_annotation=EventDetailOut)  # type: ignore[attr-defined]
+    return endpoint
+
+
+for _name, _route in ACTIONS.items():
+    router.add_api_route(
+        f"/events/{{event_id}}/actions/{_name}",
+        _action_endpoint(_route),
+        methods=["POST"],
+        response_model=EventDetailOut,
+        summary=f"办理：{ACTION_LABELS[_name]}",
+        name=f"act_{_name}",
+    )
+
+
+@router.post("/events/{event_id}/actions/{action}", include_in_schema=False)
+def unknown_action(event_id: int, action: str) -> None:
+    raise InvalidInput(f"未知的办理动作“{action[:40]}”", field="action", allowed=sorted(ACTIONS))
 
 
 @router.get("/me/queue", response_model=QueueOut, summary="我的待办")
@@ -309,7 +336,8 @@ async def upload(
     file: Annotated[UploadFile, File()],
 ) -> dict[str, str | int]:
     data = await file.read(settings.max_upload_bytes + 1)
-    row = store_attachment(session, actor, data, settings.attachments_dir, settings.max_upload_bytes)
+    with UnitOfWork(session):
+        row = store_attachment(session, actor, data, settings.attachments_dir, settings.max_upload_bytes)
     return {"sha256": row.sha256, "content_type": row.content_type, "size": row.size}
 
 

@@ -1,10 +1,12 @@
-"""Photo and document uploads: type sniffed from the bytes, size capped, stored content-addressed."""
+"""Photo and document uploads: type sniffed from the bytes, size capped, stored content-addressed; and the check
+that every photo a report or a step names was uploaded."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import String, cast, select
@@ -13,7 +15,9 @@ from sqlalchemy.orm import Session
 from gridgov.common.audit import record_audit
 from gridgov.common.errors import InvalidInput, TooLarge
 from gridgov.common.principal import Principal
-from gridgov.dispatch.models import Attachment
+from gridgov.dispatch.audit import DispatchAudit
+from gridgov.dispatch.models import Attachment, Event, EventTransition
+from gridgov.dispatch.scope import event_scope
 
 SIGNATURES: list[tuple[bytes, int, str]] = [
     (b"\xff\xd8\xff", 0, "image/jpeg"),
@@ -58,16 +62,30 @@ def store_attachment(session: Session, actor: Principal, data: bytes, root: Path
         os.replace(tmp, target)
     row = Attachment(sha256=digest, content_type=kind, size=len(data), uploader_id=actor.user_id)
     session.add(row)
-    record_audit(session, actor, "attachment.upload", "attachment", digest, {"type": kind, "size": len(data)})
-    session.commit()
+    record_audit(session, actor, DispatchAudit.UPLOAD, "attachment", digest, {"type": kind, "size": len(data)})
     return row
+
+
+def check_attachments(session: Session, hashes: Iterable[str], uploaded: set[str] | None = None) -> None:
+    """Every photo named must have been uploaded. `uploaded`: the hashes already looked up (a batch's, at once)."""
+    hashes = list(hashes)
+    if not hashes:
+        return
+    found = uploaded if uploaded is not None else uploaded_hashes(session, hashes)
+    for h in hashes:
+        if h not in found:
+            raise InvalidInput(f"附件 {h[:12]}… 未上传", field="attachments")
+
+
+def uploaded_hashes(session: Session, hashes: Iterable[str]) -> set[str]:
+    wanted = set(hashes)
+    if not wanted:
+        return set()
+    return set(session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(wanted))))
 
 
 def attachment_visible(session: Session, actor: Principal, row: Attachment) -> bool:
     """The uploader sees their file; others see it when it is attached to a case step they may see."""
-    from gridgov.dispatch.models import Event, EventTransition
-    from gridgov.dispatch.scope import event_scope
-
     if row.uploader_id is not None and row.uploader_id == actor.user_id:
         return True
     found = session.scalar(

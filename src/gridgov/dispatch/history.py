@@ -1,4 +1,5 @@
-"""Writing one transition: the status change, its audit row and its domain event, never one without the others."""
+"""Writing one transition: the status change, its history row (the case's audit) and its domain event, never one
+without the others."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from gridgov.common.audit import DomainEvent
+from gridgov.common.events import bus
 from gridgov.common.principal import Principal
 from gridgov.dispatch.models import Event, EventTransition
 from gridgov.dispatch.rules import Action, Status, check_transition
@@ -38,7 +39,7 @@ def apply_transition(
     )
     row = EventTransition(**step)
     session.add(row)
-    session.add(DomainEvent(**outbox))
+    bus.publish(session, outbox["name"], "event", event.id, outbox["payload"], actor=actor, at=now)
     return row
 
 

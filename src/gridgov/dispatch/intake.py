@@ -1,216 +1,300 @@
-"""Intake: a report from any channel becomes a located, categorized case (and the grid worker's 自行处置)."""
+"""The intake port: every channel's report becomes a located, categorized case through `submit`.
+
+The pipeline, the same for every channel: check the command → the caller's role for the transitions it asks
+for → the idempotency key (a retry answers with the first case) → locate (`locate.locate`: grid code,
+position or address text through the address library; a weak match is queued for review) → attachments
+uploaded (`attachments.check_attachments`) → category, tier and owner; for auto-dispatch the route and the
+clock (`assign`) → written with their history rows, domain events, review rows and tasks by
+`case_writer.write_cases`. Many reports of many callers go through at once (`submit_many`): each is checked
+on its own, and the whole group is written with a few statements. Nothing here commits.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from gridgov.address.matcher import MatchResult
-from gridgov.address.models import Address
-from gridgov.catalog import cache as catalog_cache
-from gridgov.catalog.cache import CategoryInfo
+from gridgov.common import scope
 from gridgov.common.audit import record_audit
-from gridgov.common.errors import Forbidden, InvalidInput, NotFound
+from gridgov.common.errors import AppError, Forbidden, InvalidInput
 from gridgov.common.principal import Principal, Role
-from gridgov.common.security import pii_cipher
+from gridgov.common.security import normalize_phone, pii_cipher
 from gridgov.common.timeutil import utcnow
 from gridgov.db import settings_of
-from gridgov.dispatch.history import apply_transition
-from gridgov.dispatch.models import Attachment, Event
-from gridgov.dispatch.rules import Action
-from gridgov.dispatch.schemas import ReportIn
+from gridgov.dispatch.assign import UNCLASSIFIED_LEVEL, category_by_code, clock_for, route_data, route_for
+from gridgov.dispatch.attachments import check_attachments, uploaded_hashes
+from gridgov.dispatch.audit import DispatchAudit
+from gridgov.dispatch.case_writer import EVENT_TABLE, NewCase, Planned, write_cases
+from gridgov.dispatch.commands import IntakeCommand
+from gridgov.dispatch.guards import require_tier
+from gridgov.dispatch.locate import locate
+from gridgov.dispatch.models import SlaState, TaskRole, TaskStatus
+from gridgov.dispatch.rules import Action, Status, check_transition
 from gridgov.org import cache
-from gridgov.org.spatial import grid_locator
 
-UNCLASSIFIED_LEVEL = "street"  # the street center classifies what arrives without a category
+MAX_BATCH = 1000
 
-
-def category_by_code(session: Session, code: str, field: str = "category_code") -> CategoryInfo:
-    cat = catalog_cache.snapshot(session).by_code.get(code)
-    if cat is None or cat.parent_id is None or not cat.active:
-        raise InvalidInput(f"事件小类“{code}”不存在或已停用", field=field)
-    return cat
-
-
-@dataclass
-class Location:
-    """Where a report is: its grid (None when it could not be placed), point, standard address and confidence."""
-
-    grid_id: int | None
-    lon: float | None = None
-    lat: float | None = None
-    address_code: str | None = None
-    confidence: float | None = None
-    review: MatchResult | None = None  # a match too weak to trust: goes to the review queue
+_SELECT_KEYED = select(
+    EVENT_TABLE.c.idem_scope, EVENT_TABLE.c.idempotency_key, EVENT_TABLE.c.id, EVENT_TABLE.c.status
+).where(
+    EVENT_TABLE.c.idem_scope.in_(bindparam("scopes", expanding=True)),
+    EVENT_TABLE.c.idempotency_key.in_(bindparam("keys", expanding=True)),
+)
+_SET_TOKEN = (
+    update(EVENT_TABLE).where(EVENT_TABLE.c.id == bindparam("eid")).values(public_token_digest=bindparam("tok"))
+)
 
 
-NEAREST_ADDRESS_M = 80.0
+@dataclass(frozen=True)
+class IntakeResult:
+    event_id: int
+    created: bool
+    status: str
+    new: NewCase | None = None  # with keep_rows, for a case this call created
 
 
-def _locate(session: Session, actor: Principal, data: ReportIn) -> Location:
-    """grid code > coordinates (WGS-84, GCJ-02 or BD-09) > address text; the text is always translated when
-    given, so the case gets its standard address; the coordinates find the nearest one otherwise."""
-    from gridgov.address import library
-    from gridgov.address.geo import convert
+def submit(session: Session, actor: Principal, command: IntakeCommand, *, now: datetime | None = None) -> IntakeResult:
+    """One report. Returns the case (created, or the first one for a retry with the same idempotency key);
+    raises the AppError that refuses it."""
+    result = submit_many(session, [(actor, command)], now=now)[0]
+    if isinstance(result, AppError):
+        raise result
+    return result
 
+
+def submit_batch(
+    session: Session, actor: Principal, commands: Sequence[IntakeCommand], *, now: datetime | None = None
+) -> list[IntakeResult]:
+    """A feed's batch (12345 work orders, alarms) from one caller, all or nothing: the first refused item, named
+    by its index, refuses the whole batch."""
+    results = submit_many(session, [(actor, c) for c in commands], now=now, all_or_nothing=True)
+    return [r for r in results if isinstance(r, IntakeResult)]  # all or nothing: a refusal was raised
+
+
+def submit_many(
+    session: Session,
+    items: Sequence[tuple[Principal, IntakeCommand]],
+    *,
+    now: datetime | None = None,
+    all_or_nothing: bool = False,
+    keep_rows: bool = False,
+) -> list[IntakeResult | AppError]:
+    """Reports, each with its own caller. Each is checked on its own (role, scope, location, attachments,
+    idempotency key within the caller's scope); a refused one is answered with its error and the others are
+    written — unless `all_or_nothing`, where the first error (named by its item index) is raised. `keep_rows`:
+    created cases carry what was written (NewCase), to answer without reading them back."""
+    now = now or utcnow()
+    if not items:
+        return []
+    if len(items) > MAX_BATCH:
+        raise InvalidInput(f"每批最多 {MAX_BATCH} 条", field="items")
+    existing = _existing_keys(session, items)
     snap = cache.snapshot(session)
-    loc = Location(grid_id=None)
-    if data.grid_code:
-        grid_id = snap.by_code.get(data.grid_code)
-        if grid_id is None or snap.divisions[grid_id].level != "grid":
-            raise InvalidInput(f"网格代码“{data.grid_code}”不存在", field="grid_code")
-        loc.grid_id = grid_id
-    if data.lon is not None and data.lat is not None:
-        lon, lat = convert(data.lon, data.lat, data.coord_system, "wgs84")
-        loc.lon, loc.lat = round(lon, 6), round(lat, 6)
-        if loc.grid_id is None:
-            loc.grid_id = grid_locator(session).locate(loc.lon, loc.lat)
-            if loc.grid_id is None:
-                raise InvalidInput("坐标不在任何网格内，请核对位置和坐标系", field="lon")
-    text = data.address_text.strip()
-    if text or loc.lon is not None:
-        eng = library.engines(session)
-        if text:
-            result = eng.matcher.match(text)
-            if result.best is not None and not result.needs_review:
-                loc.address_code, loc.confidence = result.best.code, round(result.confidence, 3)
-            else:
-                loc.review = result
-        if loc.address_code is None and loc.lon is not None and loc.lat is not None:
-            hit = eng.points.nearest(loc.lon, loc.lat, k=1, max_m=NEAREST_ADDRESS_M)
-            if hit:
-                loc.address_code = hit[0][0]
-                loc.confidence = round(max(0.0, 1.0 - hit[0][1] / NEAREST_ADDRESS_M), 3)
-        if loc.address_code is not None:
-            rec = eng.records.get(loc.address_code)
-            if rec is not None:
-                if loc.lon is None and rec.lon is not None:
-                    loc.lon, loc.lat = rec.lon, rec.lat
-                if loc.grid_id is None:
-                    grid_code = eng.grid_of(rec.code)
-                    loc.grid_id = snap.by_code.get(grid_code) if grid_code else None
-    if loc.grid_id is None and actor.role == Role.GRID_WORKER and len(actor.grid_ids) == 1:
-        loc.grid_id = next(iter(actor.grid_ids))
-    if loc.grid_id is None and not text:
-        raise InvalidInput("请提供网格代码、经纬度或地址", field="grid_code")
-    return loc
+    cipher = pii_cipher(settings_of(session).pii_secret) if any(c.reporter_phone for _, c in items) else None
+    uploaded = uploaded_hashes(session, (h for _, c in items for h in c.attachments))
+    planned: list[Planned] = []
+    results: list[IntakeResult | AppError | int] = []  # an int is the index into `planned` of a case to write
+    seen_keys: dict[tuple[str, str], int] = {}
+    retried: list[tuple[Principal, int, str]] = []  # (caller, case, new follow-up token) of public retries
+    for index, (actor, cmd) in enumerate(items):
+        key = (actor.idempotency_scope, cmd.idempotency_key) if cmd.idempotency_key else None
+        if key is not None and key in existing:
+            event_id, status = existing[key]
+            results.append(IntakeResult(event_id, False, status))
+            if cmd.followup_token_digest:
+                retried.append((actor, event_id, cmd.followup_token_digest))
+            continue
+        if key is not None and key in seen_keys:
+            results.append(seen_keys[key])
+            continue
+        try:  # the caller's role, not the item, is at fault here: no item index in the message
+            _check_role(actor, cmd)
+        except AppError as exc:
+            if all_or_nothing:
+                raise
+            results.append(exc)
+            continue
+        try:
+            cmd.check()
+            planned.append(_plan(session, actor, snap, cmd, now, cipher, uploaded))
+        except AppError as exc:
+            if all_or_nothing:
+                exc.field = f"items[{index}].{exc.field}" if exc.field else f"items[{index}]"
+                exc.message = f"第 {index + 1} 条：{exc.message}"
+                raise
+            results.append(exc)
+            continue
+        results.append(len(planned) - 1)
+        if key is not None:
+            seen_keys[key] = len(planned) - 1
+    written = write_cases(session, planned, now, keep_rows) if planned else []
+    for p in planned:
+        if p.row.get("public_token_digest"):
+            record_audit(session, p.actor, DispatchAudit.PUBLIC_TOKEN, "event", p.row["id"], {})
+    if retried:  # a repeated public submission gets the new token: the caller lost the first answer
+        session.connection().execute(_SET_TOKEN, [{"eid": eid, "tok": tok} for _, eid, tok in retried])
+        for actor, eid, _tok in retried:
+            record_audit(session, actor, DispatchAudit.PUBLIC_TOKEN, "event", eid, {"retry": True})
+    out: list[IntakeResult | AppError] = []
+    for r in results:
+        if isinstance(r, int):
+            p = planned[r]
+            out.append(IntakeResult(p.row["id"], True, p.row["status"], written[r] if keep_rows else None))
+        else:
+            out.append(r)
+    return out
 
 
-def _check_attachments(session: Session, hashes: list[str], uploaded: set[str] | None = None) -> None:
-    """Every photo named must have been uploaded. `uploaded`: the hashes already looked up (a batch's, at once)."""
-    if not hashes:
-        return
-    found = uploaded if uploaded is not None else uploaded_hashes(session, hashes)
-    for h in hashes:
-        if h not in found:
-            raise InvalidInput(f"附件 {h[:12]}… 未上传", field="attachments")
+def _existing_keys(
+    session: Session, items: Sequence[tuple[Principal, IntakeCommand]]
+) -> dict[tuple[str, str], tuple[int, str]]:
+    keyed = {(a.idempotency_scope, c.idempotency_key) for a, c in items if c.idempotency_key}
+    if not keyed:
+        return {}
+    rows = session.execute(_SELECT_KEYED, {"scopes": list({s for s, _ in keyed}), "keys": list({k for _, k in keyed})})
+    return {(str(r[0]), str(r[1])): (r[2], r[3]) for r in rows if (str(r[0]), str(r[1])) in keyed}
 
 
-def uploaded_hashes(session: Session, hashes: Iterable[str]) -> set[str]:
-    wanted = set(hashes)
-    if not wanted:
-        return set()
-    return set(session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(wanted))))
+def _check_role(actor: Principal, cmd: IntakeCommand) -> None:
+    check_transition(Action.SELF_HANDLE if cmd.self_handle else Action.REPORT, Status.NEW, actor.role)
+    if cmd.auto_dispatch:
+        check_transition(Action.FILE, Status.REPORTED, actor.role)
+        check_transition(Action.DISPATCH, Status.FILED, actor.role)
 
 
-def report_event(session: Session, actor: Principal, data: ReportIn, now: datetime | None = None) -> tuple[Event, bool]:
-    """Create a case. Returns (event, created); a retry with the same idempotency key returns the first one.
-    One report is a batch of one: the same checks, locating and history as batch intake, written with a few
-    plain inserts."""
-    return _one(session, actor, data, now, self_handle=False)
+def _plan(
+    session: Session,
+    actor: Principal,
+    snap: cache.OrgSnapshot,
+    cmd: IntakeCommand,
+    now: datetime,
+    cipher: Any,
+    uploaded: set[str],
+) -> Planned:
+    category = category_by_code(session, cmd.category_code) if cmd.category_code else None
+    if cmd.self_handle and (category is None or not category.self_handle):
+        name = category.name if category else ""
+        raise Forbidden(f"“{name}”不允许网格员自行处置，请正常上报", field="category_code")
+    loc = locate(session, actor, cmd)
+    if (cmd.self_handle or actor.role == Role.GRID_WORKER) and loc.grid_id not in actor.grid_ids:
+        raise Forbidden(f"网格员只能{'处置' if cmd.self_handle else '上报'}本人负责网格内的事件", field="grid_code")
+    check_attachments(session, cmd.attachments, uploaded)
+    level = "grid" if cmd.self_handle else category.default_level if category else UNCLASSIFIED_LEVEL
+    owner: int | None
+    if cmd.self_handle:
+        assert loc.grid_id is not None
+        grid = snap.divisions[loc.grid_id]
+        path, owner, area_class = grid.path, loc.grid_id, grid.area_class
+    elif loc.grid_id is not None:
+        grid = snap.divisions[loc.grid_id]
+        path, owner, area_class = grid.path, snap.ancestor_at(loc.grid_id, level), grid.area_class
+    elif cmd.auto_dispatch:
+        raise InvalidInput("智能分拨必须能定位到网格（网格代码、经纬度或可匹配的地址）", field="address_text")
+    else:  # not placed yet: visible to the reporter's centre (or the city's) until the address is confirmed
+        root = actor.division_id if actor.division_id in snap.divisions else snap.root_id
+        path, owner, area_class = snap.divisions[root].path, root, "B"
+    row: dict[str, Any] = {
+        "title": cmd.title.strip(),
+        "description": cmd.description,
+        "channel": cmd.channel.value,
+        "category_id": category.id if category else None,
+        "status": Status.REPORTED.value,
+        "level": level,
+        "grid_id": loc.grid_id,
+        "division_path": path,
+        "owner_division_id": owner,
+        "area_class": area_class,
+        "address_text": cmd.address_text,
+        "address_id": None,
+        "address_confidence": loc.confidence if loc.address_code else None,
+        "lon": loc.lon,
+        "lat": loc.lat,
+        "reporter_id": actor.user_id,
+        "idem_scope": actor.idempotency_scope if cmd.idempotency_key else None,
+        "idempotency_key": cmd.idempotency_key,
+        "origin": cmd.origin,
+        "public_token_digest": cmd.followup_token_digest,
+        "reported_at": now,
+        "updated_at": now,
+        "sla_state": SlaState.NORMAL.value,
+        "self_handled": False,
+        "supervised_count": 0,
+        "escalation_count": 0,
+        "return_count": 0,
+        "reopen_count": 0,
+        "ever_overdue": False,
+        "extension_granted_hours": 0.0,
+    }
+    if cmd.reporter_phone and cipher is not None:
+        row["reporter_phone_enc"] = cipher.encrypt(normalize_phone(cmd.reporter_phone))
+        row["reporter_phone_index"] = cipher.blind_index(cmd.reporter_phone)
+    plan = Planned(
+        actor=actor,
+        row=row,
+        steps=[(Action.REPORT, "new", "reported", {})],
+        review=(cmd.address_text, loc.review) if loc.review is not None else None,
+        address_code=loc.address_code,
+        attachments=list(cmd.attachments),
+    )
+    if cmd.self_handle:
+        _self_handled(plan, cmd, loc.grid_id, now)
+    if cmd.auto_dispatch:
+        if category is None:
+            raise InvalidInput("智能分拨需要事件小类", field="category_code")
+        if actor.role != Role.ADMIN:
+            if not scope.may_see(actor, path):
+                raise Forbidden("该事件不在您的管辖范围内", field="grid_code")
+            require_tier(actor, level, field="category_code")
+        assert loc.grid_id is not None
+        route = route_for(session, loc.grid_id, category, level)
+        clock = clock_for(session, area_class, category, now)
+        row.update(
+            status=Status.DISPATCHED.value,
+            level=route.level,
+            owner_division_id=route.owner_division_id,
+            filed_at=now,
+            dispatched_at=now,
+            clock_started_at=clock.started_at,
+            warn_at=clock.warn_at,
+            deadline_at=clock.deadline_at,
+            first_deadline_at=clock.deadline_at,
+        )
+        plan.steps += [
+            (Action.FILE, "reported", "filed", {"category": category.code, "level": level, "auto": True}),
+            (Action.DISPATCH, "filed", "dispatched", {**route_data(session, route, category), "auto": True}),
+        ]
+        plan.tasks.append(
+            {"role": TaskRole.LEAD.value, "department_id": route.lead_department_id, "grid_id": route.lead_grid_id}
+        )
+        plan.tasks += [
+            {"role": TaskRole.CO.value, "department_id": d, "grid_id": None} for d in route.co_department_ids
+        ]
+    return plan
 
 
-def self_handle_event(
-    session: Session, actor: Principal, data: ReportIn, now: datetime | None = None
-) -> tuple[Event, bool]:
-    """A grid worker reports and handles on the spot; someone else verifies it."""
-    if not data.category_code:
-        raise InvalidInput("自行处置需要选择事件小类", field="category_code")
-    if not (data.result_note or "").strip():
-        raise InvalidInput("请填写处置结果", field="result_note")
-    return _one(session, actor, data, now, self_handle=True)
-
-
-def _one(
-    session: Session, actor: Principal, data: ReportIn, now: datetime | None, *, self_handle: bool
-) -> tuple[Event, bool]:
-    from gridgov.dispatch.bulk import intake_batch
-
-    result = intake_batch(session, actor, [data], now=now or utcnow(), single=True, self_handle=self_handle)[0]
-    event = session.get(Event, result.event_id)
-    assert event is not None
-    return event, result.created
-
-
-def _root_id(snap: cache.OrgSnapshot) -> int:
-    return next(d.id for d in snap.divisions.values() if d.parent_id is None)
-
-
-def attach_address(
-    session: Session, actor: Principal, event_id: int, address: Address, confidence: float, now: datetime
-) -> Event:
-    """Give a case its confirmed standard address; a case not yet placed also gets its grid and tier.
-    Does not commit (the review resolution owns the transaction)."""
-    from gridgov.address import library
-
-    event = session.get(Event, event_id)
-    if event is None:
-        raise NotFound("事件不存在", field="event_id")
-    eng = library.engines(session)
-    snap = cache.snapshot(session)
-    data: dict[str, object] = {"address": address.code, "confidence": confidence}
-    event.address_id, event.address_confidence = address.id, confidence
-    if event.lon is None and address.lon is not None:
-        event.lon, event.lat = address.lon, address.lat
-    if event.grid_id is None:
-        grid_code = eng.grid_of(address.code)
-        grid_id = snap.by_code.get(grid_code) if grid_code else None
-        if grid_id is not None:
-            grid = snap.divisions[grid_id]
-            event.grid_id, event.division_path, event.area_class = grid_id, grid.path, grid.area_class
-            event.owner_division_id = snap.ancestor_at(grid_id, event.level)
-            data["grid"] = grid.code
-    apply_transition(session, actor, event, Action.LOCATE, now, note=address.full_name, data=data)
-    return event
-
-
-def load_visible(session: Session, actor: Principal, event_id: int, for_update: bool = False) -> Event:
-    """The event if the actor may see it; otherwise 404 (existence is not revealed)."""
-    from gridgov.dispatch.scope import event_scope
-
-    stmt = select(Event).where(Event.id == event_id, event_scope(actor))
-    if for_update:
-        stmt = stmt.with_for_update()
-    event = session.scalar(stmt)
-    if event is None:
-        raise NotFound("事件不存在或无权查看", field="event_id")
-    return event
-
-
-def reveal_phone(session: Session, actor: Principal, event_id: int) -> str:
-    """The reporter's full phone number, for callers allowed to unmask PII; every read is audited."""
-    if not actor.can_unmask_pii:
-        raise Forbidden("无权查看完整手机号")
-    event = load_visible(session, actor, event_id)
-    if event.reporter_phone_enc is None:
-        raise NotFound("该事件没有上报人手机号", field="event_id")
-    phone = pii_cipher(settings_of(session).pii_secret).decrypt(event.reporter_phone_enc)
-    record_audit(session, actor, "pii.read", "event", event_id, {"field": "reporter_phone"})
-    session.commit()
-    return phone
-
-
-def report_public_event(session: Session, actor: Principal, data: ReportIn, token_digest: str) -> Event:
-    """An anonymous report; `token_digest` (SHA-256 of the follow-up token) is the only key to the case. A
-    repeated submission (same idempotency key) gets the new token: the caller lost the first answer."""
-    if actor.public_scope is None:
-        raise Forbidden("仅限免登录上报")
-    event, _created = report_event(session, actor, data)
-    event.public_token_digest = token_digest
-    record_audit(session, actor, "event.public_token", "event", event.id, {})
-    session.commit()
-    return event
+def _self_handled(plan: Planned, cmd: IntakeCommand, grid_id: int | None, now: datetime) -> None:
+    """自行处置: created handled, in the worker's own grid, with its result note and its grid task."""
+    plan.row.update(
+        status=Status.HANDLED.value,
+        self_handled=True,
+        handled_by_id=plan.actor.user_id,
+        handled_at=now,
+        result_note=cmd.result_note,
+    )
+    plan.steps = [(Action.SELF_HANDLE, "new", "handled", {})]
+    plan.note = cmd.result_note
+    plan.tasks.append(
+        {
+            "role": TaskRole.LEAD.value,
+            "department_id": None,
+            "grid_id": grid_id,
+            "status": TaskStatus.REPORTED.value,
+            "note": cmd.result_note,
+            "done_at": now,
+        }
+    )

@@ -20,11 +20,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gridgov.common.audit import make_append_only
-from gridgov.common.choices import ChoiceSet
+from gridgov.common.choices import ChoiceSet, published
 from gridgov.common.timeutil import utcnow
 from gridgov.db import Base, UTCDateTime
 
 
+@published("channel")
 class Channel(ChoiceSet):
     GRID_PATROL = ("grid_patrol", "网格巡查", "#5ad8a6")
     PHOTO = ("photo", "随手拍", "#5b8ff9")
@@ -34,6 +35,7 @@ class Channel(ChoiceSet):
     DEPARTMENT = ("department", "部门上报", "#9270ca")
 
 
+@published("sla_state")
 class SlaState(ChoiceSet):
     NORMAL = ("normal", "正常", "#52c41a")
     YELLOW = ("yellow", "黄灯预警", "#fadb14")
@@ -75,6 +77,8 @@ class Event(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
     self_handled: Mapped[bool] = mapped_column(Boolean, default=False)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"))  # a duplicate's main case
+    # the channel's original payload (a 12345 work order, an alarm), kept as it arrived
+    origin: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -128,11 +132,13 @@ class Event(Base):
     )
 
 
+@published("task_role")
 class TaskRole(ChoiceSet):
     LEAD = ("lead", "主办", "#5b8ff9")
     CO = ("co", "协办", "#9270ca")
 
 
+@published("task_status")
 class TaskStatus(ChoiceSet):
     PENDING = ("pending", "待签收", "#bfbfbf")
     ACCEPTED = ("accepted", "办理中", "#f6bd16")

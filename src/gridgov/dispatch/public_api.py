@@ -24,14 +24,16 @@ from gridgov.common.errors import InvalidInput, NotFound
 from gridgov.common.principal import Principal, Role
 from gridgov.common.ratelimit import RateLimiter
 from gridgov.common.security import normalize_phone, pii_cipher
+from gridgov.common.uow import UnitOfWork, atomic_retrying_a_race
 from gridgov.deps import SessionDep, SettingsDep
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.attachments import path_for, store_attachment
-from gridgov.dispatch.intake import report_public_event
+from gridgov.dispatch.commands import IntakeCommand
+from gridgov.dispatch.intake import submit
 from gridgov.dispatch.models import Attachment, Channel, Event
 from gridgov.dispatch.queues import history
 from gridgov.dispatch.rules import Action, Status
-from gridgov.dispatch.schemas import ActionIn, ReportIn
+from gridgov.dispatch.schemas import NoteIn, RateIn
 
 router = APIRouter(prefix="/api/public", tags=["public"])
 PHONE = re.compile(r"^1[3-9]\d{9}$")
@@ -114,13 +116,9 @@ async def public_upload(
 ) -> dict[str, str | int]:
     per_ip_uploads.hit(_client(request))
     data = await file.read(PUBLIC_UPLOAD_BYTES + 1)
-    row = store_attachment(
-        session,
-        _public_principal(),
-        data,
-        settings.attachments_dir,
-        min(PUBLIC_UPLOAD_BYTES, settings.max_upload_bytes),
-    )
+    limit = min(PUBLIC_UPLOAD_BYTES, settings.max_upload_bytes)
+    with UnitOfWork(session):
+        row = store_attachment(session, _public_principal(), data, settings.attachments_dir, limit)
     return {"sha256": row.sha256, "content_type": row.content_type, "size": row.size}
 
 
@@ -133,7 +131,7 @@ def public_report(body: PublicReportIn, request: Request, session: SessionDep, s
     scope = pii_cipher(settings.pii_secret).blind_index(body.phone)[:32]
     actor = _public_principal(scope=scope)
     token = secrets.token_urlsafe(24)
-    report = ReportIn(
+    command = IntakeCommand(
         title=body.title,
         description=body.description,
         channel=Channel.PHOTO,
@@ -142,10 +140,13 @@ def public_report(body: PublicReportIn, request: Request, session: SessionDep, s
         coord_system=body.coord_system,
         address_text=body.address_text,
         reporter_phone=body.phone,
-        attachments=body.attachments,
+        attachments=tuple(body.attachments),
         idempotency_key=body.idempotency_key,
+        followup_token_digest=_digest(token),
     )
-    event = report_public_event(session, actor, report, _digest(token))
+    result = atomic_retrying_a_race(session, lambda: submit(session, actor, command))
+    event = session.get(Event, result.event_id)
+    assert event is not None
     status = Status(event.status)
     return PublicReceipt(number=event.number or "", token=token, status=status.value, status_label=status.label)
 
@@ -218,7 +219,8 @@ def public_rate(
 ) -> PublicCase:
     per_ip_follow.hit(_client(request))
     event, actor = _holder(session, number, token)
-    lc.rate_event(session, actor, event.id, ActionIn(rating=body.rating, note=body.note))
+    with UnitOfWork(session):
+        lc.rate_event(session, actor, event.id, RateIn(rating=body.rating, note=body.note))
     return _case(session, event)
 
 
@@ -232,7 +234,8 @@ def public_reopen(
 ) -> PublicCase:
     per_ip_follow.hit(_client(request))
     event, actor = _holder(session, number, token)
-    lc.reopen_event(session, actor, event.id, ActionIn(note=body.note))
+    with UnitOfWork(session):
+        lc.reopen_event(session, actor, event.id, NoteIn(note=body.note))
     return _case(session, event)
 
 

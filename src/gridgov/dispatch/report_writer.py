@@ -2,9 +2,9 @@
 
 Under load, many callers report at once (patrols, residents' photos, the hotline desk). Each POST /api/events
 queues its report; the writer takes every report waiting at that moment and writes them in one transaction
-with :func:`gridgov.dispatch.bulk.intake_reports` — each still checked on its own (role, scope, location,
-idempotency key) and recorded with its own history row and domain event — then answers each caller. One
-commit serves many reports, and no thread pool is involved on this path.
+through the intake port (:func:`gridgov.dispatch.intake.submit_many`) — each still checked on its own (role,
+scope, location, idempotency key) and recorded with its own history row and domain event — then answers each
+caller. One commit serves many reports, and no thread pool is involved on this path.
 
 Where the group is written depends on the database:
 
@@ -16,7 +16,8 @@ Where the group is written depends on the database:
 
 A report refused by the rules is answered with its own error and does not affect the others. If the
 transaction itself fails (a database error), each report of the group is retried alone, so one caller's
-failure is never another's.
+failure is never another's; a report alone that loses a race on its idempotency key (another request with the
+same key committed first) is written once more and answered with the case the other request created.
 """
 
 from __future__ import annotations
@@ -31,20 +32,21 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridgov.common.errors import AppError
 from gridgov.common.principal import Principal
 from gridgov.common.timeutil import utcnow
-from gridgov.dispatch.bulk import BatchResult, intake_reports
-from gridgov.dispatch.schemas import ReportIn
+from gridgov.dispatch.commands import IntakeCommand
+from gridgov.dispatch.intake import IntakeResult, submit_many
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 # Renders a caller's answer from the written case, inside the writer's session (after the commit).
-Render = Callable[[Session, BatchResult], T]
+Render = Callable[[Session, IntakeResult], T]
 
 MAX_GROUP = 256  # reports per transaction on the writer thread
 INLINE_GROUP = 32  # … and on the event loop, which serves nothing else meanwhile
@@ -54,7 +56,7 @@ GROUP_WINDOW = 0.0005  # seconds the first waiting report on the loop waits for 
 @dataclass
 class _Pending(Generic[T]):
     actor: Principal
-    data: ReportIn
+    data: IntakeCommand
     render: Render[T]
     # A caller on an event loop waits on an asyncio future (answered through its loop, a whole group at a
     # time); a plain thread waits on a concurrent future.
@@ -82,7 +84,7 @@ class ReportWriter:
         self.groups = 0  # transactions written (for tests and diagnostics)
         self.reports = 0
 
-    async def report(self, actor: Principal, data: ReportIn, render: Render[T]) -> T:
+    async def report(self, actor: Principal, data: IntakeCommand, render: Render[T]) -> T:
         """Queue a report and wait for render's answer (or the AppError that refused the report)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
@@ -105,7 +107,7 @@ class ReportWriter:
             loop.call_soon(self._flush, loop)
         _settle_all(self._write_safely(group))
 
-    def submit(self, actor: Principal, data: ReportIn, render: Render[T]) -> Future[T]:
+    def submit(self, actor: Principal, data: IntakeCommand, render: Render[T]) -> Future[T]:
         """The same from a plain thread: the future holds render's answer or the error."""
         future: Future[T] = Future()
         self._put(_Pending(actor, data, render, future))
@@ -159,19 +161,24 @@ class ReportWriter:
             answers += [(item, False, exc) for item in group if id(item) not in answered]
         return answers
 
-    def _write(self, group: list[_Pending[Any]], answers: list[tuple[_Pending[Any], bool, Any]]) -> None:
-        """Write the group; append (item, ok, answer or error) for each to `answers`."""
+    def _write(
+        self, group: list[_Pending[Any]], answers: list[tuple[_Pending[Any], bool, Any]], race_retry: bool = True
+    ) -> None:
+        """Write the group in one transaction; append (item, ok, answer or error) for each to `answers`."""
         with self._factory() as session:
             try:
-                results = intake_reports(session, [(p.actor, p.data) for p in group], now=utcnow(), keep_rows=True)
+                results = submit_many(session, [(p.actor, p.data) for p in group], now=utcnow(), keep_rows=True)
+                session.commit()
             except Exception as exc:
                 session.rollback()
-                if len(group) == 1:
+                if len(group) > 1:
+                    log.warning("report writer: group of %d failed (%s); writing each alone", len(group), exc)
+                    for item in group:
+                        self._write([item], answers)
+                elif isinstance(exc, IntegrityError) and race_retry and group[0].data.idempotency_key:
+                    self._write(group, answers, race_retry=False)  # finds the case the other request wrote
+                else:
                     answers.append((group[0], False, exc))
-                    return
-                log.warning("report writer: group of %d failed (%s); writing each alone", len(group), exc)
-                for item in group:
-                    self._write([item], answers)
                 return
             self.groups += 1
             self.reports += len(group)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from gridgov.common.errors import Conflict
-from gridgov.org.levels import LEVEL_ORDER, Place
+from gridgov.common.levels import LEVEL_ORDER, Place
 
 FALLBACK_DEPT_TYPE = "zongzhi"  # the street's 综治中心 takes what no department owns
 

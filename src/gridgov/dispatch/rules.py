@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gridgov.common.choices import ChoiceSet
+from gridgov.common.choices import ChoiceSet, published
 from gridgov.common.errors import IllegalTransition
 from gridgov.common.principal import Role
 
 
+@published("status")
 class Status(ChoiceSet):
     NEW = ("new", "新建", "#bfbfbf")  # before the first transition; never stored
     REPORTED = ("reported", "待受理", "#5b8ff9")
@@ -29,6 +30,7 @@ class Status(ChoiceSet):
     MERGED = ("merged", "已合并", "#8c8c8c")
 
 
+@published("action")
 class Action(ChoiceSet):
     REPORT = ("report", "上报", "#5b8ff9")
     SELF_HANDLE = ("self_handle", "自行处置", "#5ad8a6")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.models import Channel
 
 SHA256 = r"^[0-9a-f]{64}$"
@@ -28,6 +30,7 @@ class ReportIn(BaseModel):
     attachments: list[str] = Field(default_factory=list, max_length=9)
     idempotency_key: str | None = Field(default=None, min_length=8, max_length=128)
     result_note: str | None = Field(default=None, max_length=5000, description="自行处置时的处置结果")
+    origin: dict[str, Any] | None = Field(default=None, description="渠道原始数据（如 12345 工单原文），原样保存")
 
     @field_validator("title")
     @classmethod
@@ -40,23 +43,85 @@ class ReportIn(BaseModel):
     @field_validator("attachments")
     @classmethod
     def _hashes(cls, v: list[str]) -> list[str]:
-        import re
+        return _sha256s(v)
 
-        for h in v:
-            if not re.fullmatch(SHA256, h):
-                raise ValueError("附件应为上传接口返回的 sha256")
-        return v
+    def to_command(self, *, auto_dispatch: bool = False, self_handle: bool = False) -> IntakeCommand:
+        """The intake port's command for this report."""
+        return IntakeCommand(
+            title=self.title,
+            channel=self.channel,
+            description=self.description,
+            category_code=self.category_code,
+            grid_code=self.grid_code,
+            lon=self.lon,
+            lat=self.lat,
+            coord_system=self.coord_system,
+            address_text=self.address_text,
+            reporter_phone=self.reporter_phone,
+            attachments=tuple(self.attachments),
+            idempotency_key=self.idempotency_key,
+            origin=self.origin,
+            auto_dispatch=auto_dispatch,
+            self_handle=self_handle,
+            result_note=self.result_note,
+        )
 
 
-class ActionIn(BaseModel):
-    note: str | None = Field(default=None, max_length=5000, description="说明/理由/处置结果")
-    attachments: list[str] = Field(default_factory=list, max_length=9)
+def _sha256s(hashes: list[str]) -> list[str]:
+    for h in hashes:
+        if not re.fullmatch(SHA256, h):
+            raise ValueError("附件应为上传接口返回的 sha256")
+    return hashes
+
+
+# --- the lifecycle actions' inputs, one shape per action ------------------------------------------------
+
+
+class NoteIn(BaseModel):
+    """签收、退回、挂账、解除挂账、督办、上报上级、不立案、重新办理: a note (required where the step needs one)."""
+
+    note: str | None = Field(default=None, max_length=5000, description="说明/理由")
+
+
+class CategoryIn(NoteIn):
+    """立案、派遣: the category may be corrected."""
+
     category_code: str | None = Field(default=None, pattern=r"^\d{5}$", description="立案或派遣时可改类别")
-    hours: float | None = Field(default=None, gt=0, le=24 * 60, description="申请延期的工作小时数")
-    rating: int | None = Field(default=None, ge=1, le=5, description="满意度 1-5")
-    passed: bool | None = Field(default=None, description="复核是否通过")
-    address_code: str | None = Field(default=None, max_length=32, description="确认地址时选定的标准地址编码")
-    into_event_id: int | None = Field(default=None, description="合并重复件时的主案件 id")
+
+
+class ExtensionRequestIn(NoteIn):
+    hours: float = Field(gt=0, le=24 * 60, description="申请延期的工作小时数")
+
+
+class ExtensionDecisionIn(NoteIn):
+    hours: float | None = Field(default=None, gt=0, le=24 * 60, description="批准的工作小时数（默认按申请）")
+
+
+class ResultIn(NoteIn):
+    """处置完成、协办反馈: what was done, with photos."""
+
+    attachments: list[str] = Field(default_factory=list, max_length=9, description="照片 sha256（先上传）")
+
+    @field_validator("attachments")
+    @classmethod
+    def _hashes(cls, v: list[str]) -> list[str]:
+        return _sha256s(v)
+
+
+class VerifyIn(ResultIn):
+    passed: bool = Field(description="复核是否通过")
+
+
+class RateIn(NoteIn):
+    rating: int = Field(ge=1, le=5, description="满意度 1-5")
+
+
+class LocateIn(NoteIn):
+    address_code: str = Field(min_length=1, max_length=32, description="确认的标准地址编码")
+
+
+class MergeIn(NoteIn):
+    into_event_id: int = Field(description="并入的主案件 id")
 
 
 class TaskOut(BaseModel):

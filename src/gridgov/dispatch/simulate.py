@@ -7,7 +7,7 @@ from __future__ import annotations
 import heapq
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -17,10 +17,13 @@ from gridgov.catalog.models import EventCategory
 from gridgov.common.errors import AppError
 from gridgov.common.principal import Principal, Role
 from gridgov.common.timeutil import SHANGHAI, utcnow
+from gridgov.common.uow import UnitOfWork
 from gridgov.dispatch import lifecycle as lc
-from gridgov.dispatch.intake import report_event, self_handle_event
+from gridgov.dispatch.assign import ACTIVE_TASK
+from gridgov.dispatch.commands import IntakeCommand
+from gridgov.dispatch.intake import submit
 from gridgov.dispatch.models import Channel, Event, EventTask, TaskRole
-from gridgov.dispatch.schemas import ActionIn, ReportIn
+from gridgov.dispatch.schemas import CategoryIn, NoteIn, RateIn, ResultIn, VerifyIn
 from gridgov.dispatch.sweeper import sweep
 from gridgov.org import cache
 from gridgov.org.models import Division, GridAssignment, User
@@ -170,15 +173,16 @@ def simulate(
             next_sweep += timedelta(hours=1)
         if t_arrival is not None and now == t_arrival:
             ai += 1
-            _arrive(session, rng, people, cats, grid_ids, now, stats, push)
+            with UnitOfWork(session):
+                _arrive(session, rng, people, cats, grid_ids, now, stats, push)
             if progress and ai % 50 == 0:
                 progress(ai, total)
             continue
         step = heapq.heappop(queue)
         try:
-            _advance(session, rng, people, step, stats, push)
+            with UnitOfWork(session):  # each step of the simulated loop is one action
+                _advance(session, rng, people, step, stats, push)
         except AppError:
-            session.rollback()
             stats.refused += 1
         stats.steps += 1
     if progress:
@@ -226,41 +230,26 @@ def _arrive(
     lon, lat = people.centers.get(grid_id, (None, None))
     if lon is not None and lat is not None:  # a point near the grid's representative point
         lon, lat = round(lon + rng.uniform(-3e-4, 3e-4), 6), round(lat + rng.uniform(-3e-4, 3e-4), 6)
-    where = {"grid_code": grid_code, "lon": lon, "lat": lat}
     title = f"{cat.name}（{people.snap.divisions[grid_id].name}）"
+    base = IntakeCommand(title=title, channel=channel, grid_code=grid_code, lon=lon, lat=lat)
     if channel == Channel.GRID_PATROL:
         actor = people.by_grid[grid_id]
         if cat.self_handle and rng.random() < 0.6:
-            event, _ = self_handle_event(
-                session,
-                actor,
-                ReportIn(
-                    title=title,
-                    channel=channel,
-                    category_code=cat.code,
-                    **where,
-                    result_note="网格员现场处置完毕",
-                ),
-                now=now,
-            )
+            command = replace(base, category_code=cat.code, self_handle=True, result_note="网格员现场处置完毕")
+            handled = submit(session, actor, command, now=now)
             stats.self_handled += 1
-            push(now + timedelta(minutes=rng.uniform(20, 240)), event.id, "verify")
+            push(now + timedelta(minutes=rng.uniform(20, 240)), handled.event_id, "verify")
             return
-        body = ReportIn(title=title, channel=channel, category_code=cat.code, **where)
+        body = replace(base, category_code=cat.code)
     elif channel == Channel.PHOTO and people.residents:
         actor = rng.choice(people.residents)
-        body = ReportIn(
-            title=title,
-            channel=channel,
-            **where,
-            category_code=cat.code if rng.random() < 0.5 else None,
-        )
+        body = replace(base, category_code=cat.code if rng.random() < 0.5 else None)
     else:
         actor = people.dispatcher_for(grid_id)
-        body = ReportIn(title=title, channel=channel, category_code=cat.code, **where)
-    event, _ = report_event(session, actor, body, now=now)
+        body = replace(base, category_code=cat.code)
+    reported = submit(session, actor, body, now=now)
     stats.reported += 1
-    push(now + timedelta(minutes=rng.uniform(5, 90)), event.id, "file")
+    push(now + timedelta(minutes=rng.uniform(5, 90)), reported.event_id, "file")
 
 
 def _advance(
@@ -277,7 +266,7 @@ def _advance(
     dispatcher = people.dispatcher_for(grid)
     if step.action == "file":
         if rng.random() < 0.04:
-            lc.reject_event(session, dispatcher, event.id, ActionIn(note="重复上报或不属于受理范围"), now=now)
+            lc.reject_event(session, dispatcher, event.id, NoteIn(note="重复上报或不属于受理范围"), now=now)
             stats.rejected += 1
             return
         cat_code = None
@@ -285,21 +274,21 @@ def _advance(
             cat_code = rng.choice(
                 session.scalars(select(EventCategory.code).where(EventCategory.parent_id.is_not(None))).all()
             )
-        lc.file_event(session, dispatcher, event.id, ActionIn(category_code=cat_code), now=now)
+        lc.file_event(session, dispatcher, event.id, CategoryIn(category_code=cat_code), now=now)
         push(now + timedelta(minutes=rng.uniform(5, 60)), event.id, "dispatch")
     elif step.action == "dispatch":
-        lc.dispatch_event(session, dispatcher, event.id, ActionIn(), now=now)
+        lc.dispatch_event(session, dispatcher, event.id, CategoryIn(), now=now)
         push(now + timedelta(minutes=rng.uniform(10, 180)), event.id, "accept")
     elif step.action == "accept":
         lead = _lead_actor(session, people, event)
         if rng.random() < 0.03:
-            lc.return_event(session, lead, event.id, ActionIn(note="非本单位职责，申请改派"), now=now)
+            lc.return_event(session, lead, event.id, NoteIn(note="非本单位职责，申请改派"), now=now)
             stats.returned += 1
             push(now + timedelta(minutes=rng.uniform(10, 90)), event.id, "dispatch")
             return
-        lc.accept_event(session, lead, event.id, ActionIn(), now=now)
+        lc.accept_event(session, lead, event.id, NoteIn(), now=now)
         for task in event.tasks:
-            if task.role == TaskRole.CO.value and task.status in lc.ACTIVE_TASK:
+            if task.role == TaskRole.CO.value and task.status in ACTIVE_TASK:
                 push(now + timedelta(hours=rng.uniform(1, 30)), event.id, f"co:{task.department_id}")
         span = (event.deadline_at - now) if event.deadline_at else timedelta(hours=8)
         factor = rng.uniform(1.05, 2.5) if rng.random() < 0.08 else rng.uniform(0.1, 0.95)
@@ -307,25 +296,25 @@ def _advance(
     elif step.action.startswith("co:"):
         dept = int(step.action[3:])
         still_open = any(
-            t.role == TaskRole.CO.value and t.department_id == dept and t.status in lc.ACTIVE_TASK for t in event.tasks
+            t.role == TaskRole.CO.value and t.department_id == dept and t.status in ACTIVE_TASK for t in event.tasks
         )
         if not still_open or event.status not in ("dispatched", "accepted"):
             return  # withdrawn by an escalation or already reported under a new task
-        lc.co_report(session, people.by_dept[dept], event.id, ActionIn(note="协办部门已到场配合处置"), now=now)
+        lc.co_report(session, people.by_dept[dept], event.id, ResultIn(note="协办部门已到场配合处置"), now=now)
     elif step.action == "handle":
         if event.status == "dispatched":  # escalated meanwhile: the new lead must accept first
             push(now + timedelta(minutes=rng.uniform(10, 120)), event.id, "accept")
             return
         if event.status != "accepted":
             return
-        if any(t.role == TaskRole.CO.value and t.status in lc.ACTIVE_TASK for t in event.tasks):
+        if any(t.role == TaskRole.CO.value and t.status in ACTIVE_TASK for t in event.tasks):
             push(now + timedelta(hours=2), event.id, "handle")
             return
         lc.handle_event(
             session,
             _lead_actor(session, people, event),
             event.id,
-            ActionIn(note="已按要求处置完毕，现场已恢复"),
+            ResultIn(note="已按要求处置完毕，现场已恢复"),
             now=now,
         )
         push(now + timedelta(minutes=rng.uniform(30, 300)), event.id, "verify")
@@ -336,7 +325,7 @@ def _advance(
             session,
             verifier,
             event.id,
-            ActionIn(passed=passed, note=None if passed else "现场仍未整改到位"),
+            VerifyIn(passed=passed, note=None if passed else "现场仍未整改到位"),
             now=now,
         )
         if not passed:
@@ -352,12 +341,12 @@ def _advance(
         if reporter is None:
             return
         if reporter.role == Role.RESIDENT and rng.random() < 0.03:
-            lc.reopen_event(session, reporter, event.id, ActionIn(note="问题反弹，仍未解决"), now=now)
+            lc.reopen_event(session, reporter, event.id, NoteIn(note="问题反弹，仍未解决"), now=now)
             stats.reopened += 1
             push(now + timedelta(minutes=rng.uniform(10, 120)), event.id, "dispatch")
             return
         rating = rng.choices([5, 4, 3, 2, 1], weights=[70, 20, 6, 3, 1])[0]
-        lc.rate_event(session, reporter, event.id, ActionIn(rating=rating), now=now)
+        lc.rate_event(session, reporter, event.id, RateIn(rating=rating), now=now)
         stats.rated += 1
 
 
@@ -367,7 +356,7 @@ def _lead_actor(session: Session, people: _People, event: Event) -> Principal:
         .where(
             EventTask.event_id == event.id,
             EventTask.role == TaskRole.LEAD.value,
-            EventTask.status.in_((*lc.ACTIVE_TASK, "reported")),
+            EventTask.status.in_((*ACTIVE_TASK, "reported")),
         )
         .order_by(EventTask.id.desc())
     )

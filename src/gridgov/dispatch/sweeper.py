@@ -1,7 +1,8 @@
 """The SLA sweeper: yellow warnings, red overdue marks and automatic escalation up the tiers.
 
 Deadlines are precomputed on each case, so finding the cases due a warning is an indexed range query; the
-yellow warnings are then written in bulk, the overdue cases escalated one by one (each needs routing).
+yellow warnings are then written in bulk, the overdue cases escalated one by one (each needs routing). The
+sweep is a worker job: it is its own unit of work, one transaction per chunk of cases.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from gridgov.common.audit import DomainEvent
 from gridgov.common.errors import Conflict
+from gridgov.common.events import bus
 from gridgov.common.principal import SYSTEM_PRINCIPAL
 from gridgov.common.timeutil import utcnow
 from gridgov.dispatch.history import apply_transition, transition_rows
@@ -79,7 +80,7 @@ def _yellow(session: Session, now: datetime, progress: Callable[[str, int], None
             strict=True,
         )
         session.execute(insert(EventTransition), list(steps))
-        session.execute(insert(DomainEvent), list(outbox))
+        bus.publish_rows(session, outbox)
         session.commit()
         done += len(rows)
         if progress:

@@ -9,13 +9,13 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from gridgov.catalog.models import EventCategory
 from gridgov.common.errors import Forbidden, NotFound
 from gridgov.common.principal import Role
 from gridgov.common.security import issue_token, mask_phone, pii_cipher
+from gridgov.common.uow import UnitOfWork
 from gridgov.deps import PrincipalDep, SessionDep, SettingsDep
 from gridgov.org import cache, services
-from gridgov.org.models import Department, Division, User
+from gridgov.org.models import Division, User
 
 router = APIRouter(prefix="/api", tags=["org"])
 
@@ -119,54 +119,6 @@ def division(code: str, session: SessionDep, _actor: PrincipalDep) -> DivisionOu
     return _div(d, True)
 
 
-class DepartmentOut(BaseModel):
-    id: int
-    code: str
-    name: str
-    dept_type: str
-    level: str
-    division_id: int
-    owns: list[str] = Field(default_factory=list, description="主办的事件小类代码")
-    co_handles: list[str] = Field(default_factory=list, description="协办的事件小类代码")
-
-
-@router.get("/org/departments", response_model=list[DepartmentOut], summary="职能部门")
-def departments(
-    session: SessionDep,
-    _actor: PrincipalDep,
-    division_code: str | None = None,
-    dept_type: str | None = None,
-) -> list[DepartmentOut]:
-    stmt = select(Department)
-    if division_code:
-        stmt = stmt.join(Division, Department.division_id == Division.id).where(Division.code == division_code)
-    if dept_type:
-        stmt = stmt.where(Department.dept_type == dept_type)
-    owns: dict[str, list[str]] = {}
-    co: dict[str, list[str]] = {}
-    for code, lead, co_types in session.execute(
-        select(EventCategory.code, EventCategory.dept_type, EventCategory.co_dept_types).where(
-            EventCategory.parent_id.is_not(None), EventCategory.active.is_(True)
-        )
-    ):
-        owns.setdefault(lead or "", []).append(code)
-        for t in co_types or []:
-            co.setdefault(t, []).append(code)
-    return [
-        DepartmentOut(
-            id=d.id,
-            code=d.code,
-            name=d.name,
-            dept_type=d.dept_type,
-            level=d.level,
-            division_id=d.division_id,
-            owns=owns.get(d.dept_type, []),
-            co_handles=co.get(d.dept_type, []),
-        )
-        for d in session.scalars(stmt.order_by(Department.code).limit(2000))
-    ]
-
-
 class UserIn(BaseModel):
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     password: str = Field(min_length=8, max_length=128)
@@ -220,24 +172,26 @@ def users(
 
 @router.post("/users", response_model=UserOut, status_code=201, summary="新建用户（管理员）")
 def create_user(body: UserIn, session: SessionDep, actor: PrincipalDep, settings: SettingsDep) -> UserOut:
-    user = services.create_user(
-        session,
-        actor,
-        username=body.username,
-        password=body.password,
-        display_name=body.display_name,
-        role=body.role,
-        division_code=body.division_code,
-        department_code=body.department_code,
-        grid_codes=body.grid_codes,
-        phone=body.phone,
-    )
+    with UnitOfWork(session):
+        user = services.create_user(
+            session,
+            actor,
+            username=body.username,
+            password=body.password,
+            display_name=body.display_name,
+            role=body.role,
+            division_code=body.division_code,
+            department_code=body.department_code,
+            grid_codes=body.grid_codes,
+            phone=body.phone,
+        )
     return _user(user, settings.pii_secret)
 
 
 @router.get("/users/{user_id}/phone", summary="查看完整手机号（留痕）")
 def user_phone(user_id: int, session: SessionDep, actor: PrincipalDep) -> dict[str, str]:
-    return {"phone": services.reveal_phone(session, actor, user_id)}
+    with UnitOfWork(session):
+        return {"phone": services.reveal_phone(session, actor, user_id)}
 
 
 class ApiKeyIn(BaseModel):
@@ -246,10 +200,12 @@ class ApiKeyIn(BaseModel):
 
 @router.post("/users/{user_id}/api-keys", status_code=201, summary="签发 API 密钥（只显示一次）")
 def new_key(user_id: int, body: ApiKeyIn, session: SessionDep, actor: PrincipalDep) -> dict[str, Any]:
-    key, plaintext = services.issue_api_key(session, actor, user_id, body.name)
+    with UnitOfWork(session):
+        key, plaintext = services.issue_api_key(session, actor, user_id, body.name)
     return {"id": key.id, "prefix": key.prefix, "api_key": plaintext}
 
 
 @router.delete("/api-keys/{key_id}", status_code=204, summary="吊销 API 密钥")
 def revoke_key(key_id: int, session: SessionDep, actor: PrincipalDep) -> None:
-    services.revoke_api_key(session, actor, key_id)
+    with UnitOfWork(session):
+        services.revoke_api_key(session, actor, key_id)

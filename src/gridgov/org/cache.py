@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov.common.levels import Place
 from gridgov.common.snapshot import SharedSnapshot
-from gridgov.org.levels import Place
 from gridgov.org.models import Department, Division
 
 TTL_SECONDS = 60.0
@@ -44,6 +44,11 @@ class OrgSnapshot:
             out.append(Place(info.id, info.level))
             current = info.parent_id
         return out
+
+    @property
+    def root_id(self) -> int:
+        """The city: the one division without a parent."""
+        return next(d.id for d in self.divisions.values() if d.parent_id is None)
 
     def ancestor_at(self, division_id: int, level: str) -> int | None:
         for place in self.ancestry(division_id):

@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov.address.demo_library import build_demo_library
-from gridgov.address.services import load_records
+from gridgov.address.loading import load_records
 from gridgov.address.shipped import DEFAULT_SEQUENCES, train_and_save
 from gridgov.catalog.services import builtin_catalog_text, import_catalog, seed_calendar_from_package
-from gridgov.common.audit import record_audit
+from gridgov.common.audit import AuditAction, record_audit
+from gridgov.common.choices import published
 from gridgov.common.principal import SYSTEM_PRINCIPAL, Role
 from gridgov.common.security import hash_password
 from gridgov.migrate import analyze
@@ -61,6 +62,11 @@ STREET_DEPTS: dict[str, str] = {
 }
 COMMUNITY_DEPTS: dict[str, str] = {"shequ": "{d}工作站"}
 DEMO_ROLES = ("admin", "dispatcher", "leader", "handler", "community_staff", "grid_worker", "resident")
+
+
+@published("audit_action")
+class DemoAudit(AuditAction):
+    LOAD = ("demo.load", "载入演示数据")
 
 
 @dataclass
@@ -116,7 +122,7 @@ def load_demo(
     record_audit(
         session,
         SYSTEM_PRINCIPAL,
-        "demo.load",
+        DemoAudit.LOAD,
         "division",
         "*",
         {"divisions": result.divisions, "departments": result.departments, "users": result.users},
@@ -139,6 +145,7 @@ def load_demo(
     result.categories = stats["created"]
     cal = seed_calendar_from_package(session, SYSTEM_PRINCIPAL, range(2024, 2028))
     result.calendar_days = int(cal["added"])
+    session.commit()
     result.credentials_file = _write_credentials(var_dir, result.logins)
     if parser_sequences > 0:  # the shipped address parser, trained on text generated from this library
         if progress:

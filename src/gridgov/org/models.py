@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from gridgov.common.levels import LEVEL_ORDER, Level
 from gridgov.common.timeutil import utcnow
 from gridgov.db import Base, UTCDateTime
-from gridgov.org.levels import LEVEL_ORDER, Level
 
 __all__ = ["LEVEL_ORDER", "ApiKey", "Department", "Division", "GridAssignment", "Level", "User"]
 

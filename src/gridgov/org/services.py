@@ -1,4 +1,5 @@
-"""Org actions: log in, principals, users, grid assignments and API keys (each checks, audits and commits)."""
+"""Org actions: log in, principals, users, grid assignments and API keys (each checks and audits; the caller
+commits)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridgov.common.audit import record_audit
+from gridgov.common.audit import AuditAction, CommonAudit, record_audit
+from gridgov.common.choices import published
 from gridgov.common.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from gridgov.common.principal import Principal, Role
 from gridgov.common.security import (
@@ -22,6 +24,13 @@ from gridgov.common.timeutil import utcnow
 from gridgov.db import settings_of
 from gridgov.org import cache
 from gridgov.org.models import ApiKey, Department, Division, GridAssignment, User
+
+
+@published("audit_action")
+class OrgAudit(AuditAction):
+    USER_CREATE = ("user.create", "新建用户")
+    API_KEY_ISSUE = ("api_key.issue", "签发 API 密钥")
+    API_KEY_REVOKE = ("api_key.revoke", "吊销 API 密钥")
 
 
 def principal_for(session: Session, user: User, api_key_id: int | None = None) -> Principal:
@@ -69,7 +78,6 @@ def principal_from_api_key(session: Session, plaintext: str) -> Principal:
         # to the minute: a machine client posting alarms every few milliseconds must not add a write (and,
         # on SQLite, a wait for the write lock) to each of its requests
         key.last_used_at = now
-        session.commit()
     return principal_for(session, user_by_id(session, key.user_id), api_key_id=key.id)
 
 
@@ -125,8 +133,7 @@ def create_user(
         if grid is None:
             raise InvalidInput(f"网格代码“{code}”不存在", field="grid_codes")
         session.add(GridAssignment(user_id=user.id, grid_id=grid.id))
-    record_audit(session, actor, "user.create", "user", user.id, {"username": username, "role": role.value})
-    session.commit()
+    record_audit(session, actor, OrgAudit.USER_CREATE, "user", user.id, {"username": username, "role": role.value})
     return user
 
 
@@ -139,8 +146,7 @@ def issue_api_key(session: Session, actor: Principal, user_id: int, name: str) -
     key = ApiKey(user_id=user_id, name=name, prefix=fresh.prefix, digest=fresh.digest)
     session.add(key)
     session.flush()
-    record_audit(session, actor, "api_key.issue", "api_key", key.id, {"user_id": user_id, "name": name})
-    session.commit()
+    record_audit(session, actor, OrgAudit.API_KEY_ISSUE, "api_key", key.id, {"user_id": user_id, "name": name})
     return key, fresh.plaintext
 
 
@@ -150,8 +156,7 @@ def revoke_api_key(session: Session, actor: Principal, key_id: int) -> None:
     if key is None:
         raise NotFound("API 密钥不存在", field="key_id")
     key.revoked_at = utcnow()
-    record_audit(session, actor, "api_key.revoke", "api_key", key.id, {})
-    session.commit()
+    record_audit(session, actor, OrgAudit.API_KEY_REVOKE, "api_key", key.id, {})
 
 
 def reveal_phone(session: Session, actor: Principal, user_id: int) -> str:
@@ -161,6 +166,5 @@ def reveal_phone(session: Session, actor: Principal, user_id: int) -> str:
     user = session.get(User, user_id)
     if user is None or user.phone_enc is None:
         raise NotFound("无手机号记录", field="user_id")
-    record_audit(session, actor, "pii.read", "user", user_id, {"field": "phone"})
-    session.commit()
+    record_audit(session, actor, CommonAudit.PII_READ, "user", user_id, {"field": "phone"})
     return pii_cipher(settings_of(session).pii_secret).decrypt(user.phone_enc)

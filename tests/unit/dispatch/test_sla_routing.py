@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from gridgov.common.errors import Conflict
+from gridgov.common.levels import LEVEL_ORDER, TIERS, Place, next_tier
 from gridgov.common.workcalendar import WorkCalendar
 from gridgov.dispatch.routing import FALLBACK_DEPT_TYPE, Route, choose_route
 from gridgov.dispatch.sla import Clock, extend_clock, limit_seconds, sla_state, start_clock
-from gridgov.org.levels import LEVEL_ORDER, TIERS, Place, next_tier
 
 SH = ZoneInfo("Asia/Shanghai")
 HOUR = 3600

@@ -1,12 +1,13 @@
-"""Levels of the org tree (pure)."""
+"""Levels of the org tree and the tiers a case is handled at (pure): shared by org, catalog, dispatch and the IOC."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gridgov.common.choices import ChoiceSet
+from gridgov.common.choices import ChoiceSet, published
 
 
+@published("level")
 class Level(ChoiceSet):
     CITY = ("city", "市", "#1f3b73")
     DISTRICT = ("district", "区", "#2e5aac")

@@ -1,0 +1,12 @@
+"""What the dispatch context writes to the audit log besides each case's own history."""
+
+from __future__ import annotations
+
+from gridgov.common.audit import AuditAction
+from gridgov.common.choices import published
+
+
+@published("audit_action")
+class DispatchAudit(AuditAction):
+    UPLOAD = ("attachment.upload", "上传附件")
+    PUBLIC_TOKEN = ("event.public_token", "发放免登录查询凭证")

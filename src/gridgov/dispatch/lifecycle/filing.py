@@ -1,0 +1,98 @@
+"""立案, 不立案, 派遣, 确认地址, 合并重复件: a dispatching centre's actions on a case before it is handled."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridgov.address.models import Address, AddressStatus
+from gridgov.common.errors import Conflict, Forbidden, InvalidInput
+from gridgov.common.events import bus
+from gridgov.common.principal import Principal, Role
+from gridgov.dispatch.assign import assign, placed_grid, recategorize, restart_clock, route_data, route_for
+from gridgov.dispatch.guards import note_for, require_dispatcher, within_area
+from gridgov.dispatch.lifecycle.skeleton import Step, perform
+from gridgov.dispatch.locate import place_at
+from gridgov.dispatch.models import Event
+from gridgov.dispatch.rules import TERMINAL, Action, Status
+from gridgov.dispatch.schemas import CategoryIn, LocateIn, MergeIn, NoteIn
+from gridgov.dispatch.scope import load_visible
+from gridgov.org import cache
+
+
+def file_event(
+    session: Session, actor: Principal, event_id: int, cmd: CategoryIn, now: datetime | None = None
+) -> Event:
+    def apply(event: Event, at: datetime) -> Step:
+        note = note_for(Action.FILE, cmd.note)
+        cat = recategorize(session, event, cmd.category_code)
+        if event.grid_id is not None:
+            event.owner_division_id = cache.snapshot(session).ancestor_at(event.grid_id, event.level)
+        event.filed_at = at
+        return Step(note=note, data={"category": cat.code, "level": event.level})
+
+    return perform(session, actor, event_id, Action.FILE, apply, check=require_dispatcher, now=now)
+
+
+def reject_event(session: Session, actor: Principal, event_id: int, cmd: NoteIn, now: datetime | None = None) -> Event:
+    def apply(event: Event, at: datetime) -> Step:
+        note = note_for(Action.REJECT, cmd.note)
+        event.reject_reason, event.closed_at = note, at
+        return Step(note=note)
+
+    return perform(session, actor, event_id, Action.REJECT, apply, check=require_dispatcher, now=now)
+
+
+def dispatch_event(
+    session: Session, actor: Principal, event_id: int, cmd: CategoryIn, now: datetime | None = None
+) -> Event:
+    def apply(event: Event, at: datetime) -> Step:
+        note = note_for(Action.DISPATCH, cmd.note)
+        cat = recategorize(session, event, cmd.category_code)
+        route = route_for(session, placed_grid(event), cat, event.level)
+        assign(session, event, route, at)
+        event.dispatched_at = at
+        restart_clock(session, event, cat, at)
+        return Step(note=note, data=route_data(session, route, cat))
+
+    return perform(session, actor, event_id, Action.DISPATCH, apply, check=require_dispatcher, now=now)
+
+
+def _require_area_unless_admin(actor: Principal, event: Event) -> None:
+    if actor.role != Role.ADMIN and not within_area(actor, event):
+        raise Forbidden("该事件不在您的管辖范围内")
+
+
+def locate_event(
+    session: Session, actor: Principal, event_id: int, cmd: LocateIn, now: datetime | None = None
+) -> Event:
+    """A dispatcher confirms the case's standard address (and, for a case not yet placed, its grid)."""
+
+    def apply(event: Event, _at: datetime) -> Step:
+        address = session.scalar(select(Address).where(Address.code == cmd.address_code))
+        if address is None or address.status != AddressStatus.ACTIVE.value:
+            raise InvalidInput(f"标准地址“{cmd.address_code}”不存在或已停用", field="address_code")
+        return Step(note=address.full_name, data=place_at(session, event, address, 1.0))
+
+    return perform(session, actor, event_id, Action.LOCATE, apply, check=_require_area_unless_admin, now=now)
+
+
+def merge_event(session: Session, actor: Principal, event_id: int, cmd: MergeIn, now: datetime | None = None) -> Event:
+    """A duplicate report joins its main case: it is closed as 已合并 and points at the main case (whose detail
+    lists the duplicates merged into it, and whose outbox gets an event.duplicate_merged)."""
+
+    def apply(event: Event, at: datetime) -> Step:
+        if cmd.into_event_id == event.id:
+            raise InvalidInput("不能并入自身", field="into_event_id")
+        main = load_visible(session, actor, cmd.into_event_id, for_update=True)
+        if Status(main.status) in TERMINAL:
+            raise Conflict("主案件已办结或已合并，不能再并入", field="into_event_id")
+        event.merged_into_id, event.closed_at = main.id, at
+        note = (cmd.note or "").strip() or f"重复上报，并入 {main.number}"
+        payload = {"duplicate": event.id, "number": event.number}
+        bus.publish(session, "event.duplicate_merged", "event", main.id, payload, actor=actor, at=at)
+        return Step(note=note, data={"into": main.id, "into_number": main.number})
+
+    return perform(session, actor, event_id, Action.MERGE, apply, check=require_dispatcher, now=now)

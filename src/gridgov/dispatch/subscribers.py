@@ -1,0 +1,32 @@
+"""How dispatch reacts to the other contexts, through the event bus (registered at start-up by `wiring`)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from gridgov.address.models import Address
+from gridgov.address.reviews import REVIEW_RESOLVED
+from gridgov.common.events import EventBus, Published
+from gridgov.common.principal import SYSTEM_PRINCIPAL
+from gridgov.dispatch.locate import attach_address
+from gridgov.dispatch.models import Event
+from gridgov.dispatch.rules import OPEN, Status
+
+
+def place_reviewed_case(session: Session, event: Published) -> None:
+    """A person confirmed the address a report could not be matched to: the case gets its standard address and,
+    if it was not placed yet, its grid and tier — in the same transaction as the review's resolution. A case
+    that has moved on (rejected, merged, closed) keeps its history; only the library learns."""
+    payload = event.payload
+    if payload.get("source") != "event" or payload.get("source_id") is None:
+        return
+    case = session.get(Event, int(payload["source_id"]), with_for_update=True)
+    address = session.get(Address, int(payload["address_id"]))
+    if case is None or address is None or Status(case.status) not in OPEN:
+        return
+    actor = event.actor or SYSTEM_PRINCIPAL
+    attach_address(session, actor, case, address, float(payload.get("confidence", 1.0)), event.at)
+
+
+def register(bus: EventBus) -> None:
+    bus.subscribe(REVIEW_RESOLVED, place_reviewed_case)

@@ -1,0 +1,12 @@
+"""Start-up wiring: each context's reactions to the others, registered once on the event bus. Every entrypoint
+(the web app, the CLI, a worker) calls `wire()` before its first action."""
+
+from __future__ import annotations
+
+from gridgov.common.events import EventBus, bus
+from gridgov.dispatch import subscribers as dispatch_subscribers
+
+
+def wire(event_bus: EventBus = bus) -> EventBus:
+    dispatch_subscribers.register(event_bus)
+    return event_bus
