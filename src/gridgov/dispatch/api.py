@@ -70,31 +70,30 @@ class ActionRoute:
 
     service: Callable[[Session, Principal, int, Any], Event]
     body: type[BaseModel]
+    label: str
 
 
 ACTIONS: dict[str, ActionRoute] = {
-    "file": ActionRoute(lc.file_event, CategoryIn),
-    "reject": ActionRoute(lc.reject_event, NoteIn),
-    "dispatch": ActionRoute(lc.dispatch_event, CategoryIn),
-    "accept": ActionRoute(lc.accept_event, NoteIn),
-    "return": ActionRoute(lc.return_event, NoteIn),
-    "request_extension": ActionRoute(lc.request_extension, ExtensionRequestIn),
-    "approve_extension": ActionRoute(lc.approve_extension, ExtensionDecisionIn),
-    "deny_extension": ActionRoute(lc.deny_extension, ExtensionDecisionIn),
-    "hold": ActionRoute(lc.hold_event, NoteIn),
-    "resume": ActionRoute(lc.resume_event, NoteIn),
-    "co_report": ActionRoute(lc.co_report, ResultIn),
-    "handle": ActionRoute(lc.handle_event, ResultIn),
-    "verify": ActionRoute(lc.verify_event, VerifyIn),
-    "rate": ActionRoute(lc.rate_event, RateIn),
-    "reopen": ActionRoute(lc.reopen_event, NoteIn),
-    "supervise": ActionRoute(lc.supervise_event, NoteIn),
-    "escalate": ActionRoute(lc.escalate_event, NoteIn),
-    "locate": ActionRoute(lc.locate_event, LocateIn),
-    "merge": ActionRoute(lc.merge_event, MergeIn),
+    "file": ActionRoute(lc.file_event, CategoryIn, "立案"),
+    "reject": ActionRoute(lc.reject_event, NoteIn, "不立案"),
+    "dispatch": ActionRoute(lc.dispatch_event, CategoryIn, "派遣"),
+    "accept": ActionRoute(lc.accept_event, NoteIn, "签收"),
+    "return": ActionRoute(lc.return_event, NoteIn, "退回"),
+    "request_extension": ActionRoute(lc.request_extension, ExtensionRequestIn, "申请延期"),
+    "approve_extension": ActionRoute(lc.approve_extension, ExtensionDecisionIn, "批准延期"),
+    "deny_extension": ActionRoute(lc.deny_extension, ExtensionDecisionIn, "驳回延期"),
+    "hold": ActionRoute(lc.hold_event, NoteIn, "挂账"),
+    "resume": ActionRoute(lc.resume_event, NoteIn, "解除挂账"),
+    "co_report": ActionRoute(lc.co_report, ResultIn, "协办反馈"),
+    "handle": ActionRoute(lc.handle_event, ResultIn, "处置完成"),
+    "verify": ActionRoute(lc.verify_event, VerifyIn, "复核"),
+    "rate": ActionRoute(lc.rate_event, RateIn, "评价"),
+    "reopen": ActionRoute(lc.reopen_event, NoteIn, "重新办理"),
+    "supervise": ActionRoute(lc.supervise_event, NoteIn, "督办"),
+    "escalate": ActionRoute(lc.escalate_event, NoteIn, "上报上级"),
+    "locate": ActionRoute(lc.locate_event, LocateIn, "确认地址"),
+    "merge": ActionRoute(lc.merge_event, MergeIn, "合并重复件"),
 }
-# the label of each route's action (verify records 复核通过 or 复核不通过; the route is 复核)
-ACTION_LABELS = {name: Action(name).label if name in Action._value2member_map_ else "复核" for name in ACTIONS}
 
 
 def to_out(session: Session, events: Sequence[Event]) -> list[EventOut]:
@@ -313,7 +312,7 @@ for _name, _route in ACTIONS.items():
         _action_endpoint(_route),
         methods=["POST"],
         response_model=EventDetailOut,
-        summary=f"办理：{ACTION_LABELS[_name]}",
+        summary=f"办理：{_route.label}",
         name=f"act_{_name}",
     )
 

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.address.models import Address, AddressStatus
-from gridgov.common.errors import Conflict, Forbidden, InvalidInput
+from gridgov.common.errors import Conflict, InvalidInput
 from gridgov.common.events import bus
-from gridgov.common.principal import Principal, Role
+from gridgov.common.principal import Principal
 from gridgov.dispatch.assign import assign, placed_grid, recategorize, restart_clock, route_data, route_for
-from gridgov.dispatch.guards import note_for, require_dispatcher, within_area
+from gridgov.dispatch.guards import note_for, require_area, require_dispatcher
 from gridgov.dispatch.lifecycle.skeleton import Step, perform
 from gridgov.dispatch.locate import place_at
 from gridgov.dispatch.models import Event
@@ -60,11 +60,6 @@ def dispatch_event(
     return perform(session, actor, event_id, Action.DISPATCH, apply, check=require_dispatcher, now=now)
 
 
-def _require_area_unless_admin(actor: Principal, event: Event) -> None:
-    if actor.role != Role.ADMIN and not within_area(actor, event):
-        raise Forbidden("该事件不在您的管辖范围内")
-
-
 def locate_event(
     session: Session, actor: Principal, event_id: int, cmd: LocateIn, now: datetime | None = None
 ) -> Event:
@@ -76,7 +71,7 @@ def locate_event(
             raise InvalidInput(f"标准地址“{cmd.address_code}”不存在或已停用", field="address_code")
         return Step(note=address.full_name, data=place_at(session, event, address, 1.0))
 
-    return perform(session, actor, event_id, Action.LOCATE, apply, check=_require_area_unless_admin, now=now)
+    return perform(session, actor, event_id, Action.LOCATE, apply, check=require_area, now=now)
 
 
 def merge_event(session: Session, actor: Principal, event_id: int, cmd: MergeIn, now: datetime | None = None) -> Event:
