@@ -163,3 +163,21 @@ def test_routing_rule_overrides_the_catalog_in_its_subtree(
     lead = next(t for t in ev["tasks"] if t["role"] == "lead")
     dept = session.get(Department, lead["department_id"])
     assert dept is not None and dept.dept_type == "shichang" and dept.division_id == street.id
+
+
+def test_each_action_has_its_own_input_shape(app_client: TestClient, login: Login, session: Session) -> None:
+    grid, _worker = _grid_with_worker(session)
+    dispatcher = login(f"dsp_{_street_of(session, grid).code}")
+    r = app_client.post("/api/events", json={"title": "占道经营", "grid_code": grid.code}, headers=login("resident2"))
+    eid = r.json()["id"]
+    missing = app_client.post(
+        f"/api/events/{eid}/actions/request_extension", json={"note": "要协调"}, headers=dispatcher
+    )
+    assert missing.status_code == 422 and missing.json()["error"]["field"] == "hours"
+    unknown = app_client.post(f"/api/events/{eid}/actions/teleport", json={}, headers=dispatcher)
+    assert unknown.status_code == 422 and unknown.json()["error"]["field"] == "action"
+    assert "dispatch" in unknown.json()["error"]["allowed"]
+    spec = app_client.get("/openapi.json").json()
+    body = spec["paths"]["/api/events/{event_id}/actions/verify"]["post"]["requestBody"]["content"]["application/json"]
+    ref = body["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert "passed" in spec["components"]["schemas"][ref]["required"]
