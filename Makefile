@@ -27,7 +27,7 @@ install: $(STAMP) $(NATIVE) ## Create .venv and install gridgov with its pinned 
 # The address matcher compiled with mypyc (same source, about 1.4-2x faster). Rebuilt whenever it or a module it
 # imports is newer; with no C compiler the step is skipped and the matcher runs as plain Python. The build is
 # touched afterwards: setuptools keeps an unchanged extension's old time, and the tests compare times.
-$(NATIVE): $(STAMP) $(addprefix src/gridgov/address/,matcher.py normalize.py parse.py records.py cn_divisions.py)
+$(NATIVE): $(STAMP) $(addprefix src/gridgov/address/,matcher.py normalize.py features.py records.py cn_divisions.py)
 	@mkdir -p src/build
 	@rm -f src/gridgov/address/matcher*.so
 	@cd src && if ../$(BIN)/mypyc gridgov/address/matcher.py > build/mypyc.log 2>&1; then \

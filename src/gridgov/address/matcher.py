@@ -46,8 +46,8 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from gridgov.address.cn_divisions import jionlp_dictionary
+from gridgov.address.features import ASSIST_WORDS
 from gridgov.address.normalize import normalize
-from gridgov.address.parse import ASSIST_WORDS
 from gridgov.address.records import AddressRecord, DivisionRecord
 
 __all__ = ["COMPILED", "DEFAULT_REVIEW_THRESHOLD", "AddressMatcher", "Candidate", "MatchResult", "normalize_address"]

@@ -15,7 +15,7 @@ from gridgov.address import matcher
 
 PACKAGE = Path(__file__).parent
 # The modules the compiled matcher was type-checked against: rebuilt when one of them is newer (Makefile).
-SOURCES = ("matcher.py", "normalize.py", "parse.py", "records.py", "cn_divisions.py")
+SOURCES = ("matcher.py", "normalize.py", "features.py", "records.py", "cn_divisions.py")
 
 
 def compiled() -> bool:

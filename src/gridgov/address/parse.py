@@ -40,7 +40,6 @@ import tempfile
 import threading
 import time
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,8 +49,18 @@ import numpy as np
 import numpy.typing as npt
 
 from gridgov.address.decode import EPS, BioDecoder
+from gridgov.address.features import (
+    ASSIST_WORDS,
+    FEATURE_VERSION,
+    SUFFIXES,
+    token_features,
+    token_type,
+    tokenize,
+    tokenize_with_spans,
+    words,
+)
 from gridgov.address.records import NCAP_LABELS, AddressRecord, DivisionRecord
-from gridgov.address.variants import TOKEN_RE, tokenize
+from gridgov.address.tags import TAG_SCHEMES, bio_spans, bioes_to_bio, canon_tag, read_bio_file, span_scores, to_bioes
 
 if TYPE_CHECKING:
     from gridgov.address.neural import CharBiLSTMTagger, NeuralConfig
@@ -77,125 +86,20 @@ log = logging.getLogger(__name__)
 MODEL_FORMAT = "gridgov-address-crf"
 NEURAL_MIXES = ("linear", "geometric")
 MODEL_VERSION = 2  # 2: optional BiLSTM members in a ".neural.pt" file beside the model (1 still loads)
-FEATURE_VERSION = 1
 MAX_INPUT_CHARS = 300
 _MAX_RAW_CHARS = 4 * MAX_INPUT_CHARS  # bound the cleaning work on huge inputs
+_SPACE_RE = re.compile(r"\s+")
 
 
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(text.split())
-
-
-# Known address suffixes (whole words; several are multi-character). A token or n-gram equal to one of these is
-# a strong hint about the label of the component it closes.
-SUFFIXES: frozenset[str] = frozenset(
-    _words(
-        # divisions
-        "省 自治区 特别行政区 市 地区 自治州 盟 区 县 旗 新区 开发区 高新区 保税区 镇 乡 街道 办事处 社区 村 "
-        "居委会 村委会 组 队 "
-        # roads
-        "路 街 道 大道 大街 巷 弄 里 胡同 公路 国道 省道 高速 隧道 桥 环路 支路 一路 二路 三路 四路 五路 东路 "
-        "西路 南路 北路 中路 "
-        # numbers
-        "号 号楼 栋 幢 座 单元 层 楼 室 户 房 号院 期 区块 档 铺 号铺 号房 号室 "
-        # compounds, places, shops
-        "花园 小区 大厦 广场 中心 工业区 工业园 产业园 科技园 园区 苑 园 城 庭 阁 轩 府 湾 居 公寓 新村 家园 "
-        "山庄 名苑 华庭 雅苑 商场 市场 医院 学校 小学 中学 大学 学院 幼儿园 公园 酒店 宾馆 公司 有限公司 店 "
-        "馆 站 地铁站 公交站 厂 仓 楼宇 写字楼 商厦 大楼 大院 宿舍 门 东门 西门 南门 北门 正门"
-    )
-)
-_MAX_SUFFIX_LEN = max(len(s) for s in SUFFIXES)
-# Coarse class of each suffix: the level of the component it usually closes.
-_SUFFIX_CLASS: dict[str, str] = {
-    word: cls
-    for cls, words in (
-        ("prov", "省 自治区 特别行政区"),
-        ("city", "市 地区 自治州 盟"),
-        ("dist", "区 县 旗 新区"),
-        ("dev", "开发区 高新区 保税区"),
-        ("town", "镇 乡 街道 办事处"),
-        ("comm", "社区 村 居委会 村委会 组 队"),
-        (
-            "road",
-            "路 街 道 大道 大街 巷 弄 里 胡同 公路 国道 省道 高速 隧道 桥 环路 支路 一路 二路 三路 四路 五路 "
-            "东路 西路 南路 北路 中路",
-        ),
-        ("no", "号 号院"),
-        ("bldg", "号楼 栋 幢 座"),
-        ("unit", "单元"),
-        ("floor", "层 楼"),
-        ("room", "室 户 房 号房 号室 铺 号铺 档"),
-    )
-    for word in words.split()
-}
-
-# Vague locating words, labelled "assist" (门口, 旁边, 附近 …); longer words first where they overlap.
-ASSIST_WORDS: tuple[str, ...] = _words(
-    "交叉路口 十字路口 交叉口 交界处 路口 门口 门前 旁边 附近 斜对面 对面 楼下 楼上 边上 周边 周围 隔壁 后面 "
-    "前面 里面 背后 东侧 西侧 南侧 北侧 东边 西边 南边 北边 一带 对出"
-)
 # An assist word directly followed by one of these is the head of a name (路口村, 门前街 …).
-_NAME_AFTER_ASSIST: tuple[str, ...] = _words("村 路 街 道 巷 弄 里 桥 镇 乡 社区 小区 花园 新村 大厦 广场 苑 园 城")
+_NAME_AFTER_ASSIST: tuple[str, ...] = words("村 路 街 道 巷 弄 里 桥 镇 乡 社区 小区 花园 新村 大厦 广场 苑 园 城")
 # Words that mark sentence (complaint) text rather than an address component.
-_COMPLAINT_CUES: tuple[str, ...] = _words(
+_COMPLAINT_CUES: tuple[str, ...] = words(
     "了 吗 呢 啊 呀 哦 反映 投诉 举报 请求 希望 要求 麻烦 处理 解决 垃圾 噪音 扰民 占道 乱停 乱放 乱扔 乱倒 乱搭 "
     "违建 违章 漏水 积水 堵塞 破损 损坏 坏掉 没人 无人 有人 一直 经常 每天 晚上 已经 严重 影响 存在 发现 导致 "
     "很多 太多 不能 没有 堆放 堆满 施工 污水 臭味 油烟 丢失 危险 不亮"
 )
 _STRUCTURAL = frozenset(NCAP_LABELS) - {"assist", "redundant", "otherinfo"}
-
-_CN_NUMERALS = frozenset("零〇一二两三四五六七八九十百千")
-_SPACE_RE = re.compile(r"\s+")
-# Labels as written in the NCAP files → NCAP_LABELS spelling.
-_LABEL_ALIASES = {label.lower(): label for label in NCAP_LABELS}
-
-
-# --------------------------------------------------------------------------------------------------------------
-# tokens
-
-
-def tokenize_with_spans(text: str) -> list[tuple[str, int, int]]:
-    """NCAP tokens of ``text`` (the rule of variants.tokenize) with their [start, end) character offsets; white
-    space is dropped."""
-    return [(m.group(0), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
-
-
-def _token_type(tok: str) -> str:
-    if tok.isascii():
-        if tok.isdigit():
-            return "digit"
-        if tok.isalpha():
-            return "alpha"
-        return "punct"
-    if len(tok) == 1:
-        if tok in _CN_NUMERALS:
-            return "cnnum"
-        if "\u4e00" <= tok <= "\u9fff" or "\u3400" <= tok <= "\u4dbf":
-            return "han"
-        cat = unicodedata.category(tok)
-        if cat[0] == "P":
-            return "punct"
-        if cat[0] == "N":
-            return "digit"
-        if cat[0] == "L":
-            return "letter"
-    return "other"
-
-
-def _norm_token(tok: str) -> str:
-    """Token form used in features: digit runs by length, long letter runs collapsed, letters upper-cased."""
-    if tok.isascii():
-        if tok.isdigit():
-            return f"#D{len(tok) if len(tok) < 5 else '+'}"
-        if tok.isalpha():
-            return tok.upper() if len(tok) <= 2 else "#A"
-    return tok
-
-
-def _len_bucket(tok: str) -> str:
-    n = len(tok)
-    return str(n) if n <= 4 else "5+"
-
 
 # --------------------------------------------------------------------------------------------------------------
 # gazetteer
@@ -217,7 +121,7 @@ class Gazetteer:
 
     def add(self, label: str, name: str) -> None:
         key = _SPACE_RE.sub("", name or "")
-        if len(key) < self.min_chars or label not in _LABEL_ALIASES.values():
+        if len(key) < self.min_chars or label not in NCAP_LABELS:
             return
         self._labels.setdefault(key, set()).add(label)
         self._max_tokens = max(self._max_tokens, len(tokenize(key)))
@@ -299,169 +203,6 @@ class Gazetteer:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# features
-
-
-def _suffix_ends(tokens: Sequence[str]) -> list[str | None]:
-    """Per token: the longest known suffix (as a token n-gram) that ends at this token, if any."""
-    out: list[str | None] = [None] * len(tokens)
-    for i in range(len(tokens)):
-        best: str | None = None
-        acc = ""
-        for k in range(i, max(-1, i - _MAX_SUFFIX_LEN), -1):
-            acc = tokens[k] + acc
-            if len(acc) > _MAX_SUFFIX_LEN:
-                break
-            if acc in SUFFIXES:
-                best = acc
-        out[i] = best
-    return out
-
-
-def _repeats(tokens: Sequence[str]) -> list[str | None]:
-    """Per token: whether it lies in a run of at least two Chinese characters that occurs elsewhere in the sequence
-    (repeated divisions such as "杭州市余杭区杭州市余杭区" are usually labelled redundant). The value tells the
-    position in the run (B/I/E) and whether the other occurrence is earlier ("<") or later (">")."""
-    n = len(tokens)
-    out: list[str | None] = [None] * n
-    i = 0
-    while i < n:
-        best_len, best_dir = 0, ""
-        for j in range(n):
-            if j == i or tokens[j] != tokens[i]:
-                continue
-            length = 0
-            while (
-                i + length < n
-                and j + length < n
-                and tokens[i + length] == tokens[j + length]
-                and (j + length < i if j < i else i + length < j)
-            ):
-                length += 1
-            if length > best_len:
-                best_len, best_dir = length, "<" if j < i else ">"
-        if best_len >= 2 and sum(1 for t in tokens[i : i + best_len] if _token_type(t) in ("han", "cnnum")) >= 2:
-            for k in range(i, i + best_len):
-                pos = "B" if k == i else ("E" if k == i + best_len - 1 else "I")
-                out[k] = f"{pos}{best_dir}"
-            i += best_len
-        else:
-            i += 1
-    return out
-
-
-def _features(tokens: Sequence[str], gaz_marks: Sequence[tuple[str, ...]] | None = None) -> list[list[str]]:
-    n = len(tokens)
-    norm = [_norm_token(t) for t in tokens]
-    types = [_token_type(t) for t in tokens]
-    suf_end = _suffix_ends(tokens)
-
-    def w(i: int) -> str:
-        if i < 0:
-            return "<S>"
-        if i >= n:
-            return "</S>"
-        return norm[i]
-
-    def ty(i: int) -> str:
-        if i < 0:
-            return "<S>"
-        if i >= n:
-            return "</S>"
-        return types[i]
-
-    # nearest suffix ending strictly after / at-or-before each token
-    next_suf: list[tuple[str, int] | None] = [None] * n
-    nxt: tuple[str, int] | None = None
-    for i in range(n - 1, -1, -1):
-        next_suf[i] = nxt
-        s = suf_end[i]
-        if s is not None:
-            nxt = (s, i)
-    prev_suf: list[tuple[str, int] | None] = [None] * n
-    prv: tuple[str, int] | None = None
-    for i in range(n):
-        prev_suf[i] = prv
-        s = suf_end[i]
-        if s is not None:
-            prv = (s, i)
-
-    dup = _repeats(tokens)
-    # suffix classes already seen before each token / still to come after it
-    classes = [_SUFFIX_CLASS.get(suf, "poi") if suf is not None else None for suf in suf_end]
-    seen_before: list[frozenset[str]] = []
-    acc: set[str] = set()
-    for cls in classes:
-        seen_before.append(frozenset(acc))
-        if cls is not None:
-            acc.add(cls)
-    seen_after: list[frozenset[str]] = [frozenset()] * n
-    acc = set()
-    for i in range(n - 1, -1, -1):
-        seen_after[i] = frozenset(acc)
-        cls = classes[i]
-        if cls is not None:
-            acc.add(cls)
-    feats: list[list[str]] = []
-    for i in range(n):
-        w0 = norm[i]
-        f = [
-            "b",
-            f"w={w0}",
-            f"t={types[i]}",
-            f"l={_len_bucket(tokens[i])}",
-            f"p={min(i, 8)}",
-            f"r={min(n - 1 - i, 8)}",
-        ]
-        for d in (-3, -2, -1, 1, 2, 3):
-            f.append(f"w{d}={w(i + d)}")
-        for d in (-2, -1, 1, 2):
-            f.append(f"t{d}={ty(i + d)}")
-        f.append(f"t-1:0:1={ty(i - 1)}|{types[i]}|{ty(i + 1)}")
-        # bigrams and trigrams around the token
-        f.append(f"w-2:-1={w(i - 2)}{w(i - 1)}")
-        f.append(f"w-1:0={w(i - 1)}{w0}")
-        f.append(f"w0:1={w0}{w(i + 1)}")
-        f.append(f"w1:2={w(i + 1)}{w(i + 2)}")
-        f.append(f"w-2:0={w(i - 2)}{w(i - 1)}{w0}")
-        f.append(f"w-1:1={w(i - 1)}{w0}{w(i + 1)}")
-        f.append(f"w0:2={w0}{w(i + 1)}{w(i + 2)}")
-        f.append(f"w-3:0={w(i - 3)}{w(i - 2)}{w(i - 1)}{w0}")
-        f.append(f"w0:3={w0}{w(i + 1)}{w(i + 2)}{w(i + 3)}")
-        # suffixes: closing here, closing just before, starting right after, nearest ahead / behind
-        if suf_end[i] is not None:
-            f.append(f"se={suf_end[i]}")
-        if i > 0 and suf_end[i - 1] is not None:
-            f.append(f"se-1={suf_end[i - 1]}")
-        ns = next_suf[i]
-        if ns is not None:
-            f.append(f"ns={ns[0]}")
-            f.append(f"nsd={min(ns[1] - i, 6)}")
-            f.append(f"ns|d={ns[0]}|{min(ns[1] - i, 6)}")
-        else:
-            f.append("ns=none")
-        ps = prev_suf[i]
-        if ps is not None:
-            f.append(f"ps={ps[0]}")
-            f.append(f"psd={min(i - ps[1], 6)}")
-        else:
-            f.append("ps=none")
-        if dup[i] is not None:
-            f.append(f"dup={dup[i]}")
-        f.extend(f"sb={cls}" for cls in seen_before[i])
-        f.extend(f"sa={cls}" for cls in seen_after[i])
-        if gaz_marks is not None:
-            marks = gaz_marks[i]
-            for mark in marks:
-                f.append(f"g={mark}")
-                f.append(f"g={mark.split('|', 1)[0]}")
-            if not marks:
-                f.append("g=none")
-        feats.append(f)
-    return feats
-
-
-# --------------------------------------------------------------------------------------------------------------
 # results
 
 
@@ -516,142 +257,18 @@ def clean_text(text: object) -> str:
     return s[:MAX_INPUT_CHARS].rstrip()
 
 
-# --------------------------------------------------------------------------------------------------------------
-# BIO helpers
-
-
-def _canon_label(label: str) -> str:
-    return _LABEL_ALIASES.get(label.lower(), label.lower())
-
-
-def _canon_tag(tag: str) -> str:
-    if tag == "O" or "-" not in tag:
-        return "O"
-    prefix, label = tag.split("-", 1)
-    return f"{prefix.upper()}-{_canon_label(label)}"
-
-
-def bio_spans(tags: Sequence[str]) -> list[tuple[str, int, int]]:
-    """Entity spans (label, start, end) of a BIO tag sequence, seqeval style (lenient): an I- tag that does
-    not continue an entity of the same label starts a new one; E-/S- (BIOES) are accepted too."""
-    spans: list[tuple[str, int, int]] = []
-    label: str | None = None
-    start = 0
-    for i, tag in enumerate(tags):
-        if tag == "O" or "-" not in tag:
-            if label is not None:
-                spans.append((label, start, i))
-            label = None
-            continue
-        prefix, lab = tag.split("-", 1)
-        if prefix in ("B", "S") or label != lab:
-            if label is not None:
-                spans.append((label, start, i))
-            label, start = lab, i
-        if prefix in ("E", "S"):
-            spans.append((lab, start, i + 1))
-            label = None
-    if label is not None:
-        spans.append((label, start, len(tags)))
-    return spans
-
-
-def to_bioes(tags: Sequence[str]) -> list[str]:
-    """BIO tags → BIOES: the last token of a span becomes E-, a one-token span S-."""
-    out: list[str] = []
-    n = len(tags)
-    for i, tag in enumerate(tags):
-        if tag == "O" or "-" not in tag:
-            out.append("O")
-            continue
-        prefix, label = tag.split("-", 1)
-        continues = i + 1 < n and tags[i + 1] == f"I-{label}"
-        if prefix == "B" or i == 0 or tags[i - 1][2:] != label:  # an I- that continues nothing starts a span
-            out.append(f"{'B' if continues else 'S'}-{label}")
-        else:
-            out.append(f"{'I' if continues else 'E'}-{label}")
-    return out
-
-
-def bioes_to_bio(tags: Sequence[str]) -> list[str]:
-    """BIOES tags → BIO (S- → B-, E- → I-)."""
-    return [tag if tag == "O" else ("B" if tag[0] in "BS" else "I") + tag[1:] for tag in tags]
-
-
-def read_bio_file(path: str | Path) -> list[list[tuple[str, str]]]:
-    """Read the NCAP text format: "token<TAB or space>tag" per line, a blank line between addresses. Labels
-    are mapped to the ``NCAP_LABELS`` spelling (subRoad → subroad, devZone → devzone)."""
-    sequences: list[list[tuple[str, str]]] = []
-    current: list[tuple[str, str]] = []
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            parts = line.split()
-            if not parts:
-                if current:
-                    sequences.append(current)
-                    current = []
-                continue
-            if len(parts) == 1:
-                continue  # a token without a tag (or a space token): skip
-            current.append((parts[0], _canon_tag(parts[-1])))
-    if current:
-        sequences.append(current)
-    return sequences
-
-
-def _prf(tp: int, n_pred: int, n_gold: int) -> dict[str, float]:
-    precision = tp / n_pred if n_pred else 0.0
-    recall = tp / n_gold if n_gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "support": float(n_gold)}
-
-
-def span_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dict[str, Any]:
-    """Span-level precision/recall/F1 per label and micro-averaged, from gold and predicted tag sequences."""
-    tp: Counter[str] = Counter()
-    n_pred: Counter[str] = Counter()
-    n_gold: Counter[str] = Counter()
-    tok_ok = tok_all = 0
-    for g_tags, p_tags in zip(gold, pred, strict=True):
-        g = {(lab, s, e) for lab, s, e in bio_spans(list(g_tags))}
-        p = {(lab, s, e) for lab, s, e in bio_spans(list(p_tags))}
-        for lab, _, _ in g:
-            n_gold[lab] += 1
-        for lab, _, _ in p:
-            n_pred[lab] += 1
-        for lab, _, _ in g & p:
-            tp[lab] += 1
-        tok_all += len(g_tags)
-        tok_ok += sum(1 for a, b in zip(g_tags, p_tags, strict=True) if a == b)
-    labels = sorted(set(n_gold) | set(n_pred))
-    per_label = {lab: _prf(tp[lab], n_pred[lab], n_gold[lab]) for lab in labels}
-    micro = _prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values()))
-    gold_labels = [lab for lab in labels if n_gold[lab]]
-    macro_f1 = sum(per_label[lab]["f1"] for lab in gold_labels) / len(gold_labels) if gold_labels else 0.0
-    return {
-        **micro,
-        "macro_f1": macro_f1,
-        "token_accuracy": tok_ok / tok_all if tok_all else 0.0,
-        "sequences": len(gold),
-        "per_label": per_label,
-    }
-
-
 def evaluate(tagger: AddressTagger, sequences: Sequence[Sequence[tuple[str, str]]]) -> dict[str, Any]:
     """Tag the tokens of each labelled sequence and score against its tags at the span level.
 
     Returns ``precision``, ``recall``, ``f1`` (micro over all spans), ``support`` (gold spans), ``macro_f1``,
     ``token_accuracy``, ``sequences`` and ``per_label`` {label: {precision, recall, f1, support}}."""
-    gold = [[_canon_tag(tag) for _, tag in seq] for seq in sequences]
+    gold = [[canon_tag(tag) for _, tag in seq] for seq in sequences]
     pred = tagger.tag_many([[tok for tok, _ in seq] for seq in sequences])
     return span_scores(gold, pred)
 
 
 # --------------------------------------------------------------------------------------------------------------
 # the tagger
-
-
-TAG_SCHEMES = ("bio", "bioes")
 
 
 class AddressTagger:
@@ -736,8 +353,8 @@ class AddressTagger:
             marks = self._gaz_marks(tokens, gazetteer, rng)
             token_lists.append(tokens)
             mark_lists.append(marks)
-            xs.append(_features(tokens, marks))
-            tags = [_canon_tag(tag) for _, tag in seq]
+            xs.append(token_features(tokens, marks))
+            tags = [canon_tag(tag) for _, tag in seq]
             bio_ys.append(tags)
             ys.append(to_bioes(tags) if self.scheme == "bioes" else tags)
         t0 = time.perf_counter()
@@ -858,7 +475,7 @@ class AddressTagger:
         return out
 
     def _crf_tag(self, tokens: Sequence[str], marks: Sequence[tuple[str, ...]] | None) -> list[str]:
-        feats = _features(tokens, marks)
+        feats = token_features(tokens, marks)
         with self._lock:
             tags: list[str] = self._tagger.tag(feats)
         return bioes_to_bio(tags) if self.scheme == "bioes" else tags
@@ -866,7 +483,7 @@ class AddressTagger:
     def _crf_marginals(self, tokens: Sequence[str], marks: Sequence[tuple[str, ...]] | None) -> npt.NDArray[np.float64]:
         """(tokens × BIO labels) marginal probabilities of the CRF, columns in ``self.bio_labels`` order (a
         BIOES model's S-/E- marginals added to B-/I-)."""
-        feats = _features(tokens, marks)
+        feats = token_features(tokens, marks)
         with self._lock:
             self._tagger.set(feats)
             raw = np.array(
@@ -1099,7 +716,7 @@ def _ends_like_address(text: str) -> bool:
 def _is_foreign(text: str) -> bool:
     if len(text) <= 2:
         return False
-    return not any(ch.isdigit() or _token_type(ch) in ("han", "cnnum") for ch in text)
+    return not any(ch.isdigit() or token_type(ch) in ("han", "cnnum") for ch in text)
 
 
 def _relabel_complaint(text: str, comps: list[Component]) -> list[Component]:

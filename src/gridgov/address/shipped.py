@@ -71,7 +71,7 @@ def diversify_divisions(
     sequences with another real chain of names (same levels kept), so the parser learns the shape of a
     division name rather than the few names of the demo city."""
     from gridgov.address.cn_divisions import random_chain
-    from gridgov.address.variants import tokenize
+    from gridgov.address.features import tokenize
 
     rng = random.Random(seed)
     label_index = {"prov": 0, "city": 1, "district": 2, "town": 3}

@@ -10,9 +10,7 @@ Two consumers share one renderer:
 * :func:`labelled_sequences` — token/BIO-tag sequences in the NCAP (CCKS2021) label scheme, the training
   data of the address parser. There is no ``O`` tag: noise is ``redundant``, as in NCAP.
 
-:func:`tokenize` is the one tokenization both the generator and the parser use (NCAP style): each run of
-ASCII digits is one token, each run of ASCII letters is one token, every other character (Chinese
-characters, full-width digits, punctuation) is a token of its own, and whitespace is dropped.
+Tokens are those of :func:`gridgov.address.features.tokenize`, the parser's own.
 """
 
 from __future__ import annotations
@@ -24,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gridgov.address.demo_library import DemoLibrary
+from gridgov.address.features import tokenize
 from gridgov.address.normalize import cn_to_int, int_to_cn
 from gridgov.address.records import NCAP_LABELS, AddressRecord, DivisionRecord
 
@@ -34,17 +33,7 @@ __all__ = [
     "int_to_cn",
     "labelled_sequences",
     "make_variants",
-    "tokenize",
 ]
-
-TOKEN_RE = re.compile(r"[0-9]+|[A-Za-z]+|\S")
-
-
-def tokenize(text: str) -> list[str]:
-    """NCAP-style tokens: ASCII digit runs and ASCII letter runs are single tokens, any other
-    non-whitespace character is a token; whitespace is dropped. ``"".join(tokenize(t))`` is ``t`` without
-    its whitespace."""
-    return TOKEN_RE.findall(text)
 
 
 def bio_tags(segments: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:

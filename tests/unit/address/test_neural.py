@@ -15,7 +15,8 @@ pytest.importorskip("torch", reason="the optional neural extra is not installed 
 from gridgov.address.decode import BioDecoder, is_legal_bio
 from gridgov.address.demo_library import DemoLibrary, build_demo_library
 from gridgov.address.neural import CharBiLSTMTagger, NeuralConfig
-from gridgov.address.parse import AddressTagger, Gazetteer, span_scores
+from gridgov.address.parse import AddressTagger, Gazetteer
+from gridgov.address.tags import span_scores
 from gridgov.address.variants import labelled_sequences
 from gridgov.org.demo_geo import DemoGeography
 

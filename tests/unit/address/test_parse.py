@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from gridgov.address.demo_library import DemoLibrary, build_demo_library
+from gridgov.address.features import tokenize
 from gridgov.address.parse import (
     MAX_INPUT_CHARS,
     AddressTagger,
@@ -25,7 +26,7 @@ from gridgov.address.parse import (
     tokenize_with_spans,
 )
 from gridgov.address.records import NCAP_LABELS, AddressRecord
-from gridgov.address.variants import labelled_sequences, tokenize
+from gridgov.address.variants import labelled_sequences
 from gridgov.org.demo_geo import DemoGeography
 
 
