@@ -29,7 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from gridgov.address.cn_divisions import jionlp_dictionary
-from gridgov.address.parse import AddressTagger, Gazetteer, evaluate, read_bio_file
+from gridgov.address.gazetteer import Gazetteer
+from gridgov.address.tagger import AddressTagger, evaluate
+from gridgov.address.tags import read_bio_file
 
 # Published BERT figure on this specification (span-level micro F1 on dev).
 ANCHOR_BERT_F1 = 0.90

@@ -60,8 +60,8 @@ def bench_parse(lib: Any, quick: bool) -> None:
     if not (data / "ncap_dev.txt").exists() or not (data / "ncap_train.txt").exists():
         log(f"parse: skipped — NCAP data not found in {data} (set GRIDGOV_NCAP_DIR)")
         return
-    from gridgov.address.parse import read_bio_file, span_scores
     from gridgov.address.shipped import train_shipped_tagger
+    from gridgov.address.tags import read_bio_file, span_scores
 
     dev = read_bio_file(data / "ncap_dev.txt")
     t = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Character BiLSTM address tagger (torch), the neural half of the :class:`~gridgov.address.parse.AddressTagger`
+"""Character BiLSTM address tagger (torch), the neural half of the :class:`~gridgov.address.tagger.AddressTagger`
 ensemble.
 
 Each token is fed as the embedding of its normalised form (as in the CRF features), the embeddings of the

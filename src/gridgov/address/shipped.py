@@ -8,8 +8,9 @@ import threading
 from pathlib import Path
 from typing import Protocol
 
-from gridgov.address.parse import AddressTagger, Gazetteer
+from gridgov.address.gazetteer import Gazetteer
 from gridgov.address.records import AddressRecord, DivisionRecord
+from gridgov.address.tagger import AddressTagger
 from gridgov.address.variants import labelled_sequences
 
 MODEL_NAME = "address_crf.crfsuite"

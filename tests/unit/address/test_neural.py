@@ -14,8 +14,9 @@ pytest.importorskip("torch", reason="the optional neural extra is not installed 
 
 from gridgov.address.decode import BioDecoder, is_legal_bio
 from gridgov.address.demo_library import DemoLibrary, build_demo_library
+from gridgov.address.gazetteer import Gazetteer
 from gridgov.address.neural import CharBiLSTMTagger, NeuralConfig
-from gridgov.address.parse import AddressTagger, Gazetteer
+from gridgov.address.tagger import AddressTagger
 from gridgov.address.tags import span_scores
 from gridgov.address.variants import labelled_sequences
 from gridgov.org.demo_geo import DemoGeography
