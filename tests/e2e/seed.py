@@ -18,6 +18,8 @@ from gridgov.common.security import pii_cipher
 from gridgov.common.timeutil import utcnow
 from gridgov.config import get_settings
 from gridgov.db import make_engine, session_factory
+from gridgov.demo.geography import build_demo_geography
+from gridgov.demo.loader import load_demo
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.intake import report_event
 from gridgov.dispatch.models import Channel, Event
@@ -26,8 +28,6 @@ from gridgov.dispatch.schemas import ActionIn, ReportIn
 from gridgov.dispatch.sweeper import sweep
 from gridgov.migrate import upgrade
 from gridgov.org import cache
-from gridgov.org.demo import load_demo
-from gridgov.org.demo_geo import build_demo_geography
 from gridgov.org.models import Division, GridAssignment, User
 from gridgov.org.services import principal_for
 

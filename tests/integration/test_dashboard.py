@@ -42,10 +42,10 @@ from gridgov.dashboard import api as dashboard_api
 from gridgov.dashboard import queries as q
 from gridgov.dashboard.schemas import BreakdownBy, Period, RankingBy
 from gridgov.db import session_factory
+from gridgov.demo.loader import DemoResult
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.intake import report_event, self_handle_event
 from gridgov.dispatch.models import Channel, Event, EventTask
-from gridgov.org.demo import DemoResult
 from gridgov.org.models import Department, Division, User
 from gridgov.org.services import principal_for
 

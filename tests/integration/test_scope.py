@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 
 from gridgov.common.principal import Principal
 from gridgov.db import session_factory
+from gridgov.demo.loader import DemoResult
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.intake import report_event
 from gridgov.dispatch.schemas import ActionIn, ReportIn
-from gridgov.org.demo import DemoResult
 from gridgov.org.models import Division, User
 from gridgov.org.services import principal_for
 

@@ -6,11 +6,11 @@ import time
 
 import pytest
 
-from gridgov.address.demo_library import build_demo_library
 from gridgov.address.matcher import AddressMatcher, MatchResult, _before_assist, normalize_address
 from gridgov.address.records import AddressRecord, DivisionRecord
-from gridgov.address.variants import make_variants
-from gridgov.org.demo_geo import DemoGeography
+from gridgov.demo.address_library import build_demo_library
+from gridgov.demo.geography import DemoGeography
+from gridgov.demo.variants import make_variants
 
 CITY = "440300000000"
 FT = "440304000000"  # 福田区

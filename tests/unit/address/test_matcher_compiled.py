@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 
 from gridgov.address import matcher
-from gridgov.address.demo_library import build_demo_library
 from gridgov.address.native import source_matcher_module, stale_sources
-from gridgov.address.variants import make_variants
-from gridgov.org.demo_geo import DemoGeography
+from gridgov.demo.address_library import build_demo_library
+from gridgov.demo.geography import DemoGeography
+from gridgov.demo.variants import make_variants
 
 pytestmark = pytest.mark.skipif(not matcher.COMPILED, reason="the matcher runs as plain Python (not compiled)")
 

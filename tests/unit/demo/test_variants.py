@@ -7,11 +7,12 @@ from collections import Counter
 
 import pytest
 
-from gridgov.address.demo_library import DemoLibrary, build_demo_library
 from gridgov.address.features import tokenize
 from gridgov.address.normalize import normalize
 from gridgov.address.records import NCAP_LABELS, AddressRecord
-from gridgov.address.variants import (
+from gridgov.demo.address_library import DemoLibrary, build_demo_library
+from gridgov.demo.geography import DemoGeography
+from gridgov.demo.variants import (
     VARIANT_KINDS,
     Variant,
     bio_tags,
@@ -19,7 +20,6 @@ from gridgov.address.variants import (
     labelled_sequences,
     make_variants,
 )
-from gridgov.org.demo_geo import DemoGeography
 
 N = 3000
 

@@ -21,10 +21,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gridgov.address.demo_library import DemoLibrary
 from gridgov.address.features import tokenize
 from gridgov.address.normalize import cn_to_int, int_to_cn
 from gridgov.address.records import NCAP_LABELS, AddressRecord, DivisionRecord
+from gridgov.demo.address_library import DemoLibrary
 
 __all__ = [
     "VARIANT_KINDS",

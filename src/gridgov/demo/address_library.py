@@ -1,6 +1,6 @@
 """Synthetic standard address library (标准地址库) for the demo city, built on the demo geography.
 
-Pure builder: no database, no files, no network. Given a :class:`~gridgov.org.demo_geo.DemoGeography`
+Pure builder: no database, no files, no network. Given a :class:`~gridgov.demo.geography.DemoGeography`
 it generates, per community, a plausible set of
 
 * roads (街路巷): names from character pools plus suffixes (路/街/大道/巷/一路/二路/东路...); a road may be
@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 
 from gridgov.address.normalize import int_to_cn
 from gridgov.address.records import AddressRecord, DivisionRecord, division_aliases
-from gridgov.org.demo_geo import DemoDivision, DemoGeography
+from gridgov.demo.geography import DemoDivision, DemoGeography
 
 __all__ = [
     "DEFAULT_BUILDINGS_PER_COMMUNITY",
