@@ -12,7 +12,7 @@ Helpers for the benchmark runner:
   ``crf_seconds`` and ``crf_only`` (the scores of the same run's CRF alone, for comparison).
 
 The data directory defaults to ``../shared/data/addresses`` beside the repository, or ``$GRIDGOV_NCAP_DIR``.
-Both helpers return the dict of ``gridgov.address.parse.evaluate``: ``precision``, ``recall``, ``f1`` (micro over
+Both helpers return the dict of ``gridgov.address.tagger.evaluate``: ``precision``, ``recall``, ``f1`` (micro over
 all components), ``macro_f1``, ``token_accuracy``, ``support``, ``sequences`` and ``per_label``.
 """
 
