@@ -12,7 +12,7 @@ Helpers for the benchmark runner:
   ``crf_seconds`` and ``crf_only`` (the scores of the same run's CRF alone, for comparison).
 
 The data directory defaults to ``../shared/data/addresses`` beside the repository, or ``$GRIDGOV_NCAP_DIR``.
-Both helpers return the dict of ``gridgov.address.parse.evaluate``: ``precision``, ``recall``, ``f1`` (micro over
+Both helpers return the dict of ``gridgov.address.tagger.evaluate``: ``precision``, ``recall``, ``f1`` (micro over
 all components), ``macro_f1``, ``token_accuracy``, ``support``, ``sequences`` and ``per_label``.
 """
 
@@ -29,7 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from gridgov.address.cn_divisions import jionlp_dictionary
-from gridgov.address.parse import AddressTagger, Gazetteer, evaluate, read_bio_file
+from gridgov.address.gazetteer import Gazetteer
+from gridgov.address.tagger import AddressTagger, evaluate
+from gridgov.address.tags import read_bio_file
 
 # Published BERT figure on this specification (span-level micro F1 on dev).
 ANCHOR_BERT_F1 = 0.90

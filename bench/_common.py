@@ -144,10 +144,10 @@ def build_demo_db(
     """Migrate and load the Shenzhen demo into env.base_db, then checkpoint the WAL so it can be copied."""
     from gridgov.config import get_settings
     from gridgov.db import make_engine, session_factory
+    from gridgov.demo.geography import build_demo_geography
+    from gridgov.demo.loader import load_demo
     from gridgov.migrate import upgrade
     from gridgov.org import cache
-    from gridgov.org.demo import load_demo
-    from gridgov.org.demo_geo import build_demo_geography
 
     t = time.perf_counter()
     geo = build_demo_geography(list(districts) if districts else None, grids)

@@ -37,8 +37,8 @@ BENCHES = ("parse", "translate", "grid")
 
 
 def world(quick: bool) -> tuple[Any, Any]:
-    from gridgov.address.demo_library import build_demo_library
-    from gridgov.org.demo_geo import build_demo_geography
+    from gridgov.demo.address_library import build_demo_library
+    from gridgov.demo.geography import build_demo_geography
 
     t = time.perf_counter()
     geo = build_demo_geography(["福田区", "罗湖区"] if quick else None, 600 if quick else 4000)
@@ -60,8 +60,8 @@ def bench_parse(lib: Any, quick: bool) -> None:
     if not (data / "ncap_dev.txt").exists() or not (data / "ncap_train.txt").exists():
         log(f"parse: skipped — NCAP data not found in {data} (set GRIDGOV_NCAP_DIR)")
         return
-    from gridgov.address.parse import read_bio_file, span_scores
-    from gridgov.address.shipped import train_shipped_tagger
+    from gridgov.address.tags import read_bio_file, span_scores
+    from gridgov.demo.parser_training import train_shipped_tagger
 
     dev = read_bio_file(data / "ncap_dev.txt")
     t = time.perf_counter()
@@ -148,7 +148,7 @@ def bench_translate(lib: Any, quick: bool) -> None:
     from gridgov.address import native
     from gridgov.address.matcher import AddressMatcher
     from gridgov.address.normalize import normalize
-    from gridgov.address.variants import make_variants
+    from gridgov.demo.variants import make_variants
 
     t = time.perf_counter()
     matcher = AddressMatcher.build(lib.divisions, lib.addresses)

@@ -68,11 +68,11 @@ def build(var: Path, districts: list[str], grids: int, days: int, per_day: int) 
     the GRIDGOV_* environment already pointing at `var`."""
     from gridgov.config import get_settings
     from gridgov.db import make_engine, session_factory
+    from gridgov.demo.geography import build_demo_geography
+    from gridgov.demo.loader import load_demo
     from gridgov.dispatch.simulate import simulate
     from gridgov.migrate import upgrade
     from gridgov.org import cache
-    from gridgov.org.demo import load_demo
-    from gridgov.org.demo_geo import build_demo_geography
 
     settings = get_settings()
     engine = make_engine(settings.db_url)

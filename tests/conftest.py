@@ -31,10 +31,10 @@ from gridgov.app import create_app  # noqa: E402
 from gridgov.common.principal import Principal  # noqa: E402
 from gridgov.config import Settings, get_settings  # noqa: E402
 from gridgov.db import make_engine, session_factory  # noqa: E402
+from gridgov.demo.geography import DemoGeography, build_demo_geography  # noqa: E402
+from gridgov.demo.loader import DemoResult, load_demo  # noqa: E402
 from gridgov.migrate import upgrade  # noqa: E402
 from gridgov.org import cache  # noqa: E402
-from gridgov.org.demo import DemoResult, load_demo  # noqa: E402
-from gridgov.org.demo_geo import DemoGeography, build_demo_geography  # noqa: E402
 from gridgov.org.models import Department, Division, User  # noqa: E402
 from gridgov.org.services import principal_for  # noqa: E402
 

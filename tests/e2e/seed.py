@@ -19,6 +19,8 @@ from gridgov.common.timeutil import utcnow
 from gridgov.common.uow import one_action
 from gridgov.config import get_settings
 from gridgov.db import make_engine, session_factory
+from gridgov.demo.geography import build_demo_geography
+from gridgov.demo.loader import load_demo
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.intake import submit
@@ -28,8 +30,6 @@ from gridgov.dispatch.schemas import CategoryIn, NoteIn, ResultIn, VerifyIn
 from gridgov.dispatch.sweeper import sweep
 from gridgov.migrate import upgrade
 from gridgov.org import cache
-from gridgov.org.demo import load_demo
-from gridgov.org.demo_geo import build_demo_geography
 from gridgov.org.models import Division, GridAssignment, User
 from gridgov.org.services import principal_for
 

@@ -43,11 +43,11 @@ from gridgov.dashboard import api as dashboard_api
 from gridgov.dashboard import queries as q
 from gridgov.dashboard.schemas import BreakdownBy, Period, RankingBy
 from gridgov.db import session_factory
+from gridgov.demo.loader import DemoResult
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.models import Channel, Event, EventTask
 from gridgov.dispatch.schemas import CategoryIn, NoteIn, RateIn, ResultIn, VerifyIn
-from gridgov.org.demo import DemoResult
 from gridgov.org.models import Department, Division, User
 from gridgov.org.services import principal_for
 from support import report as report_event

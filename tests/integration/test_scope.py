@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 from gridgov.common.principal import Principal
 from gridgov.common.uow import one_action
 from gridgov.db import session_factory
+from gridgov.demo.loader import DemoResult
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.schemas import CategoryIn
-from gridgov.org.demo import DemoResult
 from gridgov.org.models import Division, User
 from gridgov.org.services import principal_for
 from support import report as report_event

@@ -10,8 +10,8 @@ from sqlalchemy import Engine
 from gridgov.catalog import cache as catalog_cache
 from gridgov.config import Settings
 from gridgov.db import session_factory, settings_of
+from gridgov.demo.loader import DemoResult
 from gridgov.dispatch.assign import clock_for
-from gridgov.org.demo import DemoResult
 
 
 def test_services_read_the_settings_their_session_was_made_with(

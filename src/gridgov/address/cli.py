@@ -114,32 +114,3 @@ def matcher_build() -> str:
         return "纯 Python（未编译；make native 可编译）"
     stale = stale_sources()
     return f"已编译（mypyc），但早于源文件 {'、'.join(stale)}：请运行 make native" if stale else "已编译（mypyc）"
-
-
-@app.command()
-def train(
-    sequences: Annotated[int, typer.Option(min=100, help="生成多少条标注地址用于训练")] = 4000,
-) -> None:
-    """Train the address parser (CRF) on text generated from the library in the database; saves it under
-    var/models. Third-party data is never used."""
-    from dataclasses import dataclass
-
-    from gridgov.address import library
-    from gridgov.address.records import AddressRecord, DivisionRecord
-    from gridgov.address.shipped import train_and_save
-    from gridgov.config import get_settings
-    from gridgov.db import session_scope
-
-    @dataclass
-    class Lib:
-        divisions: list[DivisionRecord]
-        addresses: list[AddressRecord]
-
-    with session_scope() as session:
-        lib = Lib(library.division_records(session), library.address_records(session))
-    if not lib.addresses:
-        console.print("[red]地址库为空：请先导入地址或载入演示数据[/red]")
-        raise typer.Exit(1)
-    with console.status(f"用 {sequences} 条生成的地址训练解析模型…"):
-        path = train_and_save(lib, get_settings().var_dir, sequences)
-    console.print(f"[green]已保存[/green] {path}")

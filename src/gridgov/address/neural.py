@@ -1,4 +1,4 @@
-"""Character BiLSTM address tagger (torch), the neural half of the :class:`~gridgov.address.parse.AddressTagger`
+"""Character BiLSTM address tagger (torch), the neural half of the :class:`~gridgov.address.tagger.AddressTagger`
 ensemble.
 
 Each token is fed as the embedding of its normalised form (as in the CRF features), the embeddings of the
@@ -33,7 +33,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
-from gridgov.address.parse import _norm_token, span_scores
+from gridgov.address.features import norm_token
+from gridgov.address.tags import span_scores
 
 __all__ = ["CharBiLSTMTagger", "NeuralConfig"]
 
@@ -165,7 +166,7 @@ class CharBiLSTMTagger:
         bi: Counter[str] = Counter()
         seen_marks: set[str] = set()
         for tokens, seq_marks in zip(token_lists, marks, strict=True):
-            norm = [_norm_token(t) for t in tokens]
+            norm = [norm_token(t) for t in tokens]
             uni.update(norm)
             bi.update(_bigrams(norm))
             for token_marks in seq_marks:
@@ -181,7 +182,7 @@ class CharBiLSTMTagger:
         self._mark = {m: i for i, m in enumerate(self.marks)}
 
     def _encode(self, tokens: Sequence[str], marks: Marks | None) -> _Encoded:
-        norm = [_norm_token(t) for t in tokens]
+        norm = [norm_token(t) for t in tokens]
         bigram_ids = [self._bi.get(b, _UNK) for b in _bigrams(norm)]
         multi_hot = torch.zeros(len(tokens), len(self.marks))
         if marks is not None:

@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 
-from gridgov.address.demo_library import build_demo_library
 from gridgov.address.geo import (
     AddressPoints,
     bd09_to_gcj02,
@@ -26,7 +25,8 @@ from gridgov.address.geo import (
     wgs84_to_gcj02_many,
 )
 from gridgov.address.records import AddressRecord
-from gridgov.org.demo_geo import DemoGeography
+from gridgov.demo.address_library import build_demo_library
+from gridgov.demo.geography import DemoGeography
 
 CBD = (114.0579, 22.5431)
 

@@ -6,11 +6,12 @@ import time
 
 import pytest
 
-from gridgov.address.demo_library import build_demo_library
-from gridgov.address.matcher import AddressMatcher, MatchResult, _before_assist, normalize_address
+from gridgov.address.match_text import before_assist
+from gridgov.address.matcher import AddressMatcher, MatchResult, normalize_address
 from gridgov.address.records import AddressRecord, DivisionRecord
-from gridgov.address.variants import make_variants
-from gridgov.org.demo_geo import DemoGeography
+from gridgov.demo.address_library import build_demo_library
+from gridgov.demo.geography import DemoGeography
+from gridgov.demo.variants import make_variants
 
 CITY = "440300000000"
 FT = "440304000000"  # 福田区
@@ -356,4 +357,4 @@ def test_demo_library_accuracy(geography: DemoGeography) -> None:
 )
 def test_fuzzy_fallback_ignores_trailing_locating_words(text: str, kept: str) -> None:
     t = "前缀" + text
-    assert t[2 : _before_assist(t, 2, len(t))] == kept
+    assert t[2 : before_assist(t, 2, len(t))] == kept

@@ -1,34 +1,108 @@
-"""The mypyc-compiled matcher (``make native``): the same answers as its source, and never older than it.
+"""The mypyc-compiled matcher (``make native``): the same answers as its sources, never older than them, and the
+Makefile, ``native`` and the sources agreeing on which modules are compiled together and what they import.
 
-Skipped when the matcher runs as plain Python (no C compiler on the machine)."""
+The comparisons are skipped when the matcher runs as plain Python (no C compiler on the machine)."""
 
 from __future__ import annotations
 
+import ast
+import importlib
+import re
+from pathlib import Path
+
 import pytest
 
-from gridgov.address import matcher
-from gridgov.address.demo_library import build_demo_library
-from gridgov.address.native import source_matcher_module, stale_sources
-from gridgov.address.variants import make_variants
-from gridgov.org.demo_geo import DemoGeography
+from gridgov.address import matcher, native
+from gridgov.address.native import (
+    COMPILED_MODULES,
+    IMPORTED_MODULES,
+    SOURCES,
+    is_compiled,
+    source_matcher_module,
+    source_modules,
+    stale_sources,
+)
+from gridgov.demo.address_library import build_demo_library
+from gridgov.demo.geography import DemoGeography
+from gridgov.demo.variants import make_variants
 
-pytestmark = pytest.mark.skipif(not matcher.COMPILED, reason="the matcher runs as plain Python (not compiled)")
+needs_build = pytest.mark.skipif(not matcher.COMPILED, reason="the matcher runs as plain Python (not compiled)")
+MAKEFILE = Path(__file__).resolve().parents[3] / "Makefile"
 
 
+def _gridgov_imports(name: str) -> set[str]:
+    tree = ast.parse((native.PACKAGE / f"{name}.py").read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("gridgov.address."):
+            found.add(node.module.removeprefix("gridgov.address."))
+        elif isinstance(node, ast.Import):
+            found.update(a.name.removeprefix("gridgov.address.") for a in node.names if a.name.startswith("gridgov."))
+    return found
+
+
+def test_the_compiled_set_and_its_imports_are_listed_exactly() -> None:
+    """Every gridgov module the compiled modules import (transitively) is either compiled with them or listed
+    as imported, so that editing it makes the build stale; nothing else is listed."""
+    seen: set[str] = set()
+    todo = ["matcher"]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(_gridgov_imports(name))
+    assert set(COMPILED_MODULES) <= seen
+    assert seen - set(COMPILED_MODULES) == set(IMPORTED_MODULES)
+    assert len(SOURCES) == len(COMPILED_MODULES) + len(IMPORTED_MODULES)
+
+
+def test_the_makefile_compiles_and_watches_the_same_modules() -> None:
+    text = MAKEFILE.read_text(encoding="utf-8")
+
+    def listed(var: str) -> list[str]:
+        found = re.search(rf"^{var} := (.+)$", text, re.M)
+        assert found, var
+        return found.group(1).split()
+
+    assert sorted(listed("MATCHER")) == sorted(COMPILED_MODULES)
+    assert sorted(listed("MATCHER_IMPORTS")) == sorted(IMPORTED_MODULES)
+
+
+def test_source_modules_are_plain_and_import_one_another() -> None:
+    copies = source_modules()
+    assert sorted(copies) == sorted(COMPILED_MODULES)
+    assert not any(is_compiled(m) for m in copies.values())
+    assert source_matcher_module().COMPILED is False
+    full = {f"gridgov.address.{name}": name for name in COMPILED_MODULES}
+    for module in copies.values():  # every class or function a copy took from its set is that copy's own
+        for value in vars(module).values():
+            owner = full.get(getattr(value, "__module__", ""))
+            if owner is not None and callable(value) and hasattr(copies[owner], value.__name__):
+                assert getattr(copies[owner], value.__name__) is value, (module.__name__, value.__name__)
+    # The loaded build is left in place.
+    assert importlib.import_module("gridgov.address.matcher") is matcher
+    assert importlib.import_module("gridgov.address").matcher is matcher
+
+
+@needs_build
+def test_every_module_of_the_set_is_compiled() -> None:
+    plain = [n for n in COMPILED_MODULES if not is_compiled(importlib.import_module(f"gridgov.address.{n}"))]
+    assert not plain, f"compiled with the matcher but loaded from source: {plain}"
+
+
+@needs_build
 def test_compiled_matcher_is_not_older_than_its_sources() -> None:
     stale = stale_sources()
     assert not stale, f"the compiled matcher is older than {stale}: run `make native`"
 
 
-def test_source_module_is_plain_python() -> None:
-    assert source_matcher_module().COMPILED is False
-
-
+@needs_build
 def test_compiled_and_source_give_the_same_results(geography: DemoGeography) -> None:
     lib = build_demo_library(geography)
     source = source_matcher_module()
     compiled_m = matcher.AddressMatcher.build(lib.divisions, lib.addresses)
     source_m = source.AddressMatcher.build(lib.divisions, lib.addresses)
+    assert type(source_m) is source.AddressMatcher and type(source_m) is not type(compiled_m)
     texts: list[object] = [v.text for v in make_variants(lib, 1500, seed=23)]
     texts += ["", "   ", "😀🏠", "x" * 2000, "福田区" * 700, "'; DROP TABLE address; --", "<script>", None, 12345]
     for text in texts:

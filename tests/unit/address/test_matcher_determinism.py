@@ -9,10 +9,10 @@ import sys
 
 _SCRIPT = """
 import json
-from gridgov.address.demo_library import build_demo_library
+from gridgov.demo.address_library import build_demo_library
 from gridgov.address.matcher import AddressMatcher
-from gridgov.address.variants import make_variants
-from gridgov.org.demo_geo import build_demo_geography
+from gridgov.demo.variants import make_variants
+from gridgov.demo.geography import build_demo_geography
 
 lib = build_demo_library(build_demo_geography(["福田区", "罗湖区"], grids_target=120))
 matcher = AddressMatcher.build(lib.divisions, lib.addresses)

@@ -13,11 +13,13 @@ import pytest
 pytest.importorskip("torch", reason="the optional neural extra is not installed (pip install -e '.[neural]')")
 
 from gridgov.address.decode import BioDecoder, is_legal_bio
-from gridgov.address.demo_library import DemoLibrary, build_demo_library
+from gridgov.address.gazetteer import Gazetteer
 from gridgov.address.neural import CharBiLSTMTagger, NeuralConfig
-from gridgov.address.parse import AddressTagger, Gazetteer, span_scores
-from gridgov.address.variants import labelled_sequences
-from gridgov.org.demo_geo import DemoGeography
+from gridgov.address.tagger import AddressTagger
+from gridgov.address.tags import span_scores
+from gridgov.demo.address_library import DemoLibrary, build_demo_library
+from gridgov.demo.geography import DemoGeography
+from gridgov.demo.variants import labelled_sequences
 
 TINY = NeuralConfig(unigram_dim=16, bigram_dim=8, hidden=24, layers=1, dropout=0.1, max_epochs=12, patience=3, lr=1e-2)
 

@@ -8,25 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from gridgov.address.demo_library import DemoLibrary, build_demo_library
-from gridgov.address.parse import (
-    MAX_INPUT_CHARS,
-    AddressTagger,
-    Component,
-    Gazetteer,
-    ParsedAddress,
-    bio_spans,
-    bioes_to_bio,
-    clean_text,
-    evaluate,
-    read_bio_file,
-    span_scores,
-    to_bioes,
-    tokenize_with_spans,
-)
+from gridgov.address.components import MAX_INPUT_CHARS, Component, ParsedAddress, clean_text
+from gridgov.address.features import tokenize, tokenize_with_spans
+from gridgov.address.gazetteer import Gazetteer
 from gridgov.address.records import NCAP_LABELS, AddressRecord
-from gridgov.address.variants import labelled_sequences, tokenize
-from gridgov.org.demo_geo import DemoGeography
+from gridgov.address.tagger import AddressTagger, evaluate
+from gridgov.address.tags import bio_spans, bioes_to_bio, read_bio_file, span_scores, to_bioes
+from gridgov.demo.address_library import DemoLibrary, build_demo_library
+from gridgov.demo.geography import DemoGeography
+from gridgov.demo.variants import labelled_sequences
 
 
 @pytest.fixture(scope="module")

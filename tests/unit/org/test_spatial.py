@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from gridgov.org.demo_geo import build_demo_geography
+from gridgov.demo.geography import build_demo_geography
 from gridgov.org.spatial import GridLocator
 
 

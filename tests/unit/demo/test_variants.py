@@ -1,4 +1,4 @@
-"""Noisy address variants with ground truth, NCAP-labelled sequences and the shared tokenizer."""
+"""Noisy address variants with ground truth and NCAP-labelled sequences."""
 
 from __future__ import annotations
 
@@ -7,19 +7,19 @@ from collections import Counter
 
 import pytest
 
-from gridgov.address.demo_library import DemoLibrary, build_demo_library
+from gridgov.address.features import tokenize
 from gridgov.address.normalize import normalize
 from gridgov.address.records import NCAP_LABELS, AddressRecord
-from gridgov.address.variants import (
+from gridgov.demo.address_library import DemoLibrary, build_demo_library
+from gridgov.demo.geography import DemoGeography
+from gridgov.demo.variants import (
     VARIANT_KINDS,
     Variant,
     bio_tags,
     int_to_cn,
     labelled_sequences,
     make_variants,
-    tokenize,
 )
-from gridgov.org.demo_geo import DemoGeography
 
 N = 3000
 
@@ -37,34 +37,6 @@ def variants(library: DemoLibrary) -> list[Variant]:
 @pytest.fixture(scope="module")
 def by_code(library: DemoLibrary) -> dict[str, AddressRecord]:
     return {a.code: a for a in library.addresses}
-
-
-# tokenize -----------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "tokens"),
-    [
-        ("福民路123号", ["福", "民", "路", "123", "号"]),
-        ("A座1203室", ["A", "座", "1203", "室"]),
-        ("12-3-1001", ["12", "-", "3", "-", "1001"]),
-        ("ABC12de", ["ABC", "12", "de"]),
-        ("３栋", ["３", "栋"]),  # full-width digits are not ASCII: one token each
-        ("１２", ["１", "２"]),
-        ("投诉：3#  楼下！", ["投", "诉", "：", "3", "#", "楼", "下", "！"]),
-        ("  \t\u3000 ", []),
-        ("", []),
-        ("711便利店", ["711", "便", "利", "店"]),
-        ("😀x", ["😀", "x"]),
-    ],
-)
-def test_tokenize(text: str, tokens: list[str]) -> None:
-    assert tokenize(text) == tokens
-
-
-def test_tokenize_keeps_all_non_space_characters() -> None:
-    text = "深圳市 福田区，福民路１２３号B座 5楼501室!!"
-    assert "".join(tokenize(text)) == re.sub(r"\s", "", text)
 
 
 def test_bio_tags() -> None:

@@ -9,10 +9,10 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from gridgov.address.demo_library import DemoLibrary, build_demo_library, division_aliases
 from gridgov.address.normalize import normalize
 from gridgov.address.records import ADDRESS_LEVELS, AddressRecord
-from gridgov.org.demo_geo import DemoGeography
+from gridgov.demo.address_library import DemoLibrary, build_demo_library, division_aliases
+from gridgov.demo.geography import DemoGeography
 
 CODE_PATTERNS = {
     "road": re.compile(r"^\d{12}R\d{3}$"),

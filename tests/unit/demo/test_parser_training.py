@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gridgov.address.cn_divisions import division_chains
-from gridgov.address.shipped import diversify_divisions
+from gridgov.demo.parser_training import diversify_divisions
 
 
 def test_division_chains_come_from_the_package() -> None:

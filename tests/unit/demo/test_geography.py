@@ -6,7 +6,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from gridgov.org.demo_geo import DemoDivision, DemoGeography, area_class_for, build_demo_geography
+from gridgov.demo.geography import DemoDivision, DemoGeography, area_class_for, build_demo_geography
 
 FUTIAN = "福田区"
 FUTIAN_CODE = "440304000000"

@@ -12,17 +12,17 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gridgov.address.demo_library import build_demo_library
 from gridgov.address.loading import load_records
-from gridgov.address.shipped import DEFAULT_SEQUENCES, train_and_save
 from gridgov.catalog.services import builtin_catalog_text, import_catalog, seed_calendar_from_package
 from gridgov.common.audit import AuditAction, record_audit
 from gridgov.common.choices import published
 from gridgov.common.principal import SYSTEM_PRINCIPAL, Role
 from gridgov.common.security import hash_password
+from gridgov.demo.address_library import build_demo_library
+from gridgov.demo.geography import DemoGeography, build_demo_geography
+from gridgov.demo.parser_training import DEFAULT_SEQUENCES, train_and_save
 from gridgov.migrate import analyze
 from gridgov.org import cache
-from gridgov.org.demo_geo import DemoGeography, build_demo_geography
 from gridgov.org.models import DemoSource, Department, Division, GridAssignment, User
 
 # Department types and the names they take at each tier ({d}: the division's name).

@@ -1,0 +1,206 @@
+"""The parsed address (labelled components of the text), the cleanup of its input and the post-processing
+rules applied to the tagger's spans (pure).
+
+:func:`clean_text` lightly cleans the input without moving offsets (full-width ASCII to half-width, control
+characters and runs of white space to one space) and caps it at ``MAX_INPUT_CHARS``. :func:`components` turns
+the tagger's spans into :class:`Component` pieces: adjacent pieces with the same label are merged, assist words
+(门口, 旁边, 附近 …) after an address component become ``assist`` and the complaint text around an embedded
+address ("福民路123号门口垃圾堆了三天") is relabelled ``redundant``, the label the training data gives such noise.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from gridgov.address.features import ASSIST_WORDS, SUFFIXES, token_type, words
+from gridgov.address.records import NCAP_LABELS
+
+__all__ = ["MAX_INPUT_CHARS", "Component", "ParsedAddress", "clean_text", "components"]
+
+MAX_INPUT_CHARS = 300
+_MAX_RAW_CHARS = 4 * MAX_INPUT_CHARS  # bound the cleaning work on huge inputs
+_SPACE_RE = re.compile(r"\s+")
+# An assist word directly followed by one of these is the head of a name (路口村, 门前街 …).
+_NAME_AFTER_ASSIST: tuple[str, ...] = words("村 路 街 道 巷 弄 里 桥 镇 乡 社区 小区 花园 新村 大厦 广场 苑 园 城")
+# Words that mark sentence (complaint) text rather than an address component.
+_COMPLAINT_CUES: tuple[str, ...] = words(
+    "了 吗 呢 啊 呀 哦 反映 投诉 举报 请求 希望 要求 麻烦 处理 解决 垃圾 噪音 扰民 占道 乱停 乱放 乱扔 乱倒 乱搭 "
+    "违建 违章 漏水 积水 堵塞 破损 损坏 坏掉 没人 无人 有人 一直 经常 每天 晚上 已经 严重 影响 存在 发现 导致 "
+    "很多 太多 不能 没有 堆放 堆满 施工 污水 臭味 油烟 丢失 危险 不亮"
+)
+_STRUCTURAL = frozenset(NCAP_LABELS) - {"assist", "redundant", "otherinfo"}
+
+
+@dataclass(frozen=True)
+class Component:
+    """One labelled piece of the parsed text; ``text == ParsedAddress.text[start:end]``."""
+
+    label: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class ParsedAddress:
+    text: str
+    components: list[Component] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, str]:
+        """Label → text of its first component."""
+        out: dict[str, str] = {}
+        for c in self.components:
+            out.setdefault(c.label, c.text)
+        return out
+
+    def get(self, label: str) -> str | None:
+        return self.as_dict().get(label)
+
+    def address_text(self) -> str:
+        """The address proper: structural components in order, without assist/redundant/otherinfo."""
+        return "".join(c.text for c in self.components if c.label in _STRUCTURAL)
+
+
+def clean_text(text: object) -> str:
+    """Light, offset-friendly cleanup: full-width ASCII → half-width, ideographic and other spaces, control and
+    format characters → one space per run, trimmed and capped at ``MAX_INPUT_CHARS``. Never raises."""
+    if not isinstance(text, str):
+        return ""
+    out: list[str] = []
+    for ch in text[:_MAX_RAW_CHARS]:
+        o = ord(ch)
+        if 0xFF01 <= o <= 0xFF5E:
+            ch = chr(o - 0xFEE0)
+        elif ch == "\u3000":
+            ch = " "
+        else:
+            cat = unicodedata.category(ch)
+            if cat[0] in ("C", "Z"):
+                ch = " "
+        out.append(ch)
+    s = _SPACE_RE.sub(" ", "".join(out)).strip()
+    return s[:MAX_INPUT_CHARS].rstrip()
+
+
+def components(
+    text: str, tokens: Sequence[tuple[str, int, int]], spans: Sequence[tuple[str, int, int]]
+) -> list[Component]:
+    """Components of ``text`` from its tokens (token, start, end) and the tagger's spans (label, first token,
+    end token) over them, post-processed as the module docstring says."""
+    char_labels: list[str | None] = [None] * len(text)
+    for label, s, e in spans:
+        for k in range(tokens[s][1], tokens[e - 1][2]):
+            char_labels[k] = label
+    boundaries = {0, len(text)} | {b for _, a, z in tokens for b in (a, z)}
+    _mark_assist(text, char_labels, boundaries)
+    return _relabel_complaint(text, _runs(text, char_labels))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# post-processing
+
+
+def _runs(text: str, char_labels: Sequence[str | None]) -> list[Component]:
+    """Components from per-character labels: maximal runs of one label (so adjacent pieces of the same label
+    merge); white space between two pieces of one label joins them, unlabelled characters are dropped."""
+    out: list[Component] = []
+    i, n = 0, len(text)
+    while i < n:
+        label = char_labels[i]
+        if label is None:
+            i += 1
+            continue
+        j = i + 1
+        while j < n:
+            if char_labels[j] == label:
+                j += 1
+                continue
+            k = j
+            while k < n and char_labels[k] is None and text[k].isspace():
+                k += 1
+            if k < n and k > j and char_labels[k] == label:
+                j = k
+                continue
+            break
+        out.append(Component(label, text[i:j], i, j))
+        i = j
+    return out
+
+
+def _mark_assist(text: str, char_labels: list[str | None], boundaries: set[int]) -> None:
+    """Relabel assist words that follow an address component as ``assist``.
+
+    An occurrence counts when it lies on token boundaries right after a character labelled as an address
+    component (not assist, redundant or otherinfo), is not the head of a name (路口村, 门前街) and, when the
+    tagger ran that component on into the word, the part before it still ends like an address element
+    ("123号" of "123号门口" does, "福民" of "福民路口" does not)."""
+    i, n = 0, len(text)
+    while i < n:
+        word = next((w for w in ASSIST_WORDS if text.startswith(w, i)), None)
+        if word is None:
+            i += 1
+            continue
+        end = i + len(word)
+        prev = char_labels[i - 1] if i > 0 else None
+        ok = (
+            i in boundaries
+            and end in boundaries
+            and prev in _STRUCTURAL
+            and not any(text.startswith(s, end) for s in _NAME_AFTER_ASSIST)
+        )
+        if ok and char_labels[i] == prev:
+            start = i
+            while start > 0 and char_labels[start - 1] == prev:
+                start -= 1
+            ok = _ends_like_address(text[start:i])
+        if ok:
+            for k in range(i, end):
+                char_labels[k] = "assist"
+            i = end
+        else:
+            i += 1
+
+
+def _has_cue(text: str) -> bool:
+    return any(cue in text for cue in _COMPLAINT_CUES)
+
+
+def _ends_like_address(text: str) -> bool:
+    return any(text.endswith(s) for s in SUFFIXES) or (text[-1:].isascii() and text[-1:].isalnum())
+
+
+def _is_foreign(text: str) -> bool:
+    if len(text) <= 2:
+        return False
+    return not any(ch.isdigit() or token_type(ch) in ("han", "cnnum") for ch in text)
+
+
+def _relabel_complaint(text: str, comps: list[Component]) -> list[Component]:
+    """Complaint text around an embedded address becomes ``redundant`` (as in the training data):
+
+    * an address component that contains a complaint cue (了, 垃圾, 反映, 噪音 …) and does not end like an
+      address element (a known suffix or a number);
+    * after an assist word, any address component that does not end like an address element;
+    * an address component without a Chinese character or a digit and longer than two characters ("hello").
+
+    Adjacent components that end up with the same label are merged."""
+    out: list[Component] = []
+    after_assist = False
+    for c in comps:
+        label = c.label
+        if label == "assist":
+            after_assist = True
+        elif label in _STRUCTURAL and (
+            (not _ends_like_address(c.text) and (after_assist or _has_cue(c.text))) or _is_foreign(c.text)
+        ):
+            label = "redundant"
+        if out and out[-1].label == label and (out[-1].end == c.start or text[out[-1].end : c.start].isspace()):
+            prev = out.pop()
+            c = Component(label, text[prev.start : c.end], prev.start, c.end)
+        elif label != c.label:
+            c = Component(label, c.text, c.start, c.end)
+        out.append(c)
+    return out

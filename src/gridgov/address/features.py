@@ -1,0 +1,313 @@
+"""Address tokens, the word lists the address engines share, and the CRF's token features (pure).
+
+Tokens follow NCAP: each run of ASCII digits is one token, each run of ASCII letters is one token, every other
+non-space character (Chinese characters, full-width digits, punctuation) is a token of its own, and white space
+is dropped. :func:`tokenize` is the one tokenization of the generator of training text, the tagger and its
+BiLSTM members; :func:`norm_token` is the token form both models see (digit runs by length, letters
+upper-cased).
+
+``SUFFIXES`` are known address suffixes (whole words: 路, 号, 栋, 单元, 小区, 工业区 …) and ``ASSIST_WORDS`` the
+vague locating words (门口, 旁边, 附近 …) that the parser labels ``assist`` and the matcher trims.
+
+:func:`token_features` gives, per token, the CRF's features: the token, its type and length, a window of ±3
+tokens with bigrams, trigrams and 4-grams, the known suffixes closing at the token and the nearest ones before
+and after it, the kinds of suffix seen before and after, runs repeated elsewhere in the text (doubled
+divisions), the position from both ends and, optionally, the token's gazetteer marks. ``FEATURE_VERSION``
+changes whenever they do (a model trained on other features refuses to load).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+__all__ = [
+    "ASSIST_WORDS",
+    "FEATURE_VERSION",
+    "SUFFIXES",
+    "TOKEN_RE",
+    "norm_token",
+    "token_features",
+    "token_type",
+    "tokenize",
+    "tokenize_with_spans",
+    "words",
+]
+
+FEATURE_VERSION = 1
+TOKEN_RE = re.compile(r"[0-9]+|[A-Za-z]+|\S")
+
+
+def words(text: str) -> tuple[str, ...]:
+    """The white-space separated words of ``text`` (how the word lists are written)."""
+    return tuple(text.split())
+
+
+# Known address suffixes (whole words; several are multi-character). A token or n-gram equal to one of these is
+# a strong hint about the label of the component it closes.
+SUFFIXES: frozenset[str] = frozenset(
+    words(
+        # divisions
+        "省 自治区 特别行政区 市 地区 自治州 盟 区 县 旗 新区 开发区 高新区 保税区 镇 乡 街道 办事处 社区 村 "
+        "居委会 村委会 组 队 "
+        # roads
+        "路 街 道 大道 大街 巷 弄 里 胡同 公路 国道 省道 高速 隧道 桥 环路 支路 一路 二路 三路 四路 五路 东路 "
+        "西路 南路 北路 中路 "
+        # numbers
+        "号 号楼 栋 幢 座 单元 层 楼 室 户 房 号院 期 区块 档 铺 号铺 号房 号室 "
+        # compounds, places, shops
+        "花园 小区 大厦 广场 中心 工业区 工业园 产业园 科技园 园区 苑 园 城 庭 阁 轩 府 湾 居 公寓 新村 家园 "
+        "山庄 名苑 华庭 雅苑 商场 市场 医院 学校 小学 中学 大学 学院 幼儿园 公园 酒店 宾馆 公司 有限公司 店 "
+        "馆 站 地铁站 公交站 厂 仓 楼宇 写字楼 商厦 大楼 大院 宿舍 门 东门 西门 南门 北门 正门"
+    )
+)
+_MAX_SUFFIX_LEN = max(len(s) for s in SUFFIXES)
+# Coarse class of each suffix: the level of the component it usually closes.
+_SUFFIX_CLASS: dict[str, str] = {
+    word: cls
+    for cls, names in (
+        ("prov", "省 自治区 特别行政区"),
+        ("city", "市 地区 自治州 盟"),
+        ("dist", "区 县 旗 新区"),
+        ("dev", "开发区 高新区 保税区"),
+        ("town", "镇 乡 街道 办事处"),
+        ("comm", "社区 村 居委会 村委会 组 队"),
+        (
+            "road",
+            "路 街 道 大道 大街 巷 弄 里 胡同 公路 国道 省道 高速 隧道 桥 环路 支路 一路 二路 三路 四路 五路 "
+            "东路 西路 南路 北路 中路",
+        ),
+        ("no", "号 号院"),
+        ("bldg", "号楼 栋 幢 座"),
+        ("unit", "单元"),
+        ("floor", "层 楼"),
+        ("room", "室 户 房 号房 号室 铺 号铺 档"),
+    )
+    for word in names.split()
+}
+
+# Vague locating words, labelled "assist" (门口, 旁边, 附近 …); longer words first where they overlap.
+ASSIST_WORDS: tuple[str, ...] = words(
+    "交叉路口 十字路口 交叉口 交界处 路口 门口 门前 旁边 附近 斜对面 对面 楼下 楼上 边上 周边 周围 隔壁 后面 "
+    "前面 里面 背后 东侧 西侧 南侧 北侧 东边 西边 南边 北边 一带 对出"
+)
+
+_CN_NUMERALS = frozenset("零〇一二两三四五六七八九十百千")
+
+# --------------------------------------------------------------------------------------------------------------
+# tokens
+
+
+def tokenize(text: str) -> list[str]:
+    """NCAP-style tokens: ASCII digit runs and ASCII letter runs are single tokens, any other
+    non-whitespace character is a token; whitespace is dropped. ``"".join(tokenize(t))`` is ``t`` without
+    its whitespace."""
+    return TOKEN_RE.findall(text)
+
+
+def tokenize_with_spans(text: str) -> list[tuple[str, int, int]]:
+    """The tokens of :func:`tokenize` with their [start, end) character offsets."""
+    return [(m.group(0), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
+
+
+def token_type(tok: str) -> str:
+    """Coarse class of a token: digit, alpha, punct, cnnum (a Chinese numeral), han, letter or other."""
+    if tok.isascii():
+        if tok.isdigit():
+            return "digit"
+        if tok.isalpha():
+            return "alpha"
+        return "punct"
+    if len(tok) == 1:
+        if tok in _CN_NUMERALS:
+            return "cnnum"
+        if "\u4e00" <= tok <= "\u9fff" or "\u3400" <= tok <= "\u4dbf":
+            return "han"
+        cat = unicodedata.category(tok)
+        if cat[0] == "P":
+            return "punct"
+        if cat[0] == "N":
+            return "digit"
+        if cat[0] == "L":
+            return "letter"
+    return "other"
+
+
+def norm_token(tok: str) -> str:
+    """Token form used in features: digit runs by length, long letter runs collapsed, letters upper-cased."""
+    if tok.isascii():
+        if tok.isdigit():
+            return f"#D{len(tok) if len(tok) < 5 else '+'}"
+        if tok.isalpha():
+            return tok.upper() if len(tok) <= 2 else "#A"
+    return tok
+
+
+def _len_bucket(tok: str) -> str:
+    n = len(tok)
+    return str(n) if n <= 4 else "5+"
+
+
+# --------------------------------------------------------------------------------------------------------------
+# features
+
+
+def _suffix_ends(tokens: Sequence[str]) -> list[str | None]:
+    """Per token: the longest known suffix (as a token n-gram) that ends at this token, if any."""
+    out: list[str | None] = [None] * len(tokens)
+    for i in range(len(tokens)):
+        best: str | None = None
+        acc = ""
+        for k in range(i, max(-1, i - _MAX_SUFFIX_LEN), -1):
+            acc = tokens[k] + acc
+            if len(acc) > _MAX_SUFFIX_LEN:
+                break
+            if acc in SUFFIXES:
+                best = acc
+        out[i] = best
+    return out
+
+
+def _repeats(tokens: Sequence[str]) -> list[str | None]:
+    """Per token: whether it lies in a run of at least two Chinese characters that occurs elsewhere in the sequence
+    (repeated divisions such as "杭州市余杭区杭州市余杭区" are usually labelled redundant). The value tells the
+    position in the run (B/I/E) and whether the other occurrence is earlier ("<") or later (">")."""
+    n = len(tokens)
+    out: list[str | None] = [None] * n
+    i = 0
+    while i < n:
+        best_len, best_dir = 0, ""
+        for j in range(n):
+            if j == i or tokens[j] != tokens[i]:
+                continue
+            length = 0
+            while (
+                i + length < n
+                and j + length < n
+                and tokens[i + length] == tokens[j + length]
+                and (j + length < i if j < i else i + length < j)
+            ):
+                length += 1
+            if length > best_len:
+                best_len, best_dir = length, "<" if j < i else ">"
+        if best_len >= 2 and sum(1 for t in tokens[i : i + best_len] if token_type(t) in ("han", "cnnum")) >= 2:
+            for k in range(i, i + best_len):
+                pos = "B" if k == i else ("E" if k == i + best_len - 1 else "I")
+                out[k] = f"{pos}{best_dir}"
+            i += best_len
+        else:
+            i += 1
+    return out
+
+
+def token_features(tokens: Sequence[str], gaz_marks: Sequence[tuple[str, ...]] | None = None) -> list[list[str]]:
+    """Per token, the CRF feature strings (see the module docstring); ``gaz_marks`` from Gazetteer.annotate."""
+    n = len(tokens)
+    norm = [norm_token(t) for t in tokens]
+    types = [token_type(t) for t in tokens]
+    suf_end = _suffix_ends(tokens)
+
+    def w(i: int) -> str:
+        if i < 0:
+            return "<S>"
+        if i >= n:
+            return "</S>"
+        return norm[i]
+
+    def ty(i: int) -> str:
+        if i < 0:
+            return "<S>"
+        if i >= n:
+            return "</S>"
+        return types[i]
+
+    # nearest suffix ending strictly after / at-or-before each token
+    next_suf: list[tuple[str, int] | None] = [None] * n
+    nxt: tuple[str, int] | None = None
+    for i in range(n - 1, -1, -1):
+        next_suf[i] = nxt
+        s = suf_end[i]
+        if s is not None:
+            nxt = (s, i)
+    prev_suf: list[tuple[str, int] | None] = [None] * n
+    prv: tuple[str, int] | None = None
+    for i in range(n):
+        prev_suf[i] = prv
+        s = suf_end[i]
+        if s is not None:
+            prv = (s, i)
+
+    dup = _repeats(tokens)
+    # suffix classes already seen before each token / still to come after it
+    classes = [_SUFFIX_CLASS.get(suf, "poi") if suf is not None else None for suf in suf_end]
+    seen_before: list[frozenset[str]] = []
+    acc: set[str] = set()
+    for cls in classes:
+        seen_before.append(frozenset(acc))
+        if cls is not None:
+            acc.add(cls)
+    seen_after: list[frozenset[str]] = [frozenset()] * n
+    acc = set()
+    for i in range(n - 1, -1, -1):
+        seen_after[i] = frozenset(acc)
+        cls = classes[i]
+        if cls is not None:
+            acc.add(cls)
+    feats: list[list[str]] = []
+    for i in range(n):
+        w0 = norm[i]
+        f = [
+            "b",
+            f"w={w0}",
+            f"t={types[i]}",
+            f"l={_len_bucket(tokens[i])}",
+            f"p={min(i, 8)}",
+            f"r={min(n - 1 - i, 8)}",
+        ]
+        for d in (-3, -2, -1, 1, 2, 3):
+            f.append(f"w{d}={w(i + d)}")
+        for d in (-2, -1, 1, 2):
+            f.append(f"t{d}={ty(i + d)}")
+        f.append(f"t-1:0:1={ty(i - 1)}|{types[i]}|{ty(i + 1)}")
+        # bigrams and trigrams around the token
+        f.append(f"w-2:-1={w(i - 2)}{w(i - 1)}")
+        f.append(f"w-1:0={w(i - 1)}{w0}")
+        f.append(f"w0:1={w0}{w(i + 1)}")
+        f.append(f"w1:2={w(i + 1)}{w(i + 2)}")
+        f.append(f"w-2:0={w(i - 2)}{w(i - 1)}{w0}")
+        f.append(f"w-1:1={w(i - 1)}{w0}{w(i + 1)}")
+        f.append(f"w0:2={w0}{w(i + 1)}{w(i + 2)}")
+        f.append(f"w-3:0={w(i - 3)}{w(i - 2)}{w(i - 1)}{w0}")
+        f.append(f"w0:3={w0}{w(i + 1)}{w(i + 2)}{w(i + 3)}")
+        # suffixes: closing here, closing just before, starting right after, nearest ahead / behind
+        if suf_end[i] is not None:
+            f.append(f"se={suf_end[i]}")
+        if i > 0 and suf_end[i - 1] is not None:
+            f.append(f"se-1={suf_end[i - 1]}")
+        ns = next_suf[i]
+        if ns is not None:
+            f.append(f"ns={ns[0]}")
+            f.append(f"nsd={min(ns[1] - i, 6)}")
+            f.append(f"ns|d={ns[0]}|{min(ns[1] - i, 6)}")
+        else:
+            f.append("ns=none")
+        ps = prev_suf[i]
+        if ps is not None:
+            f.append(f"ps={ps[0]}")
+            f.append(f"psd={min(i - ps[1], 6)}")
+        else:
+            f.append("ps=none")
+        if dup[i] is not None:
+            f.append(f"dup={dup[i]}")
+        f.extend(f"sb={cls}" for cls in seen_before[i])
+        f.extend(f"sa={cls}" for cls in seen_after[i])
+        if gaz_marks is not None:
+            marks = gaz_marks[i]
+            for mark in marks:
+                f.append(f"g={mark}")
+                f.append(f"g={mark.split('|', 1)[0]}")
+            if not marks:
+                f.append("g=none")
+        feats.append(f)
+    return feats

@@ -1,0 +1,113 @@
+"""Known names per NCAP label (the standard address library's own road, compound and division names), matched
+over token sequences: the gazetteer marks the CRF and its BiLSTM members see as features."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from gridgov.address.features import tokenize
+from gridgov.address.records import NCAP_LABELS, AddressRecord, DivisionRecord
+from gridgov.address.tags import bio_spans
+
+__all__ = ["Gazetteer"]
+
+_LABELS = frozenset(NCAP_LABELS)
+_SPACE_RE = re.compile(r"\s+")
+
+
+class Gazetteer:
+    """Known names per NCAP label ("road" → {"福民路", …}), matched over token sequences (see :meth:`annotate`).
+
+    A name listed under several labels reports all of them. Names shorter than ``min_chars`` are ignored.
+    """
+
+    def __init__(self, names: Mapping[str, Iterable[str]] | None = None, *, min_chars: int = 2) -> None:
+        self.min_chars = min_chars
+        self._labels: dict[str, set[str]] = {}
+        self._max_tokens = 0
+        for label, items in (names or {}).items():
+            for name in items:
+                self.add(label, name)
+
+    def add(self, label: str, name: str) -> None:
+        key = _SPACE_RE.sub("", name or "")
+        if len(key) < self.min_chars or label not in _LABELS:
+            return
+        self._labels.setdefault(key, set()).add(label)
+        self._max_tokens = max(self._max_tokens, len(tokenize(key)))
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self._labels
+
+    def labels_for(self, name: str) -> frozenset[str]:
+        return frozenset(self._labels.get(name, ()))
+
+    def annotate(self, tokens: Sequence[str]) -> list[tuple[str, ...]]:
+        """Per token: "label|pos" marks (pos B/I/E, or S for a one-token name) of the names covering it; for
+        each label only the longest covering name counts. Matches are over whole tokens, so "12" never
+        matches inside "123"."""
+        n = len(tokens)
+        if not self._labels or not n:
+            return [()] * n
+        best: list[dict[str, tuple[int, str]]] = [{} for _ in range(n)]  # label -> (match length, pos)
+        for i in range(n):
+            acc = ""
+            for j in range(i, min(n, i + self._max_tokens)):
+                acc += tokens[j]
+                labels = self._labels.get(acc)
+                if labels is None:
+                    continue
+                length = j - i + 1
+                for k in range(i, j + 1):
+                    pos = "S" if length == 1 else ("B" if k == i else ("E" if k == j else "I"))
+                    for label in labels:
+                        if best[k].get(label, (0, ""))[0] < length:
+                            best[k][label] = (length, pos)
+        return [tuple(sorted(f"{label}|{pos}" for label, (_, pos) in marks.items())) for marks in best]
+
+    def to_dict(self) -> dict[str, list[str]]:
+        by_label: dict[str, list[str]] = {}
+        for name, labels in self._labels.items():
+            for label in labels:
+                by_label.setdefault(label, []).append(name)
+        return {label: sorted(names) for label, names in sorted(by_label.items())}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Iterable[str]], *, min_chars: int = 2) -> Gazetteer:
+        return cls(data, min_chars=min_chars)
+
+    @classmethod
+    def from_records(cls, divisions: Iterable[DivisionRecord], addresses: Iterable[AddressRecord]) -> Gazetteer:
+        """The standard address library's own names and aliases: cities, districts, streets (town),
+        communities, roads and compounds (poi). Door, building, unit, floor and room numbers are left to the
+        CRF's features."""
+        gaz = cls()
+        division_labels = {"city": "city", "district": "district", "street": "town", "community": "community"}
+        for d in divisions:
+            label = division_labels.get(d.level)
+            if label is not None:
+                for name in (d.name, *d.aliases):
+                    gaz.add(label, name)
+        address_labels = {"road": "road", "compound": "poi"}
+        for a in addresses:
+            label = address_labels.get(a.level)
+            if label is not None:
+                for name in (a.name, *a.aliases):
+                    gaz.add(label, name)
+        return gaz
+
+    @classmethod
+    def from_sequences(cls, sequences: Iterable[Sequence[tuple[str, str]]], labels: Iterable[str]) -> Gazetteer:
+        """Names of the given labels as they appear in labelled sequences."""
+        wanted = set(labels)
+        gaz = cls()
+        for seq in sequences:
+            tokens = [tok for tok, _ in seq]
+            for label, start, end in bio_spans([tag for _, tag in seq]):
+                if label in wanted:
+                    gaz.add(label, "".join(tokens[start:end]))
+        return gaz
