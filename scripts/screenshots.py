@@ -70,7 +70,7 @@ def build(var: Path, districts: list[str], grids: int, days: int, per_day: int) 
     from gridgov.db import make_engine, session_factory
     from gridgov.demo.geography import build_demo_geography
     from gridgov.demo.loader import load_demo
-    from gridgov.dispatch.simulate import simulate
+    from gridgov.demo.simulate import simulate
     from gridgov.migrate import upgrade
     from gridgov.org import cache
 

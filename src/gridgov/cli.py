@@ -140,7 +140,7 @@ def simulate(
 ) -> None:
     """Simulate N days of cases moving through the whole loop (for dashboards and demos)."""
     from gridgov.db import session_scope
-    from gridgov.dispatch.simulate import simulate as run
+    from gridgov.demo.simulate import simulate as run
 
     with _progress() as bar, session_scope() as session:
         task = bar.add_task("模拟事件流转", total=None)
