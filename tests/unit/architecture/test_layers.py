@@ -1,8 +1,8 @@
 """The house's import rules, checked on the code: no import circles among the modules of `src/gridgov`, and no
 import from an inner layer to an outer one.
 
-The order of the layers is written down once, here (inner first); a context may import its own modules and
-those of any layer before it. Lazy imports inside functions and imports under TYPE_CHECKING count as well: a
+The order of the layers is written down once, in tests/house.py (inner first); a context may import its own
+modules and those of any layer before it. Lazy imports inside functions and imports under TYPE_CHECKING count as well: a
 circle that only runs at call time is still a circle in the design.
 """
 
@@ -14,23 +14,7 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[3] / "src"
-PACKAGE = SRC / "gridgov"
-
-# Inner to outer. A name is a context package (gridgov/<name>/) or a top-level module (gridgov/<name>.py).
-LAYERS: tuple[tuple[str, ...], ...] = (
-    ("config", "db", "migrate", "common"),  # the kernel: settings, engine, pure helpers, audit, bus, scope
-    ("org", "deps"),  # divisions, people and their scopes; deps: the caller's principal for every router
-    ("catalog",),
-    ("address",),
-    ("blockdata", "classify"),
-    ("dispatch",),
-    ("hazards", "mediation", "participation", "open311"),
-    ("dashboard",),
-    ("demo",),  # demo geography, synthetic library, simulator: imported by no core module
-    ("web", "app", "cli", "wiring", "models", "migrations"),  # entrypoints, their wiring, the whole schema
-)
-RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
+from house import PACKAGE, RANK, SRC
 
 
 def module_name(path: Path) -> str:
