@@ -57,7 +57,7 @@ test: $(STAMP) $(NATIVE) ## Run the test suite (SQLite; set GRIDGOV_TEST_DATABAS
 test-pg: $(STAMP) $(NATIVE) ## Run the test suite against a throwaway local PostgreSQL server
 	bash scripts/with-postgres.sh $(BIN)/pytest
 
-lint: $(STAMP) ## ruff and mypy --strict
+lint: $(STAMP) ## ruff, and mypy --strict over src, tests and bench
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy

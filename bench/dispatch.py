@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import functools
 import io
 import itertools
 import json
@@ -311,7 +312,7 @@ def bench_service(ctx: Ctx) -> None:
             with factory() as s:
                 t = time.perf_counter()
                 commands = [b.to_command(auto_dispatch=True) for b in bulk_bodies[i : i + batch]]
-                results = atomic_retrying_a_race(s, lambda s=s, c=commands: submit_batch(s, actor, c))
+                results = atomic_retrying_a_race(s, functools.partial(submit_batch, s, actor, commands))
                 bulk_s += time.perf_counter() - t
             assert all(r.created and r.status == "dispatched" for r in results)
             bulk_raw_s += raw_batch([r.event_id for r in results])

@@ -8,7 +8,6 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -28,15 +27,14 @@ from sqlalchemy import Engine, create_engine, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from gridgov.app import create_app  # noqa: E402
-from gridgov.common.principal import Principal  # noqa: E402
 from gridgov.config import Settings, get_settings  # noqa: E402
 from gridgov.db import make_engine, session_factory  # noqa: E402
 from gridgov.demo.geography import DemoGeography, build_demo_geography  # noqa: E402
 from gridgov.demo.loader import DemoResult, load_demo  # noqa: E402
 from gridgov.migrate import upgrade  # noqa: E402
 from gridgov.org import cache  # noqa: E402
-from gridgov.org.models import Department, Division, User  # noqa: E402
-from gridgov.org.services import principal_for  # noqa: E402
+from gridgov.org.models import User  # noqa: E402
+from support import People  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -94,39 +92,6 @@ def demo(engine: Engine, geography: DemoGeography, settings: Settings) -> DemoRe
 def session(engine: Engine, demo: DemoResult) -> Iterator[Session]:
     with session_factory(engine)() as s:
         yield s
-
-
-@dataclass
-class People:
-    """Principals of the demo, picked so that tests can cross scopes on purpose."""
-
-    session: Session
-
-    def user(self, username: str) -> Principal:
-        u = self.session.scalar(select(User).where(User.username == username))
-        assert u is not None, username
-        return principal_for(self.session, u)
-
-    def grid_worker(self, index: int = 0) -> Principal:
-        names = self.session.scalars(
-            select(User.username).where(User.role == "grid_worker").order_by(User.username)
-        ).all()
-        return self.user(names[index])
-
-    def handler(self, division_code: str, dept_type: str) -> Principal:
-        return self.user(f"h_{division_code}_{dept_type}")
-
-    def division(self, code: str) -> Division:
-        d = self.session.scalar(select(Division).where(Division.code == code))
-        assert d is not None
-        return d
-
-    def department(self, division_id: int, dept_type: str) -> Department:
-        d = self.session.scalar(
-            select(Department).where(Department.division_id == division_id, Department.dept_type == dept_type)
-        )
-        assert d is not None
-        return d
 
 
 @pytest.fixture

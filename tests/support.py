@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.common.principal import Principal
@@ -12,6 +14,8 @@ from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.intake import IntakeResult, submit, submit_batch
 from gridgov.dispatch.models import Event
 from gridgov.dispatch.schemas import ReportIn
+from gridgov.org.models import Department, Division, User
+from gridgov.org.services import principal_for
 
 
 def report(
@@ -35,3 +39,36 @@ def intake_batch(
     """A batch as POST /api/events/batch runs it: all or nothing, once more after losing a key race."""
     commands = [item.to_command(auto_dispatch=auto_dispatch) for item in items]
     return atomic_retrying_a_race(session, lambda: submit_batch(session, actor, commands, now=now))
+
+
+@dataclass
+class People:
+    """Principals of the demo, picked so that tests can cross scopes on purpose."""
+
+    session: Session
+
+    def user(self, username: str) -> Principal:
+        u = self.session.scalar(select(User).where(User.username == username))
+        assert u is not None, username
+        return principal_for(self.session, u)
+
+    def grid_worker(self, index: int = 0) -> Principal:
+        names = self.session.scalars(
+            select(User.username).where(User.role == "grid_worker").order_by(User.username)
+        ).all()
+        return self.user(names[index])
+
+    def handler(self, division_code: str, dept_type: str) -> Principal:
+        return self.user(f"h_{division_code}_{dept_type}")
+
+    def division(self, code: str) -> Division:
+        d = self.session.scalar(select(Division).where(Division.code == code))
+        assert d is not None
+        return d
+
+    def department(self, division_id: int, dept_type: str) -> Department:
+        d = self.session.scalar(
+            select(Department).where(Department.division_id == division_id, Department.dept_type == dept_type)
+        )
+        assert d is not None
+        return d

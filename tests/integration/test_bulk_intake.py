@@ -16,7 +16,7 @@ from gridgov.common.events import DomainEvent
 from gridgov.dispatch.models import Event, EventTask, EventTransition
 from gridgov.dispatch.schemas import ReportIn
 from gridgov.org.models import Division
-from support import intake_batch
+from support import People, intake_batch
 
 NOW = datetime(2026, 11, 17, 2, 0, tzinfo=UTC)  # Tue 10:00 Asia/Shanghai
 
@@ -43,9 +43,9 @@ def _items(grids: list[Division], tag: str, n: int = 3) -> list[ReportIn]:
     ]
 
 
-def test_auto_dispatch_writes_every_step(session: Session, people: object) -> None:
+def test_auto_dispatch_writes_every_step(session: Session, people: People) -> None:
     street, grids = _street_grids(session, 3)
-    dispatcher = people.user(f"dsp_{street.code}")  # type: ignore[attr-defined]
+    dispatcher = people.user(f"dsp_{street.code}")
     tag = uuid.uuid4().hex[:8]
     results = intake_batch(session, dispatcher, _items(grids, tag), auto_dispatch=True, now=NOW)
     assert [r.created for r in results] == [True, True, True]
@@ -72,9 +72,9 @@ def test_auto_dispatch_writes_every_step(session: Session, people: object) -> No
     assert session.scalar(select(func.count()).where(Event.title.startswith(tag))) == 3
 
 
-def test_one_bad_item_writes_nothing(session: Session, people: object) -> None:
+def test_one_bad_item_writes_nothing(session: Session, people: People) -> None:
     street, grids = _street_grids(session, 3)
-    dispatcher = people.user(f"dsp_{street.code}")  # type: ignore[attr-defined]
+    dispatcher = people.user(f"dsp_{street.code}")
     tag = uuid.uuid4().hex[:8]
     items = _items(grids, tag)
     items[1] = items[1].model_copy(update={"grid_code": "999999999999999"})
@@ -86,14 +86,14 @@ def test_one_bad_item_writes_nothing(session: Session, people: object) -> None:
     assert session.scalar(select(func.count()).where(Event.title.startswith(tag))) == 0
 
 
-def test_scope_and_roles_are_checked(session: Session, people: object) -> None:
+def test_scope_and_roles_are_checked(session: Session, people: People) -> None:
     street, _ = _street_grids(session, 3)
     _, other_grids = _street_grids(session, 4)
-    dispatcher = people.user(f"dsp_{street.code}")  # type: ignore[attr-defined]
+    dispatcher = people.user(f"dsp_{street.code}")
     with pytest.raises(Forbidden):
         intake_batch(session, dispatcher, _items(other_grids, uuid.uuid4().hex[:8]), auto_dispatch=True, now=NOW)
     session.rollback()
-    resident = people.user("resident1")  # type: ignore[attr-defined]
+    resident = people.user("resident1")
     with pytest.raises(IllegalTransition):
         intake_batch(session, resident, _items(other_grids, uuid.uuid4().hex[:8]), auto_dispatch=True, now=NOW)
     plain = intake_batch(session, resident, _items(other_grids, uuid.uuid4().hex[:8], 2), now=NOW)
@@ -111,7 +111,7 @@ def test_batch_over_http(app_client: TestClient, login: Callable[[str], dict[str
 
 
 def test_a_constraint_violation_that_is_no_key_race_is_raised(
-    session: Session, people: object, monkeypatch: pytest.MonkeyPatch
+    session: Session, people: People, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from sqlalchemy.exc import IntegrityError
 
@@ -126,15 +126,15 @@ def test_a_constraint_violation_that_is_no_key_race_is_raised(
     monkeypatch.setattr(intake, "write_cases", broken)
     street, grids = _street_grids(session, 3)
     with pytest.raises(IntegrityError):
-        intake_batch(session, people.user(f"dsp_{street.code}"), _items(grids, uuid.uuid4().hex[:8]), now=NOW)  # type: ignore[attr-defined]
+        intake_batch(session, people.user(f"dsp_{street.code}"), _items(grids, uuid.uuid4().hex[:8]), now=NOW)
     assert len(calls) == 2  # the first retry looks for a concurrent report with the same key; no endless retries
 
 
-def test_community_staff_auto_dispatch_only_community_level_cases(session: Session, people: object) -> None:
+def test_community_staff_auto_dispatch_only_community_level_cases(session: Session, people: People) -> None:
     _, grids = _street_grids(session, 3)
     community = session.get(Division, grids[0].parent_id)
     assert community is not None
-    staff = people.user(f"cs_{community.code}")  # type: ignore[attr-defined]
+    staff = people.user(f"cs_{community.code}")
     mine = [g for g in grids if g.parent_id == community.id]
     street_level = _items(mine, uuid.uuid4().hex[:8], 1)  # 01002 积存垃圾渣土: a street-level 小类
     with pytest.raises(Forbidden) as err:

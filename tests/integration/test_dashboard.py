@@ -596,7 +596,7 @@ def test_results_are_cached_briefly(session: Session, world: World) -> None:
     v1 = view_of(session, f"dsp_{world.street.code}", world.c1.code)
     win = q.period_window(Period.TODAY, NOON_D)
     a = q.cached("summary", v1, (win.start,), lambda: q.summary(session, v1, win))
-    b = q.cached("summary", v1, (win.start,), lambda: pytest.fail("should have been cached"))
+    b: object = q.cached("summary", v1, (win.start,), lambda: pytest.fail("should have been cached"))
     assert a is b
 
 

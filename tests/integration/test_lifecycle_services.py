@@ -41,6 +41,7 @@ from gridgov.dispatch.schemas import (
 )
 from gridgov.dispatch.sweeper import sweep
 from gridgov.org.models import Division
+from support import People
 from support import report as submit_report
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -121,7 +122,7 @@ def actions(session: Session, event_id: int) -> list[str]:
     return [t.action for t in transitions(session, event_id)]
 
 
-def dispatched(session: Session, people, p: Place, category: str, at: datetime) -> Event:
+def dispatched(session: Session, people: People, p: Place, category: str, at: datetime) -> Event:
     """A resident's report, filed and dispatched by the street dispatcher at `at`."""
     ev = report(session, people.user("resident1"), p, at)
     dsp = people.user(p.dsp)
@@ -132,7 +133,7 @@ def dispatched(session: Session, people, p: Place, category: str, at: datetime) 
 # --- the whole loop, its history rows and its domain events ---------------------------------------------
 
 
-def test_full_loop_history_and_domain_events(session: Session, people, settings: Settings) -> None:
+def test_full_loop_history_and_domain_events(session: Session, people: People, settings: Settings) -> None:
     p = place(session, 10)
     resident, dsp = people.user("resident1"), people.user(p.dsp)
     gw, cs = people.user(p.gw), people.user(p.cs)
@@ -225,7 +226,7 @@ def test_full_loop_history_and_domain_events(session: Session, people, settings:
 # --- reject, return, extension, hold -----------------------------------------------------------------------
 
 
-def test_reject_requires_a_reason(session: Session, people) -> None:
+def test_reject_requires_a_reason(session: Session, people: People) -> None:
     p = place(session, 11)
     dsp = people.user(p.dsp)
     ev = report(session, people.user("resident2"), p, sh(16, 9, 30))
@@ -254,7 +255,7 @@ def test_reject_requires_a_reason(session: Session, people) -> None:
     session.rollback()
 
 
-def test_return_goes_back_to_the_dispatcher_and_is_redispatched(session: Session, people) -> None:
+def test_return_goes_back_to_the_dispatcher_and_is_redispatched(session: Session, people: People) -> None:
     p = place(session, 12)
     dsp, gw = people.user(p.dsp), people.user(p.gw)
     ev = dispatched(session, people, p, "01001", sh(16, 9, 30))
@@ -291,7 +292,7 @@ def test_return_goes_back_to_the_dispatcher_and_is_redispatched(session: Session
     )
 
 
-def test_returned_case_reclassified_goes_to_the_new_categorys_tier(session: Session, people) -> None:
+def test_returned_case_reclassified_goes_to_the_new_categorys_tier(session: Session, people: People) -> None:
     p = place(session, 13)
     dsp, gw = people.user(p.dsp), people.user(p.gw)
     ev = dispatched(session, people, p, "01001", sh(16, 9, 30))  # 暴露垃圾 → the grid
@@ -303,7 +304,7 @@ def test_returned_case_reclassified_goes_to_the_new_categorys_tier(session: Sess
     assert ev.level == "street"
 
 
-def test_extension_approve_moves_deadline_deny_keeps_it(session: Session, people) -> None:
+def test_extension_approve_moves_deadline_deny_keeps_it(session: Session, people: People) -> None:
     p = place(session, 14)
     dsp, gw = people.user(p.dsp), people.user(p.gw)
     ev = dispatched(session, people, p, "01001", sh(16, 9, 30))
@@ -363,7 +364,7 @@ def test_extension_approve_moves_deadline_deny_keeps_it(session: Session, people
     assert transitions(session, ev.id)[-1].data["hours"] == 0
 
 
-def test_hold_stops_the_clock_and_resume_shifts_the_deadline(session: Session, people) -> None:
+def test_hold_stops_the_clock_and_resume_shifts_the_deadline(session: Session, people: People) -> None:
     p = place(session, 15)
     dsp, gw = people.user(p.dsp), people.user(p.gw)
     ev = dispatched(session, people, p, "01001", sh(16, 9, 30))
@@ -383,8 +384,9 @@ def test_hold_stops_the_clock_and_resume_shifts_the_deadline(session: Session, p
     # the original deadline (11:30) passes while the case is on hold: no warning, no escalation
     sweep(session, now=sh(16, 14, 30))
     session.expire_all()
-    ev = session.get(Event, ev.id)
-    assert ev is not None
+    fresh = session.get(Event, ev.id)
+    assert fresh is not None
+    ev = fresh
     assert ev.status == "on_hold" and ev.sla_state == "normal" and ev.escalation_count == 0
     assert actions(session, ev.id)[-1] == "hold"
 
@@ -402,7 +404,7 @@ def test_hold_stops_the_clock_and_resume_shifts_the_deadline(session: Session, p
     one_action(lc.handle_event, session, gw, ev.id, ResultIn(note="已处置"), now=sh(16, 15, 30))
 
 
-def test_verify_fail_goes_back_to_the_handler(session: Session, people) -> None:
+def test_verify_fail_goes_back_to_the_handler(session: Session, people: People) -> None:
     p = place(session, 16)
     gw, cs = people.user(p.gw), people.user(p.cs)
     ev = dispatched(session, people, p, "01001", sh(16, 9, 30))
@@ -437,7 +439,7 @@ def test_verify_fail_goes_back_to_the_handler(session: Session, people) -> None:
     )
 
 
-def test_reopen_by_the_reporting_resident(session: Session, people) -> None:
+def test_reopen_by_the_reporting_resident(session: Session, people: People) -> None:
     p = place(session, 17)
     gw, cs, resident = people.user(p.gw), people.user(p.cs), people.user("resident1")
     ev = dispatched(session, people, p, "01001", sh(16, 9, 30))
@@ -469,7 +471,7 @@ def test_reopen_by_the_reporting_resident(session: Session, people) -> None:
     assert ev.first_deadline_at == sh(16, 11, 30)
 
 
-def test_reopened_case_is_accepted_by_the_new_lead(session: Session, people) -> None:
+def test_reopened_case_is_accepted_by_the_new_lead(session: Session, people: People) -> None:
     p = place(session, 25)
     gw, cs, resident = people.user(p.gw), people.user(p.cs), people.user("resident1")
     ev = dispatched(session, people, p, "01001", sh(16, 9, 30))
@@ -493,7 +495,7 @@ def test_reopened_case_is_accepted_by_the_new_lead(session: Session, people) -> 
     assert ev.status == "accepted" and new_lead[0].status == "accepted"
 
 
-def test_supervise_increments_the_count(session: Session, people) -> None:
+def test_supervise_increments_the_count(session: Session, people: People) -> None:
     p = place(session, 18)
     dsp, leader = people.user(p.dsp), people.user(f"ldr_{p.district.code}")
     ev = report(session, people.user("resident3"), p, sh(16, 9, 0))
@@ -526,7 +528,7 @@ def test_supervise_increments_the_count(session: Session, people) -> None:
 # --- 自行处置 -------------------------------------------------------------------------------------------------
 
 
-def test_self_handle_needs_another_verifier(session: Session, people, settings: Settings) -> None:
+def test_self_handle_needs_another_verifier(session: Session, people: People, settings: Settings) -> None:
     p, other = place(session, 19), place(session, 20)
     gw, cs = people.user(p.gw), people.user(p.cs)
     photo = png(settings, session, gw)
@@ -592,7 +594,7 @@ def test_self_handle_needs_another_verifier(session: Session, people, settings: 
     )
 
 
-def test_self_handle_refused_for_a_category_that_does_not_allow_it(session: Session, people) -> None:
+def test_self_handle_refused_for_a_category_that_does_not_allow_it(session: Session, people: People) -> None:
     p = place(session, 21)
     gw = people.user(p.gw)
     title = f"渣土 {uuid.uuid4().hex[:8]}"
@@ -611,7 +613,7 @@ def test_self_handle_refused_for_a_category_that_does_not_allow_it(session: Sess
 # --- 吹哨报到 -----------------------------------------------------------------------------------------------
 
 
-def test_joint_handling_waits_for_every_co_department(session: Session, people) -> None:
+def test_joint_handling_waits_for_every_co_department(session: Session, people: People) -> None:
     p = place(session, 22)
     ev = dispatched(session, people, p, "03005", sh(16, 9, 30))  # 违法建设: chengguan, co guihua;zhujian
     chengguan = people.department(p.street.id, "chengguan")
@@ -619,7 +621,7 @@ def test_joint_handling_waits_for_every_co_department(session: Session, people) 
     guihua = people.department(p.district.id, "guihua")  # no 规划 office at street level
     assert ev.level == "street"
     assert lead(ev).department_id == chengguan.id
-    co = sorted(t.department_id for t in ev.tasks if t.role == "co")
+    co = sorted(t.department_id or 0 for t in ev.tasks if t.role == "co")
     assert co == sorted([zhujian.id, guihua.id])
     dispatch_row = transitions(session, ev.id)[-1]
     assert set(dispatch_row.data["co_departments"]) == {zhujian.name, guihua.name}
@@ -681,7 +683,7 @@ def test_joint_handling_waits_for_every_co_department(session: Session, people) 
 # --- the audit tables are append-only ------------------------------------------------------------------------
 
 
-def test_event_transition_refuses_orm_update_and_delete(session: Session, people) -> None:
+def test_event_transition_refuses_orm_update_and_delete(session: Session, people: People) -> None:
     p = place(session, 23)
     ev = report(session, people.user("resident1"), p, sh(16, 9, 0))
     row = transitions(session, ev.id)[0]
@@ -715,7 +717,7 @@ def test_event_transition_refuses_orm_update_and_delete(session: Session, people
         "DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)",
     ],
 )
-def test_audit_tables_refuse_raw_sql_changes(session: Session, people, sql: str) -> None:
+def test_audit_tables_refuse_raw_sql_changes(session: Session, people: People, sql: str) -> None:
     p = place(session, 24)
     ev = report(session, people.user("resident1"), p, sh(16, 9, 0))
     with pytest.raises(DBAPIError, match="append-only"):

@@ -33,6 +33,7 @@ def test_step_indexes_are_partial_and_used(engine: Engine) -> None:
     """A new report touches none of these indexes (autogenerate does not compare index predicates, hence this
     test); the queries that need them still use them: a range on the column implies IS NOT NULL."""
     with engine.connect() as conn:
+        ddl: dict[str, str]
         if engine.dialect.name == "sqlite":
             ddl = dict(conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index'")).all())
         else:

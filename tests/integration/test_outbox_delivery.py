@@ -31,6 +31,7 @@ from gridgov.db import session_factory
 from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.intake import submit
 from gridgov.org.models import Division
+from support import People
 
 
 @published("audit_action")
@@ -90,11 +91,11 @@ def _outbox_after(session: Session, start: int) -> set[int]:
 
 
 def test_every_event_exactly_once_across_a_crash_and_a_restart(
-    engine: Engine, session: Session, people: object, recorder: tuple[Recorder, EventBus, int]
+    engine: Engine, session: Session, people: People, recorder: tuple[Recorder, EventBus, int]
 ) -> None:
     rec, own, start = recorder
     factory = session_factory(engine)
-    resident: Principal = people.user("resident1")  # type: ignore[attr-defined]
+    resident: Principal = people.user("resident1")
 
     _reports(session, resident, 5)
     rec.crash_after = 3  # the first batch dies after three events: none of its effects and no position remain
@@ -124,11 +125,11 @@ def test_every_event_exactly_once_across_a_crash_and_a_restart(
 
 
 def test_two_workers_at_once_still_deliver_each_event_once(
-    engine: Engine, session: Session, people: object, recorder: tuple[Recorder, EventBus, int]
+    engine: Engine, session: Session, people: People, recorder: tuple[Recorder, EventBus, int]
 ) -> None:
     rec, own, start = recorder
     factory = session_factory(engine)
-    _reports(session, people.user("resident2"), 6)  # type: ignore[attr-defined]
+    _reports(session, people.user("resident2"), 6)
     errors: list[BaseException] = []
 
     def run() -> None:
@@ -149,7 +150,7 @@ def test_two_workers_at_once_still_deliver_each_event_once(
 
 
 def test_a_subscriber_is_handed_only_the_events_it_asked_for_and_its_position_moves_past_the_others(
-    engine: Engine, session: Session, people: object
+    engine: Engine, session: Session, people: People
 ) -> None:
     rec = Recorder(f"test-{uuid.uuid4().hex[:8]}")
     own = EventBus(handlers=bus.handlers)
@@ -157,7 +158,7 @@ def test_a_subscriber_is_handed_only_the_events_it_asked_for_and_its_position_mo
     deliver_all(session_factory(engine), own)
     start = last_id(session)
     session.rollback()
-    _reports(session, people.user("resident3"), 2)  # type: ignore[attr-defined]
+    _reports(session, people.user("resident3"), 2)
     assert deliver_all(session_factory(engine), own) == {rec.name: 0}
     assert rec.seen(session) == Counter()
     position = session.scalar(select(OutboxPosition.position).where(OutboxPosition.subscriber == rec.name))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from gridgov.common.ratelimit import RateLimiter, TooManyRequests
 from gridgov.dispatch.models import Event
 from gridgov.org.models import Division
+from support import People
 
 Login = Callable[[str], dict[str, str]]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 80
@@ -84,7 +85,7 @@ def test_rate_limiter_window() -> None:
     limiter.hit("b", now=2)
 
 
-def test_anonymous_reporter_rates_the_closed_case(app_client: TestClient, session: Session, people: object) -> None:
+def test_anonymous_reporter_rates_the_closed_case(app_client: TestClient, session: Session, people: People) -> None:
     from gridgov.common.uow import one_action
     from gridgov.dispatch import lifecycle as lc
     from gridgov.dispatch.schemas import CategoryIn, NoteIn, ResultIn, VerifyIn
@@ -98,7 +99,7 @@ def test_anonymous_reporter_rates_the_closed_case(app_client: TestClient, sessio
     number, token = r.json()["number"], r.json()["token"]
     event = session.scalar(select(Event).where(Event.number == number))
     assert event is not None
-    admin = people.user("admin")  # type: ignore[attr-defined]
+    admin = people.user("admin")
     one_action(lc.file_event, session, admin, event.id, CategoryIn(category_code="01002"))
     one_action(lc.dispatch_event, session, admin, event.id, CategoryIn())
     session.refresh(event)
@@ -113,13 +114,15 @@ def test_anonymous_reporter_rates_the_closed_case(app_client: TestClient, sessio
             .join(GridAssignment, GridAssignment.user_id == User.id)
             .where(GridAssignment.grid_id == lead.grid_id)
         )
-    handler = people.user(handler_name)  # type: ignore[attr-defined]
+    assert handler_name is not None
+    handler = people.user(handler_name)
     one_action(lc.accept_event, session, handler, event.id, NoteIn())
     one_action(lc.handle_event, session, handler, event.id, ResultIn(note="已清理"))
     community_staff = session.scalar(
         select(User.username).where(User.role == "community_staff", User.division_id == grid.parent_id)
     )
-    one_action(lc.verify_event, session, people.user(community_staff), event.id, VerifyIn(passed=True))  # type: ignore[attr-defined]
+    assert community_staff is not None
+    one_action(lc.verify_event, session, people.user(community_staff), event.id, VerifyIn(passed=True))
 
     case = app_client.get(f"/api/public/events/{number}", params={"token": token}).json()
     assert case["status"] == "closed" and case["can_rate"] and case["result_note"] == "已清理"

@@ -24,7 +24,7 @@ from gridgov.db import session_factory
 from gridgov.dispatch import report_writer as rw
 from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.intake import IntakeResult, submit_many
-from gridgov.dispatch.models import Event, EventTransition
+from gridgov.dispatch.models import Channel, Event, EventTransition
 from gridgov.dispatch.report_writer import ReportWriter
 from gridgov.org.models import Division
 
@@ -42,7 +42,7 @@ def _grids(session: Session, street_index: int) -> list[Division]:
 def _report(grid: Division, tag: str, i: int, key: str | None = None) -> IntakeCommand:
     return IntakeCommand(
         title=f"{tag} 上报{i}",
-        channel="grid_patrol",
+        channel=Channel.GRID_PATROL,
         category_code="01002",
         grid_code=grid.code,
         idempotency_key=key or f"{tag}-{i}",
@@ -133,7 +133,7 @@ def test_writer_isolates_a_failing_transaction(
     resident: Principal = people.user("resident1")
     grids = _grids(session, 2)
     tag = uuid.uuid4().hex[:8]
-    real = rw.submit_many
+    real = submit_many
     poison = f"{tag} 上报2"
 
     def flaky(s: Session, items: list[tuple[Principal, IntakeCommand]], **kw: Any) -> list[IntakeResult | AppError]:

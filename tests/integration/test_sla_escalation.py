@@ -28,6 +28,7 @@ from gridgov.dispatch.queues import my_queue
 from gridgov.dispatch.schemas import CategoryIn, ExtensionDecisionIn, ExtensionRequestIn, NoteIn
 from gridgov.dispatch.sweeper import sweep
 from gridgov.org.models import Division
+from support import People
 from support import report as report_event
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -55,7 +56,9 @@ def chain(session: Session, index: int) -> list[Division]:
     return out
 
 
-def dispatched(session: Session, people, grid: Division, street: Division, category: str, at: datetime) -> Event:
+def dispatched(
+    session: Session, people: People, grid: Division, street: Division, category: str, at: datetime
+) -> Event:
     resident = people.user("resident3")
     ev, _ = report_event(
         session, resident, IntakeCommand(title=f"时限测试 {uuid.uuid4().hex[:8]}", grid_code=grid.code), now=at
@@ -87,7 +90,7 @@ def lead(ev: Event) -> EventTask:
     return active[0]
 
 
-def test_overdue_case_walks_every_tier_up_to_the_district(session: Session, people) -> None:
+def test_overdue_case_walks_every_tier_up_to_the_district(session: Session, people: People) -> None:
     grid, community, street, district = chain(session, 40)
     ev = dispatched(session, people, grid, street, GRID_CATEGORY, sh(16, 9, 30))
     eid = ev.id
@@ -208,7 +211,7 @@ def test_overdue_case_walks_every_tier_up_to_the_district(session: Session, peop
     ],
 )
 def test_deadline_follows_the_working_calendar(
-    session: Session, people, index: int, start: tuple[int, ...], deadline: tuple[int, ...]
+    session: Session, people: People, index: int, start: tuple[int, ...], deadline: tuple[int, ...]
 ) -> None:
     def at(month: int, day: int, hour: int, minute: int) -> datetime:
         return datetime(2026, month, day, hour, minute, tzinfo=SH).astimezone(UTC)
@@ -222,7 +225,7 @@ def test_deadline_follows_the_working_calendar(
     assert fresh(session, ev.id).sla_state == "normal"
 
 
-def test_case_still_overdue_after_an_extension_is_escalated(session: Session, people) -> None:
+def test_case_still_overdue_after_an_extension_is_escalated(session: Session, people: People) -> None:
     grid, _community, street, _district = chain(session, 47)
     ev = dispatched(session, people, grid, street, "01001", sh(18, 9, 30))  # deadline Wednesday 11:30
     eid = ev.id
@@ -243,7 +246,7 @@ def test_case_still_overdue_after_an_extension_is_escalated(session: Session, pe
     assert ev.escalation_count == 1 and ev.level != "grid"
 
 
-def test_handler_escalates_a_case_beyond_its_means(session: Session, people) -> None:
+def test_handler_escalates_a_case_beyond_its_means(session: Session, people: People) -> None:
     grid, _community, street, district = chain(session, 41)
     ev = dispatched(session, people, grid, street, STREET_CATEGORY, sh(16, 9, 30))
     eid = ev.id
@@ -300,7 +303,7 @@ def test_handler_escalates_a_case_beyond_its_means(session: Session, people) -> 
     assert ev.level == "district" and ev.escalation_count == 1 and ev.status == "accepted"
 
 
-def test_dispatcher_escalates_a_filed_case_before_dispatch(session: Session, people) -> None:
+def test_dispatcher_escalates_a_filed_case_before_dispatch(session: Session, people: People) -> None:
     grid, community, street, _district = chain(session, 42)
     resident: Principal = people.user("resident3")
     ev, _ = report_event(session, resident, IntakeCommand(title="阳台晾晒", grid_code=grid.code), now=sh(16, 9, 0))
@@ -312,7 +315,7 @@ def test_dispatcher_escalates_a_filed_case_before_dispatch(session: Session, peo
     assert lead(ev).department_id == people.department(community.id, "shequ").id
 
 
-def test_sla_sweep_command(session: Session, people) -> None:
+def test_sla_sweep_command(session: Session, people: People) -> None:
     from gridgov.cli import app
     from gridgov.db import get_engine
 

@@ -23,6 +23,7 @@ from gridgov.dispatch.intake import submit
 from gridgov.dispatch.models import Event, EventTask, EventTransition
 from gridgov.dispatch.schemas import CategoryIn
 from gridgov.org.models import Division
+from support import People
 
 Login = Callable[[str], dict[str, str]]
 
@@ -65,13 +66,13 @@ def _building(session: Session, index: int) -> Address:
     return session.scalars(select(Address).where(Address.level == "building").order_by(Address.code)).all()[index]
 
 
-def _city_admin(people: object) -> Principal:
-    admin: Principal = people.user("admin")  # type: ignore[attr-defined]
+def _city_admin(people: People) -> Principal:
+    admin: Principal = people.user("admin")
     return admin
 
 
 def test_a_crash_inside_the_review_resolution_leaves_the_review_the_case_and_the_library_as_they_were(
-    app_client: TestClient, login: Login, session: Session, people: object, crash_on: Callable[[str], None]
+    app_client: TestClient, login: Login, session: Session, people: People, crash_on: Callable[[str], None]
 ) -> None:
     case_id, review = _unmatched_case(app_client, login, session)
     target = _building(session, 410)
@@ -93,7 +94,7 @@ def test_a_crash_inside_the_review_resolution_leaves_the_review_the_case_and_the
 
 
 def test_the_review_resolution_reaches_dispatch_through_the_bus(
-    app_client: TestClient, login: Login, session: Session, people: object, monkeypatch: pytest.MonkeyPatch
+    app_client: TestClient, login: Login, session: Session, people: People, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     case_id, review = _unmatched_case(app_client, login, session)
     target = _building(session, 420)
@@ -122,12 +123,12 @@ def test_the_review_resolution_reaches_dispatch_through_the_bus(
     assert last is not None and last.action == "locate" and last.data["address"] == target.code
 
 
-def _filed_case(session: Session, people: object, index: int) -> tuple[int, Principal]:
+def _filed_case(session: Session, people: People, index: int) -> tuple[int, Principal]:
     grid = session.scalars(select(Division).where(Division.level == "grid").order_by(Division.code)).all()[index]
     street = session.get(Division, session.get(Division, grid.parent_id).parent_id)  # type: ignore[union-attr]
     assert street is not None
-    dsp: Principal = people.user(f"dsp_{street.code}")  # type: ignore[attr-defined]
-    resident: Principal = people.user("resident1")  # type: ignore[attr-defined]
+    dsp: Principal = people.user(f"dsp_{street.code}")
+    resident: Principal = people.user("resident1")
     reported = one_action(
         submit, session, resident, IntakeCommand(title=f"井盖缺失 {uuid.uuid4().hex[:6]}", grid_code=grid.code)
     )
@@ -136,7 +137,7 @@ def _filed_case(session: Session, people: object, index: int) -> tuple[int, Prin
 
 
 def test_a_crash_after_the_case_changed_but_before_its_event_is_published_leaves_it_filed(
-    session: Session, people: object, crash_on: Callable[[str], None]
+    session: Session, people: People, crash_on: Callable[[str], None]
 ) -> None:
     case_id, dsp = _filed_case(session, people, 7)
     crash_on("event.dispatch")  # tasks added, clock started, history row added: then the crash
@@ -152,9 +153,9 @@ def test_a_crash_after_the_case_changed_but_before_its_event_is_published_leaves
 
 
 def test_a_crash_while_a_report_is_written_leaves_no_case(
-    session: Session, people: object, crash_on: Callable[[str], None]
+    session: Session, people: People, crash_on: Callable[[str], None]
 ) -> None:
-    resident: Principal = people.user("resident2")  # type: ignore[attr-defined]
+    resident: Principal = people.user("resident2")
     title = f"路灯不亮 {uuid.uuid4().hex[:6]}"
     crash_on("event.report")  # the case row, its number and its history row are written by then
     command = IntakeCommand(title=title, address_text="老榕树底下那个路口", idempotency_key=f"crash-{uuid.uuid4().hex}")

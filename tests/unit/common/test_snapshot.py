@@ -8,7 +8,6 @@ from typing import Any, cast
 import pytest
 from sqlalchemy.orm import Session
 
-from gridgov.common import snapshot as snapshot_module
 from gridgov.common.snapshot import SharedSnapshot
 
 NO_SESSION = cast(Session, None)
@@ -16,7 +15,7 @@ NO_SESSION = cast(Session, None)
 
 def test_loads_once_then_again_after_ttl_or_invalidate(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [100.0]
-    monkeypatch.setattr(snapshot_module.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr("gridgov.common.snapshot.time.monotonic", lambda: clock[0])
     loads: list[int] = []
 
     def load(_session: Session) -> int:

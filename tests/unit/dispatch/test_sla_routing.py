@@ -268,7 +268,8 @@ def test_next_tier_chain() -> None:
     assert next_tier("community") == "street"
     assert next_tier("street") == "district"
     assert next_tier("district") is None
-    chain, level = [], "grid"
+    chain: list[str] = []
+    level: str | None = "grid"
     while level is not None:
         chain.append(level)
         level = next_tier(level)
