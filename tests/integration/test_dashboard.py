@@ -40,8 +40,10 @@ from gridgov.common.principal import Principal
 from gridgov.common.timeutil import SHANGHAI, to_local, utcnow
 from gridgov.common.uow import one_action
 from gridgov.dashboard import api as dashboard_api
-from gridgov.dashboard import queries as q
+from gridgov.dashboard import breakdowns, maps, rankings, summary
+from gridgov.dashboard.cache import TTLCache, cached, clear_caches
 from gridgov.dashboard.schemas import BreakdownBy, Period, RankingBy
+from gridgov.dashboard.view import View, period_window, resolve_view
 from gridgov.db import session_factory
 from gridgov.demo.loader import DemoResult
 from gridgov.dispatch import lifecycle as lc
@@ -228,13 +230,13 @@ def world(engine: Engine, demo: DemoResult) -> World:
 
 @pytest.fixture(autouse=True)
 def fresh_cache() -> Iterator[None]:
-    q.clear_caches()
+    clear_caches()
     yield
-    q.clear_caches()
+    clear_caches()
 
 
-def view_of(session: Session, username: str, code: str | None) -> q.View:
-    return q.resolve_view(session, _who(session, username), code)
+def view_of(session: Session, username: str, code: str | None) -> View:
+    return resolve_view(session, _who(session, username), code)
 
 
 # --- periods --------------------------------------------------------------------------------------------
@@ -243,13 +245,13 @@ def view_of(session: Session, username: str, code: str | None) -> q.View:
 def test_period_windows_follow_the_shanghai_calendar() -> None:
     # Sunday 2026-11-22 00:30 in Shanghai is still Saturday in UTC.
     now = datetime(2026, 11, 22, 0, 30, tzinfo=SHANGHAI).astimezone(UTC)
-    today = q.period_window(Period.TODAY, now)
+    today = period_window(Period.TODAY, now)
     assert today.start == datetime(2026, 11, 21, 16, 0, tzinfo=UTC)
     assert today.end - today.start == timedelta(days=1)
-    week = q.period_window(Period.WEEK, now)
+    week = period_window(Period.WEEK, now)
     assert to_local(week.start) == datetime(2026, 11, 16, tzinfo=SHANGHAI)  # Monday
     assert week.end - week.start == timedelta(days=7)
-    month = q.period_window(Period.MONTH, datetime(2026, 12, 31, 17, 0, tzinfo=UTC))  # 1 Jan 01:00 local
+    month = period_window(Period.MONTH, datetime(2026, 12, 31, 17, 0, tzinfo=UTC))  # 1 Jan 01:00 local
     assert to_local(month.start) == datetime(2027, 1, 1, tzinfo=SHANGHAI)
     assert to_local(month.end) == datetime(2027, 2, 1, tzinfo=SHANGHAI)
 
@@ -259,7 +261,7 @@ def test_period_windows_follow_the_shanghai_calendar() -> None:
 
 def test_summary_counts_on_the_fixed_day(session: Session, world: World) -> None:
     view = view_of(session, f"dsp_{world.street.code}", world.c1.code)
-    out = q.summary(session, view, q.period_window(Period.TODAY, NOON_D))
+    out = summary.summary(session, view, period_window(Period.TODAY, NOON_D))
     assert out.division.code == world.c1.code and out.division.level == "community"
     assert (out.reported, out.filed, out.dispatched, out.handled, out.closed) == (7, 4, 4, 2, 3)
     assert out.on_time_rate == 1.0  # E1, E7 in time; S never on the clock
@@ -271,7 +273,7 @@ def test_summary_counts_on_the_fixed_day(session: Session, world: World) -> None
 
 def test_summary_counts_over_the_week(session: Session, world: World) -> None:
     view = view_of(session, f"dsp_{world.street.code}", world.c1.code)
-    out = q.summary(session, view, q.period_window(Period.WEEK, NOON_D))
+    out = summary.summary(session, view, period_window(Period.WEEK, NOON_D))
     assert out.reported == 9 and out.closed == 4  # E1, E2, E7, S (E8's close was undone by the reopen)
     assert out.on_time_rate == 0.75  # E2 was handled after its first deadline
     assert out.closure_rate == 0.5  # four of eight
@@ -281,7 +283,7 @@ def test_summary_counts_over_the_week(session: Session, world: World) -> None:
 
 def test_trend_per_local_day(session: Session, world: World) -> None:
     view = view_of(session, f"dsp_{world.street.code}", world.c1.code)
-    out = q.trend(session, view, 4, now=at(1, 20))
+    out = summary.trend(session, view, 4, now=at(1, 20))
     assert out.days == ["2026-09-14", "2026-09-15", "2026-09-16", "2026-09-17"]
     assert out.reported == [1, 1, 7, 0]
     assert out.closed == [0, 0, 3, 1]  # E8 (closed on the 15th) was reopened
@@ -290,10 +292,10 @@ def test_trend_per_local_day(session: Session, world: World) -> None:
 
 def test_breakdowns_add_up(session: Session, world: World) -> None:
     view = view_of(session, f"dsp_{world.street.code}", world.c1.code)
-    win = q.period_window(Period.TODAY, NOON_D)
+    win = period_window(Period.TODAY, NOON_D)
 
     def items(by: BreakdownBy) -> dict[str, tuple[str, int, int]]:
-        out = q.breakdown(session, view, win, by)
+        out = breakdowns.breakdown(session, view, win, by)
         assert out.by == by
         assert sum(i.count for i in out.items) == 7, by
         return {i.key: (i.label, i.count, i.closed) for i in out.items}
@@ -319,35 +321,35 @@ def test_breakdowns_add_up(session: Session, world: World) -> None:
 
 def test_a_grid_has_no_children_and_keeps_its_own_cases(session: Session, world: World) -> None:
     view = view_of(session, f"cs_{world.c1.code}", world.g1.code)
-    win = q.period_window(Period.TODAY, NOON_D)
-    items = q.breakdown(session, view, win, BreakdownBy.CHILD).items
+    win = period_window(Period.TODAY, NOON_D)
+    items = breakdowns.breakdown(session, view, win, BreakdownBy.CHILD).items
     assert [(i.key, i.count, i.closed) for i in items] == [(world.g1.code, 7, 3)]
-    ranked = q.rankings(session, view, win, RankingBy.CHILD).items
+    ranked = rankings.rankings(session, view, win, RankingBy.CHILD).items
     assert [(i.key, i.total, i.score) for i in ranked] == [(world.g1.code, 7, 70.0)]
-    assert q.map_level(view, None) == "grid"
-    features = q.map_data(session, view, "grid", now=NOON_D).divisions["features"]
+    assert maps.map_level(view, None) == "grid"
+    features = maps.map_data(session, view, "grid", now=NOON_D).divisions["features"]
     assert [f["properties"]["code"] for f in features] == [world.g1.code]
 
 
 def test_street_breakdown_by_child_and_hotspots(session: Session, world: World) -> None:
     view = view_of(session, f"dsp_{world.street.code}", None)
-    win = q.period_window(Period.TODAY, NOON_D)
-    out = q.breakdown(session, view, win, BreakdownBy.CHILD)
+    win = period_window(Period.TODAY, NOON_D)
+    out = breakdowns.breakdown(session, view, win, BreakdownBy.CHILD)
     by_key = {i.key: i for i in out.items}
     assert {c.code for c in _children(session, world.street)} <= set(by_key)  # every community, zeros too
     assert (by_key[world.c1.code].count, by_key[world.c1.code].closed) == (7, 3)
     assert (by_key[world.c2.code].count, by_key[world.c2.code].closed) == (2, 2)
     assert [i.count for i in out.items] == sorted((i.count for i in out.items), reverse=True)
 
-    hot = q.hotspots(session, view, win, 10).items
+    hot = maps.hotspots(session, view, win, 10).items
     assert [(h.grid_code, h.count, h.open) for h in hot[:2]] == [(world.g1.code, 7, 3), (world.g2.code, 2, 0)]
     assert hot[0].grid_name == world.g1.name and hot[0].lon is not None
 
 
 def test_rankings_score_and_order(session: Session, world: World) -> None:
     view = view_of(session, f"dsp_{world.street.code}", None)
-    win = q.period_window(Period.TODAY, NOON_D)
-    out = q.rankings(session, view, win, RankingBy.CHILD)
+    win = period_window(Period.TODAY, NOON_D)
+    out = rankings.rankings(session, view, win, RankingBy.CHILD)
     keys = [i.key for i in out.items]
     first, second = out.items[keys.index(world.c2.code)], out.items[keys.index(world.c1.code)]
     assert keys.index(world.c2.code) < keys.index(world.c1.code)
@@ -362,7 +364,7 @@ def test_rankings_score_and_order(session: Session, world: World) -> None:
     assert scored == sorted(scored, reverse=True)
     assert all(s is None for s in scores[len(scored) :])  # communities without cases come last
 
-    depts = q.rankings(session, view, win, RankingBy.DEPARTMENT).items
+    depts = rankings.rankings(session, view, win, RankingBy.DEPARTMENT).items
     by_key = {i.key: i for i in depts}
     assert by_key["grid"].total == 5 and by_key["grid"].closed == 5  # E1, E2, S and the two C2 cases
     assert by_key[world.district_zhujian.code].overdue == 1
@@ -371,9 +373,9 @@ def test_rankings_score_and_order(session: Session, world: World) -> None:
 
 def test_map_of_a_community(session: Session, world: World) -> None:
     view = view_of(session, f"dsp_{world.street.code}", world.c1.code)
-    level = q.map_level(view, None)
+    level = maps.map_level(view, None)
     assert level == "grid"
-    out = q.map_data(session, view, level, now=NOON_D)
+    out = maps.map_data(session, view, level, now=NOON_D)
     features = out.divisions["features"]
     assert [f["properties"]["code"] for f in features] == [world.g1.code]
     assert features[0]["properties"]["open"] == 4 and features[0]["properties"]["red"] == 1
@@ -578,7 +580,7 @@ def test_defaults_per_role(app_client: TestClient, login: Login, world: World) -
 
 
 def test_results_are_cached_briefly(session: Session, world: World) -> None:
-    cache = q.TTLCache(ttl=60)
+    cache = TTLCache(ttl=60)
     calls: list[int] = []
 
     def compute() -> int:
@@ -590,13 +592,13 @@ def test_results_are_cached_briefly(session: Session, world: World) -> None:
     assert cache.get_or_compute("other", compute) == 2
     cache.clear()
     assert cache.get_or_compute("k", compute) == 3
-    assert q.TTLCache(ttl=0).get_or_compute("k", compute) == 4  # disabled
+    assert TTLCache(ttl=0).get_or_compute("k", compute) == 4  # disabled
 
     # the same viewer scope and parameters share one result; another division does not
     v1 = view_of(session, f"dsp_{world.street.code}", world.c1.code)
-    win = q.period_window(Period.TODAY, NOON_D)
-    a = q.cached("summary", v1, (win.start,), lambda: q.summary(session, v1, win))
-    b: object = q.cached("summary", v1, (win.start,), lambda: pytest.fail("should have been cached"))
+    win = period_window(Period.TODAY, NOON_D)
+    a = cached("summary", v1, (win.start,), lambda: summary.summary(session, v1, win))
+    b: object = cached("summary", v1, (win.start,), lambda: pytest.fail("should have been cached"))
     assert a is b
 
 
