@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from gridgov.dashboard.breakdowns import department_key
-from gridgov.dashboard.measures import CLOSED_VALUES, NOT_CASES, between, lead_department, on_time, path_key, ratio
+from gridgov.dashboard.measures import CLOSED_VALUES, NOT_CASES, SelectT, in_period, lead_department, on_time, ratio
 from gridgov.dashboard.schemas import RankingBy, RankingItem, RankingOut
 from gridgov.dashboard.view import Rollup, View, Window, child_key, child_level, divisions_at
 from gridgov.dispatch.models import Event
@@ -67,29 +67,33 @@ def rankings(session: Session, view: View, win: Window, by: RankingBy) -> Rankin
     share)), one decimal; a rate without a denominator counts as 0 (nothing closed earns no on-time points);
     a unit without cases has no score (null) and is listed last. Ties go to the unit with more cases.
     """
-    where = and_(view.where(), between(Event.reported_at, win.start, win.end))
+
+    def reported(stmt: SelectT) -> SelectT:
+        return in_period(stmt.where(view.where()), Event.reported_at, win.start, win.end)
+
     accs: dict[tuple[str, str], _Acc] = {}
     if by == RankingBy.CHILD:
         level = child_level(view)
         for d in divisions_at(view, level) if level else []:
             accs[(d.code, d.name)] = _Acc()
         roll = Rollup(view, level) if level else None
-        path = path_key()
-        for row in session.execute(select(path, *ranking_measures()).where(where).group_by(path)):
+        path = Event.division_path
+        for row in session.execute(reported(select(path, *ranking_measures())).group_by(path)):
             accs.setdefault(child_key(view, roll, row[0]), _Acc()).add(row[1:])
     else:
         lead = lead_department().label("lead")
-        inner = select(
-            lead,
-            Event.status,
-            Event.first_deadline_at,
-            Event.handled_at,
-            Event.closed_at,
-            Event.return_count,
-            Event.reopen_count,
-            Event.ever_overdue,
-        ).where(where)
-        sub = inner.subquery()
+        sub = reported(
+            select(
+                lead,
+                Event.status,
+                Event.first_deadline_at,
+                Event.handled_at,
+                Event.closed_at,
+                Event.return_count,
+                Event.reopen_count,
+                Event.ever_overdue,
+            )
+        ).subquery()
         stmt = select(sub.c.lead, *ranking_measures(sub.c)).group_by(sub.c.lead)
         for row in session.execute(stmt):
             if row[0] is None:  # not dispatched yet: no department to rank
@@ -103,7 +107,7 @@ def rankings(session: Session, view: View, win: Window, by: RankingBy) -> Rankin
 def _ranking_item(key: str, label: str, a: _Acc) -> RankingItem:
     cases = a.total - a.rejected
     closure = ratio(a.closed, cases)
-    on_time = ratio(a.on_time, a.closed)
+    timely = ratio(a.on_time, a.closed)
     reopen = ratio(a.reopened, cases)
     return_share = ratio(a.returned_cases, cases)
     score = None
@@ -112,7 +116,7 @@ def _ranking_item(key: str, label: str, a: _Acc) -> RankingItem:
         score = round(
             100
             * (
-                w["on_time"] * (on_time or 0.0)
+                w["on_time"] * (timely or 0.0)
                 + w["closure"] * (closure or 0.0)
                 + w["no_reopen"] * (1 - (reopen or 0.0))
                 + w["no_return"] * (1 - (return_share or 0.0))
@@ -125,7 +129,7 @@ def _ranking_item(key: str, label: str, a: _Acc) -> RankingItem:
         total=a.total,
         closed=a.closed,
         closure_rate=closure,
-        on_time_rate=on_time,
+        on_time_rate=timely,
         returns=a.returns,
         reopen_rate=reopen,
         overdue=a.overdue,

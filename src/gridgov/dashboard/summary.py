@@ -16,23 +16,26 @@ Definitions (all counts are of cases in scope):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from gridgov.common.events import DomainEvent
 from gridgov.common.timeutil import to_local, utcnow
 from gridgov.dashboard.measures import (
     CLOSED_VALUES,
     NOT_CASES,
-    OPEN_VALUES,
-    between,
-    closed_now,
+    RATED_INDEX,
+    AnySelect,
+    in_period,
     local_day,
     on_time,
+    open_now,
     ratio,
+    transitions_of,
 )
 from gridgov.dashboard.schemas import SummaryOut, TrendOut
 from gridgov.dashboard.view import View, Window, local_midnight
@@ -40,8 +43,8 @@ from gridgov.dispatch.models import Event, EventTransition, SlaState
 from gridgov.dispatch.rules import Action
 
 
-def _count_in(session: Session, where: ColumnElement[bool], col: Any, win: Window) -> int:
-    stmt = select(func.count()).select_from(Event).where(where, between(col, win.start, win.end))
+def _count_in(session: Session, view: View, col: InstrumentedAttribute[Any], win: Window) -> int:
+    stmt = in_period(select(func.count()).select_from(Event).where(view.where()), col, win.start, win.end)
     return int(session.scalar(stmt) or 0)
 
 
@@ -49,36 +52,44 @@ def summary(session: Session, view: View, win: Window) -> SummaryOut:
     where = view.where()
     is_closed = Event.status.in_(CLOSED_VALUES)
     rep = session.execute(
-        select(
-            func.count(),
-            func.count().filter(is_closed),
-            func.count().filter(Event.status.in_(NOT_CASES)),
-        ).where(where, between(Event.reported_at, win.start, win.end))
+        in_period(
+            select(
+                func.count(),
+                func.count().filter(is_closed),
+                func.count().filter(Event.status.in_(NOT_CASES)),
+            ).where(where),
+            Event.reported_at,
+            win.start,
+            win.end,
+        )
     ).one()
     closed = session.execute(
-        select(func.count(), func.count().filter(on_time())).where(
-            where, between(Event.closed_at, win.start, win.end), closed_now()
+        in_period(
+            select(func.count(), func.count().filter(on_time())).where(where, is_closed),
+            Event.closed_at,
+            win.start,
+            win.end,
         )
     ).one()
     now_open = session.execute(
-        select(
-            func.count(),
-            func.count().filter(Event.sla_state == SlaState.RED.value),
-            func.count().filter(Event.sla_state == SlaState.YELLOW.value),
-        ).where(where, Event.status.in_(OPEN_VALUES))
+        open_now(
+            select(
+                func.count(),
+                func.count().filter(Event.sla_state == SlaState.RED.value),
+                func.count().filter(Event.sla_state == SlaState.YELLOW.value),
+            ).where(where)
+        )
     ).one()
-    in_period = between(EventTransition.at, win.start, win.end)
-    escalated = session.scalar(
-        select(func.count())
-        .select_from(EventTransition)
-        .join(Event, Event.id == EventTransition.event_id)
-        .where(EventTransition.action == Action.ESCALATE.value, in_period, where)
-    )
+    escalated = session.scalar(transitions_of(select(func.count()).where(where), Action.ESCALATE, win.start, win.end))
+    # the average ignores cases without a rating anyway; saying so lets the rated cases' index answer
     satisfaction = session.scalar(
-        select(func.avg(Event.rating))
-        .select_from(EventTransition)
-        .join(Event, Event.id == EventTransition.event_id)
-        .where(EventTransition.action == Action.RATE.value, in_period, where)
+        transitions_of(
+            select(func.avg(Event.rating)).where(where, Event.rating.is_not(None)),
+            Action.RATE,
+            win.start,
+            win.end,
+            RATED_INDEX,
+        )
     )
     reported, closed_of_reported, rejected = int(rep[0]), int(rep[1] or 0), int(rep[2] or 0)
     return SummaryOut(
@@ -87,9 +98,9 @@ def summary(session: Session, view: View, win: Window) -> SummaryOut:
         to=win.end,
         division=view.ref(),
         reported=reported,
-        filed=_count_in(session, where, Event.filed_at, win),
-        dispatched=_count_in(session, where, Event.dispatched_at, win),
-        handled=_count_in(session, where, Event.handled_at, win),
+        filed=_count_in(session, view, Event.filed_at, win),
+        dispatched=_count_in(session, view, Event.dispatched_at, win),
+        handled=_count_in(session, view, Event.handled_at, win),
         closed=int(closed[0]),
         closure_rate=ratio(closed_of_reported, reported - rejected),
         on_time_rate=ratio(int(closed[1] or 0), int(closed[0])),
@@ -113,19 +124,23 @@ def trend(session: Session, view: View, days: int, now: datetime | None = None) 
     labels = [(first + timedelta(days=i)).isoformat() for i in range(days)]
     where = view.where()
 
-    def per_day(day_col: Any, *clauses: ColumnElement[bool], transitions: bool = False) -> list[int]:
-        day = local_day(session, day_col).label("day")
-        stmt = select(day, func.count()).where(where, between(day_col, start, end), *clauses)
-        if transitions:
-            stmt = stmt.select_from(EventTransition).join(Event, Event.id == EventTransition.event_id)
-        counts = {str(r[0]): int(r[1]) for r in session.execute(stmt.group_by(day))}
+    def per_day(day: ColumnElement[Any], period: Callable[[AnySelect], AnySelect]) -> list[int]:
+        counts = {str(r[0]): int(r[1]) for r in session.execute(period(select(day, func.count())).group_by(day))}
         return [counts.get(d, 0) for d in labels]
+
+    def cases(col: InstrumentedAttribute[Any], *clauses: ColumnElement[bool]) -> list[int]:
+        return per_day(
+            local_day(session, col).label("day"), lambda s: in_period(s.where(where, *clauses), col, start, end)
+        )
 
     return TrendOut(
         days=labels,
-        reported=per_day(Event.reported_at),
-        closed=per_day(Event.closed_at, closed_now()),
-        overdue=per_day(EventTransition.at, EventTransition.action == Action.WARN_RED.value, transitions=True),
+        reported=cases(Event.reported_at),
+        closed=cases(Event.closed_at, Event.status.in_(CLOSED_VALUES)),
+        overdue=per_day(
+            local_day(session, EventTransition.at).label("day"),
+            lambda s: transitions_of(s.where(where), Action.WARN_RED, start, end),
+        ),
     )
 
 
