@@ -36,6 +36,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
+from gridgov.catalog.models import EventCategory
 from gridgov.common.principal import Principal
 from gridgov.common.timeutil import SHANGHAI, to_local, utcnow
 from gridgov.common.uow import one_action
@@ -43,12 +44,13 @@ from gridgov.dashboard import api as dashboard_api
 from gridgov.dashboard import breakdowns, maps, rankings, summary
 from gridgov.dashboard.cache import TTLCache, cached, clear_caches
 from gridgov.dashboard.schemas import BreakdownBy, Period, RankingBy
-from gridgov.dashboard.view import View, period_window, resolve_view
+from gridgov.dashboard.view import View, Window, child_level, divisions_at, period_window, resolve_view
 from gridgov.db import session_factory
 from gridgov.demo.loader import DemoResult
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.commands import IntakeCommand
-from gridgov.dispatch.models import Channel, Event, EventTask
+from gridgov.dispatch.models import Channel, Event, EventTask, EventTransition
+from gridgov.dispatch.rules import OPEN
 from gridgov.dispatch.schemas import CategoryIn, NoteIn, RateIn, ResultIn, VerifyIn
 from gridgov.org.models import Department, Division, User
 from gridgov.org.services import principal_for
@@ -664,3 +666,226 @@ def test_stream_rejects_bad_tokens(app_client: TestClient, login: Login, world: 
     assert _first_event(app_client, {"access_token": resident})[0] == 403
     other = login(f"dsp_{world.other_street.code}")["Authorization"].removeprefix("Bearer ")
     assert _first_event(app_client, {"access_token": other, "division_code": world.c1.code})[0] == 404
+
+
+# --- the same figures computed the plain way ------------------------------------------------------------
+#
+# A reference for the SQL: the cases of a view loaded as ORM rows (with their transitions and lead tasks) and
+# every figure computed in Python straight from the definitions in summary.py, breakdowns.py and rankings.py,
+# over everything in the test database (this module's cases and those other modules left), for several viewers
+# and periods.
+
+CLOSED, NOT_CASES, OPEN_NOW = {"closed", "rated"}, {"rejected", "merged"}, {s.value for s in OPEN}
+
+
+@dataclass
+class Plain:
+    view: View
+    events: list[Event]
+    transitions: list[EventTransition]
+    lead: dict[int, int]  # case id → its newest non-cancelled lead task's department (0: the grid itself)
+
+
+def plain(session: Session, view: View) -> Plain:
+    events = list(session.scalars(select(Event).where(view.where())))
+    ids = [e.id for e in events]
+    transitions = list(session.scalars(select(EventTransition).where(EventTransition.event_id.in_(ids))))
+    lead: dict[int, int] = {}
+    tasks = session.scalars(
+        select(EventTask)
+        .where(EventTask.event_id.in_(ids), EventTask.role == "lead", EventTask.status != "cancelled")
+        .order_by(EventTask.id)
+    )
+    for t in tasks:
+        lead[t.event_id] = t.department_id or 0
+    return Plain(view, events, transitions, lead)
+
+
+def _in(ts: datetime | None, start: datetime, end: datetime) -> bool:
+    return ts is not None and start <= ts < end
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _on_time(e: Event) -> bool:
+    done = e.handled_at or e.closed_at
+    return e.first_deadline_at is None or (done is not None and done <= e.first_deadline_at)
+
+
+def plain_summary(p: Plain, win: Window) -> dict[str, object]:
+    rep = [e for e in p.events if _in(e.reported_at, win.start, win.end)]
+    rejected = sum(e.status in NOT_CASES for e in rep)
+    closed = [e for e in p.events if _in(e.closed_at, win.start, win.end) and e.status in CLOSED]
+    open_now = [e for e in p.events if e.status in OPEN_NOW]
+    rating = {e.id: e.rating for e in p.events}
+    in_period = [t for t in p.transitions if _in(t.at, win.start, win.end)]
+    ratings = [r for t in in_period if t.action == "rate" and (r := rating[t.event_id]) is not None]
+    return {
+        "reported": len(rep),
+        "filed": sum(_in(e.filed_at, win.start, win.end) for e in p.events),
+        "dispatched": sum(_in(e.dispatched_at, win.start, win.end) for e in p.events),
+        "handled": sum(_in(e.handled_at, win.start, win.end) for e in p.events),
+        "closed": len(closed),
+        "closure_rate": _rate(sum(e.status in CLOSED for e in rep), len(rep) - rejected),
+        "on_time_rate": _rate(sum(_on_time(e) for e in closed), len(closed)),
+        "overdue": sum(e.sla_state == "red" for e in open_now),
+        "warning": sum(e.sla_state == "yellow" for e in open_now),
+        "escalated": sum(t.action == "escalate" for t in in_period),
+        "satisfaction": round(sum(ratings) / len(ratings), 2) if ratings else None,
+        "open": len(open_now),
+    }
+
+
+def plain_trend(p: Plain, labels: list[str]) -> tuple[list[int], list[int], list[int]]:
+    def per_day(days: list[str]) -> list[int]:
+        return [days.count(d) for d in labels]
+
+    def day(ts: datetime) -> str:
+        return to_local(ts).date().isoformat()
+
+    return (
+        per_day([day(e.reported_at) for e in p.events]),
+        per_day([day(e.closed_at) for e in p.events if e.closed_at is not None and e.status in CLOSED]),
+        per_day([day(t.at) for t in p.transitions if t.action == "warn_red"]),
+    )
+
+
+def _child(p: Plain, path: str) -> str:
+    """The code of the division one level below the view's that a case path falls in (a grid: itself)."""
+    level = child_level(p.view)
+    if level is None:
+        return p.view.division.code
+    for part in path.strip("/").split("/"):
+        info = p.view.snap.divisions.get(int(part))
+        if info is not None and info.level == level:
+            return info.code
+    return "unlocated"
+
+
+def _unit(p: Plain, e: Event, by: str, session: Session) -> str | None:
+    if by == "child":
+        return _child(p, e.division_path)
+    if by == "channel":
+        return e.channel
+    if by == "major":
+        if e.category_id is None:
+            return "uncategorized"
+        cat = session.get(EventCategory, e.category_id)
+        assert cat is not None
+        major = session.get(EventCategory, cat.parent_id) if cat.parent_id is not None else cat
+        assert major is not None
+        return major.code
+    lead = p.lead.get(e.id)
+    if lead is None:
+        return "unassigned" if by == "department" else None
+    if lead == 0:
+        return "grid"
+    dept = session.get(Department, lead)
+    assert dept is not None
+    return dept.code
+
+
+def plain_breakdown(p: Plain, win: Window, by: str, session: Session) -> dict[str, tuple[int, int]]:
+    out: dict[str, tuple[int, int]] = {}
+    if by == "child" and child_level(p.view) is not None:
+        out = {d.code: (0, 0) for d in divisions_at(p.view, child_level(p.view) or "")}
+    for e in p.events:
+        if _in(e.reported_at, win.start, win.end):
+            key = _unit(p, e, by, session)
+            assert key is not None
+            n, c = out.get(key, (0, 0))
+            out[key] = (n + 1, c + (e.status in CLOSED))
+    return out
+
+
+def plain_rankings(p: Plain, win: Window, by: str, session: Session) -> dict[str, tuple[object, ...]]:
+    units: dict[str, list[Event]] = {}
+    if by == "child" and child_level(p.view) is not None:
+        units = {d.code: [] for d in divisions_at(p.view, child_level(p.view) or "")}
+    for e in p.events:
+        key = _unit(p, e, "child" if by == "child" else "lead", session)
+        if _in(e.reported_at, win.start, win.end) and key is not None:
+            units.setdefault(key, []).append(e)
+    out: dict[str, tuple[object, ...]] = {}
+    for key, es in units.items():
+        cases = len(es) - sum(e.status in NOT_CASES for e in es)
+        closed = [e for e in es if e.status in CLOSED]
+        out[key] = (
+            len(es),
+            len(closed),
+            _rate(len(closed), cases),
+            _rate(sum(_on_time(e) for e in closed), len(closed)),
+            sum(e.return_count for e in es),
+            _rate(sum(e.reopen_count > 0 for e in es), cases),
+            sum(bool(e.ever_overdue) for e in es),
+        )
+    return out
+
+
+def plain_hotspots(p: Plain, win: Window, limit: int) -> list[tuple[str, int, int]]:
+    grids: dict[str, list[int]] = {}
+    for e in p.events:
+        info = p.view.snap.divisions.get(int(e.division_path.strip("/").split("/")[-1]))
+        if _in(e.reported_at, win.start, win.end) and info is not None and info.level == "grid":
+            slot = grids.setdefault(info.code, [0, 0])
+            slot[0] += 1
+            slot[1] += e.status in OPEN_NOW
+    return sorted(((code, n, o) for code, (n, o) in grids.items()), key=lambda g: (-g[1], g[0]))[:limit]
+
+
+def plain_map_counts(p: Plain, level: str) -> dict[str, tuple[int, int]]:
+    targets = divisions_at(p.view, level) if level != p.view.division.level else [p.view.division]
+    out = {d.code: (0, 0) for d in targets}
+    for e in p.events:
+        if e.status not in OPEN_NOW:
+            continue
+        for part in e.division_path.strip("/").split("/"):
+            info = p.view.snap.divisions.get(int(part))
+            if info is not None and info.code in out:
+                n, red = out[info.code]
+                out[info.code] = (n + 1, red + (e.sla_state == "red"))
+    return out
+
+
+VIEWERS = [
+    ("street dispatcher, own street", lambda w: (f"dsp_{w.street.code}", None)),
+    ("street dispatcher, a community", lambda w: (f"dsp_{w.street.code}", w.c1.code)),
+    ("community staff, a grid", lambda w: (f"cs_{w.c1.code}", w.g1.code)),
+    ("district leader", lambda w: (f"ldr_{w.district.code}", None)),
+    ("admin, the city", lambda w: ("admin", None)),
+]
+
+
+@pytest.mark.parametrize("viewer", [v[1] for v in VIEWERS], ids=[v[0] for v in VIEWERS])
+def test_figures_match_the_plain_computation(
+    session: Session, world: World, viewer: Callable[[World], tuple[str, str | None]]
+) -> None:
+    username, code = viewer(world)
+    view = view_of(session, username, code)
+    p = plain(session, view)
+    assert p.events, "the reference needs cases in the view"
+    windows = [period_window(period, when) for period in Period for when in (NOON_D, utcnow())]
+    for win in windows:
+        got = summary.summary(session, view, win).model_dump()
+        assert {k: got[k] for k in plain_summary(p, win)} == plain_summary(p, win), (username, win)
+        for by in BreakdownBy:
+            items = breakdowns.breakdown(session, view, win, by).items
+            assert {i.key: (i.count, i.closed) for i in items} == plain_breakdown(p, win, by.value, session), by
+        for rby in RankingBy:
+            ranked = {
+                i.key: (i.total, i.closed, i.closure_rate, i.on_time_rate, i.returns, i.reopen_rate, i.overdue)
+                for i in rankings.rankings(session, view, win, rby).items
+            }
+            assert ranked == plain_rankings(p, win, rby.value, session), rby
+        for limit in (10, 200):
+            hot = [(h.grid_code, h.count, h.open) for h in maps.hotspots(session, view, win, limit).items]
+            assert hot == plain_hotspots(p, win, limit)
+    for when in (at(1, 20), utcnow()):
+        out = summary.trend(session, view, 14, now=when)
+        assert (out.reported, out.closed, out.overdue) == plain_trend(p, out.days)
+    level = maps.map_level(view, None)
+    features = maps.map_data(session, view, level).divisions["features"]
+    got_counts = {f["properties"]["code"]: (f["properties"]["open"], f["properties"]["red"]) for f in features}
+    assert got_counts == plain_map_counts(p, level)
