@@ -126,13 +126,32 @@ def prepare_env(prefix: str = "gridgov-bench-") -> BenchEnv:
     var_dir = root / "var"
     var_dir.mkdir()
     base = root / "base.db"
+    _point_settings_at(var_dir, base)
+    return BenchEnv(root=root, var_dir=var_dir, base_db=base)
+
+
+def reuse_env(root: Path) -> BenchEnv:
+    """The directory an earlier run kept (--keep): its database, keys and demo logins; settings point at it."""
+    var_dir, base = root / "var", root / "base.db"
+    logins = var_dir / "demo-logins.txt"
+    if not base.is_file() or not logins.is_file():
+        raise SystemExit(f"{root} holds no kept benchmark database (base.db and var/demo-logins.txt)")
+    _point_settings_at(var_dir, base)
+    passwords: dict[str, str] = {}
+    for line in logins.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            _username, password, role, _scope = line.split("\t")
+            passwords[role] = password
+    return BenchEnv(root=root, var_dir=var_dir, base_db=base, role_passwords=passwords)
+
+
+def _point_settings_at(var_dir: Path, base: Path) -> None:
     os.environ["GRIDGOV_VAR_DIR"] = str(var_dir)
     os.environ["GRIDGOV_DATABASE_URL"] = f"sqlite:///{base}"
     os.environ["GRIDGOV_SLA_SWEEP_SECONDS"] = "0"
     from gridgov.config import get_settings
 
     get_settings.cache_clear()
-    return BenchEnv(root=root, var_dir=var_dir, base_db=base)
 
 
 def build_demo_db(

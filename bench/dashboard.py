@@ -1,6 +1,6 @@
 """IOC (指挥大屏) data API latency with 1,000,000 cases in SQLite.
 
-    python bench/dashboard.py [--quick] [--reps N] [--keep]
+    python bench/dashboard.py [--quick] [--reps N] [--keep | --reuse DIR] [--stats app|full|none] [--until-now]
 
 Builds a throwaway database (the full Shenzhen demo: ~4,000 grids, 10 buildings per community), bulk-inserts
 a year of synthetic cases with plain Core INSERTs (statuses mostly closed or rated, the recent ones often
@@ -13,8 +13,16 @@ for the leader of the busiest district. Anchors, timed in the same run on the sa
     SELECT status, count(*) FROM event GROUP BY status          (counters, rankings, map, warnings, trend)
     SELECT category_id, count(*) FROM event GROUP BY category_id  (breakdowns, hotspots)
 
+The synthetic year ends where the current week or month (Asia/Shanghai) ends, whichever is later, so that
+today, this week and this month hold a full period of cases whatever the day of the run (the worst case of the
+month-to-date figures; --until-now ends it at the moment of the run instead, which on the 1st of a month leaves
+"this month" nearly empty). The planner's statistics are those the application itself writes (`gridgov init`
+and the demo loader run gridgov.migrate.analyze, a sampled ANALYZE); --stats full or none measures the plans
+under a complete ANALYZE or none at all.
+
 Prints one JSON line per figure on stdout ({"metric","value","unit","anchor","anchor_value"}); progress on
-stderr. --quick: 100,000 cases. The temporary directory is removed at exit unless --keep.
+stderr. --quick: 100,000 cases. The temporary directory is removed at exit unless --keep; --reuse DIR measures
+the database an earlier --keep run left in DIR (migrated to the current schema first) without building it.
 """
 
 from __future__ import annotations
@@ -22,10 +30,12 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +43,17 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BenchEnv, build_demo_db, emit, install_sigterm_handler, load_note, log, percentile, prepare_env
+from _common import (
+    BenchEnv,
+    build_demo_db,
+    emit,
+    install_sigterm_handler,
+    load_note,
+    log,
+    percentile,
+    prepare_env,
+    reuse_env,
+)
 from _world import World, load_world, sqlite_times
 
 OPEN_STATUSES = ["reported", "filed", "dispatched", "accepted", "handled", "returned", "on_hold"]
@@ -378,9 +398,9 @@ def measure(env: BenchEnv, engine: Any, sizes: Sizes, district_code: str) -> dic
 
     from gridgov.app import create_app
     from gridgov.config import get_settings
-    from gridgov.dashboard import queries as q
+    from gridgov.dashboard.cache import RESULTS
 
-    q.RESULTS.ttl = 0  # measure the SQL, not the 5-second result cache
+    RESULTS.ttl = 0  # measure the SQL, not the 5-second result cache
     anchors: dict[str, list[float]] = {}
     with engine.connect() as conn:
         anchors["status"] = timed(
@@ -405,6 +425,13 @@ def measure(env: BenchEnv, engine: Any, sizes: Sizes, district_code: str) -> dic
         )
         r.raise_for_status()
         headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        # The app builds its address engines on a thread of its own at start-up, then collects and freezes the
+        # heap: measured while that runs, the first endpoints would be charged for it.
+        t = time.perf_counter()
+        for thread in threading.enumerate():
+            if thread.name == "warm-up":
+                thread.join()
+        log(f"waited {time.perf_counter() - t:.1f}s for the app's warm-up thread")
         # One pass over every endpoint loads the process-wide caches (org snapshot, categories, geometry);
         # then a full collection, so that the start-up garbage is not charged to the first endpoint measured.
         for _name, path, params, _anchor in CASES:
@@ -413,8 +440,8 @@ def measure(env: BenchEnv, engine: Any, sizes: Sizes, district_code: str) -> dic
         gc.collect()
         pause = (time.perf_counter() - t) * 1000
         log(
-            f"a full garbage collection of the app process ({len(gc.get_objects()):,} tracked objects, mostly the "
-            f"address engines) pauses {pause:.0f} ms; the start-up heap is frozen (gc.freeze) for the measurement"
+            f"a full garbage collection of the app process ({len(gc.get_objects()):,} tracked objects besides the "
+            f"heap the app froze after its warm-up) pauses {pause:.0f} ms; frozen too for the measurement"
         )
         gc.freeze()
         for name, path, params, anchor in CASES:
@@ -440,11 +467,11 @@ def measure(env: BenchEnv, engine: Any, sizes: Sizes, district_code: str) -> dic
             emit(f"dashboard_{name}_p50_ms", p50, "ms", anchor_name[anchor] + "_p50_ms", percentile(a, 50))
             emit(f"dashboard_{name}_p95_ms", p95, "ms", anchor_name[anchor] + "_p95_ms", percentile(a, 95))
         # What a wall screen polling every few seconds mostly gets: the 5-second result cache.
-        q.RESULTS.ttl = 5.0
+        RESULTS.ttl = 5.0
         lat = timed(
             lambda: client.get("/api/dashboard/summary", params={"period": "month"}, headers=headers), sizes.reps
         )
-        q.RESULTS.ttl = 0
+        RESULTS.ttl = 0
         log(f"{'summary_month (cached)':28s} p50 {percentile(lat, 50):7.1f} ms  p95 {percentile(lat, 95):7.1f} ms")
         a = anchors["status"]
         emit(
@@ -459,52 +486,110 @@ def measure(env: BenchEnv, engine: Any, sizes: Sizes, district_code: str) -> dic
     return {"worst_p95": worst}
 
 
+def data_end(now: datetime) -> datetime:
+    """The later of the ends of the current week and month on the Asia/Shanghai calendar (one second before)."""
+    from gridgov.common.timeutil import SHANGHAI, to_local
+
+    today = to_local(now).date()
+    week_end = today + timedelta(days=7 - today.weekday())
+    month_end = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    end = max(week_end, month_end)
+    return datetime(end.year, end.month, end.day, tzinfo=SHANGHAI) - timedelta(seconds=1)
+
+
+CASE_TABLES = ("event", "event_task", "event_transition")
+
+
+def set_statistics(engine: Any, mode: str) -> None:
+    """The planner's statistics: `app` those gridgov writes itself (gridgov.migrate.analyze, run by `gridgov init`
+    and the demo loader), `full` a complete ANALYZE, `none` none for the case tables (a database that grew after
+    its last ANALYZE ran on empty tables)."""
+    from gridgov.migrate import analyze
+
+    t = time.perf_counter()
+    if mode == "app":
+        analyze(engine)
+    else:
+        with engine.connect() as conn:
+            if mode == "full":
+                conn.exec_driver_sql("PRAGMA analysis_limit=0")
+                conn.exec_driver_sql("ANALYZE")
+            else:
+                conn.exec_driver_sql("ANALYZE")  # creates sqlite_stat1 when it does not exist yet
+                marks = ", ".join("?" * len(CASE_TABLES))
+                conn.exec_driver_sql(f"DELETE FROM sqlite_stat1 WHERE tbl IN ({marks})", CASE_TABLES)
+            conn.commit()
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_event_status_path'").all()
+    log(f"statistics: {mode} in {time.perf_counter() - t:.1f}s (ix_event_status_path: {rows[0][0] if rows else '-'})")
+
+
+def build(env: BenchEnv, sizes: Sizes, until_now: bool) -> None:
+    """The demo and a year of synthetic cases in env.base_db."""
+    from gridgov.common.timeutil import utcnow
+    from gridgov.db import make_engine
+
+    build_demo_db(env, buildings_per_community=10)
+    engine = make_engine(env.url(env.base_db))
+    world = load_world(engine, seed=20261122)
+    now = utcnow()
+    end = now if until_now else data_end(now)
+    gen = Generator(world, int(end.timestamp() * 1_000_000), seed=7)
+    t = time.perf_counter()
+    n_tasks, n_trans = bulk_insert(engine, gen, sizes.events)
+    log(
+        f"{sizes.events:,} cases until {end:%Y-%m-%d %H:%M} UTC, {n_tasks:,} tasks, {n_trans:,} transitions in "
+        f"{time.perf_counter() - t:.1f}s; statuses {dict(gen.statuses.most_common())}"
+    )
+    engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="100,000 cases instead of 1,000,000")
     parser.add_argument("--reps", type=int, default=None, help="timed requests per endpoint")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    parser.add_argument("--no-analyze", action="store_true", help="leave the database without ANALYZE statistics")
+    parser.add_argument("--reuse", type=Path, metavar="DIR", help="measure the database an earlier --keep run left")
+    parser.add_argument(
+        "--stats", choices=("app", "full", "none"), default="app", help="the planner's statistics (default: app)"
+    )
+    parser.add_argument("--until-now", action="store_true", help="the synthetic year ends now, not at the period end")
     args = parser.parse_args(argv)
     install_sigterm_handler()
     sizes = Sizes.for_mode(args.quick, args.reps)
-    env = prepare_env("gridgov-bench-dashboard-")
+    env = reuse_env(args.reuse) if args.reuse else prepare_env("gridgov-bench-dashboard-")
     try:
-        log(f"{load_note()}; {sizes.events:,} cases, {sizes.reps} timed requests per endpoint")
-        build_demo_db(env, buildings_per_community=10)
+        log(f"{load_note()}; {sizes.reps} timed requests per endpoint")
+        if args.reuse:
+            from gridgov.db import make_engine
+            from gridgov.migrate import upgrade
+
+            upgrade(make_engine(env.url(env.base_db)))  # the schema of this checkout
+            log(f"reusing {env.base_db}")
+        else:
+            build(env, sizes, args.until_now)
         from gridgov.common.timeutil import utcnow
         from gridgov.db import make_engine
 
         engine = make_engine(env.url(env.base_db))
+        set_statistics(engine, args.stats)
+        with engine.connect() as conn:
+            n = conn.exec_driver_sql("SELECT count(*) FROM event").scalar_one()
+        log(f"database {env.base_db.stat().st_size / 2**20:,.0f} MiB, {n:,} cases")
         world = load_world(engine, seed=20261122)
-        now = utcnow()
-        gen = Generator(world, int(now.timestamp() * 1_000_000), seed=7)
-        t = time.perf_counter()
-        n_tasks, n_trans = bulk_insert(engine, gen, sizes.events)
-        log(
-            f"{sizes.events:,} cases, {n_tasks:,} tasks, {n_trans:,} transitions in {time.perf_counter() - t:.1f}s; "
-            f"statuses {dict(gen.statuses.most_common())}"
-        )
-        if not args.no_analyze:  # the planner's worst case here: statistics, but no STAT4 histograms
-            t = time.perf_counter()
-            with engine.connect() as conn:
-                conn.exec_driver_sql("ANALYZE")
-                conn.commit()
-            log(f"ANALYZE in {time.perf_counter() - t:.1f}s")
-        log(f"database {env.base_db.stat().st_size / 2**20:,.0f} MiB")
         district = world.busiest_district()
         info = world.snap.divisions[district]
         share = sum(1 for p in world.grid_paths if p.startswith(info.path)) / len(world.grid_paths)
-        log(f"viewer: leader of {info.name} ({info.code}), {share:.0%} of the grids; now {now:%Y-%m-%d %H:%M} UTC")
+        log(f"viewer: leader of {info.name} ({info.code}), {share:.0%} of the grids; now {utcnow():%Y-%m-%d %H:%M} UTC")
         code = info.code
-        del gen, world, info  # the generator's and the world's objects would only slow the full GCs down
+        del world, info  # the world's objects would only slow the full GCs down
         gc.collect()
         measure(env, engine, sizes, code)
         engine.dispose()
     finally:
-        if args.keep:
-            log(f"kept {env.root}")
-        else:
+        if args.keep and not args.reuse:
+            log(f"kept {env.root} (measure it again with --reuse {env.root})")
+        elif not args.reuse:
             env.cleanup()
     return 0
 

@@ -11,7 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, Dialect, Engine, FromClause, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from gridgov.common.timeutil import as_utc
@@ -72,6 +73,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+class HintingSQLiteCompiler(SQLiteCompiler):
+    """SQLite's statement compiler, also rendering the table hints of ``Select.with_hint(table, text, "sqlite")``
+    after the table name (``INDEXED BY ix`` / ``NOT INDEXED``), which SQLAlchemy's own SQLite compiler drops."""
+
+    def get_from_hint_text(self, table: FromClause, text: str | None) -> str | None:
+        return text
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -79,6 +88,7 @@ def make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        engine.dialect.statement_compiler = HintingSQLiteCompiler
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 

@@ -36,17 +36,21 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
+from gridgov.catalog.models import EventCategory
 from gridgov.common.principal import Principal
 from gridgov.common.timeutil import SHANGHAI, to_local, utcnow
 from gridgov.common.uow import one_action
 from gridgov.dashboard import api as dashboard_api
-from gridgov.dashboard import queries as q
+from gridgov.dashboard import breakdowns, maps, rankings, summary
+from gridgov.dashboard.cache import TTLCache, cached, clear_caches
 from gridgov.dashboard.schemas import BreakdownBy, Period, RankingBy
+from gridgov.dashboard.view import View, Window, child_level, divisions_at, period_window, resolve_view
 from gridgov.db import session_factory
 from gridgov.demo.loader import DemoResult
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.commands import IntakeCommand
-from gridgov.dispatch.models import Channel, Event, EventTask
+from gridgov.dispatch.models import Channel, Event, EventTask, EventTransition
+from gridgov.dispatch.rules import OPEN
 from gridgov.dispatch.schemas import CategoryIn, NoteIn, RateIn, ResultIn, VerifyIn
 from gridgov.org.models import Department, Division, User
 from gridgov.org.services import principal_for
@@ -228,13 +232,13 @@ def world(engine: Engine, demo: DemoResult) -> World:
 
 @pytest.fixture(autouse=True)
 def fresh_cache() -> Iterator[None]:
-    q.clear_caches()
+    clear_caches()
     yield
-    q.clear_caches()
+    clear_caches()
 
 
-def view_of(session: Session, username: str, code: str | None) -> q.View:
-    return q.resolve_view(session, _who(session, username), code)
+def view_of(session: Session, username: str, code: str | None) -> View:
+    return resolve_view(session, _who(session, username), code)
 
 
 # --- periods --------------------------------------------------------------------------------------------
@@ -243,13 +247,13 @@ def view_of(session: Session, username: str, code: str | None) -> q.View:
 def test_period_windows_follow_the_shanghai_calendar() -> None:
     # Sunday 2026-11-22 00:30 in Shanghai is still Saturday in UTC.
     now = datetime(2026, 11, 22, 0, 30, tzinfo=SHANGHAI).astimezone(UTC)
-    today = q.period_window(Period.TODAY, now)
+    today = period_window(Period.TODAY, now)
     assert today.start == datetime(2026, 11, 21, 16, 0, tzinfo=UTC)
     assert today.end - today.start == timedelta(days=1)
-    week = q.period_window(Period.WEEK, now)
+    week = period_window(Period.WEEK, now)
     assert to_local(week.start) == datetime(2026, 11, 16, tzinfo=SHANGHAI)  # Monday
     assert week.end - week.start == timedelta(days=7)
-    month = q.period_window(Period.MONTH, datetime(2026, 12, 31, 17, 0, tzinfo=UTC))  # 1 Jan 01:00 local
+    month = period_window(Period.MONTH, datetime(2026, 12, 31, 17, 0, tzinfo=UTC))  # 1 Jan 01:00 local
     assert to_local(month.start) == datetime(2027, 1, 1, tzinfo=SHANGHAI)
     assert to_local(month.end) == datetime(2027, 2, 1, tzinfo=SHANGHAI)
 
@@ -259,7 +263,7 @@ def test_period_windows_follow_the_shanghai_calendar() -> None:
 
 def test_summary_counts_on_the_fixed_day(session: Session, world: World) -> None:
     view = view_of(session, f"dsp_{world.street.code}", world.c1.code)
-    out = q.summary(session, view, q.period_window(Period.TODAY, NOON_D))
+    out = summary.summary(session, view, period_window(Period.TODAY, NOON_D))
     assert out.division.code == world.c1.code and out.division.level == "community"
     assert (out.reported, out.filed, out.dispatched, out.handled, out.closed) == (7, 4, 4, 2, 3)
     assert out.on_time_rate == 1.0  # E1, E7 in time; S never on the clock
@@ -271,7 +275,7 @@ def test_summary_counts_on_the_fixed_day(session: Session, world: World) -> None
 
 def test_summary_counts_over_the_week(session: Session, world: World) -> None:
     view = view_of(session, f"dsp_{world.street.code}", world.c1.code)
-    out = q.summary(session, view, q.period_window(Period.WEEK, NOON_D))
+    out = summary.summary(session, view, period_window(Period.WEEK, NOON_D))
     assert out.reported == 9 and out.closed == 4  # E1, E2, E7, S (E8's close was undone by the reopen)
     assert out.on_time_rate == 0.75  # E2 was handled after its first deadline
     assert out.closure_rate == 0.5  # four of eight
@@ -281,7 +285,7 @@ def test_summary_counts_over_the_week(session: Session, world: World) -> None:
 
 def test_trend_per_local_day(session: Session, world: World) -> None:
     view = view_of(session, f"dsp_{world.street.code}", world.c1.code)
-    out = q.trend(session, view, 4, now=at(1, 20))
+    out = summary.trend(session, view, 4, now=at(1, 20))
     assert out.days == ["2026-09-14", "2026-09-15", "2026-09-16", "2026-09-17"]
     assert out.reported == [1, 1, 7, 0]
     assert out.closed == [0, 0, 3, 1]  # E8 (closed on the 15th) was reopened
@@ -290,10 +294,10 @@ def test_trend_per_local_day(session: Session, world: World) -> None:
 
 def test_breakdowns_add_up(session: Session, world: World) -> None:
     view = view_of(session, f"dsp_{world.street.code}", world.c1.code)
-    win = q.period_window(Period.TODAY, NOON_D)
+    win = period_window(Period.TODAY, NOON_D)
 
     def items(by: BreakdownBy) -> dict[str, tuple[str, int, int]]:
-        out = q.breakdown(session, view, win, by)
+        out = breakdowns.breakdown(session, view, win, by)
         assert out.by == by
         assert sum(i.count for i in out.items) == 7, by
         return {i.key: (i.label, i.count, i.closed) for i in out.items}
@@ -319,35 +323,35 @@ def test_breakdowns_add_up(session: Session, world: World) -> None:
 
 def test_a_grid_has_no_children_and_keeps_its_own_cases(session: Session, world: World) -> None:
     view = view_of(session, f"cs_{world.c1.code}", world.g1.code)
-    win = q.period_window(Period.TODAY, NOON_D)
-    items = q.breakdown(session, view, win, BreakdownBy.CHILD).items
+    win = period_window(Period.TODAY, NOON_D)
+    items = breakdowns.breakdown(session, view, win, BreakdownBy.CHILD).items
     assert [(i.key, i.count, i.closed) for i in items] == [(world.g1.code, 7, 3)]
-    ranked = q.rankings(session, view, win, RankingBy.CHILD).items
+    ranked = rankings.rankings(session, view, win, RankingBy.CHILD).items
     assert [(i.key, i.total, i.score) for i in ranked] == [(world.g1.code, 7, 70.0)]
-    assert q.map_level(view, None) == "grid"
-    features = q.map_data(session, view, "grid", now=NOON_D).divisions["features"]
+    assert maps.map_level(view, None) == "grid"
+    features = maps.map_data(session, view, "grid", now=NOON_D).divisions["features"]
     assert [f["properties"]["code"] for f in features] == [world.g1.code]
 
 
 def test_street_breakdown_by_child_and_hotspots(session: Session, world: World) -> None:
     view = view_of(session, f"dsp_{world.street.code}", None)
-    win = q.period_window(Period.TODAY, NOON_D)
-    out = q.breakdown(session, view, win, BreakdownBy.CHILD)
+    win = period_window(Period.TODAY, NOON_D)
+    out = breakdowns.breakdown(session, view, win, BreakdownBy.CHILD)
     by_key = {i.key: i for i in out.items}
     assert {c.code for c in _children(session, world.street)} <= set(by_key)  # every community, zeros too
     assert (by_key[world.c1.code].count, by_key[world.c1.code].closed) == (7, 3)
     assert (by_key[world.c2.code].count, by_key[world.c2.code].closed) == (2, 2)
     assert [i.count for i in out.items] == sorted((i.count for i in out.items), reverse=True)
 
-    hot = q.hotspots(session, view, win, 10).items
+    hot = maps.hotspots(session, view, win, 10).items
     assert [(h.grid_code, h.count, h.open) for h in hot[:2]] == [(world.g1.code, 7, 3), (world.g2.code, 2, 0)]
     assert hot[0].grid_name == world.g1.name and hot[0].lon is not None
 
 
 def test_rankings_score_and_order(session: Session, world: World) -> None:
     view = view_of(session, f"dsp_{world.street.code}", None)
-    win = q.period_window(Period.TODAY, NOON_D)
-    out = q.rankings(session, view, win, RankingBy.CHILD)
+    win = period_window(Period.TODAY, NOON_D)
+    out = rankings.rankings(session, view, win, RankingBy.CHILD)
     keys = [i.key for i in out.items]
     first, second = out.items[keys.index(world.c2.code)], out.items[keys.index(world.c1.code)]
     assert keys.index(world.c2.code) < keys.index(world.c1.code)
@@ -362,7 +366,7 @@ def test_rankings_score_and_order(session: Session, world: World) -> None:
     assert scored == sorted(scored, reverse=True)
     assert all(s is None for s in scores[len(scored) :])  # communities without cases come last
 
-    depts = q.rankings(session, view, win, RankingBy.DEPARTMENT).items
+    depts = rankings.rankings(session, view, win, RankingBy.DEPARTMENT).items
     by_key = {i.key: i for i in depts}
     assert by_key["grid"].total == 5 and by_key["grid"].closed == 5  # E1, E2, S and the two C2 cases
     assert by_key[world.district_zhujian.code].overdue == 1
@@ -371,9 +375,9 @@ def test_rankings_score_and_order(session: Session, world: World) -> None:
 
 def test_map_of_a_community(session: Session, world: World) -> None:
     view = view_of(session, f"dsp_{world.street.code}", world.c1.code)
-    level = q.map_level(view, None)
+    level = maps.map_level(view, None)
     assert level == "grid"
-    out = q.map_data(session, view, level, now=NOON_D)
+    out = maps.map_data(session, view, level, now=NOON_D)
     features = out.divisions["features"]
     assert [f["properties"]["code"] for f in features] == [world.g1.code]
     assert features[0]["properties"]["open"] == 4 and features[0]["properties"]["red"] == 1
@@ -578,7 +582,7 @@ def test_defaults_per_role(app_client: TestClient, login: Login, world: World) -
 
 
 def test_results_are_cached_briefly(session: Session, world: World) -> None:
-    cache = q.TTLCache(ttl=60)
+    cache = TTLCache(ttl=60)
     calls: list[int] = []
 
     def compute() -> int:
@@ -590,13 +594,13 @@ def test_results_are_cached_briefly(session: Session, world: World) -> None:
     assert cache.get_or_compute("other", compute) == 2
     cache.clear()
     assert cache.get_or_compute("k", compute) == 3
-    assert q.TTLCache(ttl=0).get_or_compute("k", compute) == 4  # disabled
+    assert TTLCache(ttl=0).get_or_compute("k", compute) == 4  # disabled
 
     # the same viewer scope and parameters share one result; another division does not
     v1 = view_of(session, f"dsp_{world.street.code}", world.c1.code)
-    win = q.period_window(Period.TODAY, NOON_D)
-    a = q.cached("summary", v1, (win.start,), lambda: q.summary(session, v1, win))
-    b: object = q.cached("summary", v1, (win.start,), lambda: pytest.fail("should have been cached"))
+    win = period_window(Period.TODAY, NOON_D)
+    a = cached("summary", v1, (win.start,), lambda: summary.summary(session, v1, win))
+    b: object = cached("summary", v1, (win.start,), lambda: pytest.fail("should have been cached"))
     assert a is b
 
 
@@ -662,3 +666,226 @@ def test_stream_rejects_bad_tokens(app_client: TestClient, login: Login, world: 
     assert _first_event(app_client, {"access_token": resident})[0] == 403
     other = login(f"dsp_{world.other_street.code}")["Authorization"].removeprefix("Bearer ")
     assert _first_event(app_client, {"access_token": other, "division_code": world.c1.code})[0] == 404
+
+
+# --- the same figures computed the plain way ------------------------------------------------------------
+#
+# A reference for the SQL: the cases of a view loaded as ORM rows (with their transitions and lead tasks) and
+# every figure computed in Python straight from the definitions in summary.py, breakdowns.py and rankings.py,
+# over everything in the test database (this module's cases and those other modules left), for several viewers
+# and periods.
+
+CLOSED, NOT_CASES, OPEN_NOW = {"closed", "rated"}, {"rejected", "merged"}, {s.value for s in OPEN}
+
+
+@dataclass
+class Plain:
+    view: View
+    events: list[Event]
+    transitions: list[EventTransition]
+    lead: dict[int, int]  # case id → its newest non-cancelled lead task's department (0: the grid itself)
+
+
+def plain(session: Session, view: View) -> Plain:
+    events = list(session.scalars(select(Event).where(view.where())))
+    ids = [e.id for e in events]
+    transitions = list(session.scalars(select(EventTransition).where(EventTransition.event_id.in_(ids))))
+    lead: dict[int, int] = {}
+    tasks = session.scalars(
+        select(EventTask)
+        .where(EventTask.event_id.in_(ids), EventTask.role == "lead", EventTask.status != "cancelled")
+        .order_by(EventTask.id)
+    )
+    for t in tasks:
+        lead[t.event_id] = t.department_id or 0
+    return Plain(view, events, transitions, lead)
+
+
+def _in(ts: datetime | None, start: datetime, end: datetime) -> bool:
+    return ts is not None and start <= ts < end
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _on_time(e: Event) -> bool:
+    done = e.handled_at or e.closed_at
+    return e.first_deadline_at is None or (done is not None and done <= e.first_deadline_at)
+
+
+def plain_summary(p: Plain, win: Window) -> dict[str, object]:
+    rep = [e for e in p.events if _in(e.reported_at, win.start, win.end)]
+    rejected = sum(e.status in NOT_CASES for e in rep)
+    closed = [e for e in p.events if _in(e.closed_at, win.start, win.end) and e.status in CLOSED]
+    open_now = [e for e in p.events if e.status in OPEN_NOW]
+    rating = {e.id: e.rating for e in p.events}
+    in_period = [t for t in p.transitions if _in(t.at, win.start, win.end)]
+    ratings = [r for t in in_period if t.action == "rate" and (r := rating[t.event_id]) is not None]
+    return {
+        "reported": len(rep),
+        "filed": sum(_in(e.filed_at, win.start, win.end) for e in p.events),
+        "dispatched": sum(_in(e.dispatched_at, win.start, win.end) for e in p.events),
+        "handled": sum(_in(e.handled_at, win.start, win.end) for e in p.events),
+        "closed": len(closed),
+        "closure_rate": _rate(sum(e.status in CLOSED for e in rep), len(rep) - rejected),
+        "on_time_rate": _rate(sum(_on_time(e) for e in closed), len(closed)),
+        "overdue": sum(e.sla_state == "red" for e in open_now),
+        "warning": sum(e.sla_state == "yellow" for e in open_now),
+        "escalated": sum(t.action == "escalate" for t in in_period),
+        "satisfaction": round(sum(ratings) / len(ratings), 2) if ratings else None,
+        "open": len(open_now),
+    }
+
+
+def plain_trend(p: Plain, labels: list[str]) -> tuple[list[int], list[int], list[int]]:
+    def per_day(days: list[str]) -> list[int]:
+        return [days.count(d) for d in labels]
+
+    def day(ts: datetime) -> str:
+        return to_local(ts).date().isoformat()
+
+    return (
+        per_day([day(e.reported_at) for e in p.events]),
+        per_day([day(e.closed_at) for e in p.events if e.closed_at is not None and e.status in CLOSED]),
+        per_day([day(t.at) for t in p.transitions if t.action == "warn_red"]),
+    )
+
+
+def _child(p: Plain, path: str) -> str:
+    """The code of the division one level below the view's that a case path falls in (a grid: itself)."""
+    level = child_level(p.view)
+    if level is None:
+        return p.view.division.code
+    for part in path.strip("/").split("/"):
+        info = p.view.snap.divisions.get(int(part))
+        if info is not None and info.level == level:
+            return info.code
+    return "unlocated"
+
+
+def _unit(p: Plain, e: Event, by: str, session: Session) -> str | None:
+    if by == "child":
+        return _child(p, e.division_path)
+    if by == "channel":
+        return e.channel
+    if by == "major":
+        if e.category_id is None:
+            return "uncategorized"
+        cat = session.get(EventCategory, e.category_id)
+        assert cat is not None
+        major = session.get(EventCategory, cat.parent_id) if cat.parent_id is not None else cat
+        assert major is not None
+        return major.code
+    lead = p.lead.get(e.id)
+    if lead is None:
+        return "unassigned" if by == "department" else None
+    if lead == 0:
+        return "grid"
+    dept = session.get(Department, lead)
+    assert dept is not None
+    return dept.code
+
+
+def plain_breakdown(p: Plain, win: Window, by: str, session: Session) -> dict[str, tuple[int, int]]:
+    out: dict[str, tuple[int, int]] = {}
+    if by == "child" and child_level(p.view) is not None:
+        out = {d.code: (0, 0) for d in divisions_at(p.view, child_level(p.view) or "")}
+    for e in p.events:
+        if _in(e.reported_at, win.start, win.end):
+            key = _unit(p, e, by, session)
+            assert key is not None
+            n, c = out.get(key, (0, 0))
+            out[key] = (n + 1, c + (e.status in CLOSED))
+    return out
+
+
+def plain_rankings(p: Plain, win: Window, by: str, session: Session) -> dict[str, tuple[object, ...]]:
+    units: dict[str, list[Event]] = {}
+    if by == "child" and child_level(p.view) is not None:
+        units = {d.code: [] for d in divisions_at(p.view, child_level(p.view) or "")}
+    for e in p.events:
+        key = _unit(p, e, "child" if by == "child" else "lead", session)
+        if _in(e.reported_at, win.start, win.end) and key is not None:
+            units.setdefault(key, []).append(e)
+    out: dict[str, tuple[object, ...]] = {}
+    for key, es in units.items():
+        cases = len(es) - sum(e.status in NOT_CASES for e in es)
+        closed = [e for e in es if e.status in CLOSED]
+        out[key] = (
+            len(es),
+            len(closed),
+            _rate(len(closed), cases),
+            _rate(sum(_on_time(e) for e in closed), len(closed)),
+            sum(e.return_count for e in es),
+            _rate(sum(e.reopen_count > 0 for e in es), cases),
+            sum(bool(e.ever_overdue) for e in es),
+        )
+    return out
+
+
+def plain_hotspots(p: Plain, win: Window, limit: int) -> list[tuple[str, int, int]]:
+    grids: dict[str, list[int]] = {}
+    for e in p.events:
+        info = p.view.snap.divisions.get(int(e.division_path.strip("/").split("/")[-1]))
+        if _in(e.reported_at, win.start, win.end) and info is not None and info.level == "grid":
+            slot = grids.setdefault(info.code, [0, 0])
+            slot[0] += 1
+            slot[1] += e.status in OPEN_NOW
+    return sorted(((code, n, o) for code, (n, o) in grids.items()), key=lambda g: (-g[1], g[0]))[:limit]
+
+
+def plain_map_counts(p: Plain, level: str) -> dict[str, tuple[int, int]]:
+    targets = divisions_at(p.view, level) if level != p.view.division.level else [p.view.division]
+    out = {d.code: (0, 0) for d in targets}
+    for e in p.events:
+        if e.status not in OPEN_NOW:
+            continue
+        for part in e.division_path.strip("/").split("/"):
+            info = p.view.snap.divisions.get(int(part))
+            if info is not None and info.code in out:
+                n, red = out[info.code]
+                out[info.code] = (n + 1, red + (e.sla_state == "red"))
+    return out
+
+
+VIEWERS = [
+    ("street dispatcher, own street", lambda w: (f"dsp_{w.street.code}", None)),
+    ("street dispatcher, a community", lambda w: (f"dsp_{w.street.code}", w.c1.code)),
+    ("community staff, a grid", lambda w: (f"cs_{w.c1.code}", w.g1.code)),
+    ("district leader", lambda w: (f"ldr_{w.district.code}", None)),
+    ("admin, the city", lambda w: ("admin", None)),
+]
+
+
+@pytest.mark.parametrize("viewer", [v[1] for v in VIEWERS], ids=[v[0] for v in VIEWERS])
+def test_figures_match_the_plain_computation(
+    session: Session, world: World, viewer: Callable[[World], tuple[str, str | None]]
+) -> None:
+    username, code = viewer(world)
+    view = view_of(session, username, code)
+    p = plain(session, view)
+    assert p.events, "the reference needs cases in the view"
+    windows = [period_window(period, when) for period in Period for when in (NOON_D, utcnow())]
+    for win in windows:
+        got = summary.summary(session, view, win).model_dump()
+        assert {k: got[k] for k in plain_summary(p, win)} == plain_summary(p, win), (username, win)
+        for by in BreakdownBy:
+            items = breakdowns.breakdown(session, view, win, by).items
+            assert {i.key: (i.count, i.closed) for i in items} == plain_breakdown(p, win, by.value, session), by
+        for rby in RankingBy:
+            ranked = {
+                i.key: (i.total, i.closed, i.closure_rate, i.on_time_rate, i.returns, i.reopen_rate, i.overdue)
+                for i in rankings.rankings(session, view, win, rby).items
+            }
+            assert ranked == plain_rankings(p, win, rby.value, session), rby
+        for limit in (10, 200):
+            hot = [(h.grid_code, h.count, h.open) for h in maps.hotspots(session, view, win, limit).items]
+            assert hot == plain_hotspots(p, win, limit)
+    for when in (at(1, 20), utcnow()):
+        out = summary.trend(session, view, 14, now=when)
+        assert (out.reported, out.closed, out.overdue) == plain_trend(p, out.days)
+    level = maps.map_level(view, None)
+    features = maps.map_data(session, view, level).divisions["features"]
+    got_counts = {f["properties"]["code"]: (f["properties"]["open"], f["properties"]["red"]) for f in features}
+    assert got_counts == plain_map_counts(p, level)

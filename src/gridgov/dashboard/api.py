@@ -17,7 +17,8 @@ from starlette.concurrency import run_in_threadpool
 
 from gridgov.common.errors import NotAuthenticated
 from gridgov.common.principal import Principal
-from gridgov.dashboard import queries as q
+from gridgov.dashboard import breakdowns, maps, rankings, summary
+from gridgov.dashboard.cache import cached
 from gridgov.dashboard.schemas import (
     BreakdownBy,
     BreakdownOut,
@@ -30,6 +31,7 @@ from gridgov.dashboard.schemas import (
     TrendOut,
     WarningsOut,
 )
+from gridgov.dashboard.view import View, period_window, resolve_view
 from gridgov.deps import PrincipalDep, SessionDep, oauth2, principal_for_token
 
 router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
@@ -38,10 +40,10 @@ DivisionCode = Annotated[str | None, Query(max_length=16, description="区划代
 PeriodQ = Annotated[Period, Query(description="today 今日 / week 本周（周一起）/ month 本月，按北京时间")]
 
 
-def _render(kind: str, view: q.View, params: tuple[Hashable, ...], compute: Callable[[], BaseModel]) -> Response:
+def _render(kind: str, view: View, params: tuple[Hashable, ...], compute: Callable[[], BaseModel]) -> Response:
     """The JSON of `compute()`, rendered once and served from the result cache while it is fresh (the
     response_model of each route documents the shape; the bytes skip FastAPI's re-validation)."""
-    body = q.cached(kind, view, params, lambda: compute().model_dump_json(by_alias=True).encode())
+    body = cached(kind, view, params, lambda: compute().model_dump_json(by_alias=True).encode())
     return Response(body, media_type="application/json")
 
 
@@ -49,9 +51,9 @@ def _render(kind: str, view: q.View, params: tuple[Hashable, ...], compute: Call
 def get_summary(
     session: SessionDep, actor: PrincipalDep, division_code: DivisionCode = None, period: PeriodQ = Period.TODAY
 ) -> Response:
-    view = q.resolve_view(session, actor, division_code)
-    win = q.period_window(period)
-    return _render("summary", view, (win.period, win.start), lambda: q.summary(session, view, win))
+    view = resolve_view(session, actor, division_code)
+    win = period_window(period)
+    return _render("summary", view, (win.period, win.start), lambda: summary.summary(session, view, win))
 
 
 @router.get("/trend", response_model=TrendOut, summary="按日趋势（上报、结案、超时）")
@@ -61,9 +63,9 @@ def get_trend(
     division_code: DivisionCode = None,
     days: Annotated[int, Query(ge=1, le=366)] = 30,
 ) -> Response:
-    view = q.resolve_view(session, actor, division_code)
-    today = q.period_window(Period.TODAY).start
-    return _render("trend", view, (days, today), lambda: q.trend(session, view, days))
+    view = resolve_view(session, actor, division_code)
+    today = period_window(Period.TODAY).start
+    return _render("trend", view, (days, today), lambda: summary.trend(session, view, days))
 
 
 @router.get("/breakdown", response_model=BreakdownOut, summary="分类构成（大类、来源渠道、下级区划、主办部门）")
@@ -74,9 +76,9 @@ def get_breakdown(
     division_code: DivisionCode = None,
     period: PeriodQ = Period.TODAY,
 ) -> Response:
-    view = q.resolve_view(session, actor, division_code)
-    win = q.period_window(period)
-    return _render("breakdown", view, (by, win.period, win.start), lambda: q.breakdown(session, view, win, by))
+    view = resolve_view(session, actor, division_code)
+    win = period_window(period)
+    return _render("breakdown", view, (by, win.period, win.start), lambda: breakdowns.breakdown(session, view, win, by))
 
 
 @router.get("/rankings", response_model=RankingOut, summary="考评排名（下级区划或主办部门）")
@@ -88,10 +90,10 @@ def get_rankings(
     period: PeriodQ = Period.TODAY,
 ) -> Response:
     """score = 100 × (0.4 × 按期处置率 + 0.3 × 结案率 + 0.2 × (1 − 重办率) + 0.1 × (1 − 退回率))，
-    说明见 queries.rankings。"""
-    view = q.resolve_view(session, actor, division_code)
-    win = q.period_window(period)
-    return _render("rankings", view, (by, win.period, win.start), lambda: q.rankings(session, view, win, by))
+    说明见 rankings.rankings。"""
+    view = resolve_view(session, actor, division_code)
+    win = period_window(period)
+    return _render("rankings", view, (by, win.period, win.start), lambda: rankings.rankings(session, view, win, by))
 
 
 @router.get("/warnings", response_model=WarningsOut, summary="预警与超时事件（红灯优先）")
@@ -101,8 +103,8 @@ def get_warnings(
     division_code: DivisionCode = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Response:
-    view = q.resolve_view(session, actor, division_code)
-    return _render("warnings", view, (limit,), lambda: q.warnings(session, view, limit))
+    view = resolve_view(session, actor, division_code)
+    return _render("warnings", view, (limit,), lambda: maps.warnings(session, view, limit))
 
 
 @router.get("/hotspots", response_model=HotspotsOut, summary="高发网格")
@@ -113,9 +115,9 @@ def get_hotspots(
     period: PeriodQ = Period.TODAY,
     limit: Annotated[int, Query(ge=1, le=200)] = 10,
 ) -> Response:
-    view = q.resolve_view(session, actor, division_code)
-    win = q.period_window(period)
-    return _render("hotspots", view, (win.period, win.start, limit), lambda: q.hotspots(session, view, win, limit))
+    view = resolve_view(session, actor, division_code)
+    win = period_window(period)
+    return _render("hotspots", view, (win.period, win.start, limit), lambda: maps.hotspots(session, view, win, limit))
 
 
 @router.get("/map", response_model=MapOut, summary="地图：区划面（在办、红灯数）与事件点位")
@@ -125,10 +127,10 @@ def get_map(
     division_code: DivisionCode = None,
     level: Annotated[str | None, Query(description="面的层级：district、street、community 或 grid")] = None,
 ) -> Response:
-    view = q.resolve_view(session, actor, division_code)
-    lv = q.map_level(view, level)
-    today = q.period_window(Period.TODAY).start
-    return _render("map", view, (lv, today), lambda: q.map_data(session, view, lv))
+    view = resolve_view(session, actor, division_code)
+    lv = maps.map_level(view, level)
+    today = period_window(Period.TODAY).start
+    return _render("map", view, (lv, today), lambda: maps.map_data(session, view, lv))
 
 
 # --- live stream (SSE) ----------------------------------------------------------------------------------
@@ -149,24 +151,24 @@ def _open_stream(
 ) -> tuple[str, int, str]:
     """Resolve the view and render the first summary."""
     with factory() as session:
-        view = q.resolve_view(session, principal, division_code)
-        position = q.outbox_position(session)
+        view = resolve_view(session, principal, division_code)
+        position = summary.outbox_position(session)
         return view.division.code, position, _summary_json(session, view, position)
 
 
-def _summary_json(session: Session, view: q.View, position: int) -> str:
-    win = q.period_window(Period.TODAY)
-    out = q.cached("stream-summary", view, (win.start, position), lambda: q.summary(session, view, win))
+def _summary_json(session: Session, view: View, position: int) -> str:
+    win = period_window(Period.TODAY)
+    out = cached("stream-summary", view, (win.start, position), lambda: summary.summary(session, view, win))
     return json.dumps(out.model_dump(mode="json", by_alias=True), ensure_ascii=False)
 
 
 def _poll(factory: sessionmaker[Session], principal: Principal, code: str, last: int) -> tuple[int, str | None]:
     """The outbox position now, and the fresh summary when it moved since `last`."""
     with factory() as session:
-        position = q.outbox_position(session)
+        position = summary.outbox_position(session)
         if position == last:
             return position, None
-        view = q.resolve_view(session, principal, code)
+        view = resolve_view(session, principal, code)
         return position, _summary_json(session, view, position)
 
 

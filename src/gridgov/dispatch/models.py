@@ -121,13 +121,20 @@ class Event(Base):
         # have reached that step — every range predicate implies IS NOT NULL, so both SQLite and PostgreSQL use them.
         _partial("ix_event_sla", "warn_at", "status", "sla_state", "warn_at"),
         _partial("ix_event_deadline", "deadline_at", "status", "deadline_at"),
-        # period-bounded dashboard queries (IOC): a timestamp, then the subtree, then what they count
-        Index("ix_event_reported_path", "reported_at", "division_path", "status"),
-        _partial("ix_event_filed_path", "filed_at", "filed_at", "division_path"),
-        _partial("ix_event_dispatched_path", "dispatched_at", "dispatched_at", "division_path"),
-        _partial("ix_event_handled_path", "handled_at", "handled_at", "division_path"),
-        _partial("ix_event_closed_path", "closed_at", "closed_at", "division_path", "status"),
-        Index("ix_event_status_path_sla", "status", "division_path", "sla_state"),
+        # period-bounded dashboard queries (IOC): a timestamp, then the subtree, then the data scope's grid_id and
+        # what they count, so that each query reads its index alone (migration 0009)
+        Index("ix_event_reported_path", "reported_at", "division_path", "status", "grid_id", "category_id", "channel"),
+        _partial("ix_event_filed_path", "filed_at", "filed_at", "division_path", "grid_id"),
+        _partial("ix_event_dispatched_path", "dispatched_at", "dispatched_at", "division_path", "grid_id"),
+        _partial("ix_event_handled_path", "handled_at", "handled_at", "division_path", "grid_id"),
+        _partial(
+            "ix_event_closed_path",
+            "closed_at",
+            *("closed_at", "division_path", "status", "grid_id", "first_deadline_at", "handled_at"),
+        ),
+        Index("ix_event_status_path_sla", "status", "division_path", "sla_state", "grid_id"),
+        # the satisfaction figure: rated cases looked up by id from their rate transitions
+        _partial("ix_event_rated", "rating", "id", "division_path", "grid_id", "rating"),
         _partial("ix_event_reporter_phone_index", "reporter_phone_index", "reporter_phone_index"),
     )
 
@@ -153,7 +160,7 @@ class EventTask(Base):
     __tablename__ = "event_task"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"))
     role: Mapped[str] = mapped_column(String(8))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("division.id"))
@@ -167,6 +174,8 @@ class EventTask(Base):
     __table_args__ = (
         Index("ix_task_dept_status", "department_id", "status", "event_id"),
         Index("ix_task_grid_status", "grid_id", "status", "event_id"),
+        # a case's tasks (the foreign key's index too): its current lead is read from the index alone
+        Index("ix_task_event_lead", "event_id", "role", "id", "status", "department_id"),
     )
 
 
