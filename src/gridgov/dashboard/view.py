@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import Session
 
+from gridgov.common import scope
 from gridgov.common.errors import Forbidden, NotFound
 from gridgov.common.principal import Principal, Role
 from gridgov.common.timeutil import SHANGHAI, to_local, utcnow
@@ -69,7 +70,7 @@ def resolve_view(session: Session, principal: Principal, division_code: str | No
         return View(principal, own, snap)
     div_id = snap.by_code.get(division_code)
     division = snap.divisions.get(div_id) if div_id is not None else None
-    if division is None or not division.path.startswith(scope_path):
+    if division is None or not (principal.role == Role.ADMIN or scope.in_subtree(division.path, scope_path)):
         raise NotFound("区划不存在或无权查看", field="division_code")
     return View(principal, division, snap)
 
@@ -135,7 +136,7 @@ def divisions_at(view: View, level: str) -> list[DivisionInfo]:
     """Divisions of `level` in the chosen subtree, by code."""
     prefix = view.division.path
     return sorted(
-        (d for d in view.snap.divisions.values() if d.level == level and d.path.startswith(prefix)),
+        (d for d in view.snap.divisions.values() if d.level == level and scope.in_subtree(d.path, prefix)),
         key=lambda d: d.code,
     )
 
