@@ -12,7 +12,7 @@ PACKAGE = SRC / "gridgov"
 # Inner to outer. A name is a context package (gridgov/<name>/) or a top-level module (gridgov/<name>.py).
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("config", "db", "migrate", "common"),  # the kernel: settings, engine, pure helpers, audit, bus, scope
-    ("org", "deps"),  # divisions, people and their scopes; deps: the caller's principal for every router
+    ("org",),  # divisions, people and their scopes; org/deps.py: the caller's principal for every router
     ("catalog",),
     ("address",),
     ("blockdata", "classify"),

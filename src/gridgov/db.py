@@ -15,7 +15,6 @@ from sqlalchemy import DateTime, Dialect, Engine, FromClause, MetaData, TypeDeco
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from gridgov.common.timeutil import as_utc
 from gridgov.config import Settings, get_settings
 
 NAMING = {
@@ -42,7 +41,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else as_utc(value)
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)  # SQLite's are naive
 
     def bind_processor(self, dialect: Dialect) -> Callable[[datetime | None], Any] | None:
         """On SQLite, process_bind_param and SQLite's DATETIME text format in one step (bound values are a hot

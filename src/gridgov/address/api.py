@@ -17,7 +17,7 @@ from gridgov.address.models import Address, AddressReview
 from gridgov.address.shipped import load_tagger
 from gridgov.common.errors import Conflict, InvalidInput
 from gridgov.common.uow import UnitOfWork
-from gridgov.deps import PrincipalDep, SessionDep, SettingsDep
+from gridgov.org.deps import PrincipalDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/addresses", tags=["addresses"])
 CRSName = Literal["wgs84", "gcj02", "bd09"]

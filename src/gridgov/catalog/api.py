@@ -13,7 +13,7 @@ from gridgov.catalog import services
 from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
 from gridgov.common.errors import InvalidInput
 from gridgov.common.uow import UnitOfWork
-from gridgov.deps import PrincipalDep, SessionDep
+from gridgov.org.deps import PrincipalDep, SessionDep
 from gridgov.org.models import Department, Division
 
 router = APIRouter(prefix="/api", tags=["catalog"])

@@ -32,7 +32,7 @@ from gridgov.dashboard.schemas import (
     WarningsOut,
 )
 from gridgov.dashboard.view import View, period_window, resolve_view
-from gridgov.deps import PrincipalDep, SessionDep, oauth2, principal_for_token
+from gridgov.org.deps import PrincipalDep, SessionDep, oauth2, principal_for_token
 
 router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
 

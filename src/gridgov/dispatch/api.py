@@ -21,7 +21,6 @@ from gridgov.common.principal import Principal
 from gridgov.common.security import mask_phone, pii_cipher
 from gridgov.common.uow import UnitOfWork, atomic_retrying_a_race
 from gridgov.db import settings_of
-from gridgov.deps import PrincipalDep, SessionDep, SettingsDep
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.attachments import attachment_visible, path_for, store_attachment
 from gridgov.dispatch.case_writer import NewCase
@@ -60,6 +59,7 @@ from gridgov.dispatch.schemas import (
 )
 from gridgov.dispatch.scope import load_visible
 from gridgov.org import cache
+from gridgov.org.deps import PrincipalDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["events"])
 

@@ -25,7 +25,6 @@ from gridgov.common.principal import Principal, Role
 from gridgov.common.ratelimit import RateLimiter
 from gridgov.common.security import normalize_phone, pii_cipher
 from gridgov.common.uow import UnitOfWork, atomic_retrying_a_race
-from gridgov.deps import SessionDep, SettingsDep
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.attachments import path_for, store_attachment
 from gridgov.dispatch.commands import IntakeCommand
@@ -34,6 +33,7 @@ from gridgov.dispatch.models import Attachment, Channel, Event
 from gridgov.dispatch.queues import history
 from gridgov.dispatch.rules import Action, Status
 from gridgov.dispatch.schemas import NoteIn, RateIn
+from gridgov.org.deps import SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/public", tags=["public"])
 PHONE = re.compile(r"^1[3-9]\d{9}$")

@@ -13,8 +13,8 @@ from gridgov.common.errors import Forbidden, NotFound
 from gridgov.common.principal import Role
 from gridgov.common.security import issue_token, mask_phone, pii_cipher
 from gridgov.common.uow import UnitOfWork
-from gridgov.deps import PrincipalDep, SessionDep, SettingsDep
 from gridgov.org import cache, services
+from gridgov.org.deps import PrincipalDep, SessionDep, SettingsDep
 from gridgov.org.models import Division, User
 
 router = APIRouter(prefix="/api", tags=["org"])

@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from gridgov import __version__
-from gridgov.deps import SettingsDep
+from gridgov.org.deps import SettingsDep
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"

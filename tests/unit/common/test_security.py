@@ -253,7 +253,7 @@ def test_access_log_hides_tokens_in_query_strings() -> None:
 
 
 def test_verified_token_cache_still_refuses_expired_and_foreign_tokens() -> None:
-    from gridgov import deps
+    from gridgov.org import deps
 
     key, other = "k" * 40, "o" * 40
     token = issue_token(key, 7, "resident", ttl_minutes=1, now=utcnow() - timedelta(seconds=59))  # expires in ~1 s
