@@ -106,9 +106,6 @@ class EventBus:
             raise ValueError(f"another subscriber is already called {subscriber.name!r}")
         self.subscribers[subscriber.name] = subscriber
 
-    def unsubscribe_async(self, name: str) -> None:
-        self.subscribers.pop(name, None)
-
     def publish(
         self,
         session: Session,
@@ -201,15 +198,15 @@ def _claim(session: Session, sub: AsyncSubscriber) -> int:
     return int(session.scalar(select(OutboxPosition.position).where(OutboxPosition.subscriber == sub.name)) or 0)
 
 
-def deliver(session: Session, sub: AsyncSubscriber, limit: int = 500) -> int:
+def deliver(session: Session, sub: AsyncSubscriber, limit: int = 500) -> tuple[int, int]:
     """Hand `sub` the next events after its position (at most `limit` read) and move the position past them,
-    in the caller's transaction (commit it: see `deliver_all`). Returns how many events were handed over."""
+    in the caller's transaction (commit it: see `deliver_all`). Returns (events read, events handed over)."""
     position = _claim(session, sub)
     rows = list(
         session.scalars(select(DomainEvent).where(DomainEvent.id > position).order_by(DomainEvent.id).limit(limit))
     )
     if not rows:
-        return 0
+        return 0, 0
     wanted = [r for r in rows if sub.events is None or r.name in sub.events]
     if wanted:
         sub.handle(session, wanted)
@@ -218,7 +215,7 @@ def deliver(session: Session, sub: AsyncSubscriber, limit: int = 500) -> int:
         .where(OutboxPosition.subscriber == sub.name)
         .values(position=rows[-1].id, delivered=OutboxPosition.delivered + len(wanted), updated_at=utcnow())
     )
-    return len(wanted)
+    return len(rows), len(wanted)
 
 
 def deliver_all(factory: sessionmaker[Session], event_bus: EventBus = bus, limit: int = 500) -> dict[str, int]:
@@ -229,22 +226,15 @@ def deliver_all(factory: sessionmaker[Session], event_bus: EventBus = bus, limit
     for sub in list(event_bus.subscribers.values()):
         total = 0
         try:
-            while True:
-                with factory() as session:
-                    with session.begin():
-                        n = deliver(session, sub, limit)
-                    caught_up = n == 0 and _position(session, sub.name) >= last_id(session)
-                total += n
-                if caught_up:
-                    break
+            read = limit
+            while read == limit:  # a short batch is the outbox's end
+                with factory() as session, session.begin():
+                    read, handed = deliver(session, sub, limit)
+                total += handed
         except Exception:
             log.exception("outbox delivery to %s failed; it will be retried", sub.name)
         done[sub.name] = total
     return done
-
-
-def _position(session: Session, name: str) -> int:
-    return int(session.scalar(select(OutboxPosition.position).where(OutboxPosition.subscriber == name)) or 0)
 
 
 class OutboxWorker:
@@ -255,7 +245,6 @@ class OutboxWorker:
         self.factory, self.interval, self.bus = factory, interval, event_bus
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.rounds = 0
 
     def start(self) -> None:
         if self.interval <= 0 or self._thread is not None:
@@ -276,6 +265,5 @@ class OutboxWorker:
                 continue
             try:
                 deliver_all(self.factory, self.bus)
-                self.rounds += 1
             except Exception:  # keep delivering; the next round retries
                 log.exception("outbox delivery round failed")

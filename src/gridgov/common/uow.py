@@ -2,7 +2,7 @@
 action in one transaction and commits once, so that an action is whole or absent.
 
     with UnitOfWork(session):
-        lifecycle.dispatch_event(session, actor, event_id, DispatchIn())
+        lifecycle.dispatch_event(session, actor, event_id, CategoryIn())
 
 Work that must only happen once the transaction is durable — updating a process-wide cache or the in-memory
 address engines — is registered with `after_commit` and dropped when the transaction rolls back.
@@ -11,14 +11,13 @@ address engines — is registered with `after_commit` and dropped when the trans
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from types import TracebackType
 from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -44,26 +43,15 @@ class UnitOfWork:
             self.session.rollback()
 
 
-@contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A new session holding one unit of work (CLI commands, worker jobs)."""
-    with factory() as session, UnitOfWork(session):
-        yield session
-
-
-def atomic(session: Session, work: Callable[[], T]) -> T:
-    """Run one action as a unit of work on `session` and return its result."""
-    with UnitOfWork(session):
-        return work()
-
-
 def atomic_retrying_a_race(session: Session, work: Callable[[], T]) -> T:
-    """`atomic`, run once more when the commit loses a race on a unique key (two requests with the same
-    idempotency key): the second run finds what the first one wrote. A second violation is not that race."""
+    """`work` as one unit of work, run once more when the commit loses a race on a unique key (two requests with
+    the same idempotency key): the second run finds what the first one wrote. A second violation is not that race."""
     try:
-        return atomic(session, work)
+        with UnitOfWork(session):
+            return work()
     except IntegrityError:
-        return atomic(session, work)
+        with UnitOfWork(session):
+            return work()
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:

@@ -58,11 +58,9 @@ def resolve_view(session: Session, principal: Principal, division_code: str | No
     root = next((d for d in snap.divisions.values() if d.parent_id is None), None)
     if principal.role == Role.ADMIN:
         own = snap.divisions.get(principal.division_id or -1) or root
-        scope_path = ""
     else:
         own = snap.divisions.get(principal.division_id or -1)
-        scope_path = principal.division_path or ""
-        if own is None or not scope_path:
+        if own is None or not principal.division_path:
             raise Forbidden("您的账号未绑定区划，无法查看指挥大屏")
     if own is None:
         raise NotFound("区划不存在或无权查看", field="division_code")
@@ -70,7 +68,7 @@ def resolve_view(session: Session, principal: Principal, division_code: str | No
         return View(principal, own, snap)
     div_id = snap.by_code.get(division_code)
     division = snap.divisions.get(div_id) if div_id is not None else None
-    if division is None or not (principal.role == Role.ADMIN or scope.in_subtree(division.path, scope_path)):
+    if division is None or not scope.may_see(principal, division.path):
         raise NotFound("区划不存在或无权查看", field="division_code")
     return View(principal, division, snap)
 
