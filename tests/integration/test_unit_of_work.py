@@ -85,7 +85,9 @@ def test_a_crash_inside_the_review_resolution_leaves_the_review_the_case_and_the
     assert session.get(AddressReview, review.id).status == "pending"  # type: ignore[union-attr]
     case = session.get(Event, case_id)
     assert case is not None and case.grid_id is None and case.address_id is None
-    steps = session.scalars(select(EventTransition.action).where(EventTransition.event_id == case_id).order_by(EventTransition.id)).all()
+    steps = session.scalars(
+        select(EventTransition.action).where(EventTransition.event_id == case_id).order_by(EventTransition.id)
+    ).all()
     assert steps == ["report"]
     learned = select(AddressAlias.id).where(AddressAlias.address_id == target.id, AddressAlias.kind == "learned")
     assert session.scalar(learned) is None
@@ -147,7 +149,9 @@ def test_a_crash_after_the_case_changed_but_before_its_event_is_published_leaves
     case = session.get(Event, case_id)
     assert case is not None and case.status == "filed" and case.deadline_at is None and case.dispatched_at is None
     assert session.scalar(select(func.count()).where(EventTask.event_id == case_id)) == 0
-    steps = session.scalars(select(EventTransition.action).where(EventTransition.event_id == case_id).order_by(EventTransition.id)).all()
+    steps = session.scalars(
+        select(EventTransition.action).where(EventTransition.event_id == case_id).order_by(EventTransition.id)
+    ).all()
     assert steps == ["report", "file"]
     assert one_action(lc.dispatch_event, session, dsp, case_id, CategoryIn()).status == "dispatched"  # and later works
 
