@@ -51,7 +51,7 @@ def test_unmatched_text_goes_to_review_and_the_choice_places_the_case(
     app_client: TestClient, login: Login, session: Session
 ) -> None:
     b = _building(session, 400)
-    strange = "老街坊说的那个大榕树底下"
+    strange = "福田区老街坊说的那个大榕树底下"  # names its district: 福田区's centre holds it
     r = app_client.post("/api/events", json={"title": "噪音扰民", "address_text": strange}, headers=login("resident3"))
     assert r.status_code == 201, r.text
     ev = r.json()

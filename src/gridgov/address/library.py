@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov.address.division_names import DivisionNames
 from gridgov.address.geo import AddressPoints
 from gridgov.address.matcher import AddressMatcher
 from gridgov.address.models import Address, AddressAlias, AddressStatus
@@ -27,6 +28,7 @@ class Engines:
     points: AddressPoints
     records: dict[str, AddressRecord]
     grid_fallback: dict[str, str]
+    divisions: DivisionNames  # the divisions a free text names (a report no address matches still has a centre)
 
     def grid_of(self, code: str) -> str | None:
         """The address's grid; for a road or compound without a point, the grid of one of its buildings."""
@@ -122,11 +124,13 @@ def engines(session: Session) -> Engines:
         if found is not None:  # built by whoever held the lock before us
             return found
         records = address_records(session)
+        divisions = division_records(session)
         built = Engines(
-            matcher=AddressMatcher.build(division_records(session), records),
+            matcher=AddressMatcher.build(divisions, records),
             points=AddressPoints(records, POINT_LEVELS),
             records={r.code: r for r in records},
             grid_fallback=_grid_fallback(records),
+            divisions=DivisionNames(divisions),
         )
         with _lock:
             _engines[key] = built

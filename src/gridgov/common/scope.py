@@ -42,12 +42,11 @@ def is_ancestor(path: str, of: str) -> bool:
     return of.startswith(path)
 
 
-def may_see(principal: Principal, path: str, *, placed: bool = True) -> bool:
-    """May an area principal act on a row at `path`: inside their subtree, or — for a row not yet placed — raised
-    above it. Unlimited roles see everything; every other role has no area scope."""
+def may_see(principal: Principal, path: str) -> bool:
+    """May an area principal act on a row at `path`: inside their subtree. Unlimited roles see everything;
+    every other role has no area scope."""
     if principal.role in UNLIMITED:
         return True
     if principal.role not in AREA_ROLES or not principal.division_path:
         return False
-    root = principal.division_path
-    return in_subtree(path, root) or (not placed and is_ancestor(path, root))
+    return in_subtree(path, principal.division_path)

@@ -242,6 +242,8 @@ def _insert_users(
     city = next(by_code[d.code] for d in geo.divisions if d.level == "city")
     add("admin", "系统管理员", Role.ADMIN, city, showcase=True, unmask=True)
     add("city_leader", "市指挥中心领导", Role.LEADER, city, showcase=True)
+    # the city's centre holds the reports that name no district and could not be placed (intake.unplaced_owner)
+    add(f"dsp_{city.code}", "市分拨中心分拨员", Role.DISPATCHER, city, unmask=True)
     first_district = first_street = first_community = None
     grid_workers: list[tuple[User, Division]] = []
     for d in geo.divisions:

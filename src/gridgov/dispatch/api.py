@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
@@ -26,6 +26,7 @@ from gridgov.dispatch.attachments import attachment_visible, path_for, store_att
 from gridgov.dispatch.case_writer import NewCase
 from gridgov.dispatch.duplicates import find_duplicates
 from gridgov.dispatch.intake import MAX_BATCH, IntakeResult, submit, submit_batch
+from gridgov.dispatch.locate import place_notice
 from gridgov.dispatch.models import Attachment, Event
 from gridgov.dispatch.queues import (
     EventFilter,
@@ -49,6 +50,7 @@ from gridgov.dispatch.schemas import (
     MergeIn,
     NoteIn,
     PageOut,
+    PointIn,
     QueueOut,
     RateIn,
     ReportIn,
@@ -58,6 +60,7 @@ from gridgov.dispatch.schemas import (
     VerifyIn,
 )
 from gridgov.dispatch.scope import load_visible
+from gridgov.dispatch.verification import case_allows
 from gridgov.org import cache
 from gridgov.org.deps import PrincipalDep, SessionDep, SettingsDep
 
@@ -93,6 +96,7 @@ ACTIONS: dict[str, ActionRoute] = {
     "escalate": ActionRoute(lc.escalate_event, NoteIn, "上报上级"),
     "locate": ActionRoute(lc.locate_event, LocateIn, "确认地址"),
     "merge": ActionRoute(lc.merge_event, MergeIn, "合并重复件"),
+    "place": ActionRoute(lc.place_event, PointIn, "补充位置"),
 }
 
 
@@ -121,6 +125,8 @@ def _named(
     item.status_label = Status(e.status).label
     if e.address_id is not None and e.address_id in addresses:
         item.address_code, item.address_full_name = addresses[e.address_id]
+    if snap is not None:
+        item.place_needed, item.place_note = place_notice(snap, e.grid_id, e.status, e.owner_division_id)
     return item
 
 
@@ -151,7 +157,9 @@ def detail(
     ]
     for step in out.history:
         step.action_label = Action(step.action).label
-    out.allowed_actions = [a.value for a in allowed_actions(Status(event.status), actor.role)]
+    out.allowed_actions = [
+        a.value for a in allowed_actions(Status(event.status), actor.role) if case_allows(actor, cast(Event, event), a)
+    ]
     if new is not None:
         return out
     out.duplicates_merged = merged_duplicates(session, actor, event.id)

@@ -17,8 +17,8 @@ def guard(actor: Principal, event: Event, action: Action) -> None:
 
 
 def within_area(actor: Principal, event: Event) -> bool:
-    """The case lies in the actor's area (a case not yet placed: raised here, below, or above)."""
-    return scope.may_see(actor, event.division_path, placed=event.grid_id is not None)
+    """The case lies in the actor's area."""
+    return scope.may_see(actor, event.division_path)
 
 
 def require_area(actor: Principal, event: Event) -> None:

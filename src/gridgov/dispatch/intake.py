@@ -35,6 +35,7 @@ from gridgov.dispatch.guards import require_tier
 from gridgov.dispatch.locate import locate
 from gridgov.dispatch.models import SlaState, TaskRole, TaskStatus
 from gridgov.dispatch.rules import Action, Status, check_transition
+from gridgov.dispatch.verification import resolve_for
 from gridgov.org import cache
 
 MAX_BATCH = 1000
@@ -195,9 +196,9 @@ def _plan(
         path, owner, area_class = grid.path, snap.ancestor_at(loc.grid_id, level), grid.area_class
     elif cmd.auto_dispatch:
         raise InvalidInput("智能分拨必须能定位到网格（网格代码、经纬度或可匹配的地址）", field="address_text")
-    else:  # not placed yet: visible to the reporter's centre (or the city's) until the address is confirmed
-        root = actor.division_id if actor.division_id in snap.divisions else snap.root_id
-        path, owner, area_class = snap.divisions[root].path, root, "B"
+    else:  # not placed yet: one centre holds it until the place is confirmed
+        owner = unplaced_owner(snap, actor.division_id, loc.named_division)
+        path, area_class = snap.divisions[owner].path, "B"
     row: dict[str, Any] = {
         "title": cmd.title.strip(),
         "description": cmd.description,
@@ -229,6 +230,7 @@ def _plan(
         "reopen_count": 0,
         "ever_overdue": False,
         "extension_granted_hours": 0.0,
+        "verifier": None,
     }
     if cmd.reporter_phone and cipher is not None:
         row["reporter_phone_enc"] = cipher.encrypt(normalize_phone(cmd.reporter_phone))
@@ -243,6 +245,9 @@ def _plan(
     )
     if cmd.self_handle:
         _self_handled(plan, cmd, loc.grid_id, now)
+        plan.row["verifier"] = resolve_for(
+            session, plan.row["category_id"], "grid", loc.grid_id, actor.user_id, actor.user_id
+        ).value
     if cmd.auto_dispatch:
         if category is None:
             raise InvalidInput("智能分拨需要事件小类", field="category_code")
@@ -275,6 +280,19 @@ def _plan(
             {"role": TaskRole.CO.value, "department_id": d, "grid_id": None} for d in route.co_department_ids
         ]
     return plan
+
+
+def unplaced_owner(snap: cache.OrgSnapshot, reporter_division: int | None, named_code: str | None) -> int:
+    """The one division whose centre holds a report that could not be placed: the most specific division its
+    text names — or the reporter's own, when that lies inside it (a community's staff writing "福田区…") — else
+    the reporter's division (staff), else the city."""
+    named = snap.by_code.get(named_code) if named_code else None
+    own = reporter_division if reporter_division in snap.divisions else None
+    if named is not None:
+        if own is not None and snap.divisions[own].path.startswith(snap.divisions[named].path):
+            return own
+        return named
+    return own if own is not None else snap.root_id
 
 
 def _self_handled(plan: Planned, cmd: IntakeCommand, grid_id: int | None, now: datetime) -> None:

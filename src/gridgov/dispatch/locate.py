@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.address import library
-from gridgov.address.geo import convert
+from gridgov.address.geo import CRS, convert
 from gridgov.address.matcher import MatchResult
 from gridgov.address.models import Address
 from gridgov.common.errors import InvalidInput
@@ -17,7 +18,7 @@ from gridgov.common.principal import Principal, Role
 from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.history import apply_transition
 from gridgov.dispatch.models import Event
-from gridgov.dispatch.rules import Action
+from gridgov.dispatch.rules import OPEN, Action, Status
 from gridgov.org import cache
 from gridgov.org.spatial import grid_locator
 
@@ -34,6 +35,7 @@ class Location:
     address_code: str | None = None
     confidence: float | None = None
     review: MatchResult | None = None  # a match too weak to trust: goes to the review queue
+    named_division: str | None = None  # not placed: the code of the most specific division the text names
 
 
 def locate(session: Session, actor: Principal, where: IntakeCommand) -> Location:
@@ -77,6 +79,9 @@ def locate(session: Session, actor: Principal, where: IntakeCommand) -> Location
                     loc.grid_id = snap.by_code.get(grid_code) if grid_code else None
     if loc.grid_id is None and actor.role == Role.GRID_WORKER and len(actor.grid_ids) == 1:
         loc.grid_id = next(iter(actor.grid_ids))
+    if loc.grid_id is None and text:
+        named = library.engines(session).divisions.most_specific(text)
+        loc.named_division = named.code if named is not None else None
     if loc.grid_id is None and not text:
         raise InvalidInput("请提供网格代码、经纬度或地址", field="grid_code")
     return loc
@@ -99,6 +104,41 @@ def place_at(session: Session, event: Event, address: Address, confidence: float
             event.grid_id, event.division_path, event.area_class = grid_id, grid.path, grid.area_class
             event.owner_division_id = snap.ancestor_at(grid_id, event.level)
             data["grid"] = grid.code
+    return data
+
+
+def place_notice(
+    snap: cache.OrgSnapshot, grid_id: int | None, status: str, owner_division_id: int | None
+) -> tuple[bool, str | None]:
+    """What the reporter of a case is told about its place: (needs a point on the map, the message)."""
+    if grid_id is not None or Status(status) not in OPEN:
+        return False, None
+    owner = snap.divisions.get(owner_division_id or 0)
+    where = f"{owner.name}分拨中心" if owner is not None else "分拨中心"
+    return True, f"地址未能定位到具体网格，已交{where}确认位置。请在地图上标出事件位置，以便尽快派遣处理。"
+
+
+def place_point(session: Session, event: Event, lon: float, lat: float, crs: CRS) -> dict[str, object]:
+    """Place a case not yet on a grid at a point (converted to WGS-84): its grid, tier owner and the nearest
+    standard address within 80 m. Returns the step's data."""
+    x, y = convert(lon, lat, crs, "wgs84")
+    x, y = round(x, 6), round(y, 6)
+    grid_id = grid_locator(session).locate(x, y)
+    if grid_id is None:
+        raise InvalidInput("该位置不在任何网格内，请在地图上重新选择", field="lon")
+    snap = cache.snapshot(session)
+    grid = snap.divisions[grid_id]
+    event.lon, event.lat = x, y
+    event.grid_id, event.division_path, event.area_class = grid_id, grid.path, grid.area_class
+    event.owner_division_id = snap.ancestor_at(grid_id, event.level)
+    data: dict[str, object] = {"grid": grid.code, "lon": x, "lat": y}
+    hit = library.engines(session).points.nearest(x, y, k=1, max_m=NEAREST_ADDRESS_M)
+    if hit and event.address_id is None:
+        address = session.scalar(select(Address).where(Address.code == hit[0][0]))
+        if address is not None:
+            event.address_id = address.id
+            event.address_confidence = round(max(0.0, 1.0 - hit[0][1] / NEAREST_ADDRESS_M), 3)
+            data["address"] = address.code
     return data
 
 

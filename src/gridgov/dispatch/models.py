@@ -80,6 +80,8 @@ class Event(Base):
     # the channel's original payload (a 12345 work order, an alarm), kept as it arrived
     origin: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # who verifies the result (catalog.verifiers' rule, resolved when the case is handled; see dispatch/verification)
+    verifier: Mapped[str | None] = mapped_column(String(16))
 
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     filed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

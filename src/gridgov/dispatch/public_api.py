@@ -29,10 +29,12 @@ from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.attachments import path_for, store_attachment
 from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.intake import submit
+from gridgov.dispatch.locate import place_notice
 from gridgov.dispatch.models import Attachment, Channel, Event
 from gridgov.dispatch.queues import history
 from gridgov.dispatch.rules import Action, Status
-from gridgov.dispatch.schemas import NoteIn, RateIn
+from gridgov.dispatch.schemas import NoteIn, PointIn, RateIn
+from gridgov.org import cache
 from gridgov.org.deps import SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/public", tags=["public"])
@@ -44,7 +46,7 @@ per_ip_uploads = RateLimiter(limit=30, window_seconds=600)
 per_ip_follow = RateLimiter(limit=120, window_seconds=600)
 
 
-PUBLIC_NOTES = frozenset({"reject", "handle", "verify_pass", "verify_fail", "return", "rate", "reopen"})
+PUBLIC_NOTES = frozenset({"reject", "handle", "verify_pass", "verify_fail", "return", "rate", "reopen", "place"})
 PUBLIC_PHOTOS = frozenset({"report", "handle", "verify_pass", "verify_fail"})
 
 
@@ -81,6 +83,8 @@ class PublicReceipt(BaseModel):
     token: str = Field(description="查询凭证：请妥善保存，凭案件编号和凭证查询进度、评价")
     status: str
     status_label: str
+    place_needed: bool = Field(default=False, description="地址未能定位：请在地图上标出位置")
+    place_note: str | None = None
 
 
 class PublicStep(BaseModel):
@@ -103,6 +107,8 @@ class PublicCase(BaseModel):
     rating_comment: str | None
     can_rate: bool
     can_reopen: bool
+    place_needed: bool = False
+    place_note: str | None = None
     steps: list[PublicStep]
 
 
@@ -148,7 +154,15 @@ def public_report(body: PublicReportIn, request: Request, session: SessionDep, s
     event = session.get(Event, result.event_id)
     assert event is not None
     status = Status(event.status)
-    return PublicReceipt(number=event.number or "", token=token, status=status.value, status_label=status.label)
+    needed, note = place_notice(cache.snapshot(session), event.grid_id, event.status, event.owner_division_id)
+    return PublicReceipt(
+        number=event.number or "",
+        token=token,
+        status=status.value,
+        status_label=status.label,
+        place_needed=needed,
+        place_note=note,
+    )
 
 
 def _holder(session: Session, number: str, token: str) -> tuple[Event, Principal]:
@@ -164,6 +178,7 @@ def _holder(session: Session, number: str, token: str) -> tuple[Event, Principal
 
 def _case(session: Session, event: Event) -> PublicCase:
     status = Status(event.status)
+    needed, note = place_notice(cache.snapshot(session), event.grid_id, event.status, event.owner_division_id)
     steps = [
         PublicStep(
             action=h.action,
@@ -187,6 +202,8 @@ def _case(session: Session, event: Event) -> PublicCase:
         rating_comment=event.rating_comment,
         can_rate=status == Status.CLOSED,
         can_reopen=status in (Status.CLOSED, Status.RATED),
+        place_needed=needed,
+        place_note=note,
         steps=steps,
     )
 
@@ -236,6 +253,21 @@ def public_reopen(
     event, actor = _holder(session, number, token)
     with UnitOfWork(session):
         lc.reopen_event(session, actor, event.id, NoteIn(note=body.note))
+    return _case(session, event)
+
+
+@router.post("/events/{number}/place", response_model=PublicCase, summary="补充位置（在地图上标出事件位置）")
+def public_place(
+    number: str,
+    body: PointIn,
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str, Query(min_length=8, max_length=64)],
+) -> PublicCase:
+    per_ip_follow.hit(_client(request))
+    event, actor = _holder(session, number, token)
+    with UnitOfWork(session):
+        lc.place_event(session, actor, event.id, body)
     return _case(session, event)
 
 

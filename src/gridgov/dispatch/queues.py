@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select, union
+from sqlalchemy import ColumnElement, and_, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from gridgov.address.models import Address
+from gridgov.catalog.verifiers import Verifier
 from gridgov.common.principal import Principal, Role
 from gridgov.dispatch.models import Event, EventTask, EventTransition, TaskRole
 from gridgov.dispatch.rules import Status
@@ -134,6 +135,31 @@ def _task_queue(
     return Page(rows, None)
 
 
+def held_here(actor: Principal) -> ColumnElement[bool]:
+    """A case not yet placed is in one queue only: that of the centre holding it (intake.unplaced_owner)."""
+    if actor.role in (Role.DISPATCHER, Role.COMMUNITY_STAFF) and actor.division_id is not None:
+        return Event.grid_id.is_not(None) | (Event.owner_division_id == actor.division_id)
+    return Event.grid_id.is_not(None)
+
+
+def _verifier_in(kinds: list[str]) -> ColumnElement[bool]:
+    """Cases whose rule names one of `kinds`; a case handled before the rule existed (no verifier) counts."""
+    return Event.verifier.is_(None) | Event.verifier.in_(kinds)
+
+
+def _not_handled_by(actor: Principal) -> ColumnElement[bool]:
+    return Event.handled_by_id.is_(None) | (Event.handled_by_id != actor.user_id)
+
+
+def _by_deadline(
+    session: Session, scope: list[ColumnElement[bool]], where: list[ColumnElement[bool]], limit: int
+) -> Page:
+    """Cases on a clock, nearest deadline first (已派遣/办理中)."""
+    clause = scope[0] if len(scope) == 1 else or_(*scope)
+    stmt = select(Event).where(clause, *where).order_by(Event.deadline_at.is_(None), Event.deadline_at, Event.id)
+    return Page(list(session.scalars(stmt.limit(limit))), None)
+
+
 def my_queue(session: Session, actor: Principal, limit: int = 20) -> dict[str, Page]:
     """Named work queues for the caller's role, newest first; each page holds `limit` cases."""
     scope = event_scope_parts(actor)
@@ -142,16 +168,26 @@ def my_queue(session: Session, actor: Principal, limit: int = 20) -> dict[str, P
         return _page(session, scope, list(where), limit, None)
 
     S = Status
+    V = Verifier
     queues: dict[str, Page] = {}
     if actor.role in (Role.DISPATCHER, Role.COMMUNITY_STAFF, Role.ADMIN, Role.LEADER):
-        queues["to_file"] = q(Event.status == S.REPORTED.value)
-        queues["to_dispatch"] = q(Event.status == S.FILED.value)
+        held = held_here(actor)
+        queues["to_file"] = q(Event.status == S.REPORTED.value, held)
+        queues["to_dispatch"] = q(Event.status == S.FILED.value, held)
         queues["returned"] = q(Event.status == S.RETURNED.value)
         queues["overdue"] = q(Event.status.in_([S.DISPATCHED.value, S.ACCEPTED.value]), Event.sla_state == "red")
         queues["warning"] = q(Event.status.in_([S.DISPATCHED.value, S.ACCEPTED.value]), Event.sla_state == "yellow")
         queues["extension_requests"] = q(Event.status == S.ACCEPTED.value, Event.extension_requested.is_not(None))
-        queues["to_verify"] = q(Event.status == S.HANDLED.value)
+        if actor.role == Role.COMMUNITY_STAFF:  # the community verifies its own and its grid workers' cases
+            kinds = [V.GRID.value, V.GRID_PEER.value, V.COMMUNITY.value]
+            queues["to_verify"] = q(Event.status == S.HANDLED.value, _verifier_in(kinds), _not_handled_by(actor))
+        else:  # a centre sees every case waiting for verification (督办), and verifies those its rule gives it
+            queues["to_verify"] = q(Event.status == S.HANDLED.value)
         queues["on_hold"] = q(Event.status == S.ON_HOLD.value)
+        if actor.role in (Role.DISPATCHER, Role.ADMIN, Role.LEADER):
+            queues["handling"] = _by_deadline(
+                session, scope, [Event.status.in_([S.DISPATCHED.value, S.ACCEPTED.value])], limit
+            )
     if actor.role in (Role.HANDLER, Role.COMMUNITY_STAFF) and actor.department_id is not None:
         dept = EventTask.department_id == actor.department_id
         queues["to_accept"] = _task_queue(
@@ -175,11 +211,13 @@ def my_queue(session: Session, actor: Principal, limit: int = 20) -> dict[str, P
         queues["in_progress"] = _task_queue(session, grid, [S.ACCEPTED.value], limit)
         queues["to_verify"] = q(
             Event.status == S.HANDLED.value,
-            (Event.handled_by_id.is_(None)) | (Event.handled_by_id != actor.user_id),
+            _verifier_in([V.GRID.value, V.GRID_PEER.value]),
+            _not_handled_by(actor),
         )
         queues["my_reports"] = q(Event.reporter_id == actor.user_id)
     if actor.role == Role.RESIDENT:
         queues["open"] = q(Event.status.notin_([S.CLOSED.value, S.RATED.value, S.REJECTED.value, S.MERGED.value]))
+        queues["to_verify"] = q(Event.status == S.HANDLED.value, Event.verifier == V.REPORTER.value)
         queues["to_rate"] = q(Event.status == S.CLOSED.value)
         queues["done"] = q(Event.status.in_([S.RATED.value, S.REJECTED.value, S.MERGED.value]))
     return queues

@@ -55,6 +55,7 @@ class Action(ChoiceSet):
     WARN_YELLOW = ("warn_yellow", "黄灯预警", "#fadb14")
     WARN_RED = ("warn_red", "红灯超时", "#f5222d")
     LOCATE = ("locate", "确认地址", "#5b8ff9")
+    PLACE = ("place", "补充位置", "#5b8ff9")
     MERGE = ("merge", "合并重复件", "#8c8c8c")
 
 
@@ -69,7 +70,8 @@ DISPATCH_ROLES = frozenset({R.DISPATCHER, R.COMMUNITY_STAFF, R.ADMIN})
 SUPERVISORS = frozenset({R.DISPATCHER, R.LEADER, R.ADMIN})
 REPORTERS = frozenset({R.RESIDENT, R.GRID_WORKER, R.COMMUNITY_STAFF, R.DISPATCHER, R.ADMIN})
 HANDLERS = frozenset({R.HANDLER, R.GRID_WORKER, R.COMMUNITY_STAFF})
-VERIFIERS = frozenset({R.GRID_WORKER, R.COMMUNITY_STAFF})
+# who may verify at all; which of them may verify a given case is the verification rule's (dispatch/verification)
+VERIFIERS = frozenset({R.GRID_WORKER, R.COMMUNITY_STAFF, R.DISPATCHER, R.RESIDENT})
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.WARN_RED: Transition(CLOCK_RUNNING, None, frozenset({R.SYSTEM})),
     Action.MERGE: Transition(frozenset({S.REPORTED, S.FILED}), S.MERGED, DISPATCH_ROLES, needs_note=False),
     Action.LOCATE: Transition(OPEN, None, frozenset({R.SYSTEM, R.DISPATCHER, R.COMMUNITY_STAFF, R.ADMIN})),
+    Action.PLACE: Transition(OPEN - {S.HANDLED}, None, REPORTERS),
 }
 
 

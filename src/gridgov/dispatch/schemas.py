@@ -120,6 +120,16 @@ class LocateIn(NoteIn):
     address_code: str = Field(min_length=1, max_length=32, description="确认的标准地址编码")
 
 
+class PointIn(NoteIn):
+    """补充位置: the reporter marks the place on the map (a report whose address could not be placed)."""
+
+    lon: float = Field(ge=-180, le=180, description="经度")
+    lat: float = Field(ge=-90, le=90, description="纬度")
+    coord_system: Literal["wgs84", "gcj02", "bd09"] = Field(
+        default="wgs84", description="坐标系：wgs84（GPS）、gcj02（高德/腾讯）、bd09（百度）"
+    )
+
+
 class MergeIn(NoteIn):
     into_event_id: int = Field(description="并入的主案件 id")
 
@@ -191,6 +201,9 @@ class EventOut(BaseModel):
     merged_into_id: int | None = None
     rating: int | None
     extension_requested: float | None
+    verifier: str | None = None  # who verifies the result (catalog.verifiers), once handled
+    place_needed: bool = False  # not placed on a grid: the reporter is asked for a point on the map
+    place_note: str | None = None  # what the reporter is told about it
 
 
 class EventDetailOut(EventOut):

@@ -5,10 +5,12 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
+from gridgov.catalog.verifiers import Verifier
 from gridgov.common import scope
 from gridgov.common.errors import NotFound
 from gridgov.common.principal import Principal, Role
 from gridgov.dispatch.models import Event, EventTask
+from gridgov.dispatch.rules import Status
 
 
 def in_subtree(path: str) -> ColumnElement[bool]:
@@ -16,10 +18,13 @@ def in_subtree(path: str) -> ColumnElement[bool]:
     return scope.subtree(Event.division_path, path)
 
 
-def unplaced_above(path: str) -> ColumnElement[bool]:
-    """Cases not yet placed on a grid, raised at this division or above it (a resident's report that no
-    address matched sits at the city): every centre below may pick them up and place them."""
-    return Event.grid_id.is_(None) & scope.ancestors_of(Event.division_path, path)
+def peer_verification(community_path: str) -> ColumnElement[bool]:
+    """Handled cases of a community that its rule gives to another grid worker of the community to verify."""
+    return (
+        (Event.status == Status.HANDLED.value)
+        & (Event.verifier == Verifier.GRID_PEER.value)
+        & in_subtree(community_path)
+    )
 
 
 def event_scope(p: Principal) -> ColumnElement[bool]:
@@ -29,16 +34,19 @@ def event_scope(p: Principal) -> ColumnElement[bool]:
 
 
 def event_scope_parts(p: Principal) -> list[ColumnElement[bool]]:
-    """The same as alternatives whose union is the scope. A centre's scope is its subtree *or* the unplaced
-    cases above it; an OR across those keeps the database from using the (status, division_path) indexes,
-    so paged lists query each part on its own and merge them (see queues._page)."""
+    """The same as alternatives whose union is the scope. A grid worker's scope is their grids *or* the cases
+    of their community waiting for a peer's verification; an OR across those keeps the database from using its
+    indexes, so paged lists query each part on its own and merge them (see queues._page). A case not yet
+    placed sits at the division its text named (or the city) and is in that division's subtree like any other."""
     if p.role in scope.AREA_ROLES and p.public_event_id is None:
         if not p.division_path:
             return [false()]
         own: ColumnElement[bool] = in_subtree(p.division_path)
         if p.role == Role.COMMUNITY_STAFF and p.department_id is not None:
             own = own | Event.id.in_(select(EventTask.event_id).where(EventTask.department_id == p.department_id))
-        return [own, unplaced_above(p.division_path)]
+        return [own]
+    if p.role == Role.GRID_WORKER and p.grid_ids and p.division_path and p.public_event_id is None:
+        return [Event.grid_id.in_(sorted(p.grid_ids)), peer_verification(p.division_path)]
     return [_scope(p)]
 
 

@@ -44,7 +44,6 @@ def test_may_see_by_role() -> None:
     assert scope.may_see(centre, "/1/3/17/")
     assert not scope.may_see(centre, "/1/4/")
     assert not scope.may_see(centre, "/1/")  # a placed case above the centre is not its own
-    assert scope.may_see(centre, "/1/", placed=False)  # one not yet placed, raised above it, is
     for role in (Role.ADMIN, Role.SYSTEM):
         assert scope.may_see(Principal(None, "x", role), "/9/")
     for role in (Role.HANDLER, Role.GRID_WORKER, Role.RESIDENT):

@@ -21,6 +21,7 @@ from gridgov.dispatch.lifecycle.handling import (
     resume_event,
     return_event,
 )
+from gridgov.dispatch.lifecycle.placing import place_event
 
 __all__ = [
     "accept_event",
@@ -35,6 +36,7 @@ __all__ = [
     "hold_event",
     "locate_event",
     "merge_event",
+    "place_event",
     "rate_event",
     "reject_event",
     "reopen_event",

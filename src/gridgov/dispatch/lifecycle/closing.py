@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from gridgov.catalog import cache as catalog_cache
+from gridgov.catalog.verifiers import Verifier
 from gridgov.common.errors import Conflict, Forbidden
 from gridgov.common.levels import next_tier
 from gridgov.common.principal import Principal, Role
@@ -25,6 +26,7 @@ from gridgov.dispatch.lifecycle.skeleton import Step, perform
 from gridgov.dispatch.models import Event, SlaState, TaskStatus
 from gridgov.dispatch.rules import Action, Status
 from gridgov.dispatch.schemas import NoteIn, RateIn, VerifyIn
+from gridgov.dispatch.verification import may_verify
 from gridgov.org import cache
 
 
@@ -34,10 +36,11 @@ def verify_event(
     """复核 on site: pass closes the case, fail sends it back to the handler."""
 
     def check(actor: Principal, event: Event) -> None:
-        if actor.role == Role.GRID_WORKER and event.grid_id not in actor.grid_ids:
-            raise Forbidden("只能复核本网格的事件")
         if event.handled_by_id is not None and event.handled_by_id == actor.user_id:
             raise Forbidden("处置人不能复核自己处置的事件，请由其他网格员或社区复核")
+        if not may_verify(actor, event):
+            who = Verifier(event.verifier).label if event.verifier else "本网格网格员或社区"
+            raise Forbidden(f"该事件由{who}复核")
 
     def apply(event: Event, at: datetime) -> Step:
         action = Action.VERIFY_PASS if cmd.passed else Action.VERIFY_FAIL

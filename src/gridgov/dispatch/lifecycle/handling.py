@@ -17,6 +17,7 @@ from gridgov.dispatch.lifecycle.skeleton import Step, perform
 from gridgov.dispatch.models import Event, SlaState, TaskRole, TaskStatus
 from gridgov.dispatch.rules import Action
 from gridgov.dispatch.schemas import ExtensionDecisionIn, ExtensionRequestIn, NoteIn, ResultIn
+from gridgov.dispatch.verification import resolve
 from gridgov.org import cache
 
 
@@ -165,6 +166,7 @@ def handle_event(
         check_attachments(session, cmd.attachments)
         task.status, task.note, task.done_at = TaskStatus.REPORTED.value, note, at
         event.result_note, event.handled_at, event.handled_by_id = note, at, actor.user_id
+        event.verifier = resolve(session, event, actor.user_id).value
         return Step(note=note, attachments=cmd.attachments)
 
     return perform(session, actor, event_id, Action.HANDLE, apply, now=now)
