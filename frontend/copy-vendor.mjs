@@ -19,6 +19,8 @@ const files = [
   ["leaflet.heat/LICENSE", "leaflet.heat/LICENSE"],
   ["echarts/dist/echarts.min.js", "echarts/echarts.min.js"],
   ["echarts/LICENSE", "echarts/LICENSE"],
+  ["gcoord/dist/gcoord.global.prod.js", "gcoord/gcoord.js"],
+  ["gcoord/LICENSE", "gcoord/LICENSE"],
 ];
 
 rmSync(out, { recursive: true, force: true });
@@ -34,7 +36,7 @@ for (const [from, to] of files) {
   mkdirSync(dirname(dest), { recursive: true });
   cpSync(src, dest, { recursive: true });
 }
-for (const name of ["leaflet", "leaflet.heat", "echarts"]) {
+for (const name of ["leaflet", "leaflet.heat", "echarts", "gcoord"]) {
   versions[name] = require(join(mod(name), "package.json")).version;
 }
 writeFileSync(join(out, "versions.json"), JSON.stringify(versions, null, 2) + "\n");

@@ -6,6 +6,7 @@ import secrets
 from datetime import time
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,10 @@ class Settings(BaseSettings):
     )
     map_tile_url: str = Field(default="", description="Optional XYZ tile URL template for the maps; empty: no tiles")
     map_tile_attribution: str = ""
+    map_tile_crs: Literal["wgs84", "gcj02", "bd09"] = Field(
+        default="wgs84",
+        description="Datum of the tile service: the overlays (WGS-84) are shifted into it; gcj02 for Amap/Tencent",
+    )
     max_upload_bytes: int = 10 * 1024 * 1024
     page_size_max: int = 200
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from gridgov.address import editing, loading, lookup, queries
+from gridgov.address import basemap, editing, library, loading, lookup, queries
 from gridgov.address import reviews as review_queue
 from gridgov.address.fileio import read_rows
 from gridgov.address.matcher import MatchResult
@@ -285,6 +285,19 @@ def dismiss(review_id: int, body: NoteIn, session: SessionDep, actor: PrincipalD
     with UnitOfWork(session):
         review = review_queue.dismiss_review(session, actor, review_id, body.note)
     return _review_out(review)
+
+
+@router.get("/basemap", response_model=basemap.BaseMap, summary="无底图时的地图底层：附近道路（门牌连线）与建筑点位")
+def base_map(
+    session: SessionDep,
+    _actor: PrincipalDep,
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    radius_m: Annotated[float, Query(gt=0, le=2000)] = 400,
+) -> basemap.BaseMap:
+    eng = library.engines(session)
+    near = eng.points.nearest(lon, lat, k=basemap.MAX_POINTS, max_m=radius_m)
+    return basemap.base_map(eng.records, (code for code, _m in near))
 
 
 @router.get("/{code}", summary="地址详情（别名、下级数量、变更历史）")

@@ -53,10 +53,10 @@ def parse_rules(rows: list[dict[str, str]]) -> tuple[VerifierRule, ...]:
             raise ValueError(f"verifiers.csv line {line}: tier {tier!r} is not one of {', '.join(TIERS)} or '*'")
         try:
             verifier = Verifier(kind)
-        except ValueError:
+        except ValueError as exc:
             raise ValueError(
                 f"verifiers.csv line {line}: verifier {kind!r} is not one of {[v.value for v in Verifier]}"
-            )
+            ) from exc
         out.append(VerifierRule(category, tier, verifier, row.get("why", "").strip()))
     if not any(r.category == "*" and r.tier == "*" for r in out):
         raise ValueError("verifiers.csv needs a catch-all row (category '*', tier '*')")

@@ -237,6 +237,9 @@ def get_events(
     reported_from: datetime | None = None,
     reported_to: datetime | None = None,
     q: str | None = None,
+    near_lon: Annotated[float | None, Query(ge=-180, le=180, description="附近：经度（WGS-84）")] = None,
+    near_lat: Annotated[float | None, Query(ge=-90, le=90, description="附近：纬度（WGS-84）")] = None,
+    near_m: Annotated[float, Query(gt=0, le=5000, description="附近：半径（米，方框）")] = 500,
     cursor: int | None = None,
     limit: Annotated[int, Query(ge=1)] = 50,
     with_total: bool = False,
@@ -249,6 +252,7 @@ def get_events(
         reported_from=reported_from,
         reported_to=reported_to,
         q=q,
+        near=(near_lon, near_lat, near_m) if near_lon is not None and near_lat is not None else None,
     )
     if category_code:
         found = catalog_cache.snapshot(session).by_code.get(category_code)

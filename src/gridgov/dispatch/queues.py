@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,9 +29,15 @@ class EventFilter:
     reported_from: datetime | None = None
     reported_to: datetime | None = None
     q: str | None = None
+    near: tuple[float, float, float] | None = None  # (lon, lat, metres): cases within that box around the point
 
     def clauses(self) -> list[ColumnElement[bool]]:
         out: list[ColumnElement[bool]] = []
+        if self.near is not None:
+            lon, lat, metres = self.near
+            dlat = metres / 111_320.0
+            dlon = dlat / max(0.01, math.cos(math.radians(lat)))
+            out += [Event.lon.between(lon - dlon, lon + dlon), Event.lat.between(lat - dlat, lat + dlat)]
         if self.status:
             out.append(Event.status.in_(self.status))
         if self.category_id is not None:

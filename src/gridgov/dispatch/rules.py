@@ -95,7 +95,9 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.DENY_EXTENSION: Transition(frozenset({S.ACCEPTED}), None, SUPERVISORS, needs_note=True),
     Action.HOLD: Transition(frozenset({S.ACCEPTED}), S.ON_HOLD, SUPERVISORS, needs_note=True),
     Action.RESUME: Transition(frozenset({S.ON_HOLD}), S.ACCEPTED, SUPERVISORS),
-    Action.CO_REPORT: Transition(frozenset({S.DISPATCHED, S.ACCEPTED}), None, frozenset({R.HANDLER})),
+    Action.CO_REPORT: Transition(
+        frozenset({S.DISPATCHED, S.ACCEPTED}), None, frozenset({R.HANDLER, R.COMMUNITY_STAFF})
+    ),
     Action.HANDLE: Transition(frozenset({S.ACCEPTED}), S.HANDLED, HANDLERS, needs_note=True),
     Action.VERIFY_PASS: Transition(frozenset({S.HANDLED}), S.CLOSED, VERIFIERS),
     Action.VERIFY_FAIL: Transition(frozenset({S.HANDLED}), S.ACCEPTED, VERIFIERS, needs_note=True),

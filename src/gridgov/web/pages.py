@@ -23,7 +23,13 @@ from gridgov.org.deps import SettingsDep
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 VENDOR_DIR = STATIC_DIR / "vendor"
-VENDOR_FILES = ("leaflet/leaflet.js", "leaflet/leaflet.css", "leaflet.heat/leaflet-heat.js", "echarts/echarts.min.js")
+VENDOR_FILES = (
+    "leaflet/leaflet.js",
+    "leaflet/leaflet.css",
+    "leaflet.heat/leaflet-heat.js",
+    "echarts/echarts.min.js",
+    "gcoord/gcoord.js",
+)
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 router = APIRouter(include_in_schema=False)
@@ -38,6 +44,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "grid": ("grid.html", "网格员"),
     "resident": ("resident.html", "随手拍"),
     "admin": ("admin.html", "系统管理"),
+    "sheet": ("sheet.html", "派遣单"),  # one case, printable (/sheet?id=N)
 }
 
 
@@ -82,6 +89,7 @@ def ui_config(settings: SettingsDep) -> dict[str, Any]:
     return {
         "map_tile_url": settings.map_tile_url or None,
         "map_tile_attribution": settings.map_tile_attribution,
+        "map_tile_crs": settings.map_tile_crs,
         "vendor_missing": missing_vendor_files(),
         "version": __version__,
     }

@@ -15,6 +15,7 @@
     ["extension_requests", "延期申请"],
     ["to_verify", "待复核"],
     ["on_hold", "挂账件"],
+    ["handling", "已派遣/办理中"],
     ["to_accept", "待签收"],
     ["in_progress", "办理中"],
     ["co_tasks", "协办任务"],
@@ -160,9 +161,10 @@
       .join("");
     const needsCategory = allowed.includes("file") || allowed.includes("dispatch");
     panel.innerHTML =
-      '<h2 id="case-title">' + esc(ev.title) + "</h2>" +
+      '<h2 id="case-title">' + esc(ev.title) + ' <a class="btn small ghost print-sheet" target="_blank" href="/sheet?id=' + ev.id + '">打印派遣单</a></h2>' +
       (ev.description ? '<p class="muted">' + esc(ev.description) + "</p>" : "") +
       CV.summaryHtml(state.ch, ev) +
+      '<section id="case-map-box" class="case-map-box"></section>' +
       '<section id="dup-box"></section>' +
       '<section id="addr-box"></section>' +
       (needsCategory
@@ -196,6 +198,7 @@
     $$("#actions [data-act]").forEach((b) => b.addEventListener("click", () => doAction(b.dataset.act, b.dataset.passed)));
     showAddress(ev);
     showDuplicates(ev);
+    if (GG.caseMap) GG.caseMap.mount($("#case-map-box"), ev).catch((e) => GG.showError(e, $("#case-map-box")));
   }
 
   // --- 疑似重复: open cases nearby or in the same grid, same 大类, last 7 days ------------------------------

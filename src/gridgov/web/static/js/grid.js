@@ -179,9 +179,11 @@
       form = '<h3>评价</h3><div class="stars" id="m-stars">' + [1, 2, 3, 4, 5].map((i) => '<button type="button" data-v="' + i + '" aria-label="' + i + ' 星">★</button>').join("") + '</div><button type="button" class="btn primary" id="m-rate">提交评价</button>';
     }
     box.innerHTML =
-      '<div class="card"><h2>' + esc(ev.title) + "</h2>" + CV.summaryHtml(state.ch, ev) + form +
+      '<div class="card"><h2>' + esc(ev.title) + "</h2>" + CV.summaryHtml(state.ch, ev) +
+      '<section id="case-map-box" class="case-map-box"></section>' + form +
       '<div class="form-error" id="c-error" role="alert"></div></div><div class="card"><h3>办理记录</h3>' + CV.historyHtml(state.ch, ev.history) + "</div>";
     CV.loadPhotos(box);
+    if (GG.caseMap) GG.caseMap.mount($("#case-map-box", box), ev).catch((e) => GG.showError(e, $("#case-map-box", box)));
     box.scrollIntoView({ behavior: "smooth", block: "start" });
     const run = async (fn, reload) => {
       $("#c-error").textContent = "";

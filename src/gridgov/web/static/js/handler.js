@@ -96,11 +96,13 @@
     }
     if (ev.extension_requested) forms.push('<div class="msg info">已申请延期 ' + esc(ev.extension_requested) + " 工作小时，等待分拨中心审批</div>");
     $("#task-panel").innerHTML =
-      '<h2>' + esc(ev.title) + "</h2>" + (ev.description ? '<p class="muted">' + esc(ev.description) + "</p>" : "") +
+      '<h2>' + esc(ev.title) + ' <a class="btn small ghost print-sheet" target="_blank" href="/sheet?id=' + ev.id + '">打印派遣单</a></h2>' + (ev.description ? '<p class="muted">' + esc(ev.description) + "</p>" : "") +
       CV.summaryHtml(state.ch, ev) +
+      '<section id="case-map-box" class="case-map-box"></section>' +
       "<section>" + (forms.join("") || '<div class="muted">当前没有需要您办理的操作</div>') + '<div class="form-error" id="act-error" role="alert"></div></section>' +
       "<section><h3>承办任务</h3>" + CV.tasksHtml(ev.tasks) + "</section><section><h3>办理记录</h3>" + CV.historyHtml(state.ch, ev.history) + "</section>";
     CV.loadPhotos($("#task-panel"));
+    if (GG.caseMap) GG.caseMap.mount($("#case-map-box"), ev).catch((e) => GG.showError(e, $("#case-map-box")));
     const photos = $("#result-photos") ? CV.photoInput($("#result-photos"), $("#result-preview")) : null;
     const coPhotos = $("#co-photos") ? CV.photoInput($("#co-photos"), $("#co-preview")) : null;
     const on = (sel, fn) => $(sel) && $(sel).addEventListener("click", () => run(fn));
