@@ -103,13 +103,13 @@ def test_every_catalog_item_at_every_tier_is_verifiable_from_some_queue(session:
                 queued.setdefault(e.id, []).append(who)
     orphans = sorted(handled[i] for i in handled if i not in queued)
     assert not orphans, f"待复核 with nobody to verify: {orphans[:10]}"
-    kinds = {}
+    kinds: dict[str | None, int] = {}
     for event_id, (code, tier) in handled.items():
-        event = session.get(Event, event_id)
-        assert event is not None
-        kinds[event.verifier] = kinds.get(event.verifier, 0) + 1
+        case = session.get(Event, event_id)
+        assert case is not None
+        kinds[case.verifier] = kinds.get(case.verifier, 0) + 1
         who = queued[event_id][0]
         one_action(lc.verify_event, session, who, event_id, VerifyIn(passed=True))
-        assert event.status == Status.CLOSED.value, (code, tier, who.username)
+        assert case.status == Status.CLOSED.value, (code, tier, who.username)
     # one grid worker per grid and one grid per community here: no peer, so the grid's own cases go to the community
     assert set(kinds) == {"grid", "community", "reporter", "dispatcher"}, kinds
