@@ -5,17 +5,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gridgov.common.principal import Principal
+from gridgov.common.security import hash_password
 from gridgov.common.uow import atomic_retrying_a_race, one_action
 from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.intake import IntakeResult, submit, submit_batch
 from gridgov.dispatch.models import Event
 from gridgov.dispatch.schemas import ReportIn
 from gridgov.org.models import Department, Division, User
+from gridgov.demo.loader import NO_PASSWORD
 from gridgov.org.services import principal_for
+
+# The demo gives a password only to the accounts it prints; the tests give every other demo account this one
+# (one hash for all of them, written by the test fixture, never by the product).
+TEST_PASSWORD = "test-only-password-7c1e"
+
+
+def give_test_passwords(session: Session) -> None:
+    session.execute(
+        update(User).where(User.password_hash == NO_PASSWORD).values(password_hash=hash_password(TEST_PASSWORD))
+    )
+    session.commit()
 
 
 def report(

@@ -7,7 +7,7 @@ import gc
 import logging
 import re
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -16,14 +16,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import gridgov.models  # noqa: F401 - the whole schema, so every foreign key resolves
 from gridgov import __version__
 from gridgov.address.api import router as address_router
 from gridgov.catalog.api import router as catalog_router
+from gridgov.common import ratelimit
+from gridgov.common.body_limit import BodyLimit
 from gridgov.common.choices_api import router as choices_router
 from gridgov.common.errors import AppError
 from gridgov.common.events import OutboxWorker
+from gridgov.common.headers import SecurityHeaders
+from gridgov.common.security import warm_password_check
 from gridgov.config import Settings, get_settings
 from gridgov.dashboard.api import router as dashboard_router
 from gridgov.db import WalCheckpointer, make_engine, session_factory
@@ -32,6 +37,7 @@ from gridgov.dispatch.public_api import router as public_router
 from gridgov.dispatch.report_writer import ReportWriter
 from gridgov.dispatch.sweeper import Sweeper
 from gridgov.org.api import router as org_router
+from gridgov.org.auth_api import router as auth_router
 from gridgov.web.pages import mount_web
 from gridgov.wiring import wire
 
@@ -97,6 +103,7 @@ def _warm_up(factory: sessionmaker[Session]) -> None:
     from gridgov.address.native import stale_sources
     from gridgov.org.spatial import grid_locator
 
+    warm_password_check()  # the dummy hash unknown users are checked against, before the first login
     stale = stale_sources()
     if stale:
         logging.getLogger(__name__).warning("the compiled address matcher is older than %s: run `make native`", stale)
@@ -112,6 +119,35 @@ def _warm_up(factory: sessionmaker[Session]) -> None:
         logging.getLogger(__name__).warning("warm-up skipped", exc_info=True)
 
 
+UPLOAD_PATHS = frozenset({"/api/attachments", "/api/public/attachments"})
+IMPORT_PATHS = frozenset({"/api/addresses/import", "/api/catalog/import"})
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def body_limits(settings: Settings) -> Callable[[str, str], int]:
+    """The request-body limit of a route: uploads and imports get theirs, everything else the small one."""
+
+    def limit_for(method: str, path: str) -> int:
+        if method == "POST" and path in UPLOAD_PATHS:
+            return settings.max_upload_bytes + MULTIPART_OVERHEAD
+        if method == "POST" and path in IMPORT_PATHS:
+            return settings.max_import_bytes
+        return settings.max_body_bytes
+
+    return limit_for
+
+
+def add_edges(app: FastAPI, settings: Settings) -> None:
+    """The outer layers every request passes (outermost last): security headers, the body cap before any
+    parsing, and X-Forwarded-For believed only from the configured proxies."""
+    app.add_middleware(BodyLimit, limit_for=body_limits(settings))
+    app.add_middleware(
+        SecurityHeaders, tile_url=settings.map_tile_url, docs_path="/docs" if settings.api_docs else None
+    )
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+
+
 def create_app(
     settings: Settings | None = None, engine: Engine | None = None, sweeper: bool = True, warm: bool = True
 ) -> FastAPI:
@@ -123,6 +159,7 @@ def create_app(
     outbox = OutboxWorker(factory, settings.outbox_poll_seconds if sweeper else 0, event_bus)
     writer = ReportWriter(factory)
     checkpointer = WalCheckpointer(engine)
+    ratelimit.use_database(engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -145,7 +182,11 @@ def create_app(
         version=__version__,
         description="标准地址、网格与统一分拨闭环的 API。错误以 JSON 返回：{error: {code, message, field}}。",
         lifespan=lifespan,
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.api_docs else None,
     )
+    add_edges(app, settings)
     app.state.settings, app.state.engine, app.state.session_factory = settings, engine, factory
     app.state.report_writer = writer
     app.state.outbox_worker = outbox
@@ -154,6 +195,8 @@ def create_app(
     @app.exception_handler(AppError)
     async def app_error(_request: Request, exc: AppError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if exc.status == 429 and "retry_after" in exc.extra:
+            headers = {"Retry-After": str(exc.extra["retry_after"])}
         return JSONResponse({"error": exc.to_dict()}, status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
@@ -164,6 +207,7 @@ def create_app(
     # comes first, ahead of the org and catalog routes under the same /api prefix.
     routers = (
         dispatch_router,
+        auth_router,
         org_router,
         catalog_router,
         choices_router,

@@ -22,6 +22,8 @@ demo_app = typer.Typer(help="演示数据", no_args_is_help=True)
 sla_app = typer.Typer(help="时限与预警", no_args_is_help=True)
 catalog_app = typer.Typer(help="事件目录", no_args_is_help=True)
 outbox_app = typer.Typer(help="领域事件投递（异步订阅者）", no_args_is_help=True)
+users_app = typer.Typer(help="用户与密码", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 app.add_typer(demo_app, name="demo")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(sla_app, name="sla")
@@ -118,7 +120,30 @@ def serve(
 
     from gridgov.app import create_app
 
-    uvicorn.run(create_app(sweeper=sweeper), host=host, port=port, log_level="info")
+    # X-Forwarded-For is believed only from GRIDGOV_TRUSTED_PROXIES, by the app itself (not by uvicorn's default)
+    uvicorn.run(create_app(sweeper=sweeper), host=host, port=port, log_level="info", proxy_headers=False)
+
+
+@users_app.command("password")
+def user_password(username: str) -> None:
+    """Give USERNAME a new generated password, printed once; the account must change it at its next login and
+    all of its sign-ins end."""
+    from sqlalchemy import select
+
+    from gridgov.common.principal import Principal, Role
+    from gridgov.common.uow import UnitOfWork
+    from gridgov.db import get_engine, session_factory
+    from gridgov.org.auth import set_password
+    from gridgov.org.models import User
+
+    operator = Principal(user_id=None, username="cli", role=Role.ADMIN)
+    with session_factory(get_engine(), get_settings())() as session, UnitOfWork(session):
+        user_id = session.scalar(select(User.id).where(User.username == username))
+        if user_id is None:
+            console.print(f"[red]用户“{username}”不存在[/red]")
+            raise typer.Exit(1)
+        password = set_password(session, operator, user_id)
+    console.print(f"{username} 的新密码（只显示这一次，首次登录须修改）：{password}")
 
 
 @sla_app.command("sweep")

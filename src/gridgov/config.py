@@ -18,7 +18,26 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite under var_dir")
     secret_key: str = Field(default="", description="JWT signing key; generated under var_dir when empty")
     pii_key: str = Field(default="", description="Key for PII encryption at rest; generated when empty")
-    jwt_ttl_minutes: int = 8 * 60
+    # Sign-in lifetimes: a short access token, refreshed silently by the pages (and by machine clients through
+    # POST /api/auth/refresh) with a rotating refresh token kept server-side; README "Security and operations".
+    access_token_minutes: int = Field(default=15, ge=1, description="Lifetime of an access token")
+    refresh_idle_hours: float = Field(default=12, gt=0, description="A refresh token unused this long is dead")
+    session_max_hours: float = Field(default=24, gt=0, description="A sign-in ends this long after the login")
+    login_free_failures: int = Field(default=3, ge=1, description="Wrong passwords per account before delays")
+    login_lock_failures: int = Field(default=10, ge=2, description="Wrong passwords per account that lock it")
+    login_source_free_failures: int = Field(default=20, ge=1, description="Failures per source before delays")
+    login_source_lock_failures: int = Field(default=100, ge=2, description="Failures per source that lock it")
+    login_lock_minutes: int = Field(default=15, ge=1, description="How long a lock lasts (and failures count)")
+    cookie_secure: bool | None = Field(
+        default=None, description="Secure flag of the sign-in cookies; empty: when the request came over https"
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of reverse proxies whose X-Forwarded-For is believed; empty: the header is ignored",
+    )
+    api_docs: bool = Field(default=False, description="Serve /docs and /openapi.json")
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Largest request body outside uploads")
+    max_import_bytes: int = Field(default=64 * 1024 * 1024, description="Largest address or catalog import")
     timezone: str = "Asia/Shanghai"
     work_periods: list[tuple[time, time]] = [(time(9, 0), time(12, 0)), (time(14, 0), time(18, 0))]
     sla_warn_ratio: float = Field(

@@ -4,8 +4,10 @@ from gridgov.address.models import Address, AddressAlias, AddressChange, Address
 from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
 from gridgov.common.audit import AuditLog
 from gridgov.common.events import DomainEvent, OutboxPosition
+from gridgov.common.ratelimit import RateCounter
 from gridgov.db import Base
 from gridgov.dispatch.models import Attachment, Event, EventTask, EventTransition
+from gridgov.org.auth_models import AuthSession, LoginThrottle
 from gridgov.org.models import ApiKey, DemoSource, Department, Division, GridAssignment, User
 
 __all__ = [
@@ -16,6 +18,7 @@ __all__ = [
     "ApiKey",
     "Attachment",
     "AuditLog",
+    "AuthSession",
     "Base",
     "CalendarDay",
     "DemoSource",
@@ -27,7 +30,9 @@ __all__ = [
     "EventTask",
     "EventTransition",
     "GridAssignment",
+    "LoginThrottle",
     "OutboxPosition",
+    "RateCounter",
     "RoutingRule",
     "User",
 ]

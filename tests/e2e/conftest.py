@@ -145,24 +145,11 @@ def browser_context_args(browser_context_args: dict[str, Any], server: str) -> d
 
 @pytest.fixture(scope="session")
 def password_of(seed: dict[str, Any]) -> Callable[[str], str]:
-    """Every demo user of a role shares that role's password."""
-    roles = seed["role_passwords"]
+    """A printed demo login's own password; the seed gave every other demo account the test password."""
+    logins, fallback = seed["logins"], str(seed["test_password"])
 
     def _pw(username: str) -> str:
-        prefix_roles = {
-            "admin": "admin",
-            "city_leader": "leader",
-            "ldr_": "leader",
-            "dsp_": "dispatcher",
-            "h_": "handler",
-            "cs_": "community_staff",
-            "gw_": "grid_worker",
-            "resident": "resident",
-        }
-        for prefix, role in prefix_roles.items():
-            if username.startswith(prefix):
-                return str(roles[role])
-        raise KeyError(username)
+        return str(logins[username]["password"]) if username in logins else fallback
 
     return _pw
 

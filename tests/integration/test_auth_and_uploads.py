@@ -50,8 +50,8 @@ def some_grid(db: Session, index: int = 70) -> str:
 # --- login -----------------------------------------------------------------------------------------------
 
 
-def test_password_login(app_client: TestClient, role_passwords: dict[str, str]) -> None:
-    r = app_client.post("/api/auth/token", data={"username": "resident2", "password": role_passwords["resident"]})
+def test_password_login(app_client: TestClient, passwords: dict[str, str]) -> None:
+    r = app_client.post("/api/auth/token", data={"username": "resident2", "password": passwords["resident2"]})
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["token_type"] == "bearer" and body["role"] == "resident" and body["display_name"]
@@ -59,9 +59,9 @@ def test_password_login(app_client: TestClient, role_passwords: dict[str, str]) 
     assert me.status_code == 200 and me.json()["username"] == "resident2"
 
     for username, password in (
-        ("resident2", role_passwords["resident"] + "x"),
-        ("resident2", role_passwords["admin"]),  # another role's password
-        ("nobody-here", role_passwords["resident"]),  # unknown users get the same answer
+        ("resident2", passwords["resident2"] + "x"),
+        ("resident2", passwords["resident1"]),  # another demo user's password: each has its own now
+        ("nobody-here", passwords["resident2"]),  # unknown users get the same answer
     ):
         bad = app_client.post("/api/auth/token", data={"username": username, "password": password})
         assert bad.status_code == 401, (username, bad.text)

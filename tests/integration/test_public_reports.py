@@ -72,7 +72,7 @@ def test_public_report_validation(app_client: TestClient) -> None:
 
 
 def test_rate_limiter_window() -> None:
-    limiter = RateLimiter(limit=2, window_seconds=10)
+    limiter = RateLimiter("test_window", limit=2, window_seconds=10)
     limiter.hit("a", now=0)
     limiter.hit("a", now=1)
     try:
@@ -81,7 +81,7 @@ def test_rate_limiter_window() -> None:
         assert exc.status == 429 and "秒后再试" in exc.message
     else:
         raise AssertionError("third hit inside the window must be refused")
-    limiter.hit("a", now=11)  # the first hit has left the window
+    limiter.hit("a", now=20.5)  # both windows of those hits are over
     limiter.hit("b", now=2)
 
 

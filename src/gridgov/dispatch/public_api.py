@@ -38,10 +38,10 @@ from gridgov.org.deps import SessionDep, SettingsDep
 router = APIRouter(prefix="/api/public", tags=["public"])
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 PUBLIC_UPLOAD_BYTES = 5 * 1024 * 1024
-per_ip_reports = RateLimiter(limit=20, window_seconds=600)
-per_phone_reports = RateLimiter(limit=5, window_seconds=600)
-per_ip_uploads = RateLimiter(limit=30, window_seconds=600)
-per_ip_follow = RateLimiter(limit=120, window_seconds=600)
+per_ip_reports = RateLimiter("public_report_ip", limit=20, window_seconds=600)
+per_phone_reports = RateLimiter("public_report_phone", limit=5, window_seconds=600)
+per_ip_uploads = RateLimiter("public_upload_ip", limit=30, window_seconds=600)
+per_ip_follow = RateLimiter("public_follow_ip", limit=120, window_seconds=600)
 
 
 PUBLIC_NOTES = frozenset({"reject", "handle", "verify_pass", "verify_fail", "return", "rate", "reopen"})

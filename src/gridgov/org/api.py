@@ -4,36 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from gridgov.common.errors import Forbidden, NotFound
 from gridgov.common.principal import Role
-from gridgov.common.security import issue_token, mask_phone, pii_cipher
+from gridgov.common.security import mask_phone, pii_cipher
 from gridgov.common.uow import UnitOfWork
 from gridgov.org import cache, services
 from gridgov.org.deps import PrincipalDep, SessionDep, SettingsDep
 from gridgov.org.models import Division, User
 
 router = APIRouter(prefix="/api", tags=["org"])
-
-
-class TokenOut(BaseModel):
-    access_token: str
-    token_type: str = "bearer"
-    role: str
-    display_name: str
-
-
-@router.post("/auth/token", response_model=TokenOut, summary="登录（OAuth2 密码模式）")
-def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, settings: SettingsDep
-) -> TokenOut:
-    user = services.authenticate(session, form.username, form.password)
-    token = issue_token(settings.jwt_key, user.id, user.role, settings.jwt_ttl_minutes)
-    return TokenOut(access_token=token, role=user.role, display_name=user.display_name)
 
 
 @router.get("/me", summary="当前用户")
@@ -43,6 +26,7 @@ def me(actor: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     return {
         "user_id": actor.user_id,
         "username": actor.username,
+        "must_change_password": services.must_change_password(session, actor),
         "role": actor.role.value,
         "role_label": actor.role.label,
         "division_id": actor.division_id,

@@ -66,6 +66,9 @@ class User(Base):
     can_unmask_pii: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # An account an admin created or whose password an admin set must choose its own at the first login.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     division: Mapped[Division | None] = relationship()
     department: Mapped[Department | None] = relationship()
