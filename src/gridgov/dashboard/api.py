@@ -32,7 +32,7 @@ from gridgov.dashboard.schemas import (
     WarningsOut,
 )
 from gridgov.dashboard.view import View, period_window, resolve_view
-from gridgov.org.deps import PrincipalDep, SessionDep, oauth2, principal_for_token
+from gridgov.org.deps import PrincipalDep, SessionDep, cookie_token, oauth2, principal_for_token
 
 router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
 
@@ -181,8 +181,9 @@ async def stream(
 ) -> StreamingResponse:
     """Sends `event: summary` (the today summary) at once and again whenever the domain-event outbox moves
     (checked every 2 s), a comment line as heartbeat every 15 s, and ends after 10 minutes (the browser
-    reconnects). Authentication: `access_token` query parameter or the usual bearer header."""
-    token = access_token or bearer
+    reconnects). Authentication: the pages' sign-in cookie (EventSource sends it), the usual bearer header, or
+    an `access_token` query parameter."""
+    token = access_token or bearer or cookie_token(request)
     if not token:
         raise NotAuthenticated("请先登录", field="access_token")
     principal = await principal_for_token(request, token)

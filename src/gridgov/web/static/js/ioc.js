@@ -458,7 +458,8 @@
       live.classList.remove("on");
       return;
     }
-    const url = "/api/dashboard/stream?" + new URLSearchParams({ division_code: code() || "", access_token: a.token });
+    // the sign-in cookie goes with the EventSource request (same origin); no token in the URL
+    const url = "/api/dashboard/stream?" + new URLSearchParams({ division_code: code() || "" });
     let errors = 0;
     const es = new EventSource(url);
     state.sse = es;
@@ -488,6 +489,11 @@
       if (errors >= 3 || es.readyState === EventSource.CLOSED) {
         es.close();
         if (state.sse === es) state.sse = null;
+        // refused (an access token that ran out while the screen slept): refresh the sign-in, connect again
+        if (errors < 3 && Date.now() - (state.sseRefreshAt || 0) > 60000) {
+          state.sseRefreshAt = Date.now();
+          GG.refresh().then(connectLive, () => {});
+        }
       }
     };
   }
