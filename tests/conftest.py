@@ -26,7 +26,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import Engine, create_engine, select, text  # noqa: E402
+from sqlalchemy import Engine, create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from gridgov.app import create_app  # noqa: E402
@@ -36,7 +36,6 @@ from gridgov.demo.geography import DemoGeography, build_demo_geography  # noqa: 
 from gridgov.demo.loader import DemoResult, load_demo  # noqa: E402
 from gridgov.migrate import upgrade  # noqa: E402
 from gridgov.org import cache  # noqa: E402
-from gridgov.org.models import User  # noqa: E402
 from support import TEST_PASSWORD, People, give_test_passwords  # noqa: E402
 
 

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 from gridgov.common.principal import Principal
 from gridgov.common.security import hash_password
 from gridgov.common.uow import atomic_retrying_a_race, one_action
+from gridgov.demo.loader import NO_PASSWORD
 from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.intake import IntakeResult, submit, submit_batch
 from gridgov.dispatch.models import Event
 from gridgov.dispatch.schemas import ReportIn
 from gridgov.org.models import Department, Division, User
-from gridgov.demo.loader import NO_PASSWORD
 from gridgov.org.services import principal_for
 
 # The demo gives a password only to the accounts it prints; the tests give every other demo account this one

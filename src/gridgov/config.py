@@ -20,7 +20,7 @@ class Settings(BaseSettings):
     pii_key: str = Field(default="", description="Key for PII encryption at rest; generated when empty")
     # Sign-in lifetimes: a short access token, refreshed silently by the pages (and by machine clients through
     # POST /api/auth/refresh) with a rotating refresh token kept server-side; README "Security and operations".
-    access_token_minutes: int = Field(default=15, ge=1, description="Lifetime of an access token")
+    access_token_minutes: float = Field(default=15, gt=0, description="Lifetime of an access token")
     refresh_idle_hours: float = Field(default=12, gt=0, description="A refresh token unused this long is dead")
     session_max_hours: float = Field(default=24, gt=0, description="A sign-in ends this long after the login")
     login_free_failures: int = Field(default=3, ge=1, description="Wrong passwords per account before delays")

@@ -90,13 +90,13 @@ def seed(e2e_env: dict[str, str]) -> dict[str, Any]:
     return data
 
 
-@pytest.fixture(scope="session")
-def server(e2e_env: dict[str, str], seed: dict[str, Any]) -> Iterator[str]:
+def _serve(env: dict[str, str], log_name: str) -> Iterator[str]:
+    """uvicorn in a subprocess on a free port, until the generator is closed."""
     port = _free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = (ARTIFACTS / "server.log").open("w")
+    log = (ARTIFACTS / log_name).open("w")
     cmd = [sys.executable, "-m", "uvicorn", "gridgov.app:create_app", "--factory", "--host", "127.0.0.1"]
-    proc = subprocess.Popen([*cmd, "--port", str(port)], env=e2e_env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([*cmd, "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -108,7 +108,7 @@ def server(e2e_env: dict[str, str], seed: dict[str, Any]) -> Iterator[str]:
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             log.close()
-            pytest.fail("uvicorn did not start: " + (ARTIFACTS / "server.log").read_text()[-3000:])
+            pytest.fail("uvicorn did not start: " + (ARTIFACTS / log_name).read_text()[-3000:])
         time.sleep(0.2)
     yield base
     proc.terminate()
@@ -117,6 +117,17 @@ def server(e2e_env: dict[str, str], seed: dict[str, Any]) -> Iterator[str]:
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def server(e2e_env: dict[str, str], seed: dict[str, Any]) -> Iterator[str]:
+    yield from _serve(e2e_env, "server.log")
+
+
+@pytest.fixture(scope="session")
+def short_lived_server(e2e_env: dict[str, str], seed: dict[str, Any]) -> Iterator[str]:
+    """A second server on the same database whose access tokens last 6 seconds (the pages must refresh)."""
+    yield from _serve({**e2e_env, "GRIDGOV_ACCESS_TOKEN_MINUTES": "0.1"}, "server-short.log")
 
 
 # --- pytest-playwright: Debian's Chromium, never a downloaded browser -------------------------------------

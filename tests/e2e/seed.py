@@ -33,7 +33,6 @@ from gridgov.org import cache
 from gridgov.org.models import Division, GridAssignment, User
 from gridgov.org.services import principal_for
 
-
 TEST_PASSWORD = "test-only-password-7c1e"
 
 

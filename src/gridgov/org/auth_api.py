@@ -88,7 +88,7 @@ class PasswordIn(BaseModel):
 def _token_out(tokens: Tokens, settings: Settings) -> TokenOut:
     return TokenOut(
         access_token=tokens.access_token,
-        expires_in=settings.access_token_minutes * 60,
+        expires_in=int(settings.access_token_minutes * 60),
         refresh_token=tokens.refresh_token,
         role=tokens.role,
         display_name=tokens.display_name,
