@@ -109,3 +109,37 @@ def test_a_page_stays_signed_in_across_access_token_expiries(
     page.screenshot(path=str(artifacts / "login-after-logout.png"))
     assert page.evaluate("() => fetch('/api/me').then((r) => r.status)") == 401
     context.close()
+
+
+def test_an_account_made_by_the_admin_chooses_its_password_first(
+    browser: Browser,
+    browser_context_args: dict[str, Any],
+    server: str,
+    password_of: Callable[[str], str],
+    seed: dict[str, Any],
+    artifacts: Path,
+) -> None:
+    import httpx
+
+    token = httpx.post(server + "/api/auth/token", data={"username": "admin", "password": password_of("admin")})
+    admin = {"Authorization": "Bearer " + token.json()["access_token"]}
+    made = httpx.post(
+        server + "/api/users",
+        json={"username": "new_gw_e2e", "password": "Given-by-admin1", "display_name": "新网格员", "role": "resident"},
+        headers=admin,
+    )
+    assert made.status_code == 201, made.text
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    _sign_in(page, "new_gw_e2e", "Given-by-admin1")
+    expect(page.locator("#change-form")).to_be_visible()
+    page.fill("#cur-password", "Given-by-admin1")
+    page.fill("#new-password", "My-own-choice-42")
+    page.fill("#new-password2", "My-own-choice-4")
+    page.click("#change-btn")
+    expect(page.locator("#change-error")).to_have_text("两次输入的新密码不一致")
+    page.screenshot(path=str(artifacts / "login-change-password.png"))
+    page.fill("#new-password2", "My-own-choice-42")
+    page.click("#change-btn")
+    page.wait_for_url(re.compile(r"/resident"))
+    context.close()
