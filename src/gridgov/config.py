@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import time
 from functools import cached_property, lru_cache
@@ -18,6 +19,7 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite under var_dir")
     secret_key: str = Field(default="", description="JWT signing key; generated under var_dir when empty")
     pii_key: str = Field(default="", description="Key for PII encryption at rest; generated when empty")
+    audit_key: str = Field(default="", description="Key of the audit log's hash chain (HMAC); generated when empty")
     jwt_ttl_minutes: int = 8 * 60
     timezone: str = "Asia/Shanghai"
     work_periods: list[tuple[time, time]] = [(time(9, 0), time(12, 0)), (time(14, 0), time(18, 0))]
@@ -31,6 +33,8 @@ class Settings(BaseSettings):
     map_tile_url: str = Field(default="", description="Optional XYZ tile URL template for the maps; empty: no tiles")
     map_tile_attribution: str = ""
     max_upload_bytes: int = 10 * 1024 * 1024
+    max_image_pixels: int = Field(default=40_000_000, gt=0, description="Largest decoded image (width x height)")
+    max_image_side: int = Field(default=12_000, gt=0, description="Longest decoded image side, in pixels")
     page_size_max: int = 200
 
     @property
@@ -48,9 +52,13 @@ class Settings(BaseSettings):
             return configured
         path = self.var_dir / filename
         if not path.exists():
-            self.var_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            self.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            try:  # created 0600: never readable by others, not even briefly; a racing process keeps the first
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                return path.read_text().strip()
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
 
     @cached_property
@@ -60,6 +68,10 @@ class Settings(BaseSettings):
     @cached_property
     def pii_secret(self) -> str:
         return self._key(self.pii_key, "pii.key")
+
+    @cached_property
+    def audit_secret(self) -> str:
+        return self._key(self.audit_key, "audit.key")
 
 
 @lru_cache(maxsize=1)

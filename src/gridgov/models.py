@@ -2,7 +2,7 @@
 
 from gridgov.address.models import Address, AddressAlias, AddressChange, AddressReview
 from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
-from gridgov.common.audit import AuditLog
+from gridgov.common.audit import AuditHead, AuditLog
 from gridgov.common.events import DomainEvent, OutboxPosition
 from gridgov.db import Base
 from gridgov.dispatch.models import Attachment, Event, EventTask, EventTransition
@@ -15,6 +15,7 @@ __all__ = [
     "AddressReview",
     "ApiKey",
     "Attachment",
+    "AuditHead",
     "AuditLog",
     "Base",
     "CalendarDay",
