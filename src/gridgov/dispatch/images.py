@@ -33,10 +33,13 @@ class CleanImage:
     height: int
 
 
+def _limit(max_pixels: int, max_side: int) -> str:
+    return f"单边不超过 {max_side} 像素，总计不超过 {max_pixels / 1_000_000:g} 百万像素"
+
+
 def _refuse_size(width: int, height: int, max_pixels: int, max_side: int) -> None:
     if width > max_side or height > max_side or width * height > max_pixels:
-        limit = f"单边不超过 {max_side} 像素，总计不超过 {max_pixels / 1_000_000:g} 百万像素"
-        raise InvalidInput(f"图片尺寸 {width}×{height} 超过上限（{limit}）", field="file")
+        raise InvalidInput(f"图片尺寸 {width}×{height} 超过上限（{_limit(max_pixels, max_side)}）", field="file")
 
 
 def clean_image(data: bytes, claimed: str, max_pixels: int, max_side: int) -> CleanImage:
@@ -49,7 +52,8 @@ def clean_image(data: bytes, claimed: str, max_pixels: int, max_side: int) -> Cl
             _refuse_size(img.width, img.height, max_pixels, max_side)  # from the header, before decoding
             img.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise InvalidInput("图片解压后过大（疑似解压炸弹）", field="file") from exc
+        limit = _limit(max_pixels, max_side)  # Pillow's own guard, for sizes far past ours: a decompression bomb
+        raise InvalidInput(f"图片尺寸超过上限（{limit}），疑似解压炸弹", field="file") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise InvalidInput("文件内容不是有效的图片（与其声明的格式不符）", field="file") from exc
     img = ImageOps.exif_transpose(img)  # turned upright, then published without its EXIF
