@@ -91,7 +91,7 @@ def test_the_migration_masks_rows_written_before_it(engine: Engine, session: Ses
         row |= {"self_handled": False, "extension_granted_hours": 0, "sla_state": "normal", "ever_overdue": False}
         counters = ("supervised_count", "escalation_count", "return_count", "reopen_count")
         row |= dict.fromkeys(counters, 0) | {"reported_at": some.reported_at, "updated_at": some.updated_at}
-        eid = conn.execute(insert(Event.__table__).returning(Event.__table__.c.id), row).scalar_one()
+        eid = conn.execute(insert(Event).returning(Event.id), row).scalar_one()
         with Operations.context(MigrationContext.configure(conn)):
             migration._mask_existing(conn)
         found = conn.execute(select(Event.description, Event.pii_text_enc).where(Event.id == eid)).one()
