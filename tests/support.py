@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import os
 from dataclasses import dataclass
 from datetime import datetime
 
+from PIL import Image as PILImage
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -85,3 +88,13 @@ class People:
         )
         assert d is not None
         return d
+
+
+def photo(fmt: str = "PNG", size: int | None = None, width: int = 8, height: int = 6) -> bytes:
+    """A small real image, different on every call (its pixels are random); with `size`, padded after the
+    image's end to exactly that many bytes (decoders ignore what follows, the clean copy drops it)."""
+    img = PILImage.frombytes("RGB", (width, height), os.urandom(width * height * 3))
+    out = io.BytesIO()
+    img.save(out, format=fmt)
+    data = out.getvalue()
+    return data + b"\x00" * (size - len(data)) if size is not None else data

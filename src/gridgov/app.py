@@ -38,6 +38,7 @@ from gridgov.dispatch.report_writer import ReportWriter
 from gridgov.dispatch.sweeper import Sweeper
 from gridgov.org.api import router as org_router
 from gridgov.org.auth_api import router as auth_router
+from gridgov.org.audit_api import router as audit_router
 from gridgov.web.pages import mount_web
 from gridgov.wiring import wire
 
@@ -214,6 +215,7 @@ def create_app(
         public_router,
         address_router,
         dashboard_router,
+        audit_router,
     )
     for router in routers:
         app.include_router(router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import time
 from functools import cached_property, lru_cache
@@ -38,6 +39,7 @@ class Settings(BaseSettings):
     api_docs: bool = Field(default=False, description="Serve /docs and /openapi.json")
     max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Largest request body outside uploads")
     max_import_bytes: int = Field(default=64 * 1024 * 1024, description="Largest address or catalog import")
+    audit_key: str = Field(default="", description="Key of the audit log's hash chain (HMAC); generated when empty")
     timezone: str = "Asia/Shanghai"
     work_periods: list[tuple[time, time]] = [(time(9, 0), time(12, 0)), (time(14, 0), time(18, 0))]
     sla_warn_ratio: float = Field(
@@ -50,6 +52,8 @@ class Settings(BaseSettings):
     map_tile_url: str = Field(default="", description="Optional XYZ tile URL template for the maps; empty: no tiles")
     map_tile_attribution: str = ""
     max_upload_bytes: int = 10 * 1024 * 1024
+    max_image_pixels: int = Field(default=40_000_000, gt=0, description="Largest decoded image (width x height)")
+    max_image_side: int = Field(default=12_000, gt=0, description="Longest decoded image side, in pixels")
     page_size_max: int = 200
 
     @property
@@ -67,9 +71,13 @@ class Settings(BaseSettings):
             return configured
         path = self.var_dir / filename
         if not path.exists():
-            self.var_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            self.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            try:  # created 0600: never readable by others, not even briefly; a racing process keeps the first
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                return path.read_text().strip()
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
 
     @cached_property
@@ -79,6 +87,10 @@ class Settings(BaseSettings):
     @cached_property
     def pii_secret(self) -> str:
         return self._key(self.pii_key, "pii.key")
+
+    @cached_property
+    def audit_secret(self) -> str:
+        return self._key(self.audit_key, "audit.key")
 
 
 @lru_cache(maxsize=1)

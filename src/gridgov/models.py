@@ -2,7 +2,7 @@
 
 from gridgov.address.models import Address, AddressAlias, AddressChange, AddressReview
 from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
-from gridgov.common.audit import AuditLog
+from gridgov.common.audit import AuditHead, AuditLog
 from gridgov.common.events import DomainEvent, OutboxPosition
 from gridgov.common.ratelimit import RateCounter
 from gridgov.db import Base
@@ -17,6 +17,7 @@ __all__ = [
     "AddressReview",
     "ApiKey",
     "Attachment",
+    "AuditHead",
     "AuditLog",
     "AuthSession",
     "Base",

@@ -25,6 +25,7 @@ from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.attachments import attachment_visible, path_for, store_attachment
 from gridgov.dispatch.case_writer import NewCase
 from gridgov.dispatch.duplicates import find_duplicates
+from gridgov.dispatch.images import download_headers
 from gridgov.dispatch.intake import MAX_BATCH, IntakeResult, submit, submit_batch
 from gridgov.dispatch.models import Attachment, Event
 from gridgov.dispatch.queues import (
@@ -37,7 +38,7 @@ from gridgov.dispatch.queues import (
     my_queue,
 )
 from gridgov.dispatch.report_writer import Render, ReportWriter
-from gridgov.dispatch.reporter_phone import reveal_phone
+from gridgov.dispatch.reporter_phone import FreeText, reveal_free_text, reveal_phone
 from gridgov.dispatch.rules import Action, Status, allowed_actions
 from gridgov.dispatch.schemas import (
     CategoryIn,
@@ -261,8 +262,26 @@ def get_events(
 
 
 @router.get("/events/{event_id}", response_model=EventDetailOut, summary="事件详情与办理记录")
-def get_event(event_id: int, session: SessionDep, actor: PrincipalDep) -> EventDetailOut:
-    return detail(session, actor, load_visible(session, actor, event_id))
+def get_event(
+    event_id: int,
+    session: SessionDep,
+    actor: PrincipalDep,
+    reveal_pii: Annotated[bool, Query(description="显示描述、备注中完整的手机号、身份证号（需权限，留痕）")] = False,
+) -> EventDetailOut:
+    out = detail(session, actor, load_visible(session, actor, event_id))
+    if reveal_pii:
+        with UnitOfWork(session):
+            _unmasked(out, reveal_free_text(session, actor, event_id))
+    return out
+
+
+def _unmasked(out: EventDetailOut, found: FreeText) -> None:
+    for name, value in found.event.items():
+        setattr(out, name, value)
+    for step in out.history:
+        step.note = found.steps.get(step.id, step.note)
+    for task in out.tasks:
+        task.note = found.tasks.get(task.id, task.note)
 
 
 class DuplicateOut(BaseModel):
@@ -345,4 +364,5 @@ def download(sha256: str, session: SessionDep, actor: PrincipalDep, settings: Se
     row = session.get(Attachment, sha256)
     if row is None or not attachment_visible(session, actor, row):
         raise NotFound("附件不存在或无权查看", field="sha256")
-    return FileResponse(path_for(settings.attachments_dir, sha256), media_type=row.content_type)
+    headers = download_headers(sha256, row.content_type)
+    return FileResponse(path_for(settings.attachments_dir, sha256), media_type=row.content_type, headers=headers)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gridgov.common.audit import make_append_only
 from gridgov.common.choices import ChoiceSet, published
+from gridgov.common.pii_store import protect_columns
 from gridgov.common.timeutil import utcnow
 from gridgov.db import Base, UTCDateTime
 
@@ -107,6 +108,8 @@ class Event(Base):
     rating_comment: Mapped[str | None] = mapped_column(Text)
     result_note: Mapped[str | None] = mapped_column(Text)
     reject_reason: Mapped[str | None] = mapped_column(Text)
+    # the free-text fields above hold phone and ID numbers masked; their originals, encrypted (common/pii_store)
+    pii_text_enc: Mapped[str | None] = mapped_column(Text)
 
     tasks: Mapped[list[EventTask]] = relationship(back_populates="event", order_by="EventTask.id")
 
@@ -168,6 +171,7 @@ class EventTask(Base):
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pii_text_enc: Mapped[str | None] = mapped_column(Text)  # the note's original when it held PII
 
     event: Mapped[Event] = relationship(back_populates="tasks")
 
@@ -195,10 +199,18 @@ class EventTransition(Base):
     attachments: Mapped[list[str]] = mapped_column(JSON, default=list)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    pii_text_enc: Mapped[str | None] = mapped_column(Text)  # the note's original when it held PII
 
 
 Index("ix_event_transition_action_at", EventTransition.action, EventTransition.at, EventTransition.event_id)
 make_append_only(EventTransition)
+FREE_TEXT = {
+    Event: ("title", "description", "result_note", "reject_reason", "rating_comment"),
+    EventTask: ("note",),
+    EventTransition: ("note",),
+}
+for _model, _fields in FREE_TEXT.items():
+    protect_columns(_model, _fields, "pii_text_enc")
 
 
 class Attachment(Base):

@@ -28,6 +28,7 @@ from gridgov.common.uow import UnitOfWork, atomic_retrying_a_race
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.attachments import path_for, store_attachment
 from gridgov.dispatch.commands import IntakeCommand
+from gridgov.dispatch.images import download_headers
 from gridgov.dispatch.intake import submit
 from gridgov.dispatch.models import Attachment, Channel, Event
 from gridgov.dispatch.queues import history
@@ -254,4 +255,5 @@ def public_photo(
     row = session.get(Attachment, sha256) if sha256 in shown else None
     if row is None:
         raise NotFound("照片不存在", field="sha256")
-    return FileResponse(path_for(settings.attachments_dir, sha256), media_type=row.content_type)
+    headers = download_headers(sha256, row.content_type)
+    return FileResponse(path_for(settings.attachments_dir, sha256), media_type=row.content_type, headers=headers)
