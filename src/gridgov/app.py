@@ -22,6 +22,7 @@ from gridgov import __version__
 from gridgov.address.api import router as address_router
 from gridgov.catalog.api import router as catalog_router
 from gridgov.common.choices_api import router as choices_router
+from gridgov.common.error_docs import document_errors
 from gridgov.common.errors import AppError
 from gridgov.common.events import OutboxWorker
 from gridgov.config import Settings, get_settings
@@ -32,6 +33,7 @@ from gridgov.dispatch.public_api import router as public_router
 from gridgov.dispatch.report_writer import ReportWriter
 from gridgov.dispatch.sweeper import Sweeper
 from gridgov.org.api import router as org_router
+from gridgov.org.deps import get_principal
 from gridgov.web.pages import mount_web
 from gridgov.wiring import wire
 
@@ -174,6 +176,7 @@ def create_app(
     for router in routers:
         app.include_router(router)
     mount_web(app)
+    document_errors(app, get_principal)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
