@@ -33,7 +33,6 @@ from gridgov.dispatch.public_api import router as public_router
 from gridgov.dispatch.report_writer import ReportWriter
 from gridgov.dispatch.sweeper import Sweeper
 from gridgov.org.api import router as org_router
-from gridgov.org.deps import get_principal
 from gridgov.web.pages import mount_web
 from gridgov.wiring import wire
 
@@ -176,7 +175,7 @@ def create_app(
     for router in routers:
         app.include_router(router)
     mount_web(app)
-    document_errors(app, get_principal)
+    document_errors(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

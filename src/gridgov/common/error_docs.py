@@ -6,13 +6,14 @@ Every error response carries the one error schema (common.errors.ErrorBody)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+from fastapi.security.base import SecurityBase
 
 from gridgov.common.errors import ERROR_STATUSES, ErrorBody
 
@@ -31,11 +32,11 @@ def api_routes(app: FastAPI) -> list[RouteContext]:
     return [c for c in iter_route_contexts(app.routes) if isinstance(c.original_route, APIRoute)]
 
 
-def error_statuses(route: RouteContext, authenticates: Callable[..., Any]) -> set[int]:
+def error_statuses(route: RouteContext) -> set[int]:
     """The error statuses this route may answer, from its dependencies, parameters, body and methods."""
     parts = list(_dependants(route.dependant))
     statuses = {int(s) for s in route.responses if str(s).isdigit() and int(s) >= 400}
-    if any(d.call is authenticates for d in parts):
+    if any(isinstance(d.call, SecurityBase) for d in parts):  # a bearer token or an API key is checked
         statuses |= {401, 403}
     if any(d.path_params for d in parts):
         statuses.add(404)
@@ -48,7 +49,7 @@ def error_statuses(route: RouteContext, authenticates: Callable[..., Any]) -> se
     return statuses
 
 
-def document_errors(app: FastAPI, authenticates: Callable[..., Any]) -> None:
+def document_errors(app: FastAPI) -> None:
     """Make `app.openapi()` list each operation's error responses with the error schema."""
 
     def openapi() -> dict[str, Any]:
@@ -70,7 +71,7 @@ def document_errors(app: FastAPI, authenticates: Callable[..., Any]) -> None:
                 if operation is None:
                     continue
                 responses = operation.setdefault("responses", {})
-                for status in sorted(error_statuses(route, authenticates)):
+                for status in sorted(error_statuses(route)):
                     entry = responses.setdefault(str(status), {})
                     entry.setdefault("description", ERROR_STATUSES.get(status, "错误"))
                     entry["content"] = {"application/json": {"schema": ERROR_REF}}

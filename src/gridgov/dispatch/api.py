@@ -144,7 +144,7 @@ def detail(
         out.reporter_phone = mask_phone(pii_cipher(settings_of(session).pii_secret).decrypt(event.reporter_phone_enc))
     steps = new.history if new is not None else history(session, event.id)
     if sees_public_view(actor):  # a resident sees his case as the anonymous follow-up shows it
-        out.history = [_public_step(p) for p in public_steps(steps)]
+        out.history, out.tasks = [_public_step(p) for p in public_steps(steps)], []
     else:
         dept_ids = [t.department_id for t in event.tasks if t.department_id]
         names = snap.dept_names if dept_ids else {}
