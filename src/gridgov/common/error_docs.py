@@ -1,6 +1,6 @@
 """The OpenAPI spec's error responses, derived from each route rather than written by hand: what a route depends
-on says how it can fail. An authenticated route answers 401 and 403; a path parameter names an object that may be
-missing or out of scope (404); any input can be invalid (422); a body can be too large (413); a write can
+on says how it can fail. An authenticated route answers 401 and 403; a path parameter (or a query's `…_code` / `…_id`)
+names an object that may be missing or out of scope (404); any input can be invalid (422); a body can be too large (413); a write can
 conflict with the object's state (409); a router or route that declares more (429 on the public routes) keeps it.
 Every error response carries the one error schema (common.errors.ErrorBody)."""
 
@@ -27,6 +27,11 @@ def _dependants(dependant: Dependant) -> Iterator[Dependant]:
         yield from _dependants(sub)
 
 
+def _names_an_object(name: str) -> bool:
+    """A query parameter that refers to an object by its code or id (`parent_code`, `division_code`)."""
+    return name.endswith(("_code", "_id"))
+
+
 def api_routes(app: FastAPI) -> list[RouteContext]:
     """The app's API routes as served (the routers' routes under their prefixes), web pages and mounts left out."""
     return [c for c in iter_route_contexts(app.routes) if isinstance(c.original_route, APIRoute)]
@@ -38,7 +43,7 @@ def error_statuses(route: RouteContext) -> set[int]:
     statuses = {int(s) for s in route.responses if str(s).isdigit() and int(s) >= 400}
     if any(isinstance(d.call, SecurityBase) for d in parts):  # a bearer token or an API key is checked
         statuses |= {401, 403}
-    if any(d.path_params for d in parts):
+    if any(d.path_params or any(_names_an_object(q.name) for q in d.query_params) for d in parts):
         statuses.add(404)
     if any(d.path_params or d.query_params or d.header_params or d.cookie_params or d.body_params for d in parts):
         statuses.add(422)

@@ -28,7 +28,12 @@ class TokenOut(BaseModel):
     display_name: str
 
 
-@router.post("/auth/token", response_model=TokenOut, summary="登录（OAuth2 密码模式）")
+@router.post(
+    "/auth/token",
+    response_model=TokenOut,
+    summary="登录（OAuth2 密码模式）",
+    responses={401: {"description": "用户名或密码错误"}, 429: {"description": "尝试过于频繁，请稍后再试"}},
+)
 def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, settings: SettingsDep
 ) -> TokenOut:
