@@ -26,6 +26,11 @@ class Scope(StrEnum):
     REFERENCE = "reference"  # shared reference data read by any caller (org tree, catalog, addresses, choices)
 
 
+ACTION_ROUTES = (
+    *("file", "reject", "dispatch", "accept", "return", "request_extension", "approve_extension", "deny_extension"),
+    *("hold", "resume", "co_report", "handle", "verify", "rate", "reopen", "supervise", "escalate", "locate", "merge"),
+)
+
 ROUTE_SCOPES: dict[str, Scope] = {
     # cases
     "POST /api/events": Scope.INTAKE,
@@ -37,13 +42,7 @@ ROUTE_SCOPES: dict[str, Scope] = {
     "GET /api/events/{event_id}/duplicates": Scope.CASE,
     "GET /api/events/{event_id}/reporter-phone": Scope.CASE,
     "POST /api/events/{event_id}/actions/{action}": Scope.NO_READ,
-    **{
-        f"POST /api/events/{{event_id}}/actions/{name}": Scope.CASE
-        for name in (
-            "file reject dispatch accept return request_extension approve_extension deny_extension hold resume "
-            "co_report handle verify rate reopen supervise escalate locate merge"
-        ).split()
-    },
+    **{f"POST /api/events/{{event_id}}/actions/{name}": Scope.CASE for name in ACTION_ROUTES},
     "POST /api/attachments": Scope.SELF,
     "GET /api/attachments/{sha256}": Scope.ATTACHMENT,
     # the public channel

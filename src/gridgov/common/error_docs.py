@@ -1,8 +1,8 @@
 """The OpenAPI spec's error responses, derived from each route rather than written by hand: what a route depends
-on says how it can fail. An authenticated route answers 401 and 403; a path parameter (or a query's `…_code` / `…_id`)
-names an object that may be missing or out of scope (404); any input can be invalid (422); a body can be too large (413); a write can
-conflict with the object's state (409); a router or route that declares more (429 on the public routes) keeps it.
-Every error response carries the one error schema (common.errors.ErrorBody)."""
+on says how it can fail. A route that checks a credential answers 401 and 403; a path parameter (or a query's
+`…_code` / `…_id`) names an object that may be missing or out of scope (404); any input can be invalid (422); a
+body can be too large (413); a write can conflict with the object's state (409); a router or route that declares
+more (429 on the public routes) keeps it. Every error response carries the one error schema (errors.ErrorBody)."""
 
 from __future__ import annotations
 
