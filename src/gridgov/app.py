@@ -25,6 +25,7 @@ from gridgov.catalog.api import router as catalog_router
 from gridgov.common import ratelimit
 from gridgov.common.body_limit import BodyLimit
 from gridgov.common.choices_api import router as choices_router
+from gridgov.common.error_docs import document_errors
 from gridgov.common.errors import AppError
 from gridgov.common.events import OutboxWorker
 from gridgov.common.headers import SecurityHeaders
@@ -220,6 +221,7 @@ def create_app(
     for router in routers:
         app.include_router(router)
     mount_web(app)
+    document_errors(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -28,6 +28,7 @@ from gridgov.dispatch.duplicates import find_duplicates
 from gridgov.dispatch.images import download_headers
 from gridgov.dispatch.intake import MAX_BATCH, IntakeResult, submit, submit_batch
 from gridgov.dispatch.models import Attachment, Event
+from gridgov.dispatch.public_view import PublicStep, public_steps, sees_public_view
 from gridgov.dispatch.queues import (
     EventFilter,
     Page,
@@ -142,21 +143,39 @@ def detail(
     out = _named(EventDetailOut.model_validate(event), event, catalog_cache.snapshot(session).by_id, snap, addresses)
     if event.reporter_phone_enc:
         out.reporter_phone = mask_phone(pii_cipher(settings_of(session).pii_secret).decrypt(event.reporter_phone_enc))
-    dept_ids = [t.department_id for t in event.tasks if t.department_id]
-    names = snap.dept_names if dept_ids else {}
-    out.tasks = [TaskOut.model_validate(t) for t in event.tasks]
-    for task in out.tasks:
-        task.department_name = names.get(task.department_id or 0)
-    out.history = [
-        TransitionOut.model_validate(h) for h in (new.history if new is not None else history(session, event.id))
-    ]
-    for step in out.history:
-        step.action_label = Action(step.action).label
+    steps = new.history if new is not None else history(session, event.id)
+    if sees_public_view(actor):  # a resident sees his case as the anonymous follow-up shows it
+        out.history, out.tasks = [_public_step(p) for p in public_steps(steps)], []
+    else:
+        dept_ids = [t.department_id for t in event.tasks if t.department_id]
+        names = snap.dept_names if dept_ids else {}
+        out.tasks = [TaskOut.model_validate(t) for t in event.tasks]
+        for task in out.tasks:
+            task.department_name = names.get(task.department_id or 0)
+        out.history = [TransitionOut.model_validate(h) for h in steps]
+        for step in out.history:
+            step.action_label = Action(step.action).label
     out.allowed_actions = [a.value for a in allowed_actions(Status(event.status), actor.role)]
     if new is not None:
         return out
     out.duplicates_merged = merged_duplicates(session, actor, event.id)
     return out
+
+
+def _public_step(p: PublicStep) -> TransitionOut:
+    return TransitionOut(
+        id=p.id,
+        action=p.action,
+        action_label=p.label,
+        from_status=p.from_status,
+        to_status=p.to_status,
+        actor_id=None,
+        actor_role="",
+        note=p.note,
+        attachments=p.photos,
+        data={},
+        at=p.at,
+    )
 
 
 def _render_report(actor: Principal) -> Render[tuple[int, bytes]]:

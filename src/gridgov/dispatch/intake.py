@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from gridgov.common import scope
@@ -44,9 +44,6 @@ _SELECT_KEYED = select(
 ).where(
     EVENT_TABLE.c.idem_scope.in_(bindparam("scopes", expanding=True)),
     EVENT_TABLE.c.idempotency_key.in_(bindparam("keys", expanding=True)),
-)
-_SET_TOKEN = (
-    update(EVENT_TABLE).where(EVENT_TABLE.c.id == bindparam("eid")).values(public_token_digest=bindparam("tok"))
 )
 
 
@@ -100,14 +97,11 @@ def submit_many(
     planned: list[Planned] = []
     results: list[IntakeResult | AppError | int] = []  # an int is the index into `planned` of a case to write
     seen_keys: dict[tuple[str, str], int] = {}
-    retried: list[tuple[Principal, int, str]] = []  # (caller, case, new follow-up token) of public retries
     for index, (actor, cmd) in enumerate(items):
         key = (actor.idempotency_scope, cmd.idempotency_key) if cmd.idempotency_key else None
         if key is not None and key in existing:
             event_id, status = existing[key]
-            results.append(IntakeResult(event_id, False, status))
-            if cmd.followup_token_digest:
-                retried.append((actor, event_id, cmd.followup_token_digest))
+            results.append(IntakeResult(event_id, False, status))  # a public retry keeps its first token
             continue
         if key is not None and key in seen_keys:
             results.append(seen_keys[key])
@@ -136,10 +130,6 @@ def submit_many(
     for p in planned:
         if p.row.get("public_token_digest"):
             record_audit(session, p.actor, DispatchAudit.PUBLIC_TOKEN, "event", p.row["id"], {})
-    if retried:  # a repeated public submission gets the new token: the caller lost the first answer
-        session.connection().execute(_SET_TOKEN, [{"eid": eid, "tok": tok} for _, eid, tok in retried])
-        for actor, eid, _tok in retried:
-            record_audit(session, actor, DispatchAudit.PUBLIC_TOKEN, "event", eid, {"retry": True})
     out: list[IntakeResult | AppError] = []
     for r in results:
         if isinstance(r, int):

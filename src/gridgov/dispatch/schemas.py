@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from gridgov.common.fields import NonBlank
 from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.models import Channel
 
@@ -15,7 +16,7 @@ SHA256 = r"^[0-9a-f]{64}$"
 
 
 class ReportIn(BaseModel):
-    title: str = Field(min_length=1, max_length=200, description="事件标题")
+    title: NonBlank = Field(min_length=1, max_length=200, description="事件标题")
     description: str = Field(default="", max_length=5000)
     channel: Channel = Channel.PHOTO
     category_code: str | None = Field(default=None, pattern=r"^\d{5}$", description="小类代码（五位）")
@@ -31,14 +32,6 @@ class ReportIn(BaseModel):
     idempotency_key: str | None = Field(default=None, min_length=8, max_length=128)
     result_note: str | None = Field(default=None, max_length=5000, description="自行处置时的处置结果")
     origin: dict[str, Any] | None = Field(default=None, description="渠道原始数据（如 12345 工单原文），原样保存")
-
-    @field_validator("title")
-    @classmethod
-    def _title(cls, v: str) -> str:
-        v = v.strip()
-        if not v:
-            raise ValueError("标题不能为空")
-        return v
 
     @field_validator("attachments")
     @classmethod
@@ -117,7 +110,7 @@ class RateIn(NoteIn):
 
 
 class LocateIn(NoteIn):
-    address_code: str = Field(min_length=1, max_length=32, description="确认的标准地址编码")
+    address_code: NonBlank = Field(min_length=1, max_length=32, description="确认的标准地址编码")
 
 
 class MergeIn(NoteIn):

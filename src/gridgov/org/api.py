@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from gridgov.common.errors import Forbidden, NotFound
+from gridgov.common.fields import NonBlank
 from gridgov.common.principal import Role
 from gridgov.common.security import mask_phone, pii_cipher
 from gridgov.common.uow import UnitOfWork
@@ -106,7 +107,7 @@ def division(code: str, session: SessionDep, _actor: PrincipalDep) -> DivisionOu
 class UserIn(BaseModel):
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     password: str = Field(min_length=8, max_length=128)
-    display_name: str = Field(min_length=1, max_length=64)
+    display_name: NonBlank = Field(min_length=1, max_length=64)
     role: Role
     division_code: str | None = None
     department_code: str | None = None
@@ -179,7 +180,7 @@ def user_phone(user_id: int, session: SessionDep, actor: PrincipalDep) -> dict[s
 
 
 class ApiKeyIn(BaseModel):
-    name: str = Field(min_length=1, max_length=64)
+    name: NonBlank = Field(min_length=1, max_length=64)
 
 
 @router.post("/users/{user_id}/api-keys", status_code=201, summary="签发 API 密钥（只显示一次）")

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov.address.access import require_within
 from gridgov.address.models import Address, AddressStatus
 from gridgov.common.errors import Conflict, InvalidInput
 from gridgov.common.events import bus
@@ -69,6 +70,7 @@ def locate_event(
         address = session.scalar(select(Address).where(Address.code == cmd.address_code))
         if address is None or address.status != AddressStatus.ACTIVE.value:
             raise InvalidInput(f"标准地址“{cmd.address_code}”不存在或已停用", field="address_code")
+        require_within(session, actor, address, field="address_code")  # as resolve_review: only its own area
         return Step(note=address.full_name, data=place_at(session, event, address, 1.0))
 
     return perform(session, actor, event_id, Action.LOCATE, apply, check=require_area, now=now)
