@@ -54,7 +54,7 @@ def alerts(session: Session, event_id: int) -> list[EventAlert]:
 def test_a_major_case_alerts_the_right_people_repeats_escalates_and_records_the_time(
     session: Session, people: People, app_client: TestClient, login: Login
 ) -> None:
-    grid, _community, street, district, city = chain(session, 11)
+    grid, _community, _street, district, city = chain(session, 11)
     t0 = datetime(2026, 11, 22, 3, 0, tzinfo=SH).astimezone(UTC)  # Sunday, three in the night
     cmd = IntakeCommand(
         title=f"闻到很浓的煤气味 {uuid.uuid4().hex[:6]}",
