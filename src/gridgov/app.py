@@ -33,6 +33,7 @@ from gridgov.common.security import warm_password_check
 from gridgov.config import Settings, get_settings
 from gridgov.dashboard.api import router as dashboard_router
 from gridgov.db import WalCheckpointer, make_engine, session_factory
+from gridgov.dispatch.alerts_api import router as alerts_router
 from gridgov.dispatch.api import router as dispatch_router
 from gridgov.dispatch.public_api import router as public_router
 from gridgov.dispatch.report_writer import ReportWriter
@@ -210,6 +211,7 @@ def create_app(
     routers = (
         dispatch_router,
         auth_router,
+        alerts_router,
         org_router,
         catalog_router,
         choices_router,

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
         default=0.8, gt=0, lt=1, description="Share of the time limit used that turns a case yellow"
     )
     sla_sweep_seconds: int = Field(default=60, description="In-process sweeper interval; 0 disables it")
+    major_alert_repeat_minutes: float = Field(
+        default=5, gt=0, description="重特大: an alert not acknowledged is sent again every this many minutes"
+    )
+    major_alert_escalate_minutes: float = Field(
+        default=15, gt=0, description="重特大: an alert not acknowledged after this many minutes goes to the next tier"
+    )
     outbox_poll_seconds: float = Field(
         default=1.0, ge=0, description="How often the in-process worker feeds the outbox to its subscribers; 0: never"
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import struct
@@ -19,10 +20,13 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 CHROMIUM = Path(os.environ.get("GRIDGOV_E2E_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -37,6 +41,7 @@ CHROMIUM_ARGS = [
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 HERE = Path(__file__).resolve().parent
+TIMEOUT = 15_000  # ms: every wait of a page
 
 
 def png_bytes(width: int = 64, height: int = 48, rgb: tuple[int, int, int] = (90, 140, 60)) -> bytes:
@@ -176,3 +181,36 @@ def photo(tmp_path: Path) -> Path:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def login(
+    browser: Browser, browser_context_args: dict[str, Any], password_of: Callable[[str], str]
+) -> Iterator[Callable[..., Page]]:
+    """login(username, path=None, **context options) -> a page of a fresh browser context, logged in (username
+    None: not logged in, at `path`); any uncaught page error fails the test."""
+    contexts: list[BrowserContext] = []
+    errors: list[str] = []
+
+    def _login(username: str | None, path: str | None = None, **ctx: Any) -> Page:
+        context = browser.new_context(**{**browser_context_args, **ctx})
+        context.set_default_timeout(TIMEOUT)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(f"{username or 'anonymous'}: {exc}"))
+        if username is None:
+            page.goto(path or "/resident")
+            return page
+        page.goto("/login")
+        page.fill("#username", username)
+        page.fill("#password", password_of(username))
+        page.click("#login-btn")
+        page.wait_for_url(re.compile(r"/(ioc|dispatch|handler|grid|resident|admin)"))
+        if path:
+            page.goto(path)
+        return page
+
+    yield _login
+    for c in contexts:
+        c.close()
+    assert not errors, "JavaScript errors: " + "; ".join(errors)

@@ -33,6 +33,8 @@ class CategoryOut(BaseModel):
     close_condition: str
     keywords: list[str]
     active: bool
+    urgency: str
+    clock_basis: str
 
 
 class MajorOut(BaseModel):
@@ -61,6 +63,8 @@ def catalog(session: SessionDep, _actor: PrincipalDep) -> list[MajorOut]:
                     close_condition=c.close_condition,
                     keywords=c.keywords,
                     active=c.active,
+                    urgency=c.urgency,
+                    clock_basis=c.clock_basis,
                 )
             )
     return list(majors.values())
@@ -79,6 +83,8 @@ class CategoryPatch(BaseModel):
     close_condition: str | None = None
     keywords: list[str] | None = None
     active: bool | None = None
+    urgency: str | None = Field(default=None, description="normal、urgent 或 major（重特大）")
+    clock_basis: str | None = Field(default=None, description="working（工作时间）或 natural（自然时间 24×7）")
 
 
 @router.patch("/catalog/{code}", summary="修改小类（管理员）")

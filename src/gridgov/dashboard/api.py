@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gridgov.common.errors import NotAuthenticated
 from gridgov.common.principal import Principal
-from gridgov.dashboard import breakdowns, maps, rankings, summary
+from gridgov.dashboard import breakdowns, emergency, maps, rankings, summary
 from gridgov.dashboard.cache import cached
 from gridgov.dashboard.schemas import (
     BreakdownBy,
@@ -212,3 +212,22 @@ async def stream(
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+@router.get("/emergency", response_model=list[emergency.MajorCaseOut], summary="进行中的重特大事件（应急视图）")
+def get_emergency(session: SessionDep, actor: PrincipalDep, division_code: DivisionCode = None) -> Response:
+    view = resolve_view(session, actor, division_code)
+    return _render_list(emergency.active_major(session, view))
+
+
+@router.get("/emergency/{event_id}", response_model=emergency.EmergencyOut, summary="重特大事件应急视图（现场周边）")
+def get_emergency_area(
+    event_id: int, session: SessionDep, actor: PrincipalDep, division_code: DivisionCode = None
+) -> emergency.EmergencyOut:
+    view = resolve_view(session, actor, division_code)
+    return emergency.emergency_area(session, view, event_id)
+
+
+def _render_list(items: list[emergency.MajorCaseOut]) -> Response:
+    body = b"[" + b",".join(i.model_dump_json().encode() for i in items) + b"]"
+    return Response(body, media_type="application/json")

@@ -57,6 +57,7 @@ from gridgov.dispatch.schemas import (
     ResultIn,
     TaskOut,
     TransitionOut,
+    UrgencyIn,
     VerifyIn,
 )
 from gridgov.dispatch.scope import load_visible
@@ -95,6 +96,7 @@ ACTIONS: dict[str, ActionRoute] = {
     "escalate": ActionRoute(lc.escalate_event, NoteIn, "上报上级"),
     "locate": ActionRoute(lc.locate_event, LocateIn, "确认地址"),
     "merge": ActionRoute(lc.merge_event, MergeIn, "合并重复件"),
+    "set_urgency": ActionRoute(lc.set_urgency, UrgencyIn, "调整紧急程度"),
 }
 
 

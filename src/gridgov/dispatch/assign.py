@@ -10,14 +10,16 @@ from sqlalchemy.orm import Session
 from gridgov.catalog import cache as catalog_cache
 from gridgov.catalog.cache import CategoryInfo, RuleInfo
 from gridgov.catalog.services import load_calendar
+from gridgov.common.choices import ClockBasis, Urgency
 from gridgov.common.errors import Conflict, InvalidInput
 from gridgov.common.levels import LEVEL_ORDER
 from gridgov.common.timeutil import as_utc
+from gridgov.common.workcalendar import NATURAL, TimeBasis
 from gridgov.db import settings_of
 from gridgov.dispatch.models import Event, EventTask, SlaState, TaskRole, TaskStatus
 from gridgov.dispatch.routing import Route, choose_route
 from gridgov.dispatch.rules import Status
-from gridgov.dispatch.sla import Clock, extend_clock, limit_seconds, sla_state, start_clock
+from gridgov.dispatch.sla import Clock, basis_for, extend_clock, limit_seconds, rebase_clock, sla_state, start_clock
 from gridgov.org import cache
 
 ACTIVE_TASK = (TaskStatus.PENDING.value, TaskStatus.ACCEPTED.value)
@@ -37,6 +39,8 @@ def recategorize(session: Session, event: Event, category_code: str | None) -> C
         cat = category_by_code(session, category_code)
         if event.category_id != cat.id:
             event.category_id = cat.id
+            if event.urgency_reason is None:  # the 小类's default, unless a dispatcher chose one with a reason
+                event.urgency = cat.urgency
             if event.status in (Status.REPORTED.value, Status.FILED.value):
                 event.level = cat.default_level
             elif event.status == Status.RETURNED.value:  # mis-dispatched: the new category's tier, never lower
@@ -107,14 +111,24 @@ def assign(session: Session, event: Event, route: Route, now: datetime) -> None:
     event.level, event.owner_division_id = route.level, route.owner_division_id
 
 
-def clock_for(session: Session, area_class: str, category: CategoryInfo, now: datetime) -> Clock:
-    cal = load_calendar(session)
+def time_basis(session: Session, basis: str) -> TimeBasis:
+    """What a clock of this basis counts on: natural time, or the working calendar."""
+    return NATURAL if basis == ClockBasis.NATURAL.value else load_calendar(session)
+
+
+def clock_for(
+    session: Session, area_class: str, category: CategoryInfo, now: datetime, urgency: str = Urgency.NORMAL.value
+) -> tuple[Clock, ClockBasis]:
+    """The clock a case of this 小类 and urgency starts at `now`, and the basis it runs on."""
+    basis = basis_for(urgency, category.clock_basis)
+    cal = time_basis(session, basis.value)
     secs = limit_seconds(cal, category.limit_for(area_class), category.limit_unit)
-    return start_clock(cal, now, secs, settings_of(session).sla_warn_ratio)
+    return start_clock(cal, now, secs, settings_of(session).sla_warn_ratio), basis
 
 
 def restart_clock(session: Session, event: Event, category: CategoryInfo, now: datetime) -> None:
-    clock = clock_for(session, event.area_class, category, now)
+    clock, basis = clock_for(session, event.area_class, category, now, event.urgency)
+    event.clock_basis = basis.value
     event.clock_started_at, event.warn_at, event.deadline_at = clock.started_at, clock.warn_at, clock.deadline_at
     if event.first_deadline_at is None:
         event.first_deadline_at = clock.deadline_at
@@ -122,14 +136,36 @@ def restart_clock(session: Session, event: Event, category: CategoryInfo, now: d
 
 
 def shift_clock(session: Session, event: Event, extra_secs: float, now: datetime) -> None:
-    """Move the deadline (and the warning) by `extra_secs` of working time: an extension, a hold resumed."""
-    if event.clock_started_at is None or event.deadline_at is None or event.warn_at is None:
+    """Move the deadline (and the warning) by `extra_secs` of the case's time (working or natural): an extension,
+    a hold resumed."""
+    clock = running_clock(event)
+    if clock is None:
         return
-    cal = load_calendar(session)
-    old = Clock(as_utc(event.clock_started_at), as_utc(event.warn_at), as_utc(event.deadline_at))
-    new = extend_clock(cal, old, extra_secs, settings_of(session).sla_warn_ratio)
+    cal = time_basis(session, event.clock_basis)
+    new = extend_clock(cal, clock, extra_secs, settings_of(session).sla_warn_ratio)
+    _set_clock(event, new, now)
+
+
+def rebase(session: Session, event: Event, basis: ClockBasis, now: datetime) -> None:
+    """The case's clock now counts on `basis` (its urgency changed): what is left, laid out on the new basis
+    (`sla.rebase_clock`). A case whose clock has not started only records the basis for when it does."""
+    old_basis, event.clock_basis = event.clock_basis, basis.value
+    clock = running_clock(event)
+    if clock is None or old_basis == basis.value:
+        return
+    new = rebase_clock(time_basis(session, old_basis), time_basis(session, basis.value), clock, now)
+    _set_clock(event, new, now)
+
+
+def running_clock(event: Event) -> Clock | None:
+    if event.clock_started_at is None or event.deadline_at is None or event.warn_at is None:
+        return None
+    return Clock(as_utc(event.clock_started_at), as_utc(event.warn_at), as_utc(event.deadline_at))
+
+
+def _set_clock(event: Event, new: Clock, now: datetime) -> None:
     event.warn_at, event.deadline_at = new.warn_at, new.deadline_at
-    # Warnings and overdue marks are the sweeper's to write (with their history rows and escalation); a shifted
+    # Warnings and overdue marks are the sweeper's to write (with their history rows and escalation); a moved
     # clock only clears them. A case already red at the top tier stays red while it is still overdue.
     still_red = event.sla_state == SlaState.RED.value and sla_state(now, new.warn_at, new.deadline_at) == "red"
     event.sla_state = SlaState.RED.value if still_red else SlaState.NORMAL.value

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from gridgov.common import scope
 from gridgov.common.audit import record_audit
+from gridgov.common.choices import ClockBasis, Urgency
 from gridgov.common.errors import AppError, Forbidden, InvalidInput
 from gridgov.common.principal import Principal, Role
 from gridgov.common.security import normalize_phone, pii_cipher
@@ -35,6 +36,7 @@ from gridgov.dispatch.guards import require_tier
 from gridgov.dispatch.locate import locate
 from gridgov.dispatch.models import SlaState, TaskRole, TaskStatus
 from gridgov.dispatch.rules import Action, Status, check_transition
+from gridgov.dispatch.sla import basis_for
 from gridgov.org import cache
 
 MAX_BATCH = 1000
@@ -175,6 +177,7 @@ def _plan(
         raise Forbidden(f"网格员只能{'处置' if cmd.self_handle else '上报'}本人负责网格内的事件", field="grid_code")
     check_attachments(session, cmd.attachments, uploaded)
     level = "grid" if cmd.self_handle else category.default_level if category else UNCLASSIFIED_LEVEL
+    urgency = category.urgency if category else Urgency.NORMAL.value
     owner: int | None
     if cmd.self_handle:
         assert loc.grid_id is not None
@@ -219,6 +222,9 @@ def _plan(
         "reopen_count": 0,
         "ever_overdue": False,
         "extension_granted_hours": 0.0,
+        "urgency": urgency,
+        "urgency_reason": None,
+        "clock_basis": basis_for(urgency, category.clock_basis if category else ClockBasis.WORKING).value,
     }
     if cmd.reporter_phone and cipher is not None:
         row["reporter_phone_enc"] = cipher.encrypt(normalize_phone(cmd.reporter_phone))
@@ -242,7 +248,7 @@ def _plan(
             require_tier(actor, level, field="category_code")
         assert loc.grid_id is not None
         route = route_for(session, loc.grid_id, category, level)
-        clock = clock_for(session, area_class, category, now)
+        clock, _basis = clock_for(session, area_class, category, now, urgency)
         row.update(
             status=Status.DISPATCHED.value,
             level=route.level,

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gridgov.common.audit import make_append_only
-from gridgov.common.choices import ChoiceSet, published
+from gridgov.common.choices import ChoiceSet, ClockBasis, Urgency, published
 from gridgov.common.pii_store import protect_columns
 from gridgov.common.timeutil import utcnow
 from gridgov.db import Base, UTCDateTime
@@ -89,7 +89,12 @@ class Event(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    # SLA: deadlines are precomputed in working time so the sweeper is an indexed range query.
+    # How pressing (its 小类's default, or a dispatcher's choice with its reason) and what its clock counts on.
+    urgency: Mapped[str] = mapped_column(String(8), default=Urgency.NORMAL.value, server_default="normal")
+    urgency_reason: Mapped[str | None] = mapped_column(Text)
+    clock_basis: Mapped[str] = mapped_column(String(8), default=ClockBasis.WORKING.value, server_default="working")
+    leader_acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 重特大: first leader's acknowledgement
+    # SLA: deadlines are precomputed (on the case's time basis) so the sweeper is an indexed range query.
     clock_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -139,6 +144,14 @@ class Event(Base):
         # the satisfaction figure: rated cases looked up by id from their rate transitions
         _partial("ix_event_rated", "rating", "id", "division_path", "grid_id", "rating"),
         _partial("ix_event_reporter_phone_index", "reporter_phone_index", "reporter_phone_index"),
+        # the open 重特大 cases (the IOC's emergency view): a handful of rows
+        Index(
+            "ix_event_major",
+            "status",
+            "division_path",
+            sqlite_where=text("urgency = 'major'"),
+            postgresql_where=text("urgency = 'major'"),
+        ),
     )
 
 
@@ -223,3 +236,43 @@ class Attachment(Base):
     size: Mapped[int] = mapped_column(Integer)
     uploader_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@published("alert_tier")
+class AlertTier(ChoiceSet):
+    """Who a 重特大 alert goes to, lowest first: an unacknowledged alert escalates to the next tier."""
+
+    DUTY = ("duty", "值班分拨员", "#f6bd16")
+    DISTRICT = ("district", "区领导", "#2e5aac")
+    CITY = ("city", "市领导", "#1f3b73")
+
+
+@published("alert_kind")
+class AlertKind(ChoiceSet):
+    MAJOR = ("major", "重特大事件", "#cf1322")
+    ESCALATION = ("escalation", "未确认升级", "#fa541c")
+
+
+class EventAlert(Base):
+    """One recipient's alert about a 重特大 case: raised at once, sent again until acknowledged, escalated to the
+    next tier when nobody acknowledges it in time (`dispatch.fasttrack`)."""
+
+    __tablename__ = "event_alert"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    tier: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16), default=AlertKind.MAJOR.value)
+    about_alert_id: Mapped[int | None] = mapped_column(ForeignKey("event_alert.id"))  # the one not acknowledged
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_count: Mapped[int] = mapped_column(Integer, default=1)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "user_id", "kind", "about_alert_id", name="uq_event_alert_recipient"),
+        Index("ix_event_alert_user", "user_id", "acknowledged_at", "id"),
+        Index("ix_event_alert_open", "acknowledged_at", "last_sent_at"),
+    )

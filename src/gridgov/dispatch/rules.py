@@ -56,6 +56,7 @@ class Action(ChoiceSet):
     WARN_RED = ("warn_red", "红灯超时", "#f5222d")
     LOCATE = ("locate", "确认地址", "#5b8ff9")
     MERGE = ("merge", "合并重复件", "#8c8c8c")
+    SET_URGENCY = ("set_urgency", "调整紧急程度", "#cf1322")
 
 
 S = Status
@@ -115,6 +116,7 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.WARN_RED: Transition(CLOCK_RUNNING, None, frozenset({R.SYSTEM})),
     Action.MERGE: Transition(frozenset({S.REPORTED, S.FILED}), S.MERGED, DISPATCH_ROLES, needs_note=False),
     Action.LOCATE: Transition(OPEN, None, frozenset({R.SYSTEM, R.DISPATCHER, R.COMMUNITY_STAFF, R.ADMIN})),
+    Action.SET_URGENCY: Transition(OPEN, None, frozenset({R.DISPATCHER, R.ADMIN}), needs_note=True),
 }
 
 

@@ -76,6 +76,12 @@ class NoteIn(BaseModel):
     note: str | None = Field(default=None, max_length=5000, description="说明/理由")
 
 
+class UrgencyIn(NoteIn):
+    """调整紧急程度: the new level (normal、urgent、major) and, in `note`, the reason (required)."""
+
+    urgency: str = Field(max_length=16, description="紧急程度：normal（一般）、urgent（紧急）、major（重特大）")
+
+
 class CategoryIn(NoteIn):
     """立案、派遣: the category may be corrected."""
 
@@ -184,6 +190,9 @@ class EventOut(BaseModel):
     merged_into_id: int | None = None
     rating: int | None
     extension_requested: float | None
+    urgency: str = "normal"
+    urgency_reason: str | None = None
+    clock_basis: str = "working"
 
 
 class EventDetailOut(EventOut):

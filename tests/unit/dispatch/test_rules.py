@@ -102,7 +102,7 @@ def test_dispatch_roles_file_or_reject_reported_cases(role: Role) -> None:
 
 
 def test_dispatcher_allowed_on_reported_case() -> None:
-    assert allowed_actions(S.REPORTED, R.DISPATCHER) == [A.FILE, A.REJECT, A.ESCALATE, A.MERGE, A.LOCATE]
+    assert allowed_actions(S.REPORTED, R.DISPATCHER) == [A.FILE, A.REJECT, A.ESCALATE, A.MERGE, A.LOCATE, A.SET_URGENCY]
 
 
 def test_rejecting_needs_a_note_filing_does_not() -> None:

@@ -21,6 +21,7 @@ from gridgov.dispatch.lifecycle.handling import (
     resume_event,
     return_event,
 )
+from gridgov.dispatch.lifecycle.urgency import set_urgency
 
 __all__ = [
     "accept_event",
@@ -41,6 +42,7 @@ __all__ = [
     "request_extension",
     "resume_event",
     "return_event",
+    "set_urgency",
     "supervise_event",
     "verify_event",
 ]

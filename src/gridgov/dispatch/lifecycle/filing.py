@@ -14,6 +14,7 @@ from gridgov.common.events import bus
 from gridgov.common.principal import Principal
 from gridgov.dispatch.assign import assign, placed_grid, recategorize, restart_clock, route_data, route_for
 from gridgov.dispatch.guards import note_for, require_area, require_dispatcher
+from gridgov.dispatch.history import publish_if_major
 from gridgov.dispatch.lifecycle.skeleton import Step, perform
 from gridgov.dispatch.locate import place_at
 from gridgov.dispatch.models import Event
@@ -28,11 +29,13 @@ def file_event(
 ) -> Event:
     def apply(event: Event, at: datetime) -> Step:
         note = note_for(Action.FILE, cmd.note)
+        was = event.urgency
         cat = recategorize(session, event, cmd.category_code)
         if event.grid_id is not None:
             event.owner_division_id = cache.snapshot(session).ancestor_at(event.grid_id, event.level)
         event.filed_at = at
-        return Step(note=note, data={"category": cat.code, "level": event.level})
+        publish_if_major(session, actor, event, was, at)
+        return Step(note=note, data={"category": cat.code, "level": event.level, "urgency": event.urgency})
 
     return perform(session, actor, event_id, Action.FILE, apply, check=require_dispatcher, now=now)
 
@@ -51,12 +54,14 @@ def dispatch_event(
 ) -> Event:
     def apply(event: Event, at: datetime) -> Step:
         note = note_for(Action.DISPATCH, cmd.note)
+        was = event.urgency
         cat = recategorize(session, event, cmd.category_code)
         route = route_for(session, placed_grid(event), cat, event.level)
         assign(session, event, route, at)
         event.dispatched_at = at
         restart_clock(session, event, cat, at)
-        return Step(note=note, data=route_data(session, route, cat))
+        publish_if_major(session, actor, event, was, at)
+        return Step(note=note, data={**route_data(session, route, cat), "urgency": event.urgency})
 
     return perform(session, actor, event_id, Action.DISPATCH, apply, check=require_dispatcher, now=now)
 

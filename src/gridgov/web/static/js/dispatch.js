@@ -605,6 +605,7 @@
 
   async function main() {
     state.me = await GG.requireLogin(["dispatcher", "community_staff", "admin", "leader"]);
+    GG.alertBar($("#alert-bar"));
     [state.ch, state.majors] = await Promise.all([GG.choices(), GG.catalog()]);
     wire();
     await loadQueues();

@@ -591,6 +591,8 @@
     }, 200));
     const start = params.get("division_code");
     if (start) state.trail = [{ code: start, name: start, level: "city" }];
+    GG.alertBar($("#alert-bar"));
+    GG.emergencyView();
     await refreshAll();
     connectLive();
     startPolling();
