@@ -39,8 +39,8 @@ from gridgov.dispatch.public_api import router as public_router
 from gridgov.dispatch.report_writer import ReportWriter
 from gridgov.dispatch.sweeper import Sweeper
 from gridgov.org.api import router as org_router
-from gridgov.org.auth_api import router as auth_router
 from gridgov.org.audit_api import router as audit_router
+from gridgov.org.auth_api import router as auth_router
 from gridgov.web.pages import mount_web
 from gridgov.wiring import wire
 
