@@ -28,10 +28,12 @@ from gridgov.config import Settings, get_settings
 from gridgov.dashboard.api import router as dashboard_router
 from gridgov.db import WalCheckpointer, make_engine, session_factory
 from gridgov.dispatch.api import router as dispatch_router
+from gridgov.dispatch.choice_api import router as choice_router
 from gridgov.dispatch.public_api import router as public_router
 from gridgov.dispatch.report_writer import ReportWriter
 from gridgov.dispatch.sweeper import Sweeper
 from gridgov.org.api import router as org_router
+from gridgov.org.roster_api import router as roster_router
 from gridgov.web.pages import mount_web
 from gridgov.wiring import wire
 
@@ -164,7 +166,9 @@ def create_app(
     # comes first, ahead of the org and catalog routes under the same /api prefix.
     routers = (
         dispatch_router,
+        choice_router,
         org_router,
+        roster_router,
         catalog_router,
         choices_router,
         public_router,

@@ -5,8 +5,8 @@ from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
 from gridgov.common.audit import AuditLog
 from gridgov.common.events import DomainEvent, OutboxPosition
 from gridgov.db import Base
-from gridgov.dispatch.models import Attachment, Event, EventTask, EventTransition
-from gridgov.org.models import ApiKey, DemoSource, Department, Division, GridAssignment, User
+from gridgov.dispatch.models import Attachment, Event, EventSummons, EventTask, EventTransition, RoutingCorrection
+from gridgov.org.models import ApiKey, DemoSource, Department, Division, DutyShift, GridAssignment, User
 
 __all__ = [
     "Address",
@@ -22,12 +22,15 @@ __all__ = [
     "Department",
     "Division",
     "DomainEvent",
+    "DutyShift",
     "Event",
     "EventCategory",
+    "EventSummons",
     "EventTask",
     "EventTransition",
     "GridAssignment",
     "OutboxPosition",
+    "RoutingCorrection",
     "RoutingRule",
     "User",
 ]

@@ -10,3 +10,7 @@ from gridgov.common.choices import published
 class DispatchAudit(AuditAction):
     UPLOAD = ("attachment.upload", "上传附件")
     PUBLIC_TOKEN = ("event.public_token", "发放免登录查询凭证")
+    ROUTING_CORRECTION = ("routing.correction", "改派主办单位（分拨纠正）")
+    SUMMON = ("summons.create", "吹哨")
+    REPORT_IN = ("summons.report_in", "吹哨报到")
+    SUMMONS_RESULT = ("summons.result", "报到部门反馈结果")

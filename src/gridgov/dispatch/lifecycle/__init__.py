@@ -21,6 +21,7 @@ from gridgov.dispatch.lifecycle.handling import (
     resume_event,
     return_event,
 )
+from gridgov.dispatch.lifecycle.summons import report_in, report_summons_result, summon_departments
 
 __all__ = [
     "accept_event",
@@ -36,11 +37,14 @@ __all__ = [
     "locate_event",
     "merge_event",
     "rate_event",
+    "report_in",
+    "report_summons_result",
     "reject_event",
     "reopen_event",
     "request_extension",
     "resume_event",
     "return_event",
+    "summon_departments",
     "supervise_event",
     "verify_event",
 ]
