@@ -5,10 +5,11 @@ grid worker directly) find the task in their queue; bad choices are refused with
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,8 @@ from support import report as submit_report
 
 OVERRIDE_CAT = "01015"  # 毁绿占绿: street tier, 城管 — used by no other test, so its corrections are this file's
 PEOPLE_CAT = "05016"  # 架空线缆凌乱: street tier, 城管
+
+Login = Callable[[str], dict[str, str]]
 
 
 @pytest.fixture(autouse=True)
@@ -189,9 +192,7 @@ def test_bad_choices_name_their_field(session: Session, people: People) -> None:
     dsp = people.user(f"dsp_{street.code}")
     event = _filed(session, people, grids[0], PEOPLE_CAT)
     outside = people.department(other_street.id, "zhujian")
-    wrong_person = session.scalar(
-        select(User).where(User.department_id == people.department(street.id, "gongan").id)
-    )
+    wrong_person = session.scalar(select(User).where(User.department_id == people.department(street.id, "gongan").id))
     assert wrong_person is not None
     cases = [
         (DispatchIn(lead_department_id=outside.id, reason="x"), "lead_department_id"),
@@ -210,17 +211,17 @@ def test_bad_choices_name_their_field(session: Session, people: People) -> None:
     assert session.get(Event, event.id).status == "filed"  # type: ignore[union-attr]
 
 
-def test_dispatch_options_over_http(app_client: object, login: object, session: Session, people: People) -> None:
+def test_dispatch_options_over_http(app_client: TestClient, login: Login, session: Session, people: People) -> None:
     street, grids = _street_grids(session, 6)
     event = _filed(session, people, grids[0], PEOPLE_CAT)
-    headers = login(f"dsp_{street.code}")  # type: ignore[operator]
-    r = app_client.get(f"/api/events/{event.id}/dispatch-options", headers=headers)  # type: ignore[attr-defined]
+    headers = login(f"dsp_{street.code}")
+    r = app_client.get(f"/api/events/{event.id}/dispatch-options", headers=headers)
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["suggestion"]["lead_name"].endswith("综合行政执法队")
     assert {d["level"] for d in body["departments"]} == {"community", "street", "district"}
     assert body["grid_workers"][0]["grid_code"] == grids[0].code
-    bad = app_client.post(  # type: ignore[attr-defined]
+    bad = app_client.post(
         f"/api/events/{event.id}/actions/dispatch", json={"lead_department_id": "建设办"}, headers=headers
     )
     assert bad.status_code == 422 and "lead_department_id" in bad.text

@@ -15,8 +15,8 @@ from gridgov.common.errors import Conflict, InvalidInput
 from gridgov.common.levels import LEVEL_ORDER
 from gridgov.common.timeutil import as_utc
 from gridgov.db import settings_of
-from gridgov.dispatch.models import Event, EventTask, SlaState, TaskRole, TaskStatus
 from gridgov.dispatch import learning
+from gridgov.dispatch.models import Event, EventTask, SlaState, TaskRole, TaskStatus
 from gridgov.dispatch.routing import GRID_LEAD, Route, choose_route
 from gridgov.dispatch.rules import Status
 from gridgov.dispatch.sla import Clock, extend_clock, limit_seconds, sla_state, start_clock

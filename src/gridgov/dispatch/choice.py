@@ -59,7 +59,13 @@ def _assignee(session: Session, actor: Principal, event: Event, user_id: int) ->
 
 
 def choose(
-    session: Session, actor: Principal, event: Event, cat: CategoryInfo, suggestion: Suggestion, cmd: DispatchIn, at: datetime
+    session: Session,
+    actor: Principal,
+    event: Event,
+    cat: CategoryInfo,
+    suggestion: Suggestion,
+    cmd: DispatchIn,
+    at: datetime,
 ) -> Choice:
     """The route the dispatch takes, checked: every department on the case's way up, the named person in the
     lead, a reason for another lead than suggested (then the correction is kept)."""
@@ -74,7 +80,9 @@ def choose(
         if chosen is None:
             raise InvalidInput("主办单位须为事件所在社区、街道或区的在用部门", field="lead_department_id")
         route = chosen
-    if person is not None and lead_of(route) != (GRID_LEAD if person.role == Role.GRID_WORKER.value else person.department_id):
+    if person is not None and lead_of(route) != (
+        GRID_LEAD if person.role == Role.GRID_WORKER.value else person.department_id
+    ):
         raise InvalidInput("指派的人员不属于所选主办单位", field="assignee_id")
     added = []
     for dept in dict.fromkeys(cmd.co_department_ids):

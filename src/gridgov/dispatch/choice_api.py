@@ -62,9 +62,10 @@ def _lead_name(names: dict[int, str], dept: int | None) -> str:
 
 def options(session: Session, actor: Principal, event: Event) -> DispatchOptionsOut:
     snap = cache.snapshot(session)
-    if event.grid_id is None:
+    grid_id = event.grid_id
+    if grid_id is None:
         return DispatchOptionsOut(suggestion=None, departments=[], grid_workers=[])
-    chain = {p.id: p.level for p in snap.ancestry(event.grid_id) if LEVEL_ORDER[p.level] <= LEVEL_ORDER["district"]}
+    chain = {p.id: p.level for p in snap.ancestry(grid_id) if LEVEL_ORDER[p.level] <= LEVEL_ORDER["district"]}
     if actor.role == Role.COMMUNITY_STAFF:  # a community dispatches grid- and community-level cases only
         chain = {d: lv for d, lv in chain.items() if LEVEL_ORDER[lv] <= LEVEL_ORDER["community"]}
     dept_ids = [d for d, where in snap.department_places.items() if where in chain]
@@ -75,29 +76,32 @@ def options(session: Session, actor: Principal, event: Event) -> DispatchOptions
         .where(User.department_id.in_(dept_ids), User.active.is_(True), User.role.in_(roles))
         .order_by(User.id)
     ):
-        people[dept].append(PersonOut(id=uid, name=name, role=role))
+        if dept is not None:
+            people[dept].append(PersonOut(id=uid, name=name, role=role))
     departments = [
         DepartmentOption(id=d, name=snap.dept_names[d], level=chain[snap.department_places[d]], people=people[d])
         for d in dept_ids
     ]
     departments.sort(key=lambda o: (LEVEL_ORDER[o.level], o.name))
-    street = snap.ancestor_at(event.grid_id, "street")
-    grid_ids = [g for g, info in snap.divisions.items() if info.level == "grid" and snap.ancestor_at(g, "street") == street]
+    street = snap.ancestor_at(grid_id, "street")
+    grid_ids = [
+        g for g, info in snap.divisions.items() if info.level == "grid" and snap.ancestor_at(g, "street") == street
+    ]
     workers = [
         PersonOut(id=uid, name=name, role=Role.GRID_WORKER.value, grid_code=snap.divisions[gid].code)
         for uid, name, gid in session.execute(
             select(User.id, User.display_name, GridAssignment.grid_id)
             .join(GridAssignment, GridAssignment.user_id == User.id)
             .where(GridAssignment.grid_id.in_(grid_ids), User.active.is_(True))
-            .order_by(GridAssignment.grid_id == event.grid_id, User.id)
+            .order_by(GridAssignment.grid_id == grid_id, User.id)
         )
         if scope.may_see(actor, snap.divisions[gid].path)
     ]
-    workers.sort(key=lambda w: w.grid_code != snap.divisions[event.grid_id].code)
+    workers.sort(key=lambda w: w.grid_code != snap.divisions[grid_id].code)
     suggestion = None
     if event.category_id is not None:
         cat = catalog_cache.snapshot(session).by_id[event.category_id]
-        s = suggest_route(session, event.grid_id, cat, event.level)
+        s = suggest_route(session, grid_id, cat, event.level)
         names = snap.dept_names
         suggestion = SuggestionOut(
             level=s.route.level,
@@ -112,6 +116,8 @@ def options(session: Session, actor: Principal, event: Event) -> DispatchOptions
     return DispatchOptionsOut(suggestion=suggestion, departments=departments, grid_workers=workers)
 
 
-@router.get("/events/{event_id}/dispatch-options", response_model=DispatchOptionsOut, summary="派遣选项与建议、吹哨对象")
+@router.get(
+    "/events/{event_id}/dispatch-options", response_model=DispatchOptionsOut, summary="派遣选项与建议、吹哨对象"
+)
 def get_dispatch_options(event_id: int, session: SessionDep, actor: PrincipalDep) -> DispatchOptionsOut:
     return options(session, actor, load_visible(session, actor, event_id))

@@ -80,7 +80,7 @@ def record_correction(
     )
     session.add(row)
     session.flush()
-    detail = {"event_id": event.id, "category_id": category_id, "area_id": area_id}
+    detail: dict[str, object] = {"event_id": event.id, "category_id": category_id, "area_id": area_id}
     detail.update({"suggested": suggested, "chosen": chosen, "reason": reason})
     record_audit(session, actor, DispatchAudit.ROUTING_CORRECTION, "routing_correction", row.id, detail)
     after_commit(session, invalidate)
@@ -93,14 +93,18 @@ def withdraw_on_return(session: Session, event: Published) -> None:
     case = session.get(Event, event.aggregate_id)
     if case is None or case.dispatched_at is None:
         return
-    withdrawn = session.execute(
-        update(RoutingCorrection)
-        .where(
-            RoutingCorrection.event_id == case.id,
-            RoutingCorrection.returned_at.is_(None),
-            RoutingCorrection.at >= case.dispatched_at,
+    withdrawn = (
+        session.connection()
+        .execute(
+            update(RoutingCorrection)
+            .where(
+                RoutingCorrection.event_id == case.id,
+                RoutingCorrection.returned_at.is_(None),
+                RoutingCorrection.at >= case.dispatched_at,
+            )
+            .values(returned_at=event.at)
         )
-        .values(returned_at=event.at)
-    ).rowcount
+        .rowcount
+    )
     if withdrawn:
         after_commit(session, invalidate)

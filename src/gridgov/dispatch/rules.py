@@ -130,7 +130,6 @@ TRANSITIONS: dict[Action, Transition] = {
 }
 
 
-
 @published("summons_status")
 class SummonsStatus(ChoiceSet):
     SUMMONED = ("summoned", "待报到", "#fa8c16")

@@ -63,7 +63,7 @@ def _scope(p: Principal) -> ColumnElement[bool]:
     return false()
 
 
-def summoned(department_id: int) -> Select[tuple[int]]:
+def summoned(department_id: int) -> Select[int]:
     """The cases a department was summoned onto (吹哨报到): it sees them to report in."""
     return select(EventSummons.event_id).where(EventSummons.department_id == department_id)
 

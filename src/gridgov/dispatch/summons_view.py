@@ -22,7 +22,7 @@ def task_people(session: Session, tasks: Sequence[TaskOut]) -> None:
     ids = {t.assignee_id for t in tasks if t.assignee_id is not None}
     if not ids:
         return
-    names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).tuples().all())
+    names = {r[0]: r[1] for r in session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))}
     for t in tasks:
         if t.assignee_id is not None:
             t.assignee_name = names.get(t.assignee_id)

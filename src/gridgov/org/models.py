@@ -13,7 +13,17 @@ from gridgov.common.levels import LEVEL_ORDER, Level
 from gridgov.common.timeutil import utcnow
 from gridgov.db import Base, UTCDateTime
 
-__all__ = ["LEVEL_ORDER", "ApiKey", "Department", "Division", "DutyPost", "DutyShift", "GridAssignment", "Level", "User"]
+__all__ = [
+    "LEVEL_ORDER",
+    "ApiKey",
+    "Department",
+    "Division",
+    "DutyPost",
+    "DutyShift",
+    "GridAssignment",
+    "Level",
+    "User",
+]
 
 
 class Division(Base):

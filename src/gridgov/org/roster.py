@@ -72,7 +72,8 @@ def on_duty(
     if post is not None:
         stmt = stmt.where(DutyShift.post == post.value)
     return [
-        OnDuty(s.user_id, name, s.post, as_utc(s.starts_at), as_utc(s.ends_at), s.id) for s, name in session.execute(stmt)
+        OnDuty(s.user_id, name, s.post, as_utc(s.starts_at), as_utc(s.ends_at), s.id)
+        for s, name in session.execute(stmt)
     ]
 
 
@@ -119,7 +120,9 @@ def _require_manager(actor: Principal, div: Division) -> None:
 def list_shifts(session: Session, actor: Principal, div: Division, start: datetime, end: datetime) -> list[DutyShift]:
     if not may_read(actor, div):
         raise NotFound("区划不存在或无权查看", field="division_code")
-    stmt = select(DutyShift).where(DutyShift.division_id == div.id, DutyShift.ends_at > start, DutyShift.starts_at < end)
+    stmt = select(DutyShift).where(
+        DutyShift.division_id == div.id, DutyShift.ends_at > start, DutyShift.starts_at < end
+    )
     return list(session.scalars(stmt.order_by(DutyShift.starts_at, DutyShift.id)))
 
 
@@ -140,7 +143,11 @@ def add_shifts(session: Session, actor: Principal, div: Division, shifts: Sequen
         role = POST_ROLES[s.post]
         if user is None or not user.active or user.role != role.value or user.division_id != div.id:
             raise InvalidInput(f"第 {i + 1} 个班次的人员须为本中心在岗的{role.label}", field="user_id")
-        clash = [r for r in rows if r.user_id == s.user_id and r.post == s.post.value and r.starts_at < end and start < r.ends_at]
+        clash = [
+            r
+            for r in rows
+            if r.user_id == s.user_id and r.post == s.post.value and r.starts_at < end and start < r.ends_at
+        ]
         clash_db = session.scalar(
             select(DutyShift.id).where(
                 DutyShift.user_id == s.user_id,
@@ -167,7 +174,13 @@ def add_shifts(session: Session, actor: Principal, div: Division, shifts: Sequen
     payload = {
         "division_id": div.id,
         "shifts": [
-            {"id": r.id, "user_id": r.user_id, "post": r.post, "starts_at": r.starts_at.isoformat(), "ends_at": r.ends_at.isoformat()}
+            {
+                "id": r.id,
+                "user_id": r.user_id,
+                "post": r.post,
+                "starts_at": r.starts_at.isoformat(),
+                "ends_at": r.ends_at.isoformat(),
+            }
             for r in rows
         ],
     }
@@ -192,5 +205,4 @@ def remove_shift(session: Session, actor: Principal, shift_id: int) -> None:
 def names_of(session: Session, user_ids: set[int]) -> dict[int, str]:
     if not user_ids:
         return {}
-    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).tuples().all())
-
+    return {r[0]: r[1] for r in session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids)))}

@@ -78,7 +78,10 @@ def summon_departments(
         ]
         session.add_all(rows)
         session.flush()
-        summoned = [{"summons_id": r.id, "department_id": r.department_id, "department": names.get(r.department_id)} for r in rows]
+        summoned = [
+            {"summons_id": r.id, "department_id": r.department_id, "department": names.get(r.department_id)}
+            for r in rows
+        ]
         data: dict[str, object] = {"summons": summoned, "department_ids": chosen, "respond_by": respond_by.isoformat()}
         record_audit(session, actor, DispatchAudit.SUMMON, "event", event.id, data)
         return Step(note=note, data=data)
