@@ -216,11 +216,11 @@
     if (!items.length) return panelMsg(box, "本时段没有吹哨");
     const mins = (v) => (v === null || v === undefined ? "—" : Number(v).toFixed(1) + " 分");
     box.innerHTML =
-      '<table class="rank" id="summons-rank"><thead><tr><th>#</th><th>部门</th><th>被吹哨</th><th>已报到</th><th>报到用时（中位）</th><th>平均</th><th>按时率</th><th>超时未到</th><th>已反馈</th></tr></thead><tbody>' +
+      '<table class="rank" id="summons-rank"><thead><tr><th>#</th><th>部门</th><th>被吹哨</th><th>已报到</th><th title="报到用时中位数（平均见提示）">报到用时</th><th>按时率</th><th>超时未到</th></tr></thead><tbody>' +
       items
         .map(
           (x, i) =>
-            '<tr><td><span class="medal m' + (i + 1) + '">' + (i + 1) + '</span></td><td class="name" title="' + esc(x.label) + '">' + esc(x.label) + "</td><td>" + fmtKpi(x.summoned, "n") + "</td><td>" + fmtKpi(x.reported_in, "n") + "</td><td><b>" + mins(x.median_minutes) + "</b></td><td>" + mins(x.mean_minutes) + "</td><td>" + fmtKpi(x.on_time_rate, "pct") + "</td><td>" + fmtKpi(x.waiting_overdue, "n") + "</td><td>" + fmtKpi(x.done, "n") + "</td></tr>",
+            '<tr><td><span class="medal m' + (i + 1) + '">' + (i + 1) + '</span></td><td class="name" title="' + esc(x.label) + '">' + esc(x.label) + "</td><td>" + fmtKpi(x.summoned, "n") + "</td><td>" + fmtKpi(x.reported_in, "n") + "</td><td title=\"平均 " + mins(x.mean_minutes) + "，已反馈结果 " + x.done + " 次\"><b>" + mins(x.median_minutes) + "</b></td><td>" + fmtKpi(x.on_time_rate, "pct") + "</td><td>" + fmtKpi(x.waiting_overdue, "n") + "</td></tr>",
         )
         .join("") +
       "</tbody></table>";

@@ -62,6 +62,7 @@
   }
 
   function section(ev, me) {
+    if (!(ev.summons || []).length && !(ev.allowed_actions || []).includes("summon")) return "";
     return '<section class="summons" id="summons-box"><h3>吹哨报到</h3>' + rowsHtml(ev, me) + formHtml(ev) + '<div class="form-error" id="summons-error" role="alert"></div></section>';
   }
 
