@@ -5,6 +5,7 @@ report-in time shows on the /ioc ranking; and a dispatch with another lead than 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -48,21 +49,38 @@ def signed_in(
     assert not errors, "JavaScript errors: " + "; ".join(errors)
 
 
-def _token(server: str, username: str, password_of: Callable[[str], str]) -> dict[str, str]:
+@dataclass
+class StreetCentre:
+    """The seed's street dispatcher over HTTP: prepares the cases the browser then works on."""
+
+    server: str
+    street: str
+    grid: str
+    headers: dict[str, str]
+
+    def case(self, title: str, dispatch: bool) -> int:
+        r = httpx.post(self.server + "/api/events", json={"title": title, "grid_code": self.grid}, headers=self.headers)
+        assert r.status_code == 201, r.text
+        case = int(r.json()["id"])
+        steps = [("file", {"category_code": "02009"})] + ([("dispatch", {})] if dispatch else [])
+        for action, body in steps:
+            r = httpx.post(f"{self.server}/api/events/{case}/actions/{action}", json=body, headers=self.headers)
+            assert r.status_code == 200, r.text
+        return case
+
+    def get(self, path: str) -> Any:
+        r = httpx.get(self.server + path, headers=self.headers)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+
+@pytest.fixture
+def centre(seed: dict[str, Any], server: str, password_of: Callable[[str], str]) -> StreetCentre:
+    username = f"dsp_{seed['street']}"
     r = httpx.post(server + "/api/auth/token", data={"username": username, "password": password_of(username)})
     assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-
-def _case(server: str, headers: dict[str, str], grid: str, title: str, dispatch: bool) -> int:
-    r = httpx.post(server + "/api/events", json={"title": title, "grid_code": grid}, headers=headers)
-    assert r.status_code == 201, r.text
-    case = r.json()["id"]
-    steps = [("file", {"category_code": "02009"})] + ([("dispatch", {})] if dispatch else [])
-    for action, body in steps:
-        r = httpx.post(f"{server}/api/events/{case}/actions/{action}", json=body, headers=headers)
-        assert r.status_code == 200, r.text
-    return int(case)
+    headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    return StreetCentre(server, seed["street"], seed["grid"]["code"], headers)
 
 
 def _open_case(page: Page, title: str) -> None:
@@ -74,17 +92,12 @@ def _open_case(page: Page, title: str) -> None:
 
 
 def test_a_street_summons_a_department_which_reports_in(
-    signed_in: Login,
-    seed: dict[str, Any],
-    server: str,
-    password_of: Callable[[str], str],
-    artifacts: Path,
+    signed_in: Login, centre: StreetCentre, seed: dict[str, Any], artifacts: Path
 ) -> None:
     street, district = seed["street"], seed["district"]
-    headers = _token(server, f"dsp_{street}", password_of)
     title = "夜市排档占道堵塞消防通道（吹哨演示）"
-    case = _case(server, headers, seed["grid"]["code"], title, dispatch=True)
-    options = httpx.get(f"{server}/api/events/{case}/dispatch-options", headers=headers).json()
+    case = centre.case(title, dispatch=True)
+    options = centre.get(f"/api/events/{case}/dispatch-options")
     dept = next(d["name"] for d in options["departments"] if d["level"] == "district" and "应急管理局" in d["name"])
 
     dsp = signed_in(f"dsp_{street}", "/dispatch")
@@ -124,24 +137,18 @@ def test_a_street_summons_a_department_which_reports_in(
 
 
 def test_the_dispatcher_chooses_another_lead_with_a_reason(
-    signed_in: Login,
-    seed: dict[str, Any],
-    server: str,
-    password_of: Callable[[str], str],
-    artifacts: Path,
+    signed_in: Login, centre: StreetCentre, artifacts: Path
 ) -> None:
-    street = seed["street"]
-    headers = _token(server, f"dsp_{street}", password_of)
     title = "夜市排档占道（改派演示）"
-    case = _case(server, headers, seed["grid"]["code"], title, dispatch=False)
-    options = httpx.get(f"{server}/api/events/{case}/dispatch-options", headers=headers).json()
+    case = centre.case(title, dispatch=False)
+    options = centre.get(f"/api/events/{case}/dispatch-options")
     other = next(
         d
         for d in options["departments"]
         if d["level"] == "street" and d["id"] != options["suggestion"]["lead_department_id"]
     )
 
-    dsp = signed_in(f"dsp_{street}", "/dispatch")
+    dsp = signed_in(f"dsp_{centre.street}", "/dispatch")
     _open_case(dsp, title)
     dsp.click("#choice summary")
     expect(dsp.locator("#choice")).to_contain_text("依据：事件目录")
@@ -154,8 +161,22 @@ def test_the_dispatcher_chooses_another_lead_with_a_reason(
     dsp.screenshot(path=str(artifacts / "dispatch-choice.png"))
     dsp.click('#actions button[data-act="dispatch"]')
     expect(dsp.locator("#toasts")).to_contain_text("派遣")
-    detail = httpx.get(f"{server}/api/events/{case}", headers=headers).json()
+    detail = centre.get(f"/api/events/{case}")
     lead = next(t for t in detail["tasks"] if t["role"] == "lead" and t["status"] != "cancelled")
     assert lead["department_id"] == other["id"]
     step = next(h for h in detail["history"] if h["action"] == "dispatch")
     assert step["data"]["override"]["reason"] == "该路段夜市由街道统一管理"
+
+
+def test_the_admin_keeps_a_centre_roster(signed_in: Login, seed: dict[str, Any], artifacts: Path) -> None:
+    admin = signed_in("admin", "/admin")
+    admin.click('#tabs button[data-tab="roster"]')
+    admin.select_option("#duty-centre", seed["district"])
+    expect(admin.locator("#duty-now")).to_contain_text("未排班")  # nobody rostered: the centre's dispatchers
+    expect(admin.locator("#duty-user option").first).to_contain_text("分拨员")
+    admin.fill('#duty-form input[name="note"]', "白班")
+    admin.click('#duty-form button[type="submit"]')
+    expect(admin.locator("#toasts")).to_contain_text("已排班")
+    expect(admin.locator("#duty-list")).to_contain_text("白班")
+    expect(admin.locator("#duty-now")).not_to_contain_text("未排班")
+    admin.screenshot(path=str(artifacts / "admin-roster.png"))

@@ -116,14 +116,17 @@ def route_for(session: Session, grid_id: int, category: CategoryInfo, start_leve
 
 
 def route_data(session: Session, route: Route, cat: CategoryInfo) -> dict[str, object]:
-    """The route as the history row and the domain event record it."""
+    """The route as the history row and the domain event record it (names to read, ids for the subscribers that
+    find the people: the notifications)."""
     names = cache.snapshot(session).dept_names
     return {
         "category": cat.code,
         "level": route.level,
         "lead_department": names.get(route.lead_department_id) if route.lead_department_id else None,
+        "lead_department_id": route.lead_department_id,
         "lead_grid_id": route.lead_grid_id,
         "co_departments": [names.get(d, str(d)) for d in route.co_department_ids],
+        "co_department_ids": list(route.co_department_ids),
     }
 
 

@@ -18,6 +18,7 @@
     ["to_accept", "待签收"],
     ["in_progress", "办理中"],
     ["co_tasks", "协办任务"],
+    ["summons", "吹哨报到"],
   ];
   const HOT = new Set(["overdue", "returned", "extension_requests"]);
   const LOW_CONFIDENCE = 0.8; // below this the case's standard address is offered for confirmation

@@ -13,13 +13,21 @@
     return s ? (s.lead_department_id == null ? GRID : String(s.lead_department_id)) : "";
   }
 
+  /** The lead the dispatch will have: the named person's (a grid worker: the grid), else the one chosen. */
+  function effectiveLead(s) {
+    const person = $("#choice-person").selectedOptions[0];
+    if (person && person.dataset.grid) return GRID;
+    if (person && person.dataset.dept) return person.dataset.dept;
+    return $("#choice-lead").value || leadValue(s);
+  }
+
   function peopleOptions(o, lead) {
     const dept = o.departments.find((d) => String(d.id) === lead);
     const handlers = dept ? dept.people : [];
     const workers = lead === GRID || !lead ? o.grid_workers : o.grid_workers;
     return (
       '<option value="">不指定（由' + (lead === GRID ? "网格" : "部门") + "签收）</option>" +
-      (handlers.length ? '<optgroup label="' + esc(dept.name) + '">' + handlers.map((p) => '<option value="' + p.id + '">' + esc(p.name) + "</option>").join("") + "</optgroup>" : "") +
+      (handlers.length ? '<optgroup label="' + esc(dept.name) + '">' + handlers.map((p) => '<option value="' + p.id + '" data-dept="' + dept.id + '">' + esc(p.name) + "</option>").join("") + "</optgroup>" : "") +
       (workers.length ? '<optgroup label="网格员（直接派到人）">' + workers.map((p) => '<option value="' + p.id + '" data-grid="1">' + esc(p.name) + " · " + esc(p.grid_code || "") + "</option>").join("") + "</optgroup>" : "")
     );
   }
@@ -36,7 +44,7 @@
     o.departments.forEach((d) => (byLevel[d.level] = byLevel[d.level] || []).push(d));
     const leadOpts =
       (s ? '<option value="' + leadValue(s) + '">按建议：' + esc(s.lead_name) + "</option>" : '<option value="">按建议</option>') +
-      '<option value="' + GRID + '">网格（网格员处置）</option>' +
+      (leadValue(s) === GRID ? "" : '<option value="' + GRID + '">网格（网格员处置）</option>') +
       Object.keys(byLevel)
         .map((lv) => '<optgroup label="' + esc(LEVEL[lv] || lv) + '级部门">' + byLevel[lv].map((d) => '<option value="' + d.id + '">' + esc(d.name) + "</option>").join("") + "</optgroup>")
         .join("");
@@ -54,8 +62,7 @@
       const kept = person.value;
       person.innerHTML = peopleOptions(o, chosen || leadValue(s));
       if ($$("option", person).some((x) => x.value === kept)) person.value = kept;
-      const changed = (person.selectedOptions[0] && person.selectedOptions[0].dataset.grid ? GRID : chosen || leadValue(s)) !== leadValue(s);
-      $("#choice-reason-wrap").classList.toggle("hidden", !changed);
+      $("#choice-reason-wrap").classList.toggle("hidden", effectiveLead(s) === leadValue(s));
     };
     lead.addEventListener("change", sync);
     $("#choice-person").addEventListener("change", sync);
@@ -85,8 +92,8 @@
     if (person && person.value) out.assignee_id = Number(person.value);
     const co = $$("#choice-co input:checked").map((c) => Number(c.value));
     if (co.length) out.co_department_ids = co;
-    const changed = (person && person.dataset.grid) || lead === GRID ? leadValue(s) !== GRID : out.lead_department_id !== undefined;
-    if (lead === GRID && !(person && person.dataset.grid)) throw new GG.ApiError("由网格处置时请指派一名网格员", 422, { error: { field: "assignee_id" } });
+    const changed = effectiveLead(s) !== leadValue(s);
+    if (lead === GRID && leadValue(s) !== GRID && !(person && person.dataset.grid)) throw new GG.ApiError("由网格处置时请指派一名网格员", 422, { error: { field: "assignee_id" } });
     const reason = $("#choice-reason").value.trim();
     if (changed && !reason) throw new GG.ApiError("改派主办单位需要填写理由", 422, { error: { field: "reason" } });
     if (reason) out.reason = reason;
