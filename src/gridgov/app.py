@@ -35,12 +35,14 @@ from gridgov.dashboard.api import router as dashboard_router
 from gridgov.db import WalCheckpointer, make_engine, session_factory
 from gridgov.dispatch.alerts_api import router as alerts_router
 from gridgov.dispatch.api import router as dispatch_router
+from gridgov.dispatch.choice_api import router as choice_router
 from gridgov.dispatch.public_api import router as public_router
 from gridgov.dispatch.report_writer import ReportWriter
 from gridgov.dispatch.sweeper import Sweeper
 from gridgov.org.api import router as org_router
 from gridgov.org.audit_api import router as audit_router
 from gridgov.org.auth_api import router as auth_router
+from gridgov.org.roster_api import router as roster_router
 from gridgov.web.pages import mount_web
 from gridgov.wiring import wire
 
@@ -212,7 +214,9 @@ def create_app(
         dispatch_router,
         auth_router,
         alerts_router,
+        choice_router,
         org_router,
+        roster_router,
         catalog_router,
         choices_router,
         public_router,

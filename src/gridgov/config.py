@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(
         default=1.0, ge=0, description="How often the in-process worker feeds the outbox to its subscribers; 0: never"
     )
+    routing_learn_after: int = Field(
+        default=1,
+        ge=1,
+        description="Consistent dispatcher corrections after which a 小类 × area's suggestion follows them",
+    )
     map_tile_url: str = Field(default="", description="Optional XYZ tile URL template for the maps; empty: no tiles")
     map_tile_attribution: str = ""
     max_upload_bytes: int = 10 * 1024 * 1024

@@ -6,9 +6,9 @@ from gridgov.common.audit import AuditHead, AuditLog
 from gridgov.common.events import DomainEvent, OutboxPosition
 from gridgov.common.ratelimit import RateCounter
 from gridgov.db import Base
-from gridgov.dispatch.models import Attachment, Event, EventTask, EventTransition
+from gridgov.dispatch.models import Attachment, Event, EventSummons, EventTask, EventTransition, RoutingCorrection
 from gridgov.org.auth_models import AuthSession, LoginThrottle
-from gridgov.org.models import ApiKey, DemoSource, Department, Division, GridAssignment, User
+from gridgov.org.models import ApiKey, DemoSource, Department, Division, DutyShift, GridAssignment, User
 
 __all__ = [
     "Address",
@@ -26,14 +26,17 @@ __all__ = [
     "Department",
     "Division",
     "DomainEvent",
+    "DutyShift",
     "Event",
     "EventCategory",
+    "EventSummons",
     "EventTask",
     "EventTransition",
     "GridAssignment",
     "LoginThrottle",
     "OutboxPosition",
     "RateCounter",
+    "RoutingCorrection",
     "RoutingRule",
     "User",
 ]

@@ -28,6 +28,7 @@ from gridgov.dashboard.schemas import (
     RankingBy,
     RankingOut,
     SummaryOut,
+    SummonsResponseOut,
     TrendOut,
     WarningsOut,
 )
@@ -94,6 +95,17 @@ def get_rankings(
     view = resolve_view(session, actor, division_code)
     win = period_window(period)
     return _render("rankings", view, (by, win.period, win.start), lambda: rankings.rankings(session, view, win, by))
+
+
+@router.get("/summons-response", response_model=SummonsResponseOut, summary="吹哨报到：各部门报到用时")
+def get_summons_response(
+    session: SessionDep, actor: PrincipalDep, division_code: DivisionCode = None, period: PeriodQ = Period.TODAY
+) -> Response:
+    """本时段吹哨的各部门：被吹哨、已报到、按时报到率、报到用时（中位数、平均，分钟），说明见
+    rankings.summons_response。"""
+    view = resolve_view(session, actor, division_code)
+    win = period_window(period)
+    return _render("summons", view, (win.period, win.start), lambda: rankings.summons_response(session, view, win))
 
 
 @router.get("/warnings", response_model=WarningsOut, summary="预警与超时事件（红灯优先）")

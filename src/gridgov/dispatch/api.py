@@ -43,6 +43,7 @@ from gridgov.dispatch.reporter_phone import FreeText, reveal_free_text, reveal_p
 from gridgov.dispatch.rules import Action, Status, allowed_actions
 from gridgov.dispatch.schemas import (
     CategoryIn,
+    DispatchIn,
     EventDetailOut,
     EventOut,
     ExtensionDecisionIn,
@@ -55,12 +56,15 @@ from gridgov.dispatch.schemas import (
     RateIn,
     ReportIn,
     ResultIn,
+    SummonIn,
+    SummonsStepIn,
     TaskOut,
     TransitionOut,
     UrgencyIn,
     VerifyIn,
 )
 from gridgov.dispatch.scope import load_visible
+from gridgov.dispatch.summons_view import summons_of, task_people
 from gridgov.org import cache
 from gridgov.org.deps import PrincipalDep, SessionDep, SettingsDep
 
@@ -79,7 +83,7 @@ class ActionRoute:
 ACTIONS: dict[str, ActionRoute] = {
     "file": ActionRoute(lc.file_event, CategoryIn, "立案"),
     "reject": ActionRoute(lc.reject_event, NoteIn, "不立案"),
-    "dispatch": ActionRoute(lc.dispatch_event, CategoryIn, "派遣"),
+    "dispatch": ActionRoute(lc.dispatch_event, DispatchIn, "派遣"),
     "accept": ActionRoute(lc.accept_event, NoteIn, "签收"),
     "return": ActionRoute(lc.return_event, NoteIn, "退回"),
     "request_extension": ActionRoute(lc.request_extension, ExtensionRequestIn, "申请延期"),
@@ -97,6 +101,9 @@ ACTIONS: dict[str, ActionRoute] = {
     "locate": ActionRoute(lc.locate_event, LocateIn, "确认地址"),
     "merge": ActionRoute(lc.merge_event, MergeIn, "合并重复件"),
     "set_urgency": ActionRoute(lc.set_urgency, UrgencyIn, "调整紧急程度"),
+    "summon": ActionRoute(lc.summon_departments, SummonIn, "吹哨"),
+    "report_in": ActionRoute(lc.report_in, SummonsStepIn, "报到"),
+    "summons_result": ActionRoute(lc.report_summons_result, SummonsStepIn, "报到反馈"),
 }
 
 
@@ -154,6 +161,9 @@ def detail(
         out.tasks = [TaskOut.model_validate(t) for t in event.tasks]
         for task in out.tasks:
             task.department_name = names.get(task.department_id or 0)
+        if new is None:
+            task_people(session, out.tasks)
+            out.summons = summons_of(session, event.id)
         out.history = [TransitionOut.model_validate(h) for h in steps]
         for step in out.history:
             step.action_label = Action(step.action).label

@@ -3,6 +3,7 @@ its SLA clock. Helpers of the intake port and the lifecycle actions; they change
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -16,8 +17,9 @@ from gridgov.common.levels import LEVEL_ORDER
 from gridgov.common.timeutil import as_utc
 from gridgov.common.workcalendar import NATURAL, TimeBasis
 from gridgov.db import settings_of
+from gridgov.dispatch import learning
 from gridgov.dispatch.models import Event, EventTask, SlaState, TaskRole, TaskStatus
-from gridgov.dispatch.routing import Route, choose_route
+from gridgov.dispatch.routing import GRID_LEAD, Route, choose_route
 from gridgov.dispatch.rules import Status
 from gridgov.dispatch.sla import Clock, basis_for, extend_clock, limit_seconds, rebase_clock, sla_state, start_clock
 from gridgov.org import cache
@@ -57,8 +59,20 @@ def placed_grid(event: Event) -> int:
     return event.grid_id
 
 
-def route_for(session: Session, grid_id: int, category: CategoryInfo, start_level: str) -> Route:
-    """The catalog's routing for this 小类, overridden by the most specific routing rule that applies here."""
+@dataclass(frozen=True)
+class Suggestion:
+    """The route a dispatch takes unless the dispatcher chooses otherwise, and why: `base` is the catalog's (or a
+    routing rule's) route; `route` the same after what the corrections of this 小类 × area taught (`votes`)."""
+
+    route: Route
+    base: Route
+    basis: str  # "catalog" | "rule" | "learned"
+    votes: int = 0
+
+
+def suggest_route(session: Session, grid_id: int, category: CategoryInfo, start_level: str) -> Suggestion:
+    """The catalog's routing for this 小类, overridden by the most specific routing rule that applies here, then by
+    the lead the dispatchers' corrections for this 小类 × area settled on (learning.learned)."""
     snap = cache.snapshot(session)
     ancestry = snap.ancestry(grid_id)
     lead_type, co_types = category.dept_type, list(category.co_dept_types)
@@ -77,23 +91,52 @@ def route_for(session: Session, grid_id: int, category: CategoryInfo, start_leve
         lead_type, co_types = best[1].lead_dept_type, list(best[1].co_dept_types)
         if best[1].level and LEVEL_ORDER[best[1].level] > LEVEL_ORDER[start_level]:
             start_level = best[1].level
-    return choose_route(ancestry, lead_type, co_types, start_level, snap.departments)
+    base = choose_route(ancestry, lead_type, co_types, start_level, snap.departments)
+    basis = "rule" if best is not None else "catalog"
+    found = learning.learned(session, category.id, base.owner_division_id)
+    if found is not None:
+        route = route_to(session, grid_id, found[0], base)
+        if route is not None and route != base:
+            return Suggestion(route, base, "learned", found[1])
+    return Suggestion(base, base, basis)
+
+
+def route_to(session: Session, grid_id: int, lead: int, base: Route) -> Route | None:
+    """`base` with another lead: a department of the case's chain (its tier becomes the case's), or GRID_LEAD
+    (the grid itself). None when that department is not on the case's way up (or no longer active)."""
+    co = base.co_department_ids
+    if lead == GRID_LEAD:
+        return Route("grid", grid_id, None, grid_id, co)
+    snap = cache.snapshot(session)
+    where = snap.department_places.get(lead)
+    if where is None or where not in {p.id for p in snap.ancestry(grid_id)}:
+        return None
+    level = snap.divisions[where].level
+    return Route(level, where, lead, None, tuple(d for d in co if d != lead))
+
+
+def route_for(session: Session, grid_id: int, category: CategoryInfo, start_level: str) -> Route:
+    return suggest_route(session, grid_id, category, start_level).route
 
 
 def route_data(session: Session, route: Route, cat: CategoryInfo) -> dict[str, object]:
-    """The route as the history row and the domain event record it."""
+    """The route as the history row and the domain event record it (names to read, ids for the subscribers that
+    find the people: the notifications)."""
     names = cache.snapshot(session).dept_names
     return {
         "category": cat.code,
         "level": route.level,
         "lead_department": names.get(route.lead_department_id) if route.lead_department_id else None,
+        "lead_department_id": route.lead_department_id,
         "lead_grid_id": route.lead_grid_id,
         "co_departments": [names.get(d, str(d)) for d in route.co_department_ids],
+        "co_department_ids": list(route.co_department_ids),
     }
 
 
-def assign(session: Session, event: Event, route: Route, now: datetime) -> None:
-    """Withdraw the open tasks and give the case to the route's lead and co-departments."""
+def assign(session: Session, event: Event, route: Route, now: datetime, assignee_id: int | None = None) -> None:
+    """Withdraw the open tasks and give the case to the route's lead (a named person, when given) and
+    co-departments."""
     for task in event.tasks:
         if task.status in ACTIVE_TASK:
             task.status, task.done_at = TaskStatus.CANCELLED.value, now
@@ -103,6 +146,7 @@ def assign(session: Session, event: Event, route: Route, now: datetime) -> None:
             role=TaskRole.LEAD.value,
             department_id=route.lead_department_id,
             grid_id=route.lead_grid_id,
+            assignee_id=assignee_id,
             created_at=now,
         )
     )

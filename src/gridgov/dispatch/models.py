@@ -24,6 +24,7 @@ from gridgov.common.choices import ChoiceSet, ClockBasis, Urgency, published
 from gridgov.common.pii_store import protect_columns
 from gridgov.common.timeutil import utcnow
 from gridgov.db import Base, UTCDateTime
+from gridgov.dispatch.rules import SummonsStatus
 
 
 @published("channel")
@@ -180,6 +181,8 @@ class EventTask(Base):
     role: Mapped[str] = mapped_column(String(8))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("division.id"))
+    # a named person chosen at dispatch (a handler of the department, or a grid worker): only they act on it
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     status: Mapped[str] = mapped_column(String(16), default=TaskStatus.PENDING.value)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -193,6 +196,7 @@ class EventTask(Base):
         Index("ix_task_grid_status", "grid_id", "status", "event_id"),
         # a case's tasks (the foreign key's index too): its current lead is read from the index alone
         Index("ix_task_event_lead", "event_id", "role", "id", "status", "department_id"),
+        Index("ix_task_assignee_status", "assignee_id", "status", "event_id"),
     )
 
 
@@ -275,4 +279,58 @@ class EventAlert(Base):
         UniqueConstraint("event_id", "user_id", "kind", "about_alert_id", name="uq_event_alert_recipient"),
         Index("ix_event_alert_user", "user_id", "acknowledged_at", "id"),
         Index("ix_event_alert_open", "acknowledged_at", "last_sent_at"),
+    )
+
+
+class RoutingCorrection(Base):
+    """A dispatcher's override of the suggested lead (kept with its reason): the routing suggestions learn from
+    these per 小类 × area (see routing.learned_lead). `area_id` is the division the suggestion placed the case
+    at; `chosen_department_id` None means the grid itself (a grid worker named directly)."""
+
+    __tablename__ = "routing_correction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("event_category.id"))
+    area_id: Mapped[int] = mapped_column(ForeignKey("division.id"))
+    suggested_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    chosen_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # set when the chosen lead sent the case back as mis-dispatched (退回): the correction stops counting
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_routing_correction_key", "category_id", "area_id", "id"),)
+
+
+class EventSummons(Base):
+    """吹哨报到: one department summoned onto a live case by a community or street centre, with a note and a
+    deadline to report in; the department reports in (报到, its time is the response time) and later its result."""
+
+    __tablename__ = "event_summons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    status: Mapped[str] = mapped_column(String(16), default=SummonsStatus.SUMMONED.value)
+    note: Mapped[str] = mapped_column(Text)
+    summoned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    respond_by: Mapped[datetime] = mapped_column(UTCDateTime)
+    summoned_by_id: Mapped[int | None] = mapped_column(Integer)
+    centre_division_id: Mapped[int | None] = mapped_column(ForeignKey("division.id"))  # who blew the whistle
+    reported_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reported_in_by_id: Mapped[int | None] = mapped_column(Integer)
+    report_in_note: Mapped[str | None] = mapped_column(Text)
+    result_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    result_by_id: Mapped[int | None] = mapped_column(Integer)
+    result_note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_summons_event", "event_id", "id"),
+        Index("ix_summons_department_status", "department_id", "status", "event_id"),
+        # the IOC's response-time figure: summons of a period, with what it measures
+        Index(
+            "ix_summons_period", "summoned_at", "event_id", "department_id", "respond_by", "reported_in_at", "status"
+        ),
     )

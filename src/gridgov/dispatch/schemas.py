@@ -88,6 +88,29 @@ class CategoryIn(NoteIn):
     category_code: str | None = Field(default=None, pattern=r"^\d{5}$", description="立案或派遣时可改类别")
 
 
+class DispatchIn(CategoryIn):
+    """派遣: the suggested route, unless the dispatcher chooses — another lead (with a reason), more
+    co-departments, a named handler of the lead department or a grid worker (任务直接派到网格和个人)."""
+
+    lead_department_id: int | None = Field(default=None, gt=0, description="改派的主办单位（部门 id），默认按建议")
+    reason: str | None = Field(default=None, max_length=500, description="改派主办单位的理由（改派时必填）")
+    co_department_ids: list[int] = Field(default_factory=list, max_length=10, description="增加的协办单位（部门 id）")
+    assignee_id: int | None = Field(default=None, gt=0, description="指派到人：主办单位的处置人员或网格员（用户 id）")
+
+
+class SummonIn(NoteIn):
+    """吹哨: the departments summoned onto the case, the note (required) and the time they have to report in."""
+
+    department_ids: list[int] = Field(min_length=1, max_length=10, description="吹哨召集的部门 id")
+    respond_within_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60, description="报到时限（分钟，自然时间）")
+
+
+class SummonsStepIn(NoteIn):
+    """报到、报到反馈: which summons of the case (one of the caller's department)."""
+
+    summons_id: int = Field(gt=0, description="吹哨记录 id")
+
+
 class ExtensionRequestIn(NoteIn):
     hours: float = Field(gt=0, le=24 * 60, description="申请延期的工作小时数")
 
@@ -131,9 +154,31 @@ class TaskOut(BaseModel):
     department_id: int | None
     department_name: str | None = None
     grid_id: int | None
+    assignee_id: int | None = None
+    assignee_name: str | None = None
     status: str
     note: str | None
     done_at: datetime | None
+
+
+class SummonsOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    department_id: int
+    department_name: str | None = None
+    status: str
+    status_label: str = ""
+    note: str
+    summoned_at: datetime
+    respond_by: datetime
+    summoned_by_id: int | None
+    reported_in_at: datetime | None
+    report_in_note: str | None
+    response_minutes: float | None = Field(default=None, description="报到用时（分钟）")
+    on_time: bool | None = Field(default=None, description="是否在报到时限内报到")
+    result_at: datetime | None
+    result_note: str | None
 
 
 class TransitionOut(BaseModel):
@@ -206,6 +251,7 @@ class EventDetailOut(EventOut):
     closed_at: datetime | None
     first_deadline_at: datetime | None
     tasks: list[TaskOut] = []
+    summons: list[SummonsOut] = []
     history: list[TransitionOut] = []
     allowed_actions: list[str] = []
     duplicates_merged: list[dict[str, Any]] = []

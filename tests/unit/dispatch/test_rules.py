@@ -118,7 +118,7 @@ def test_handler_accepts_dispatched_case_then_handles_it() -> None:
     assert check_transition(A.RETURN, S.DISPATCHED, R.HANDLER) is S.RETURNED
     # Handling cannot skip signing for the case.
     exc = _refusal(A.HANDLE, S.DISPATCHED, R.HANDLER)
-    assert exc.extra["allowed"] == ["accept", "return", "co_report", "escalate"]
+    assert exc.extra["allowed"] == ["accept", "return", "co_report", "escalate", "report_in", "summons_result"]
     # A resident never signs for a case.
     with pytest.raises(IllegalTransition):
         check_transition(A.ACCEPT, S.DISPATCHED, R.RESIDENT)

@@ -295,7 +295,8 @@
     await loadReviews().catch((x) => fail(x, $("#review-list")));
   }
 
-  const TABS = { org, depts, users, catalog, calendar, rules, address };
+  const roster = () => GG.adminRoster(body());
+  const TABS = { org, depts, users, catalog, calendar, rules, address, roster };
   function switchTab(name) {
     state.tab = name;
     $$("#tabs button").forEach((b) => b.classList.toggle("active", b.dataset.tab === name));
