@@ -1,5 +1,5 @@
 """FastAPI factory: settings, database, the event bus wiring, routers, JSON errors in Chinese, and the in-process
-workers (SLA sweeper, outbox delivery, WAL checkpoints)."""
+workers (SLA sweeper, outbox delivery, notification sending, WAL checkpoints)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ from gridgov.dispatch.api import router as dispatch_router
 from gridgov.dispatch.public_api import router as public_router
 from gridgov.dispatch.report_writer import ReportWriter
 from gridgov.dispatch.sweeper import Sweeper
+from gridgov.notify.api import router as notify_router
+from gridgov.notify.worker import NotifyWorker
 from gridgov.org.api import router as org_router
 from gridgov.web.pages import mount_web
 from gridgov.wiring import wire
@@ -121,6 +123,8 @@ def create_app(
     event_bus = wire()
     sla = Sweeper(factory, settings.sla_sweep_seconds if sweeper else 0)
     outbox = OutboxWorker(factory, settings.outbox_poll_seconds if sweeper else 0, event_bus)
+    # the outbox worker feeds the planner; this thread sends what is due (see notify/worker.py)
+    notifier = NotifyWorker(factory, settings, settings.notify_poll_seconds if sweeper else 0, plan=False)
     writer = ReportWriter(factory)
     checkpointer = WalCheckpointer(engine)
 
@@ -129,11 +133,13 @@ def create_app(
         checkpointer.start()
         sla.start()
         outbox.start()
+        notifier.start()
         if warm:
             threading.Thread(target=_warm_up, args=(factory,), name="warm-up", daemon=True).start()
         yield
         sla.stop()
         outbox.stop()
+        notifier.stop()
         writer.close()
         checkpointer.stop()
 
@@ -149,6 +155,7 @@ def create_app(
     app.state.settings, app.state.engine, app.state.session_factory = settings, engine, factory
     app.state.report_writer = writer
     app.state.outbox_worker = outbox
+    app.state.notify_worker = notifier
     app.state.wal_checkpointer = checkpointer
 
     @app.exception_handler(AppError)
@@ -170,6 +177,7 @@ def create_app(
         public_router,
         address_router,
         dashboard_router,
+        notify_router,
     )
     for router in routers:
         app.include_router(router)

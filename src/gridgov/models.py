@@ -6,6 +6,7 @@ from gridgov.common.audit import AuditLog
 from gridgov.common.events import DomainEvent, OutboxPosition
 from gridgov.db import Base
 from gridgov.dispatch.models import Attachment, Event, EventTask, EventTransition
+from gridgov.notify.models import Notification, NotificationDelivery, NotifyPreference, NotifyTemplate
 from gridgov.org.models import ApiKey, DemoSource, Department, Division, GridAssignment, User
 
 __all__ = [
@@ -27,6 +28,10 @@ __all__ = [
     "EventTask",
     "EventTransition",
     "GridAssignment",
+    "Notification",
+    "NotificationDelivery",
+    "NotifyPreference",
+    "NotifyTemplate",
     "OutboxPosition",
     "RoutingRule",
     "User",

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 from gridgov.common.events import EventBus, bus
+from gridgov import notify
 from gridgov.dispatch import subscribers as dispatch_subscribers
 
 
 def wire(event_bus: EventBus = bus) -> EventBus:
     dispatch_subscribers.register(event_bus)
+    notify.register(event_bus)  # notifications are planned from the outbox (notify/rules.py: ROUTES)
     return event_bus
