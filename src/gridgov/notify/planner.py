@@ -63,15 +63,18 @@ def _fmt(value: datetime | None, tz: ZoneInfo) -> str:
 def case_context(directory: Directory, case: Event | None, tz: ZoneInfo) -> dict[str, Any]:
     if case is None:
         return {}
-    lead = next((t for t in case.tasks if t.role == "lead" and t.department_id), None)
+    lead = next((t for t in case.tasks if t.role == "lead" and t.status != "cancelled"), None)
+    department = ""
+    if lead is not None:
+        department = directory.departments.get(lead.department_id, "") if lead.department_id else "所在网格的网格员"
     return {
         "number": case.number or str(case.id),
         "title": case.title,
         "category": directory.categories.get(case.category_id or 0, "未分类"),
-        "address": case.address_text,
+        "address": case.address_text or directory.places.get(case.grid_id or 0, ""),
         "status": Status(case.status).label if case.status else "",
         "deadline": _fmt(case.deadline_at, tz),
-        "department": directory.departments.get(lead.department_id or 0, "") if lead else "",
+        "department": department,
         "result": case.result_note or "",
     }
 

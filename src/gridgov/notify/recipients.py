@@ -56,6 +56,7 @@ class Directory:
     cases: dict[int, Event] = field(default_factory=dict)
     categories: dict[int, str] = field(default_factory=dict)
     departments: dict[int, str] = field(default_factory=dict)
+    places: dict[int, str] = field(default_factory=dict)  # grid id -> name
     _users: dict[int, Recipient] = field(default_factory=dict)
     _leaders: list[tuple[str, int]] | None = None
 
@@ -72,6 +73,10 @@ class Directory:
         if depts - set(self.departments):
             rows = self.session.execute(select(Department.id, Department.name).where(Department.id.in_(depts)))
             self.departments.update({i: n for i, n in rows})
+        grids = {e.grid_id for e in self.cases.values() if e.grid_id} - set(self.places)
+        if grids:
+            rows = self.session.execute(select(Division.id, Division.name).where(Division.id.in_(grids)))
+            self.places.update({i: n for i, n in rows})
         self._load_users(user_ids)
 
     def _load_users(self, user_ids: Iterable[int]) -> None:
