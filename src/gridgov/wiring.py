@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from gridgov.common.events import EventBus, bus
 from gridgov import notify
+from gridgov.common.events import EventBus, bus
 from gridgov.dispatch import subscribers as dispatch_subscribers
 
 
