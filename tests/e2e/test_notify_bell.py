@@ -102,3 +102,24 @@ def test_the_bell_shows_counts_lists_and_marks_read(
     gw.click("#bell")
     expect(gw.locator("#bell-panel li", has_text="新任务")).to_contain_text(title)
     gw.screenshot(path=str(artifacts / "notify-bell-grid.png"))
+
+
+def test_the_admin_edits_a_template_in_the_page(
+    signed_in: Callable[[str, str], Page], server: str, password_of: Callable[[str], str], artifacts: Path
+) -> None:
+    page = signed_in("admin", "/admin#notify")
+    page.click('#tabs button[data-tab="notify"]')
+    form = page.locator('form.tpl[data-kind="yellow"]')
+    expect(form).to_be_visible()
+    form.locator('input[name="title"]').fill("黄灯：{{ number")
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".tpl-msg")).to_contain_text("模板有误")
+    form.locator('input[name="title"]').fill("黄灯预警 {{ number }}（请加快办理）")
+    form.locator("button[type=submit]").click()
+    expect(page.locator('form.tpl[data-kind="yellow"] h3')).to_contain_text("已修改")
+    page.screenshot(path=str(artifacts / "notify-admin-templates.png"))
+    page.locator('form.tpl[data-kind="yellow"] [data-reset]').click()
+    expect(page.locator('form.tpl[data-kind="yellow"] h3')).to_contain_text("默认")
+    admin = _token(server, "admin", password_of("admin"))
+    rows = httpx.get(server + "/api/notify/templates", headers=admin).json()
+    assert next(t for t in rows if t["kind"] == "yellow")["changed"] is False
