@@ -211,3 +211,45 @@ def test_a_red_case_reaches_the_leaders_above_it(session: Session, people: Peopl
     every = session.scalars(select(User).where(User.role == "leader")).all()
     above = {u.id for u in every if u.division is not None and case.division_path.startswith(u.division.path)}
     assert leaders == above and len(above) >= 2  # the district's leader and the city's
+
+
+class Counting:
+    """An SMS channel that counts what leaves, slowly enough for two workers to overlap."""
+
+    name = ChannelName.SMS
+
+    def __init__(self) -> None:
+        self.sent: Counter[str] = Counter()
+
+    def send(self, session: Session, message: Message) -> None:
+        import time
+
+        time.sleep(0.01)
+        self.sent[message.key] += 1
+
+    def close(self) -> None:
+        return None
+
+
+def test_two_senders_at_once_send_each_delivery_once(session: Session, people: People, rig: Rig) -> None:
+    import threading
+
+    from gridgov.common.events import deliver
+    from gridgov.notify.channels import InAppChannel
+    from gridgov.notify.sender import send_due
+
+    grid = _grid(session, 17)
+    cases = [_report(session, people.user("resident1"), grid, phone="13700137000") for _ in range(8)]
+    with rig.factory() as s, s.begin():
+        deliver(s, rig.subscriber)  # planned, nothing sent yet
+    counting = Counting()
+    channels: dict[ChannelName, Channel] = {ChannelName.IN_APP: InAppChannel(), ChannelName.SMS: counting}
+    for _ in range(4):  # rounds of two workers claiming batches of three at the same time
+        threads = [threading.Thread(target=send_due, args=(rig.factory, channels, None, 3)) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    rig.worker(channels).run_once()
+    keys = {d.key for d in rig.deliveries(session, {c.id for c in cases}) if d.channel == "sms"}
+    assert len(keys) == 8 and {k: counting.sent[k] for k in keys} == dict.fromkeys(keys, 1)

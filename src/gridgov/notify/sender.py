@@ -7,11 +7,12 @@ adapter and the bell see each key once; an e-mail sent twice carries the same Me
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridgov.common.security import pii_cipher
@@ -35,7 +36,7 @@ class Claimed:
     message: Message
 
 
-def _due(now: datetime) -> object:
+def _due(now: datetime) -> ColumnElement[bool]:
     return or_(
         and_(D.status == DeliveryStatus.PENDING.value, D.not_before <= now),
         and_(D.status == DeliveryStatus.SENDING.value, D.lease_until < now),
@@ -44,16 +45,19 @@ def _due(now: datetime) -> object:
 
 def claim(session: Session, now: datetime, limit: int) -> list[Claimed]:
     """Lease up to `limit` due deliveries (in the caller's transaction: commit it before sending)."""
-    stmt = select(D.id).where(_due(now)).order_by(D.id).limit(limit)  # type: ignore[arg-type]
+    stmt = select(D.id).where(_due(now)).order_by(D.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     ids = list(session.scalars(stmt))
     if not ids:
         return []
+    # Due again in the UPDATE: on SQLite a second worker may have read the same ids before this one took the
+    # write lock; it then claims none of them (its lease differs), and only rows holding our lease are sent.
+    lease = now + LEASE + timedelta(microseconds=random.randrange(1, 1_000_000))
     session.execute(
         update(D)
-        .where(D.id.in_(ids))
-        .values(status=DeliveryStatus.SENDING.value, lease_until=now + LEASE, attempts=D.attempts + 1)
+        .where(D.id.in_(ids), _due(now))
+        .values(status=DeliveryStatus.SENDING.value, lease_until=lease, attempts=D.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     rows = session.execute(
@@ -61,7 +65,7 @@ def claim(session: Session, now: datetime, limit: int) -> list[Claimed]:
         .add_columns(Notification.phone_enc, NotifyPreference.email_enc)
         .join(Notification, Notification.id == D.notification_id)
         .outerjoin(NotifyPreference, NotifyPreference.user_id == Notification.user_id)
-        .where(D.id.in_(ids))
+        .where(D.id.in_(ids), D.lease_until == lease)
         .order_by(D.id)
     ).all()
     cipher = pii_cipher(settings_of(session).pii_secret)
