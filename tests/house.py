@@ -17,6 +17,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("address",),
     ("blockdata", "classify"),
     ("dispatch",),
+    ("notify",),  # notifications: planned from the outbox, sent by channel
     ("hazards", "mediation", "participation", "open311"),
     ("dashboard",),
     ("demo",),  # demo geography, synthetic library, simulator: imported by no core module

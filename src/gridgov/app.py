@@ -1,5 +1,5 @@
 """FastAPI factory: settings, database, the event bus wiring, routers, JSON errors in Chinese, and the in-process
-workers (SLA sweeper, outbox delivery, WAL checkpoints)."""
+workers (SLA sweeper, outbox delivery, notification sending, WAL checkpoints)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ from gridgov.dispatch.choice_api import router as choice_router
 from gridgov.dispatch.public_api import router as public_router
 from gridgov.dispatch.report_writer import ReportWriter
 from gridgov.dispatch.sweeper import Sweeper
+from gridgov.notify.api import router as notify_router
+from gridgov.notify.worker import NotifyWorker
 from gridgov.org.api import router as org_router
 from gridgov.org.audit_api import router as audit_router
 from gridgov.org.auth_api import router as auth_router
@@ -162,6 +164,8 @@ def create_app(
     event_bus = wire()
     sla = Sweeper(factory, settings.sla_sweep_seconds if sweeper else 0)
     outbox = OutboxWorker(factory, settings.outbox_poll_seconds if sweeper else 0, event_bus)
+    # the outbox worker feeds the planner; this thread sends what is due (see notify/worker.py)
+    notifier = NotifyWorker(factory, settings, settings.notify_poll_seconds if sweeper else 0, plan=False)
     writer = ReportWriter(factory)
     checkpointer = WalCheckpointer(engine)
     ratelimit.use_database(engine)
@@ -171,11 +175,13 @@ def create_app(
         checkpointer.start()
         sla.start()
         outbox.start()
+        notifier.start()
         if warm:
             threading.Thread(target=_warm_up, args=(factory,), name="warm-up", daemon=True).start()
         yield
         sla.stop()
         outbox.stop()
+        notifier.stop()
         writer.close()
         checkpointer.stop()
 
@@ -195,6 +201,7 @@ def create_app(
     app.state.settings, app.state.engine, app.state.session_factory = settings, engine, factory
     app.state.report_writer = writer
     app.state.outbox_worker = outbox
+    app.state.notify_worker = notifier
     app.state.wal_checkpointer = checkpointer
 
     @app.exception_handler(AppError)
@@ -223,6 +230,7 @@ def create_app(
         address_router,
         dashboard_router,
         audit_router,
+        notify_router,
     )
     for router in routers:
         app.include_router(router)

@@ -1,5 +1,6 @@
 """The `gridgov` command line: init, demo load, serve, sla sweep, simulate, catalog import, outbox delivery,
-audit verify, backup and restore.
+audit verify, backup and restore, users, and
+the notification worker (notify/cli.py).
 
 Each command is an entrypoint: it wires the event bus first and runs its action as a unit of work."""
 
@@ -17,6 +18,7 @@ from rich.table import Table
 from gridgov.address.cli import app as address_app
 from gridgov.config import get_settings
 from gridgov.demo.cli import train_parser
+from gridgov.notify.cli import app as notify_app
 
 app = typer.Typer(help="gridgov 网格化基层治理平台", no_args_is_help=True)
 demo_app = typer.Typer(help="演示数据", no_args_is_help=True)
@@ -32,6 +34,7 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(sla_app, name="sla")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(address_app, name="address")
+app.add_typer(notify_app, name="notify")
 address_app.command("train")(train_parser)  # trains on generated text: the demo layer, not address/
 console = Console()
 

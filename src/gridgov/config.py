@@ -60,6 +60,28 @@ class Settings(BaseSettings):
         ge=1,
         description="Consistent dispatcher corrections after which a 小类 × area's suggestion follows them",
     )
+    notify_poll_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="How often the in-process notification sender runs; 0: never (run `gridgov notify run`)",
+    )
+    notify_public_url: str = Field(
+        default="", description="Absolute base of links in SMS and e-mail, e.g. https://gridgov.example.cn"
+    )
+    notify_quiet_hours: str = Field(
+        default="22:00-07:00", description="Quiet hours of whoever has set none (local time); empty: none"
+    )
+    notify_sms: str = Field(
+        default="none", description="SMS adapter: none, file (JSON lines in notify_sms_file), log, or module:factory"
+    )
+    notify_sms_file: str = Field(default="", description="Where the file adapter writes; empty: var_dir/sms.jsonl")
+    notify_sms_sign: str = Field(default="网格化治理", description="The signature SMS texts start with (【…】)")
+    notify_smtp_host: str = Field(default="", description="SMTP server for e-mail; empty: no e-mail")
+    notify_smtp_port: int = 25
+    notify_smtp_user: str = ""
+    notify_smtp_password: str = ""
+    notify_smtp_starttls: bool = False
+    notify_smtp_from: str = "gridgov@localhost"
     map_tile_url: str = Field(default="", description="Optional XYZ tile URL template for the maps; empty: no tiles")
     map_tile_attribution: str = ""
     max_upload_bytes: int = 10 * 1024 * 1024

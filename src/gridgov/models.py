@@ -7,6 +7,7 @@ from gridgov.common.events import DomainEvent, OutboxPosition
 from gridgov.common.ratelimit import RateCounter
 from gridgov.db import Base
 from gridgov.dispatch.models import Attachment, Event, EventSummons, EventTask, EventTransition, RoutingCorrection
+from gridgov.notify.models import Notification, NotificationDelivery, NotifyPreference, NotifyTemplate
 from gridgov.org.auth_models import AuthSession, LoginThrottle
 from gridgov.org.models import ApiKey, DemoSource, Department, Division, DutyShift, GridAssignment, User
 
@@ -34,6 +35,10 @@ __all__ = [
     "EventTransition",
     "GridAssignment",
     "LoginThrottle",
+    "Notification",
+    "NotificationDelivery",
+    "NotifyPreference",
+    "NotifyTemplate",
     "OutboxPosition",
     "RateCounter",
     "RoutingCorrection",

@@ -1,5 +1,5 @@
 /* Admin: org tree and grids, departments, users (list/create), event catalog and time limits, working calendar,
- * routing rules, standard address search and the address review queue. */
+ * routing rules, standard address search and the address review queue, notification templates (admin_notify.js). */
 (function () {
   "use strict";
   const { $, $$, esc, api } = GG;
@@ -296,7 +296,8 @@
   }
 
   const roster = () => GG.adminRoster(body());
-  const TABS = { org, depts, users, catalog, calendar, rules, address, roster };
+  const notify = () => GG.adminNotify(body());
+  const TABS = { org, depts, users, catalog, calendar, rules, address, roster, notify };
   function switchTab(name) {
     state.tab = name;
     $$("#tabs button").forEach((b) => b.classList.toggle("active", b.dataset.tab === name));
