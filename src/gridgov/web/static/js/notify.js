@@ -10,7 +10,7 @@
 
   function signedIn() {
     const a = GG.auth();
-    return Boolean(a && a.token);
+    return Boolean(a && a.role); // the tokens themselves are HttpOnly cookies
   }
 
   function render(data) {
