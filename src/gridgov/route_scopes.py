@@ -23,12 +23,14 @@ class Scope(StrEnum):
     INTAKE = "intake"  # a new report: the intake port places it and checks the caller may report there
     NO_READ = "no_read"  # answers an error without reading anything (an unknown action name: 422, allowed listed)
     PAGE = "page"  # an HTML page shell or a health probe: no data of its own (the page reads the API)
+    CENTRE = "centre"  # a centre's on-duty roster: the admin, or a leader above the centre (org/roster.py)
     REFERENCE = "reference"  # shared reference data read by any caller (org tree, catalog, addresses, choices)
 
 
 ACTION_ROUTES = (
     *("file", "reject", "dispatch", "accept", "return", "request_extension", "approve_extension", "deny_extension"),
     *("hold", "resume", "co_report", "handle", "verify", "rate", "reopen", "supervise", "escalate", "locate", "merge"),
+    *("set_urgency", "summon", "report_in", "summons_result"),
 )
 
 ROUTE_SCOPES: dict[str, Scope] = {
@@ -54,6 +56,35 @@ ROUTE_SCOPES: dict[str, Scope] = {
     "GET /api/public/events/{number}/photos/{sha256}": Scope.PUBLIC_CASE,
     # org
     "POST /api/auth/token": Scope.SELF,
+    "POST /api/auth/login": Scope.SELF,
+    "POST /api/auth/logout": Scope.SELF,
+    "POST /api/auth/password": Scope.SELF,
+    "POST /api/auth/refresh": Scope.SELF,
+    "POST /api/users/{user_id}/password": Scope.ADMIN,
+    "PUT /api/users/{user_id}/active": Scope.ADMIN,
+    "GET /api/admin/audit": Scope.ADMIN,
+    "GET /api/admin/audit.csv": Scope.ADMIN,
+    # on-duty rosters: read by the centres, written by the admin or a leader above the centre
+    "GET /api/duty/shifts": Scope.REFERENCE,
+    "GET /api/duty/now": Scope.REFERENCE,
+    "POST /api/duty/shifts": Scope.CENTRE,
+    "DELETE /api/duty/shifts/{shift_id}": Scope.CENTRE,
+    # the dispatcher's choice, 重特大 alerts (each recipient's own), the IOC's emergency view and summons figures
+    "GET /api/events/{event_id}/dispatch-options": Scope.CASE,
+    "GET /api/me/alerts": Scope.SELF,
+    "POST /api/alerts/{alert_id}/acknowledge": Scope.SELF,
+    "GET /api/dashboard/emergency": Scope.DIVISION_VIEW,
+    "GET /api/dashboard/emergency/{event_id}": Scope.CASE,
+    "GET /api/dashboard/summons-response": Scope.DIVISION_VIEW,
+    # notifications: the caller's own inbox and preferences; templates are the admin's
+    "GET /api/notify/inbox": Scope.SELF,
+    "GET /api/notify/unread": Scope.SELF,
+    "POST /api/notify/read": Scope.SELF,
+    "GET /api/notify/preferences": Scope.SELF,
+    "PUT /api/notify/preferences": Scope.SELF,
+    "GET /api/notify/templates": Scope.ADMIN,
+    "PUT /api/notify/templates/{kind}": Scope.ADMIN,
+    "DELETE /api/notify/templates/{kind}": Scope.ADMIN,
     "GET /api/me": Scope.SELF,
     "GET /api/org/divisions": Scope.REFERENCE,
     "GET /api/org/divisions/{code}": Scope.REFERENCE,

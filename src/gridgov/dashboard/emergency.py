@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov.common.choices import Urgency
-from gridgov.common.errors import NotFound
+from gridgov.common.errors import Conflict, NotFound
 from gridgov.common.timeutil import as_utc
 from gridgov.dashboard.reference import categories
 from gridgov.dashboard.view import View
@@ -139,6 +139,8 @@ def emergency_area(session: Session, view: View, event_id: int) -> EmergencyOut:
     """One open 重特大 case of the screen's area and what surrounds it."""
     e = session.scalar(select(Event).where(Event.id == event_id, _major_open(view)))
     if e is None:
+        if session.scalar(select(Event.id).where(Event.id == event_id, view.where())) is not None:
+            raise Conflict("该事件不是进行中的重特大事件", field="event_id")
         raise NotFound("该重特大事件不存在、已办结或不在本区域", field="event_id")
     grid = view_grid(session, e.grid_id)
     return EmergencyOut(
