@@ -5,10 +5,10 @@ logins of one test would otherwise delay or lock the logins of the tests after i
 from collections.abc import Iterator
 
 import pytest
-from notify_support import rig, smtp_sink
 from sqlalchemy import Engine, delete
 
 from gridgov.org.auth_models import LoginThrottle
+from notify_support import rig, smtp_sink
 
 __all__ = ["rig", "smtp_sink"]
 
