@@ -32,7 +32,12 @@ from gridgov.org.deps import (
 from gridgov.org.models import User
 from gridgov.org.sessions import Tokens
 
-router = APIRouter(prefix="/api", tags=["auth"])
+# signing in can fail on the credentials themselves (401) and on the throttle (429), with or without a caller
+router = APIRouter(
+    prefix="/api",
+    tags=["auth"],
+    responses={401: {"description": "用户名、密码或令牌无效"}, 429: {"description": "尝试过于频繁，请稍后再试"}},
+)
 REFRESH_PATH = "/api/auth"
 HOMES = {
     "admin": "/admin",
