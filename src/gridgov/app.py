@@ -13,7 +13,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -193,11 +194,24 @@ def create_app(
         version=__version__,
         description="标准地址、网格与统一分拨闭环的 API。错误以 JSON 返回：{error: {code, message, field}}。",
         lifespan=lifespan,
-        docs_url="/docs" if settings.api_docs else None,
+        docs_url=None,  # served below from the vendored Swagger UI: no CDN, the platform works offline
         redoc_url=None,
         openapi_url="/openapi.json" if settings.api_docs else None,
     )
     add_edges(app, settings)
+    if settings.api_docs:
+
+        @app.get("/docs", include_in_schema=False)
+        async def docs() -> HTMLResponse:
+            vendor = "/static/vendor/swagger-ui/"
+            return get_swagger_ui_html(
+                openapi_url="/openapi.json",
+                title=app.title,
+                swagger_js_url=vendor + "swagger-ui-bundle.js",
+                swagger_css_url=vendor + "swagger-ui.css",
+                swagger_favicon_url=vendor + "favicon-32x32.png",
+            )
+
     app.state.settings, app.state.engine, app.state.session_factory = settings, engine, factory
     app.state.report_writer = writer
     app.state.outbox_worker = outbox

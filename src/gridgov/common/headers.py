@@ -47,11 +47,11 @@ def page_policy(tile_url: str) -> str:
     )
 
 
-# Swagger UI (only when GRIDGOV_API_DOCS is on) is FastAPI's page: an inline script and the CDN's bundle.
+# Swagger UI (only when GRIDGOV_API_DOCS is on) is FastAPI's page with its inline start-up script; the bundle is
+# vendored from npm (static/vendor/swagger-ui), so nothing loads from another site.
 DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'"
 )
 
 
