@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from gridgov.catalog.verifiers import Verifier
 from gridgov.common import scope
 from gridgov.common.errors import NotFound
 from gridgov.common.principal import Principal, Role
-from gridgov.dispatch.models import Event, EventTask
+from gridgov.dispatch.models import Event, EventSummons, EventTask
 from gridgov.dispatch.rules import Status
 
 
@@ -34,19 +34,21 @@ def event_scope(p: Principal) -> ColumnElement[bool]:
 
 
 def event_scope_parts(p: Principal) -> list[ColumnElement[bool]]:
-    """The same as alternatives whose union is the scope. A grid worker's scope is their grids *or* the cases
-    of their community waiting for a peer's verification; an OR across those keeps the database from using its
-    indexes, so paged lists query each part on its own and merge them (see queues._page). A case not yet
-    placed sits at the division its text named (or the city) and is in that division's subtree like any other."""
+    """The same as alternatives whose union is the scope. A grid worker's scope is their grids and the tasks
+    named to them *or* the cases of their community waiting for a peer's verification; an OR across those keeps
+    the database from using its indexes, so paged lists query each part on its own and merge them (see
+    queues._page). A case not yet placed sits at the division its text named (or the city) and is in that
+    division's subtree like any other."""
     if p.role in scope.AREA_ROLES and p.public_event_id is None:
         if not p.division_path:
             return [false()]
         own: ColumnElement[bool] = in_subtree(p.division_path)
         if p.role == Role.COMMUNITY_STAFF and p.department_id is not None:
             own = own | Event.id.in_(select(EventTask.event_id).where(EventTask.department_id == p.department_id))
+            own = own | Event.id.in_(summoned(p.department_id))
         return [own]
     if p.role == Role.GRID_WORKER and p.grid_ids and p.division_path and p.public_event_id is None:
-        return [Event.grid_id.in_(sorted(p.grid_ids)), peer_verification(p.division_path)]
+        return [_scope(p), peer_verification(p.division_path)]
     return [_scope(p)]
 
 
@@ -58,14 +60,21 @@ def _scope(p: Principal) -> ColumnElement[bool]:
     if p.role == Role.HANDLER:
         if p.department_id is None:
             return false()
-        return Event.id.in_(select(EventTask.event_id).where(EventTask.department_id == p.department_id))
+        tasks = select(EventTask.event_id).where(EventTask.department_id == p.department_id)
+        return Event.id.in_(tasks) | Event.id.in_(summoned(p.department_id))
     if p.role == Role.GRID_WORKER:
+        named = Event.id.in_(select(EventTask.event_id).where(EventTask.assignee_id == p.user_id))
         if not p.grid_ids:
-            return false()
-        return Event.grid_id.in_(sorted(p.grid_ids))
+            return named if p.user_id is not None else false()
+        return Event.grid_id.in_(sorted(p.grid_ids)) | named
     if p.role == Role.RESIDENT:
         return Event.reporter_id == p.user_id if p.user_id is not None else false()
     return false()
+
+
+def summoned(department_id: int) -> Select[int]:
+    """The cases a department was summoned onto (吹哨报到): it sees them to report in."""
+    return select(EventSummons.event_id).where(EventSummons.department_id == department_id)
 
 
 def load_visible(session: Session, actor: Principal, event_id: int, for_update: bool = False) -> Event:

@@ -1,7 +1,7 @@
 """dispatch: who verifies a handled case (the verification rule's answer, kept on the case when it is handled)
 
 Revision ID: 0015_verification
-Revises: 0009
+Revises: 0014_notifications
 Create Date: 2026-12-06
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015_verification"
-down_revision: str | None = "0009"
+down_revision: str | None = "0014_notifications"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
