@@ -21,7 +21,6 @@ seen every committed id below N, and a position never skips a row that commits l
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +30,7 @@ from sqlalchemy import JSON, Integer, String, Table, func, insert, select, text,
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column, sessionmaker
 
+from gridgov.common.periodic import Periodic
 from gridgov.common.principal import Principal
 from gridgov.common.timeutil import utcnow
 from gridgov.db import Base, UTCDateTime
@@ -237,33 +237,16 @@ def deliver_all(factory: sessionmaker[Session], event_bus: EventBus = bus, limit
     return done
 
 
-class OutboxWorker:
+class OutboxWorker(Periodic):
     """Runs `deliver_all` every `interval` seconds in a daemon thread (one per deployment; with several API
     processes, run it in one of them or as `gridgov outbox deliver --follow`)."""
 
+    thread_name = "outbox-worker"
+
     def __init__(self, factory: sessionmaker[Session], interval: float, event_bus: EventBus = bus) -> None:
-        self.factory, self.interval, self.bus = factory, interval, event_bus
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__(interval)
+        self.factory, self.bus = factory, event_bus
 
-    def start(self) -> None:
-        if self.interval <= 0 or self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="outbox-worker", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            if not self.bus.subscribers:
-                continue
-            try:
-                deliver_all(self.factory, self.bus)
-            except Exception:  # keep delivering; the next round retries
-                log.exception("outbox delivery round failed")
+    def round(self) -> None:
+        if self.bus.subscribers:
+            deliver_all(self.factory, self.bus)

@@ -4,8 +4,6 @@ worker already feeds the planner)."""
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,13 +11,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridgov.common.events import AsyncSubscriber, EventBus, bus, deliver
+from gridgov.common.periodic import Periodic
 from gridgov.config import Settings
 from gridgov.notify.channels import Channel, build_channels
 from gridgov.notify.planner import SUBSCRIBER, SUBSCRIPTION
 from gridgov.notify.rules import ChannelName
 from gridgov.notify.sender import send_due
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -28,7 +25,9 @@ class Round:
     sent: int = 0  # deliveries claimed and sent (or retried later)
 
 
-class NotifyWorker:
+class NotifyWorker(Periodic):
+    thread_name = "notify-worker"
+
     def __init__(
         self,
         factory: sessionmaker[Session],
@@ -41,11 +40,10 @@ class NotifyWorker:
         subscriber: AsyncSubscriber | None = None,
         batch: int = 500,
     ) -> None:
-        self.factory, self.interval, self.plan, self.batch = factory, interval, plan, batch
+        super().__init__(interval)
+        self.factory, self.plan, self.batch = factory, plan, batch
         self.channels = channels if channels is not None else build_channels(settings)
         self.subscriber = subscriber or event_bus.subscribers.get(SUBSCRIBER, SUBSCRIPTION)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def run_once(self, now: datetime | None = None) -> Round:
         """Plan until the planner has caught up with the outbox, then send until nothing is due."""
@@ -66,22 +64,5 @@ class NotifyWorker:
                 channel.close()
         return done
 
-    def start(self) -> None:
-        if self.interval <= 0 or self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="notify-worker", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.run_once()
-            except Exception:  # keep going; the next round retries
-                log.exception("notification round failed")
+    def round(self) -> None:
+        self.run_once()

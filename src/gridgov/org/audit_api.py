@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict
 
 from gridgov.common.audit_read import AuditFilter, export_csv, list_audit
@@ -43,23 +43,21 @@ def _filter(
     at_from: datetime | None = None,
     at_to: datetime | None = None,
 ) -> AuditFilter:
+    """The list's and the export's filter, one set of query parameters for both."""
     return AuditFilter(actor_id, action, entity, entity_id, at_from, at_to)
+
+
+FilterDep = Annotated[AuditFilter, Depends(_filter)]
 
 
 @router.get("/audit", response_model=AuditPageOut, summary="审计日志（仅系统管理员，按操作人、动作、对象、时间筛选）")
 def get_audit(
     session: SessionDep,
     actor: PrincipalDep,
-    actor_id: int | None = None,
-    action: str | None = None,
-    entity: str | None = None,
-    entity_id: str | None = None,
-    at_from: datetime | None = None,
-    at_to: datetime | None = None,
+    flt: FilterDep,
     cursor: int | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> AuditPageOut:
-    flt = _filter(actor_id, action, entity, entity_id, at_from, at_to)
     rows, next_cursor = list_audit(session, actor, flt, limit, cursor)
     return AuditPageOut(items=[AuditOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
@@ -73,14 +71,9 @@ def get_audit(
 def get_audit_csv(
     session: SessionDep,
     actor: PrincipalDep,
-    actor_id: int | None = None,
-    action: str | None = None,
-    entity: str | None = None,
-    entity_id: str | None = None,
-    at_from: datetime | None = None,
-    at_to: datetime | None = None,
+    flt: FilterDep,
 ) -> Response:
     with UnitOfWork(session):
-        body = export_csv(session, actor, _filter(actor_id, action, entity, entity_id, at_from, at_to))
+        body = export_csv(session, actor, flt)
     headers = {"Content-Disposition": 'attachment; filename="audit.csv"'}
     return Response("\ufeff" + body, media_type="text/csv; charset=utf-8", headers=headers)
