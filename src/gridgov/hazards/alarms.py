@@ -51,9 +51,11 @@ class DeviceInfo:
     lon: float | None
     lat: float | None
     registered_at: float
+    last_seen: float | None = None
 
     @classmethod
     def of(cls, d: Device) -> DeviceInfo:
+        seen = d.last_seen_at.timestamp() if d.last_seen_at else None
         return cls(
             d.id,
             d.code,
@@ -64,6 +66,7 @@ class DeviceInfo:
             d.lon,
             d.lat,
             d.registered_at.timestamp(),
+            seen,
         )
 
 

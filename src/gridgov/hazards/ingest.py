@@ -33,6 +33,8 @@ from gridgov.hazards.rules import (
 
 ANY_TYPE = "*"
 DEFAULT_OFFLINE_S = 1800.0
+SEEN_RESOLUTION_S = 60.0  # last-seen is moved when it advanced this much (or the device was offline): no-data
+# conditions count in tens of minutes, so a write per device per message would buy nothing
 
 _TELEMETRY = cast(Table, Telemetry.__table__)
 _MEMORY = cast(Table, RuleMemory.__table__)
@@ -43,6 +45,9 @@ _UPDATE_MEMORY = (
     update(_MEMORY)
     .where(_MEMORY.c.device_id == bindparam("b_device"), _MEMORY.c.rule_id == bindparam("b_rule"))
     .values(state=bindparam("b_state"))
+)
+_SEEN_BEFORE = select(_DEVICE.c.id, _DEVICE.c.last_seen_at, _DEVICE.c.online).where(
+    _DEVICE.c.id.in_(bindparam("ids", expanding=True))
 )
 _SEEN = update(_DEVICE).where(_DEVICE.c.id == bindparam("b_id")).values(last_seen_at=bindparam("b_seen"), online=True)
 
@@ -92,16 +97,24 @@ def _memories(session: Session, device_ids: list[int]) -> dict[tuple[int, int], 
 
 
 def _write_memories(
-    session: Session, before: dict[tuple[int, int], str], after: dict[tuple[int, int], RuleState]
+    session: Session,
+    stored: dict[tuple[int, int], RuleState],
+    before: dict[tuple[int, int], str],
+    watched: set[tuple[int, int]],
+    touched: set[tuple[int, int]],
+    loaded: set[tuple[int, int]],
 ) -> None:
+    """Write the memories that changed: those of stateful rules (compared with what was read) and those an
+    outcome changed; a memory never read is inserted."""
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    for (device_id, rule_id), state in after.items():
-        old = before.get((device_id, rule_id))
-        if old is None:
-            inserts.append({"device_id": device_id, "rule_id": rule_id, "state": state})
-        elif json.dumps(state, sort_keys=True) != old:
-            updates.append({"b_device": device_id, "b_rule": rule_id, "b_state": state})
+    for k in watched | touched:
+        state = stored[k]
+        if k not in loaded:
+            if k in touched or state["c"]:
+                inserts.append({"device_id": k[0], "rule_id": k[1], "state": state})
+        elif k in touched or json.dumps(state, sort_keys=True) != before[k]:
+            updates.append({"b_device": k[0], "b_rule": k[1], "b_state": state})
     conn = session.connection()
     if inserts:
         conn.execute(_INSERT_MEMORY, inserts)
@@ -126,36 +139,51 @@ def ingest(
     wildcard = by_type.get(ANY_TYPE, [])
     ids = sorted({d.id for d, _ in batches})
     stored = _memories(session, ids)
-    before = {k: json.dumps(v, sort_keys=True) for k, v in stored.items()}
+    loaded = set(stored)
+    seen_before = {r[0]: (r[1], r[2]) for r in session.execute(_SEEN_BEFORE, {"ids": ids})}
+    before: dict[tuple[int, int], str] = {}
+    watched: set[tuple[int, int]] = set()
     rows: list[dict[str, Any]] = []
     seen: dict[int, float] = {}
     outcomes: list[tuple[DeviceInfo, CompiledRule, RuleState, Outcome]] = []
     for dev, samples in batches:
-        applicable = by_type.get(dev.device_type, []) + wildcard
         states = []
-        for cr in applicable:
-            st = stored.get((dev.id, cr.id))
+        for cr in by_type.get(dev.device_type, []) + wildcard:
+            k = (dev.id, cr.id)
+            st = stored.get(k)
             if st is None:
-                st = stored[(dev.id, cr.id)] = new_state()
+                st = stored[k] = new_state()
+            if cr.rule.stateful and k not in watched:
+                watched.add(k)
+                if k in loaded:
+                    before[k] = json.dumps(st, sort_keys=True)
             states.append((cr, st))
         last = seen.get(dev.id, 0.0)
         for s in samples:
-            rows.append({"device_id": dev.id, "ts": datetime.fromtimestamp(s.ts, UTC), "values": s.values})
-            last = max(last, s.ts)
+            rows.append({"device_id": dev.id, "ts": round(s.ts * 1000), "values": s.values})
+            if s.ts > last:
+                last = s.ts
             for cr, st in states:
                 out = evaluate(cr.rule, st, s.ts, s.values)
                 if out is not None:
                     outcomes.append((dev, cr, st, out))
         seen[dev.id] = last
-    session.connection().execute(_INSERT_TELEMETRY, rows)
+    conn = session.connection()
+    conn.execute(_INSERT_TELEMETRY, rows)
     result.messages = len(rows)
+    touched: set[tuple[int, int]] = set()
     for dev, cr, st, out in outcomes:
         alarm = apply_outcome(session, dev, cr.id, cr.rule, st, out, now)
         result.count(out, alarm.id)
-    _write_memories(session, before, stored)
-    session.connection().execute(
-        _SEEN, [{"b_id": d, "b_seen": datetime.fromtimestamp(t, UTC)} for d, t in seen.items()]
-    )
+        touched.add((dev.id, cr.id))
+    _write_memories(session, stored, before, watched, touched, loaded)
+    moved = []
+    for device_id, last in seen.items():
+        old, online = seen_before.get(device_id, (None, False))
+        if not online or old is None or last - old.replace(tzinfo=UTC).timestamp() >= SEEN_RESOLUTION_S:
+            moved.append({"b_id": device_id, "b_seen": datetime.fromtimestamp(last, UTC)})
+    if moved:
+        conn.execute(_SEEN, moved)
     return result
 
 
@@ -184,7 +212,8 @@ def sweep(session: Session, now: datetime | None = None) -> IngestResult:
     if not devices:
         return result
     stored = _memories(session, [d.id for d in devices])
-    before = {k: json.dumps(v, sort_keys=True) for k, v in stored.items()}
+    loaded = set(stored)
+    touched: set[tuple[int, int]] = set()
     ts = now.timestamp()
     for dev in devices:
         for cr in silent:
@@ -193,11 +222,12 @@ def sweep(session: Session, now: datetime | None = None) -> IngestResult:
             st = stored.get((dev.id, cr.id))
             if st is None:
                 st = stored[(dev.id, cr.id)] = new_state()
-            out = tick(cr.rule, st, ts, dev.registered_at)
+            out = tick(cr.rule, st, ts, dev.last_seen if dev.last_seen is not None else dev.registered_at)
             if out is not None:
                 alarm = apply_outcome(session, dev, cr.id, cr.rule, st, out, now)
                 result.count(out, alarm.id)
-    _write_memories(session, before, stored)
+                touched.add((dev.id, cr.id))
+    _write_memories(session, stored, {}, set(), touched, loaded)
     return result
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.common.timeutil import utcnow
@@ -91,13 +91,13 @@ class AlarmRuleRow(Base):
 
 
 class Telemetry(Base):
-    """One message: a device's values at a time."""
+    """One message: a device's values at a time (`ts`: POSIX milliseconds, as devices send it)."""
 
     __tablename__ = "telemetry"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     device_id: Mapped[int] = mapped_column(Integer)
-    ts: Mapped[datetime] = mapped_column(UTCDateTime)
+    ts: Mapped[int] = mapped_column(BigInteger)
     values: Mapped[dict[str, float]] = mapped_column(JSON)
 
 
@@ -120,7 +120,7 @@ class TelemetryReject(Base):
 
 
 class RuleMemory(Base):
-    """What one rule remembers about one device between batches (durations, repeat hits, last data)."""
+    """What one rule remembers about one device between batches (its alarm, durations, repeat hits)."""
 
     __tablename__ = "alarm_rule_state"
 

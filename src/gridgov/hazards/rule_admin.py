@@ -3,7 +3,7 @@ would have raised, escalated and cleared) before it is saved."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -60,11 +60,11 @@ def dry_run(
     state = new_state()
     outcomes = []
     for ts, values in rows:
-        out = evaluate(rule, state, ts.timestamp(), values)
+        out = evaluate(rule, state, ts / 1000.0, values)
         if out is not None:
             outcomes.append(
                 {
-                    "at": datetime.fromtimestamp(out.ts, ts.tzinfo).isoformat(),
+                    "at": datetime.fromtimestamp(out.ts, UTC).isoformat(),
                     "change": out.change.value,
                     "change_label": out.change.label,
                     "severity": out.severity.value if out.severity else None,

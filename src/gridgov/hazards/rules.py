@@ -6,7 +6,7 @@ sample, ThingsBoard's way.
   (`escalate`). Severity only rises while the alarm is active: a lower severity's condition, or the higher one
   no longer holding, changes nothing.
 * A rule whose create conditions are all no-data conditions and that names no clear condition is cleared by the
-  first sample that carries the key again.
+  device's next sample.
 * Acknowledging is separate from clearing: an alarm is active or cleared, and acknowledged or not (four statuses,
   `AlarmStatus`); `acknowledge` and `clear_by_hand` refuse what the status does not allow, listing what it does.
 
@@ -15,7 +15,7 @@ All memory lives in `RuleState` (a JSON-friendly dict per device and rule)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gridgov.common.choices import ChoiceSet, published
@@ -55,15 +55,15 @@ class AlarmRule:
     alarm_type: str
     create: tuple[tuple[Severity, Condition], ...]  # highest severity first
     clear: Condition | None = None
+    clears_on_data: bool = field(init=False, compare=False)
+    stateful: bool = field(init=False, compare=False)  # has conditions with a memory (duration, repeating)
 
-    @property
-    def clears_on_data(self) -> bool:
-        return self.clear is None and all(c.kind == ConditionKind.NO_DATA for _, c in self.create)
-
-    @property
-    def keys(self) -> frozenset[str]:
+    def __post_init__(self) -> None:
         conds = [c for _, c in self.create] + ([self.clear] if self.clear else [])
-        return frozenset(c.key for c in conds if c.key is not None)
+        on_data = self.clear is None and all(c.kind == ConditionKind.NO_DATA for _, c in self.create)
+        object.__setattr__(self, "clears_on_data", on_data)
+        memory_kinds = (ConditionKind.DURATION, ConditionKind.REPEATING)
+        object.__setattr__(self, "stateful", any(c.kind in memory_kinds for c in conds))
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,18 +82,12 @@ def new_state() -> RuleState:
     return {"active": False, "severity": None, "c": {}}
 
 
-def _memory(state: RuleState, name: str) -> dict[str, Any]:
-    conds: dict[str, dict[str, Any]] = state.setdefault("c", {})
-    return conds.setdefault(name, {})
-
-
-def _decide(rule: AlarmRule, state: RuleState, met: list[Severity], clear_met: bool, ts: float) -> Outcome | None:
-    now_sev = Severity(state["severity"]) if state.get("severity") else None
-    best = max(met, key=RANK.__getitem__) if met else None
-    if state.get("active"):
+def _decide(rule: AlarmRule, state: RuleState, best: Severity | None, clear_met: bool, ts: float) -> Outcome | None:
+    if state["active"]:
+        now_sev = Severity(state["severity"]) if state["severity"] else None
         if clear_met:
             state["active"], state["severity"] = False, None
-            reason = rule.clear.describe() if rule.clear else "数据恢复"
+            reason = rule.clear.describe() if rule.clear else "设备恢复上报数据"
             return Outcome(Change.CLEAR, None, now_sev, ts, reason)
         if best is not None and (now_sev is None or RANK[best] > RANK[now_sev]):
             state["severity"] = best.value
@@ -107,19 +101,25 @@ def _decide(rule: AlarmRule, state: RuleState, met: list[Severity], clear_met: b
 
 def evaluate(rule: AlarmRule, state: RuleState, ts: float, values: Values) -> Outcome | None:
     """Feed one sample (in time order); `state` is changed in place. Every condition sees every sample, so each
-    keeps its memory whether or not it decides."""
-    met = [sev for sev, cond in rule.create if on_sample(cond, _memory(state, sev.value), ts, values)]
-    if rule.clear is not None:
-        clear_met = on_sample(rule.clear, _memory(state, "clear"), ts, values)
-    else:
-        clear_met = rule.clears_on_data and any(c.key is None or c.key in values for _, c in rule.create)
-    return _decide(rule, state, met, clear_met, ts)
+    keeps its memory whether or not it decides; the create conditions are highest severity first, so the first
+    one met is the severity."""
+    memory: dict[str, Any] = state["c"]
+    best: Severity | None = None
+    for sev, cond in rule.create:
+        if on_sample(cond, memory, sev.value, ts, values) and best is None:
+            best = sev
+    clear = rule.clear
+    clear_met = on_sample(clear, memory, "clear", ts, values) if clear is not None else rule.clears_on_data
+    if best is None and not clear_met:
+        return None
+    return _decide(rule, state, best, clear_met, ts)
 
 
-def tick(rule: AlarmRule, state: RuleState, now: float, first_seen: float) -> Outcome | None:
-    """A sweep's look at a device with no new sample: only no-data conditions can be met."""
-    met = [sev for sev, cond in rule.create if on_tick(cond, _memory(state, sev.value), now, first_seen)]
-    return _decide(rule, state, met, False, now) if met else None
+def tick(rule: AlarmRule, state: RuleState, now: float, last_seen: float) -> Outcome | None:
+    """A sweep's look at a device with no new sample, last seen at `last_seen` (or registered then): only
+    no-data conditions can be met."""
+    best = next((sev for sev, cond in rule.create if on_tick(cond, now, last_seen)), None)
+    return _decide(rule, state, best, False, now) if best is not None else None
 
 
 def has_no_data(rule: AlarmRule) -> bool:

@@ -8,17 +8,19 @@ A condition is a predicate on one telemetry key (`water_level > 5`) and a kind:
   the predicate starts the count again);
 * repeating — at least `count` samples satisfied it within the last `seconds` ("3 times in an hour": samples at
   t with now - seconds <= t <= now);
-* no_data — no sample carrying the key (any key when none is named) for at least `seconds`; judged when a sweep
-  looks at the device (`tick`), and false whenever a sample arrives.
+* no_data — no message from the device for at least `seconds` (counted from its last-seen time, or its
+  registration when it never sent one); judged when a sweep looks at the device (`on_tick`), false whenever a
+  sample arrives.
 
-Each condition's memory is a small JSON-friendly dict (`since`, `hits`, `last`) so that it can be stored per device
-and rule between batches. Times are POSIX seconds (floats)."""
+A duration or repeating condition's memory is a small JSON-friendly dict (`since`, `hits`) kept under the
+condition's name in the rule's memory, so that it can be stored per device and rule between batches; simple and
+no-data conditions need none. Times are POSIX seconds (floats)."""
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gridgov.common.choices import ChoiceSet, published
@@ -54,16 +56,19 @@ class Condition:
     value: float = 0.0
     seconds: float = 0.0  # duration: how long; repeating: the window; no_data: the silence
     count: int = 1  # repeating: how many times
+    test: Callable[[float, float], bool] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "test", OPERATORS[self.op][1])
 
     def holds(self, values: Values) -> bool | None:
         """The predicate on one sample; None when the sample does not carry the key (nothing is learnt)."""
-        if self.key is None or self.key not in values:
-            return None
-        return OPERATORS[self.op][1](float(values[self.key]), self.value)
+        v = values.get(self.key) if self.key is not None else None
+        return None if v is None else self.test(v, self.value)
 
     def describe(self) -> str:
         if self.kind == ConditionKind.NO_DATA:
-            return f"{self.key or '任意数据'} 超过 {self.seconds:g} 秒无数据"
+            return f"设备超过 {self.seconds:g} 秒无数据"
         text = f"{self.key} {OPERATORS[self.op][0]} {self.value:g}"
         if self.kind == ConditionKind.DURATION:
             return f"{text} 持续 {self.seconds:g} 秒"
@@ -72,42 +77,43 @@ class Condition:
         return text
 
 
-def on_sample(cond: Condition, state: State, ts: float, values: Values) -> bool:
-    """Feed one sample (in time order) to the condition; returns whether the condition is met now. `state` is
-    changed in place."""
-    if cond.kind == ConditionKind.NO_DATA:
-        if cond.key is None or cond.key in values:
-            state["last"] = ts
+def on_sample(cond: Condition, memory: dict[str, Any], name: str, ts: float, values: Values) -> bool:
+    """Feed one sample (in time order) to the condition; returns whether the condition is met now. A duration or
+    repeating condition keeps its memory in `memory[name]` (changed in place). The hot path: kept lean."""
+    kind = cond.kind
+    if kind is ConditionKind.NO_DATA or cond.key is None:
         return False
-    held = cond.holds(values)
-    if held is None:
+    v = values.get(cond.key)
+    if v is None:
         return False
-    if cond.kind == ConditionKind.SIMPLE:
+    held = cond.test(v, cond.value)
+    if kind is ConditionKind.SIMPLE:
         return held
-    if cond.kind == ConditionKind.DURATION:
+    mine: dict[str, Any] | None = memory.get(name)
+    if kind is ConditionKind.DURATION:
         if not held:
-            state.pop("since", None)
+            if mine:
+                del memory[name]
             return False
-        since = state.setdefault("since", ts)
-        return bool(ts - since >= cond.seconds)
+        if mine is None:
+            memory[name] = mine = {"since": ts}
+        return bool(ts - mine["since"] >= cond.seconds)
     # repeating: the hits inside the window ending now
-    hits: list[float] = [t for t in state.get("hits", ()) if t >= ts - cond.seconds]
+    floor = ts - cond.seconds
+    hits: list[float] = [t for t in mine["hits"] if t >= floor] if mine else []
     if held:
         hits.append(ts)
     if hits:
-        state["hits"] = hits[-cond.count :]
-    else:
-        state.pop("hits", None)
+        memory[name] = {"hits": hits[-cond.count :]}
+    elif mine:
+        del memory[name]
     return held and len(hits) >= cond.count
 
 
-def on_tick(cond: Condition, state: State, now: float, first_seen: float) -> bool:
-    """Whether a no-data condition is met at `now` (other kinds are judged on samples only). A device that never
-    sent the key counts its silence from `first_seen` (its registration)."""
-    if cond.kind != ConditionKind.NO_DATA:
-        return False
-    last = float(state.get("last", first_seen))
-    return now - last >= cond.seconds
+def on_tick(cond: Condition, now: float, last_seen: float) -> bool:
+    """Whether a no-data condition is met at `now` for a device last seen at `last_seen` (other kinds are judged
+    on samples only)."""
+    return cond.kind is ConditionKind.NO_DATA and now - last_seen >= cond.seconds
 
 
 def parse_condition(spec: Mapping[str, Any], field: str) -> Condition:
@@ -123,6 +129,8 @@ def parse_condition(spec: Mapping[str, Any], field: str) -> Condition:
     key = spec.get("key")
     if key is not None and (not isinstance(key, str) or not key.strip()):
         raise InvalidInput("遥测键应为非空文字", field=f"{field}.key")
+    if kind == ConditionKind.NO_DATA and key is not None:
+        raise InvalidInput("“无数据”条件针对整台设备，不填遥测键", field=f"{field}.key")
     if kind != ConditionKind.NO_DATA and key is None:
         raise InvalidInput("请填写遥测键", field=f"{field}.key")
     op = str(spec.get("op", ">"))

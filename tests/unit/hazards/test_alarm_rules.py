@@ -107,22 +107,24 @@ def test_repeating_forgets_hits_older_than_the_window() -> None:
 
 
 def test_no_data_at_its_boundary_and_cleared_by_data() -> None:
-    r = rule({"major": {"kind": "no_data", "key": "v", "seconds": 900}})
+    r = rule({"major": {"kind": "no_data", "seconds": 900}})
     st = new_state()
     assert evaluate(r, st, 100, {"v": 1}) is None
-    assert tick(r, st, 999.999, first_seen=0) is None
-    first = tick(r, st, 1000, first_seen=0)
-    assert first is not None and first.change == Change.CREATE
-    assert tick(r, st, 5000, first_seen=0) is None  # already active: no second alarm
-    back = evaluate(r, st, 5001, {"v": 1})
+    assert tick(r, st, 999.999, last_seen=100) is None
+    first = tick(r, st, 1000, last_seen=100)
+    assert first is not None and first.change == Change.CREATE and first.severity == Severity.MAJOR
+    assert tick(r, st, 5000, last_seen=100) is None  # already active: no second alarm
+    back = evaluate(r, st, 5001, {"other": 1})  # any message from the device
     assert back is not None and back.change == Change.CLEAR
+    assert tick(r, st, 5002, last_seen=5001) is None
 
 
-def test_no_data_counts_a_silent_device_from_its_registration() -> None:
-    r = rule({"minor": {"kind": "no_data", "key": None, "seconds": 60}})
+def test_no_data_keeps_no_memory_of_its_own() -> None:
+    r = rule({"minor": {"kind": "no_data", "seconds": 60}})
     st = new_state()
-    assert tick(r, st, 159, first_seen=100) is None
-    assert tick(r, st, 160, first_seen=100) is not None
+    for ts in range(10):
+        evaluate(r, st, ts, {"v": 1})
+    assert st == new_state()
 
 
 def test_severity_only_rises_while_active() -> None:
@@ -183,6 +185,10 @@ def test_ack_is_separate_from_clear() -> None:
         (
             {"alarm_type": "x", "create": {"major": {"key": "v"}}, "clear": {"kind": "no_data", "seconds": 5}},
             "rule.clear.kind",
+        ),
+        (
+            {"alarm_type": "x", "create": {"major": {"kind": "no_data", "key": "v", "seconds": 5}}},
+            "rule.create.major.key",
         ),
     ],
 )

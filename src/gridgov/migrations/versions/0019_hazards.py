@@ -55,7 +55,7 @@ def upgrade() -> None:
         "telemetry",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("device_id", sa.Integer(), nullable=False),
-        sa.Column("ts", UTC, nullable=False),
+        sa.Column("ts", sa.BigInteger(), nullable=False),
         sa.Column("values", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_telemetry")),
     )
