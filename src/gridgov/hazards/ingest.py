@@ -6,7 +6,6 @@ A refused payload is kept with its reason (`keep_reject`) in a transaction of it
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -99,13 +98,14 @@ def _memories(session: Session, device_ids: list[int]) -> dict[tuple[int, int], 
 def _write_memories(
     session: Session,
     stored: dict[tuple[int, int], RuleState],
-    before: dict[tuple[int, int], str],
+    before: dict[tuple[int, int], dict[str, Any]],
     watched: set[tuple[int, int]],
     touched: set[tuple[int, int]],
     loaded: set[tuple[int, int]],
 ) -> None:
-    """Write the memories that changed: those of stateful rules (compared with what was read) and those an
-    outcome changed; a memory never read is inserted."""
+    """Write the memories that changed: those of stateful rules (their condition memories compared with a shallow
+    copy of what was read: the rules replace a condition's memory, never change it in place) and those an outcome
+    changed; a memory never read is inserted."""
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for k in watched | touched:
@@ -113,7 +113,7 @@ def _write_memories(
         if k not in loaded:
             if k in touched or state["c"]:
                 inserts.append({"device_id": k[0], "rule_id": k[1], "state": state})
-        elif k in touched or json.dumps(state, sort_keys=True) != before[k]:
+        elif k in touched or state["c"] != before[k]:
             updates.append({"b_device": k[0], "b_rule": k[1], "b_state": state})
     conn = session.connection()
     if inserts:
@@ -141,7 +141,7 @@ def ingest(
     stored = _memories(session, ids)
     loaded = set(stored)
     seen_before = {r[0]: (r[1], r[2]) for r in session.execute(_SEEN_BEFORE, {"ids": ids})}
-    before: dict[tuple[int, int], str] = {}
+    before: dict[tuple[int, int], dict[str, Any]] = {}
     watched: set[tuple[int, int]] = set()
     rows: list[dict[str, Any]] = []
     seen: dict[int, float] = {}
@@ -156,7 +156,7 @@ def ingest(
             if cr.rule.stateful and k not in watched:
                 watched.add(k)
                 if k in loaded:
-                    before[k] = json.dumps(st, sort_keys=True)
+                    before[k] = dict(st["c"])
             states.append((cr, st))
         last = seen.get(dev.id, 0.0)
         for s in samples:

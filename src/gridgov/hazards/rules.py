@@ -3,7 +3,9 @@ sample, ThingsBoard's way.
 
 * Not active: the highest severity whose create condition is met raises the alarm (`create`).
 * Active: the clear condition clears it (`clear`); otherwise a higher severity's condition raises its severity
-  (`escalate`). Severity only rises while the alarm is active: a lower severity's condition, or the higher one
+  (`escalate`). The clear condition is judged only while the alarm is active, so a duration clear ("below 3 for
+  5 minutes") counts from after the raise, and a calm device keeps no memory at all. Severity only rises while
+  the alarm is active: a lower severity's condition, or the higher one
   no longer holding, changes nothing.
 * A rule whose create conditions are all no-data conditions and that names no clear condition is cleared by the
   device's next sample.
@@ -87,6 +89,7 @@ def _decide(rule: AlarmRule, state: RuleState, best: Severity | None, clear_met:
         now_sev = Severity(state["severity"]) if state["severity"] else None
         if clear_met:
             state["active"], state["severity"] = False, None
+            state["c"].pop("clear", None)
             reason = rule.clear.describe() if rule.clear else "设备恢复上报数据"
             return Outcome(Change.CLEAR, None, now_sev, ts, reason)
         if best is not None and (now_sev is None or RANK[best] > RANK[now_sev]):
@@ -95,21 +98,24 @@ def _decide(rule: AlarmRule, state: RuleState, best: Severity | None, clear_met:
         return None
     if best is not None:
         state["active"], state["severity"] = True, best.value
+        state["c"].pop("clear", None)
         return Outcome(Change.CREATE, best, None, ts, dict(rule.create)[best].describe())
     return None
 
 
 def evaluate(rule: AlarmRule, state: RuleState, ts: float, values: Values) -> Outcome | None:
-    """Feed one sample (in time order); `state` is changed in place. Every condition sees every sample, so each
-    keeps its memory whether or not it decides; the create conditions are highest severity first, so the first
-    one met is the severity."""
+    """Feed one sample (in time order); `state` is changed in place. Every create condition sees every sample, so
+    each keeps its memory whether or not it decides (highest severity first: the first one met is the severity);
+    the clear condition sees the samples while the alarm is active."""
     memory: dict[str, Any] = state["c"]
     best: Severity | None = None
     for sev, cond in rule.create:
         if on_sample(cond, memory, sev.value, ts, values) and best is None:
             best = sev
-    clear = rule.clear
-    clear_met = on_sample(clear, memory, "clear", ts, values) if clear is not None else rule.clears_on_data
+    clear_met = False
+    if state["active"]:
+        clear = rule.clear
+        clear_met = on_sample(clear, memory, "clear", ts, values) if clear is not None else rule.clears_on_data
     if best is None and not clear_met:
         return None
     return _decide(rule, state, best, clear_met, ts)
