@@ -42,9 +42,10 @@ $(NATIVE): $(STAMP) $(patsubst %,src/gridgov/address/%.py,$(MATCHER) $(MATCHER_I
 
 native: $(NATIVE) ## Compile the address matcher with mypyc (done by install/run/test/bench)
 
-demo: $(STAMP) $(NATIVE) ## (Re)load the Shenzhen demo and simulate 7 days of cases into var/
+demo: $(STAMP) $(NATIVE) ## (Re)load the Shenzhen demo, simulate 7 days of cases and replay 3 hours of IoT telemetry into var/
 	$(BIN)/gridgov demo load --reset
 	$(BIN)/gridgov simulate --days 7 --per-day 300
+	$(BIN)/gridgov demo hazards
 
 run: $(STAMP) $(NATIVE) ## Install, load the demo on first run, serve UI and API on http://127.0.0.1:8000
 	@test -f $(VAR)/gridgov.db || $(MAKE) demo

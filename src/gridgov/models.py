@@ -7,6 +7,16 @@ from gridgov.common.events import DomainEvent, OutboxPosition
 from gridgov.common.ratelimit import RateCounter
 from gridgov.db import Base
 from gridgov.dispatch.models import Attachment, Event, EventSummons, EventTask, EventTransition, RoutingCorrection
+from gridgov.hazards.models import (
+    Alarm,
+    AlarmRuleRow,
+    Device,
+    HazardClass,
+    HazardSource,
+    RuleMemory,
+    Telemetry,
+    TelemetryReject,
+)
 from gridgov.notify.models import Notification, NotificationDelivery, NotifyPreference, NotifyTemplate
 from gridgov.org.auth_models import AuthSession, LoginThrottle
 from gridgov.org.models import ApiKey, DemoSource, Department, Division, DutyShift, GridAssignment, User
@@ -16,6 +26,8 @@ __all__ = [
     "AddressAlias",
     "AddressChange",
     "AddressReview",
+    "Alarm",
+    "AlarmRuleRow",
     "ApiKey",
     "Attachment",
     "AuditHead",
@@ -25,6 +37,7 @@ __all__ = [
     "CalendarDay",
     "DemoSource",
     "Department",
+    "Device",
     "Division",
     "DomainEvent",
     "DutyShift",
@@ -34,6 +47,8 @@ __all__ = [
     "EventTask",
     "EventTransition",
     "GridAssignment",
+    "HazardClass",
+    "HazardSource",
     "LoginThrottle",
     "Notification",
     "NotificationDelivery",
@@ -43,5 +58,8 @@ __all__ = [
     "RateCounter",
     "RoutingCorrection",
     "RoutingRule",
+    "RuleMemory",
+    "Telemetry",
+    "TelemetryReject",
     "User",
 ]

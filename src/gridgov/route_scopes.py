@@ -25,6 +25,8 @@ class Scope(StrEnum):
     PAGE = "page"  # an HTML page shell or a health probe: no data of its own (the page reads the API)
     CENTRE = "centre"  # a centre's on-duty roster: the admin, or a leader above the centre (org/roster.py)
     REFERENCE = "reference"  # shared reference data read by any caller (org tree, catalog, addresses, choices)
+    HAZARD = "hazard"  # hazard sources and alarms: rows under the caller's area or grids (hazards/scope.py; else 404)
+    DEVICE = "device"  # a device's own telemetry: its key (X-Device-Key) opens nothing else
 
 
 ACTION_ROUTES = (
@@ -121,6 +123,16 @@ ROUTE_SCOPES: dict[str, Scope] = {
     "GET /api/addresses/reviews": Scope.REFERENCE,  # the queue itself is filtered by area (see REVIEW)
     "POST /api/addresses/reviews/{review_id}/resolve": Scope.REVIEW,
     "POST /api/addresses/reviews/{review_id}/dismiss": Scope.REVIEW,
+    # hazards and IoT early warning
+    "POST /api/hazards/telemetry": Scope.DEVICE,
+    "GET /api/hazards/classes": Scope.REFERENCE,
+    "GET /api/hazards/sources": Scope.HAZARD,
+    "GET /api/hazards/alarms": Scope.HAZARD,
+    "POST /api/hazards/alarms/{alarm_id}/acknowledge": Scope.HAZARD,
+    "POST /api/hazards/alarms/{alarm_id}/clear": Scope.HAZARD,
+    "GET /api/hazards/rules": Scope.ADMIN,
+    "PUT /api/hazards/rules/{code}": Scope.ADMIN,
+    "POST /api/hazards/rules/dry-run": Scope.ADMIN,
     # the pages and the health probe
     **{
         f"GET {path}": Scope.PAGE

@@ -61,6 +61,7 @@ class Action(ChoiceSet):
     SUMMON = ("summon", "吹哨", "#fa541c")
     REPORT_IN = ("report_in", "报到", "#1f6feb")
     SUMMONS_RESULT = ("summons_result", "报到反馈", "#269a99")
+    ALARM_UPDATE = ("alarm_update", "物联告警更新", "#6dc8ec")
 
 
 S = Status
@@ -93,7 +94,8 @@ class Transition:
 
 
 TRANSITIONS: dict[Action, Transition] = {
-    Action.REPORT: Transition(frozenset({S.NEW}), S.REPORTED, REPORTERS),
+    # the system reports a device alarm (hazards/alarms.py) through the intake port like any channel
+    Action.REPORT: Transition(frozenset({S.NEW}), S.REPORTED, REPORTERS | {R.SYSTEM}),
     Action.SELF_HANDLE: Transition(frozenset({S.NEW}), S.HANDLED, frozenset({R.GRID_WORKER})),
     Action.FILE: Transition(frozenset({S.REPORTED}), S.FILED, DISPATCH_ROLES),
     Action.REJECT: Transition(frozenset({S.REPORTED}), S.REJECTED, DISPATCH_ROLES, needs_note=True),
@@ -134,6 +136,8 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.SUMMON: Transition(LIVE, None, SUMMONERS, needs_note=True),
     Action.REPORT_IN: Transition(LIVE | {S.HANDLED}, None, SUMMONED),
     Action.SUMMONS_RESULT: Transition(LIVE | {S.HANDLED}, None, SUMMONED, needs_note=True),
+    # an alarm's later news on the case it opened (escalated, raised again, cleared): recorded, status unchanged
+    Action.ALARM_UPDATE: Transition(OPEN | {S.CLOSED}, None, frozenset({R.SYSTEM}), needs_note=True),
 }
 
 

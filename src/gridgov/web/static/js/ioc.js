@@ -265,6 +265,7 @@
     state.layers.divisions = L.layerGroup().addTo(state.map);
     state.layers.points = L.layerGroup().addTo(state.map);
     state.layers.heat = null;
+    document.dispatchEvent(new CustomEvent("gg:ioc-map", { detail: state.map }));  // ioc_hazards.js adds its layer
     return state.map;
   }
 

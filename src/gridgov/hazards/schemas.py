@@ -1,0 +1,101 @@
+"""HTTP shapes of the hazards context."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class IngestOut(BaseModel):
+    accepted: int = Field(description="写入的遥测条数")
+    raised: int = Field(description="新触发的告警")
+    escalated: int = Field(description="升级的告警")
+    cleared: int = Field(description="解除的告警")
+
+
+class ContactOut(BaseModel):
+    role: str
+    name: str
+    phone: str = Field(description="脱敏后的电话")
+
+
+class SourceOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    class_code: str
+    class_name: str
+    color: str
+    risk_level: str
+    risk_label: str
+    responsible_unit: str
+    address_text: str
+    lon: float | None
+    lat: float | None
+    polygon: dict[str, Any] | None
+    grid_code: str | None
+    street: str | None
+    contacts: list[ContactOut]
+    inspection_days: int
+    checklist: list[str]
+    status: str
+    devices: int
+    devices_online: int
+    active_alarms: int
+
+
+class AlarmOut(BaseModel):
+    id: int
+    alarm_type: str
+    severity: str
+    severity_label: str
+    status: str
+    status_label: str
+    active: bool
+    acknowledged: bool
+    device_code: str
+    source_code: str
+    source_name: str
+    class_name: str
+    grid_code: str | None
+    street: str | None
+    lon: float | None
+    lat: float | None
+    reason: str
+    started_at: datetime
+    updated_at: datetime
+    cleared_at: datetime | None
+    clear_reason: str | None
+    case_id: int | None
+    case_number: str | None
+
+
+class ClearIn(BaseModel):
+    note: str = Field(min_length=1, max_length=200, description="解除原因")
+
+
+class RuleOut(BaseModel):
+    code: str
+    name: str
+    device_type: str
+    enabled: bool
+    spec: dict[str, Any]
+
+
+class RuleIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    enabled: bool = True
+    spec: dict[str, Any]
+
+
+class DryRunIn(BaseModel):
+    spec: dict[str, Any]
+    device_code: str = Field(min_length=1, max_length=64)
+    limit: int = Field(default=10000, ge=1, le=100000)
+
+
+class DryRunOut(BaseModel):
+    samples: int
+    outcomes: list[dict[str, Any]]

@@ -1,0 +1,107 @@
+// /ioc: the hazard layer — hazard sources in the caller's scope (coloured by class, filtered by class) and the
+// active IoT alarms on them (pulsing by severity), with the alarm list and its cases. Reads /api/hazards.
+(function () {
+  "use strict";
+  const { $, esc, api } = GG;
+  const SEV = { warning: "#1677ff", minor: "#faad14", major: "#fa541c", critical: "#cf1322" };
+  const REFRESH_MS = 15000;
+  const st = { map: null, layer: null, renderer: null, on: true, klass: "" };
+
+  function draw(sources, alarms) {
+    if (!st.layer) return;
+    st.layer.clearLayers();
+    if (!st.on) return;
+    const hot = {};
+    alarms.forEach((a) => {
+      hot[a.source_code] = hot[a.source_code] && SEV_RANK(hot[a.source_code]) > SEV_RANK(a.severity) ? hot[a.source_code] : a.severity;
+    });
+    sources.forEach((s) => {
+      if (s.lat === null || s.lon === null) return;
+      const sev = hot[s.code];
+      const marker = L.circleMarker([s.lat, s.lon], {
+        radius: sev ? 9 : 5,
+        color: sev ? SEV[sev] : s.color,
+        weight: sev ? 3 : 1.5,
+        fillColor: s.color,
+        fillOpacity: sev ? 0.85 : 0.55,
+        className: sev ? "hz-alarm hz-" + sev : "hz-source",
+        renderer: st.renderer, // SVG (the map draws on canvas): each marker is an element with its class
+      });
+      const contacts = s.contacts.map((c) => esc(c.role) + " " + esc(c.name) + " " + esc(c.phone)).join("<br>");
+      marker.bindPopup(
+        "<b>" + esc(s.name) + "</b><br>" + esc(s.class_name) + " · " + esc(s.risk_label) +
+        "<br>责任单位：" + esc(s.responsible_unit) + "<br>设备 " + s.devices + "（在线 " + s.devices_online + "）" +
+        (s.active_alarms ? "<br><b style='color:" + SEV[sev] + "'>活动告警 " + s.active_alarms + "</b>" : "") +
+        (contacts ? "<br>" + contacts : "")
+      );
+      marker.addTo(st.layer);
+    });
+  }
+
+  function SEV_RANK(s) {
+    return ["warning", "minor", "major", "critical"].indexOf(s);
+  }
+
+  function list(alarms) {
+    $("#hz-count").textContent = alarms.length ? alarms.length + " 条活动告警" : "";
+    $("#hz-alarms").innerHTML = alarms.length
+      ? alarms
+          .slice(0, 40)
+          .map(
+            (a) =>
+              "<li data-lat='" + (a.lat ?? "") + "' data-lon='" + (a.lon ?? "") + "'><span class='tag' style='white-space:nowrap;background:" + SEV[a.severity] + "'>" +
+              esc(a.severity_label) + "</span> " + esc(a.source_name) + "：" + esc(a.alarm_type) +
+              "<br><span class='muted small'>" + esc(a.street || "") + " · " + esc(a.status_label) + " · " + GG.fmtTime(a.started_at) +
+              (a.case_number ? " · 事件 " + esc(a.case_number) : "") + "</span></li>"
+          )
+          .join("")
+      : "<li class='muted'>暂无活动告警</li>";
+  }
+
+  async function refresh() {
+    try {
+      const params = st.klass ? { class_code: st.klass } : {};
+      const [sources, alarms] = await Promise.all([api("/api/hazards/sources", { params }), api("/api/hazards/alarms")]);
+      const shown = new Set(sources.map((s) => s.code));
+      const mine = alarms.filter((a) => !st.klass || shown.has(a.source_code));
+      draw(sources, mine);
+      list(mine);
+    } catch (e) {
+      $("#hz-alarms").innerHTML = "<li class='muted'>物联告警加载失败：" + esc(e.message) + "</li>";
+    }
+  }
+
+  async function classes() {
+    try {
+      const data = await api("/api/hazards/classes");
+      $("#hz-class").innerHTML += data.classes.map((c) => "<option value='" + esc(c.code) + "'>" + esc(c.name) + "</option>").join("");
+    } catch (e) {
+      /* the filter stays at 全部 */
+    }
+  }
+
+  document.addEventListener("gg:ioc-map", (ev) => {
+    st.map = ev.detail;
+    st.renderer = L.svg();
+    st.layer = L.layerGroup().addTo(st.map);
+    refresh();
+    setInterval(refresh, REFRESH_MS);
+  });
+  document.addEventListener("DOMContentLoaded", () => {
+    classes();
+    $("#btn-hazards").addEventListener("click", (e) => {
+      st.on = !st.on;
+      e.target.classList.toggle("active", st.on);
+      refresh();
+    });
+    $("#hz-class").addEventListener("change", (e) => {
+      st.klass = e.target.value;
+      refresh();
+    });
+    $("#hz-alarms").addEventListener("click", (e) => {
+      const li = e.target.closest("li[data-lat]");
+      if (li && st.map && li.dataset.lat) st.map.setView([Number(li.dataset.lat), Number(li.dataset.lon)], 16);
+    });
+    if (!window.L) refresh();
+  });
+})();

@@ -1,0 +1,49 @@
+"""The /ioc hazard layer in a real browser: hazard sources of the demo districts and their active IoT alarms on
+the map, the alarm list with the cases the alarms opened, and the class filter. (Named to run last: it adds the
+hazards demo to the shared e2e database.)"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+HERE = Path(__file__).resolve().parent
+
+
+def test_the_ioc_shows_hazard_sources_and_active_alarms(
+    e2e_env: dict[str, str], seed: dict[str, Any], server: str, login: Callable[..., Page], artifacts: Path
+) -> None:
+    proc = subprocess.run(
+        [sys.executable, str(HERE / "hazards_seed.py")],
+        env=e2e_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    made = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert made["sources"] > 0 and made["alarms"] > 0, made
+    ioc = login("admin", "/ioc", viewport={"width": 1920, "height": 1080})
+    # a gas alarm's case is 燃气泄漏, a 重特大 category: the IOC opens its emergency view first (the fast track)
+    back = ioc.get_by_role("button", name="返回常规视图")
+    expect(back).to_be_visible()
+    back.click()
+    alarms = ioc.locator("#hz-alarms li")
+    expect(alarms.first).to_contain_text("：")
+    expect(ioc.locator("#hz-count")).to_contain_text(f"{made['alarms']} 条活动告警")
+    expect(ioc.locator("#hz-alarms")).to_contain_text("事件 ")  # each alarm names the case it opened
+    expect(ioc.locator("#ioc-map path.hz-alarm").first).to_be_visible()
+    assert ioc.locator("#ioc-map path.hz-source").count() > 0
+    ioc.screenshot(path=str(artifacts / "ioc-hazards.png"))
+    ioc.select_option("#hz-class", "crowd")
+    expect(ioc.locator("#ioc-map path.hz-source, #ioc-map path.hz-alarm")).not_to_have_count(made["sources"])
+    ioc.locator("#ioc-map path.hz-source, #ioc-map path.hz-alarm").first.click(force=True)
+    expect(ioc.locator(".leaflet-popup-content")).to_contain_text("人员密集场所")
+    ioc.screenshot(path=str(artifacts / "ioc-hazards-crowd.png"))
