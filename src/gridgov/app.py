@@ -40,6 +40,7 @@ from gridgov.dispatch.choice_api import router as choice_router
 from gridgov.dispatch.public_api import router as public_router
 from gridgov.dispatch.report_writer import ReportWriter
 from gridgov.dispatch.sweeper import Sweeper
+from gridgov.mediation.api import router as mediation_router
 from gridgov.notify.api import router as notify_router
 from gridgov.notify.worker import NotifyWorker
 from gridgov.org.api import router as org_router
@@ -245,6 +246,7 @@ def create_app(
         dashboard_router,
         audit_router,
         notify_router,
+        mediation_router,
     )
     for router in routers:
         app.include_router(router)

@@ -111,7 +111,7 @@ def demo_load(
     console.print(
         f"区划 {result.divisions} 个，标准地址 {result.addresses} 条，部门 {result.departments} 个，"
         f"用户 {result.users} 个，"
-        f"事件类别 {result.categories} 个，日历例外 {result.calendar_days} 天"
+        f"事件类别 {result.categories} 个，日历例外 {result.calendar_days} 天，演示矛盾纠纷 {result.disputes} 件"
     )
 
 

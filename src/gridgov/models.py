@@ -7,6 +7,15 @@ from gridgov.common.events import DomainEvent, OutboxPosition
 from gridgov.common.ratelimit import RateCounter
 from gridgov.db import Base
 from gridgov.dispatch.models import Attachment, Event, EventSummons, EventTask, EventTransition, RoutingCorrection
+from gridgov.mediation.models import (
+    Dispute,
+    DisputeParty,
+    DisputeSession,
+    DisputeStep,
+    DisputeTask,
+    MediationAgency,
+    Mediator,
+)
 from gridgov.notify.models import Notification, NotificationDelivery, NotifyPreference, NotifyTemplate
 from gridgov.org.auth_models import AuthSession, LoginThrottle
 from gridgov.org.models import ApiKey, DemoSource, Department, Division, DutyShift, GridAssignment, User
@@ -25,6 +34,11 @@ __all__ = [
     "CalendarDay",
     "DemoSource",
     "Department",
+    "Dispute",
+    "DisputeParty",
+    "DisputeSession",
+    "DisputeStep",
+    "DisputeTask",
     "Division",
     "DomainEvent",
     "DutyShift",
@@ -35,6 +49,8 @@ __all__ = [
     "EventTransition",
     "GridAssignment",
     "LoginThrottle",
+    "MediationAgency",
+    "Mediator",
     "Notification",
     "NotificationDelivery",
     "NotifyPreference",

@@ -39,6 +39,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "grid": ("grid.html", "网格员"),
     "resident": ("resident.html", "随手拍"),
     "admin": ("admin.html", "系统管理"),
+    "mediation": ("mediation.html", "矛盾纠纷调解"),
 }
 
 
