@@ -18,6 +18,7 @@ from rich.table import Table
 from gridgov.address.cli import app as address_app
 from gridgov.config import get_settings
 from gridgov.demo.cli import train_parser
+from gridgov.mediation.cli import app as mediation_app
 from gridgov.notify.cli import app as notify_app
 
 app = typer.Typer(help="gridgov 网格化基层治理平台", no_args_is_help=True)
@@ -35,6 +36,7 @@ app.add_typer(sla_app, name="sla")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(address_app, name="address")
 app.add_typer(notify_app, name="notify")
+app.add_typer(mediation_app, name="mediation")
 address_app.command("train")(train_parser)  # trains on generated text: the demo layer, not address/
 console = Console()
 

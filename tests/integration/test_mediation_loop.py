@@ -236,3 +236,32 @@ def test_the_api_masks_parties_and_names_the_bad_field(
     assert wrong.status_code == 409 and wrong.json()["error"]["allowed"] == ["assign"]
     lists = app_client.get("/api/mediation/disputes", params={"stage": "accepted"}, headers=headers).json()
     assert shown["id"] in [d["id"] for d in lists]
+
+
+def test_the_task_sweep_warns_and_raises_overdue_tasks_one_tier_up(
+    session: Session, mediator: tuple[Principal, Division]
+) -> None:
+    actor, community = mediator
+    dispute = one_action(register_dispute, session, actor, _command(community, "family"))
+    one_action(assignment.assign_dispute, session, actor, dispute.id)
+    tasks = session.scalars(select(DisputeTask).where(DisputeTask.dispute_id == dispute.id)).all()
+    warn, due = tasks[0].warn_at, tasks[0].deadline_at
+    counts = one_action(assignment.sweep_tasks, session, warn + (due - warn) / 2)
+    assert counts["yellow"] >= len(tasks)
+    for t in tasks:
+        session.refresh(t)
+        assert t.sla_state == "yellow" and t.escalated_to_id is None
+    counts = one_action(assignment.sweep_tasks, session, due + timedelta(minutes=1))
+    assert counts["red"] >= len(tasks)
+    street = session.get(Division, community.parent_id)
+    assert street is not None
+    for t in tasks:
+        session.refresh(t)
+        agency = session.get(MediationAgency, t.agency_id)
+        assert agency is not None and t.sla_state == "red"
+        if agency.division_id == street.id:
+            assert t.escalated_to_id == street.parent_id  # a street agency's overdue task goes to the district
+        else:
+            assert t.escalated_to_id is None  # a district agency (the court) has no tier above it
+    escalations = session.scalars(select(AuditLog.entity_id).where(AuditLog.action == "mediation.task_escalate")).all()
+    assert {str(t.id) for t in tasks} <= set(escalations)
