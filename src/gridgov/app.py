@@ -41,6 +41,7 @@ from gridgov.dispatch.public_api import router as public_router
 from gridgov.dispatch.report_writer import ReportWriter
 from gridgov.dispatch.sweeper import Sweeper
 from gridgov.hazards.api import router as hazards_router
+from gridgov.mediation.api import router as mediation_router
 from gridgov.notify.api import router as notify_router
 from gridgov.notify.worker import NotifyWorker
 from gridgov.org.api import router as org_router
@@ -247,6 +248,7 @@ def create_app(
         audit_router,
         notify_router,
         hazards_router,
+        mediation_router,
     )
     for router in routers:
         app.include_router(router)

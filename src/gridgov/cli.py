@@ -19,6 +19,7 @@ from gridgov.address.cli import app as address_app
 from gridgov.config import get_settings
 from gridgov.demo.cli import train_parser
 from gridgov.hazards.cli import app as hazards_app
+from gridgov.mediation.cli import app as mediation_app
 from gridgov.notify.cli import app as notify_app
 
 app = typer.Typer(help="gridgov 网格化基层治理平台", no_args_is_help=True)
@@ -37,6 +38,7 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(address_app, name="address")
 app.add_typer(notify_app, name="notify")
 app.add_typer(hazards_app, name="hazards")
+app.add_typer(mediation_app, name="mediation")
 address_app.command("train")(train_parser)  # trains on generated text: the demo layer, not address/
 console = Console()
 
@@ -113,7 +115,7 @@ def demo_load(
     console.print(
         f"区划 {result.divisions} 个，标准地址 {result.addresses} 条，部门 {result.departments} 个，"
         f"用户 {result.users} 个，"
-        f"事件类别 {result.categories} 个，日历例外 {result.calendar_days} 天"
+        f"事件类别 {result.categories} 个，日历例外 {result.calendar_days} 天，演示矛盾纠纷 {result.disputes} 件"
     )
 
 

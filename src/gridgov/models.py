@@ -17,6 +17,15 @@ from gridgov.hazards.models import (
     Telemetry,
     TelemetryReject,
 )
+from gridgov.mediation.models import (
+    Dispute,
+    DisputeParty,
+    DisputeSession,
+    DisputeStep,
+    DisputeTask,
+    MediationAgency,
+    Mediator,
+)
 from gridgov.notify.models import Notification, NotificationDelivery, NotifyPreference, NotifyTemplate
 from gridgov.org.auth_models import AuthSession, LoginThrottle
 from gridgov.org.models import ApiKey, DemoSource, Department, Division, DutyShift, GridAssignment, User
@@ -38,6 +47,11 @@ __all__ = [
     "DemoSource",
     "Department",
     "Device",
+    "Dispute",
+    "DisputeParty",
+    "DisputeSession",
+    "DisputeStep",
+    "DisputeTask",
     "Division",
     "DomainEvent",
     "DutyShift",
@@ -50,6 +64,8 @@ __all__ = [
     "HazardClass",
     "HazardSource",
     "LoginThrottle",
+    "MediationAgency",
+    "Mediator",
     "Notification",
     "NotificationDelivery",
     "NotifyPreference",

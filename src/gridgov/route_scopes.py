@@ -24,6 +24,7 @@ class Scope(StrEnum):
     NO_READ = "no_read"  # answers an error without reading anything (an unknown action name: 422, allowed listed)
     PAGE = "page"  # an HTML page shell or a health probe: no data of its own (the page reads the API)
     CENTRE = "centre"  # a centre's on-duty roster: the admin, or a leader above the centre (org/roster.py)
+    DISPUTE = "dispute"  # {dispute_id} / {task_id}: a dispute (or its joint task) through the mediation scope: 404
     REFERENCE = "reference"  # shared reference data read by any caller (org tree, catalog, addresses, choices)
     HAZARD = "hazard"  # hazard sources and alarms: rows under the caller's area or grids (hazards/scope.py; else 404)
     DEVICE = "device"  # a device's own telemetry: its key (X-Device-Key) opens nothing else
@@ -148,8 +149,26 @@ ROUTE_SCOPES: dict[str, Scope] = {
             "/ioc",
             "/resident",
             "/sheet",
+            "/mediation",
         )
     },
+    # mediation: disputes in the caller's area (lists scoped in the query), one dispute or task through its scope
+    "GET /api/mediation/types": Scope.REFERENCE,
+    "GET /api/mediation/mediators": Scope.REFERENCE,  # the mediators serving the caller's area
+    "GET /api/mediation/disputes": Scope.CASE_LIST,
+    "GET /api/mediation/stages": Scope.CASE_LIST,
+    "POST /api/mediation/disputes": Scope.INTAKE,
+    **{
+        f"{m} /api/mediation/disputes/{{dispute_id}}{tail}": Scope.DISPUTE
+        for m, tail in (
+            ("GET", ""),
+            ("GET", "/parties"),
+            ("GET", "/agreement.{fmt}"),
+            *(("POST", f"/{a}") for a in ("assign", "sessions", "agree", "fail", "confirm", "transfer", "follow-up")),
+            ("POST", "/close"),
+        )
+    },
+    "POST /api/mediation/tasks/{task_id}/done": Scope.DISPUTE,
     # the IOC
     **{
         f"GET /api/dashboard/{name}": Scope.DIVISION_VIEW

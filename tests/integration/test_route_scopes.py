@@ -26,6 +26,11 @@ from gridgov.demo.loader import DemoResult
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.schemas import CategoryIn
+from gridgov.mediation import assignment
+from gridgov.mediation.models import DisputeTask
+from gridgov.mediation.parties import PartyData
+from gridgov.mediation.registration import DisputeIn, register_dispute
+from gridgov.mediation.rules import PartyKind, PartyRole
 from gridgov.org import cache
 from gridgov.org.models import Division, User
 from gridgov.org.services import create_user
@@ -34,7 +39,10 @@ from support import TEST_PASSWORD, People, photo, report
 
 Login = Callable[[str], dict[str, str]]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x02" * 64
-OBJECT_SCOPES = {Scope.CASE, Scope.ATTACHMENT, Scope.REVIEW, Scope.DIVISION_VIEW, Scope.ADDRESS_AREA, Scope.ADMIN}
+OBJECT_SCOPES = {
+    *(Scope.CASE, Scope.ATTACHMENT, Scope.REVIEW, Scope.DIVISION_VIEW, Scope.ADDRESS_AREA, Scope.ADMIN),
+    Scope.DISPUTE,
+}
 
 
 def _routes(client: TestClient) -> dict[str, dict[str, Any]]:
@@ -69,6 +77,8 @@ class World:
     review_out: int  # an address review raised in S2
     address_out: str  # an address of S2
     street_out: str  # S2's code
+    dispute_out: int  # a joint-mediation dispute in S2
+    task_out: int  # one of its agencies' tasks
 
 
 def _parent(session: Session, d: Division) -> Division:
@@ -121,7 +131,27 @@ def world(engine: Engine, demo: DemoResult, app_client: TestClient, login: Login
         s.commit()
         rows = s.execute(select(Address.code, Division.path).join(Division, Division.id == Address.community_id))
         address_out = next(code for code, path in rows if path.startswith(s2.path))
-        return World(callers, out.id, inside.id, photo, review.id, address_out, s2.code)
+        dispute_out, task_out = _dispute_in(s, people, s2)
+        return World(callers, out.id, inside.id, photo, review.id, address_out, s2.code, dispute_out, task_out)
+
+
+def _dispute_in(s: Session, people: People, street: Division) -> tuple[int, int]:
+    """A family dispute (joint mediation: one task per agency) registered and assigned in `street`."""
+    community = s.scalars(
+        select(Division).where(Division.parent_id == street.id, Division.level == "community").order_by(Division.id)
+    ).first()
+    assert community is not None
+    actor = people.user(f"cs_{community.code}")
+    parties = (
+        PartyData(PartyRole.APPLICANT, PartyKind.PERSON, "范围外"),
+        PartyData(PartyRole.RESPONDENT, PartyKind.PERSON, "被申请"),
+    )
+    cmd = DisputeIn(dispute_type="family", title="范围外纠纷", division_code=community.code, parties=parties)
+    dispute = one_action(register_dispute, s, actor, cmd)
+    one_action(assignment.assign_dispute, s, actor, dispute.id)
+    task = s.scalars(select(DisputeTask.id).where(DisputeTask.dispute_id == dispute.id)).first()
+    assert task is not None
+    return dispute.id, task
 
 
 def _upload(client: TestClient, headers: dict[str, str]) -> str:
@@ -191,6 +221,8 @@ def _object_params(scope: Scope, world: World, *, inside: bool) -> dict[str, str
         return {"division_code": world.street_out}
     if scope == Scope.ADDRESS_AREA and not inside:
         return {"code": world.address_out}
+    if scope == Scope.DISPUTE and not inside:
+        return {"dispute_id": str(world.dispute_out), "task_id": str(world.task_out), "fmt": "pdf"}
     if scope == Scope.ADMIN and not inside:
         return {"user_id": "1", "key_id": "1", "code": "01001", "day": "2030-01-01", "shift_id": "1", "kind": "receipt"}
     return None

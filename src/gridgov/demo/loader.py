@@ -20,6 +20,7 @@ from gridgov.common.principal import SYSTEM_PRINCIPAL, Role
 from gridgov.common.security import hash_password
 from gridgov.demo.address_library import build_demo_library
 from gridgov.demo.geography import DemoGeography, build_demo_geography
+from gridgov.demo.mediation import load_mediation_demo
 from gridgov.demo.parser_training import DEFAULT_SEQUENCES, train_and_save
 from gridgov.migrate import analyze
 from gridgov.org import cache
@@ -77,6 +78,7 @@ class DemoResult:
     users: int = 0
     categories: int = 0
     calendar_days: int = 0
+    disputes: int = 0
     logins: list[tuple[str, str, str, str]] = field(default_factory=list)  # (username, password, role, scope)
     credentials_file: Path | None = None
 
@@ -144,6 +146,8 @@ def load_demo(
     result.categories = stats["created"]
     cal = seed_calendar_from_package(session, SYSTEM_PRINCIPAL, range(2024, 2028))
     result.calendar_days = int(cal["added"])
+    session.commit()
+    result.disputes = load_mediation_demo(session).disputes  # needs the org tree, the library and the calendar
     session.commit()
     result.credentials_file = _write_credentials(var_dir, result.logins)
     if parser_sequences > 0:  # the shipped address parser, trained on text generated from this library

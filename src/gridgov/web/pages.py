@@ -46,6 +46,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "resident": ("resident.html", "随手拍"),
     "admin": ("admin.html", "系统管理"),
     "sheet": ("sheet.html", "派遣单"),  # one case, printable (/sheet?id=N)
+    "mediation": ("mediation.html", "矛盾纠纷调解"),
 }
 
 

@@ -1,8 +1,8 @@
 """hazards: hazard classes, hazard sources, devices (hashed keys), alarm rules as data, telemetry, rejected
 payloads kept for inspection, each device's rule memory and the alarms with their cases
 
-Revision ID: 0019_hazards
-Revises: 0014_notifications
+Revision ID: 0016_hazards
+Revises: 0015_verification
 Create Date: 2026-12-07
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0019_hazards"
-down_revision: str | None = "0014_notifications"
+revision: str = "0016_hazards"
+down_revision: str | None = "0015_verification"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

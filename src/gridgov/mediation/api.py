@@ -1,0 +1,148 @@
+"""`/api/mediation`: disputes (受理, the stage actions, reads by stage), the agreement documents, joint-mediation
+task feedback, mediators and dispute types. Each write is one service call in one unit of work."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from gridgov.common.uow import UnitOfWork
+from gridgov.mediation import assignment, documents, services, views
+from gridgov.mediation.dispute_types import dispute_types
+from gridgov.mediation.registration import register_dispute
+from gridgov.mediation.schemas import (
+    AssignIn,
+    DisputeCreate,
+    DisputeDetail,
+    DisputeRow,
+    NoteIn,
+    PartyOut,
+    SessionIn,
+    TermsIn,
+    TransferIn,
+)
+from gridgov.org.deps import PrincipalDep, SessionDep
+
+router = APIRouter(prefix="/api/mediation", tags=["mediation"])
+
+
+@router.get("/types", summary="纠纷类型")
+def types() -> list[dict[str, str]]:
+    return [{"code": t.code, "label": t.label, "color": t.color} for t in dispute_types().values()]
+
+
+@router.get("/disputes", response_model=list[DisputeRow], summary="我辖区的矛盾纠纷（可按阶段筛选）")
+def list_disputes(
+    session: SessionDep,
+    actor: PrincipalDep,
+    stage: str | None = None,
+    mine: bool = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[DisputeRow]:
+    return views.list_disputes(session, actor, stage, mine, limit)
+
+
+@router.get("/stages", summary="各阶段纠纷数")
+def stages(session: SessionDep, actor: PrincipalDep) -> dict[str, int]:
+    return views.stage_counts(session, actor)
+
+
+@router.post("/disputes", response_model=DisputeDetail, status_code=201, summary="受理矛盾纠纷")
+def create(body: DisputeCreate, session: SessionDep, actor: PrincipalDep) -> DisputeDetail:
+    with UnitOfWork(session):
+        dispute = register_dispute(session, actor, body.to_command())
+    return views.detail(session, actor, dispute.id)
+
+
+@router.get("/disputes/{dispute_id}", response_model=DisputeDetail, summary="纠纷详情（当事人信息已脱敏）")
+def get_dispute(dispute_id: int, session: SessionDep, actor: PrincipalDep) -> DisputeDetail:
+    return views.detail(session, actor, dispute_id)
+
+
+@router.get("/disputes/{dispute_id}/parties", response_model=list[PartyOut], summary="当事人完整信息（有权限者，留痕）")
+def parties_full(dispute_id: int, session: SessionDep, actor: PrincipalDep) -> list[PartyOut]:
+    with UnitOfWork(session):
+        return views.parties_unmasked(session, actor, dispute_id)
+
+
+@router.post(
+    "/disputes/{dispute_id}/assign", response_model=DisputeDetail, summary="分派（按分派规则，联调时每个单位一个任务）"
+)
+def assign(dispute_id: int, body: AssignIn, session: SessionDep, actor: PrincipalDep) -> DisputeDetail:
+    with UnitOfWork(session):
+        assignment.assign_dispute(session, actor, dispute_id, body.mediator_id)
+    return views.detail(session, actor, dispute_id)
+
+
+@router.post("/disputes/{dispute_id}/sessions", response_model=DisputeDetail, summary="记录一次调解")
+def hold_session(dispute_id: int, body: SessionIn, session: SessionDep, actor: PrincipalDep) -> DisputeDetail:
+    with UnitOfWork(session):
+        services.hold_session(session, actor, dispute_id, body.held_at, body.notes, body.mediator_ids)
+    return views.detail(session, actor, dispute_id)
+
+
+@router.post("/disputes/{dispute_id}/agree", response_model=DisputeDetail, summary="达成协议")
+def agree(dispute_id: int, body: TermsIn, session: SessionDep, actor: PrincipalDep) -> DisputeDetail:
+    with UnitOfWork(session):
+        services.agree(session, actor, dispute_id, body.terms)
+    return views.detail(session, actor, dispute_id)
+
+
+@router.post("/disputes/{dispute_id}/fail", response_model=DisputeDetail, summary="调解未达成")
+def fail(dispute_id: int, body: NoteIn, session: SessionDep, actor: PrincipalDep) -> DisputeDetail:
+    with UnitOfWork(session):
+        services.fail(session, actor, dispute_id, body.note)
+    return views.detail(session, actor, dispute_id)
+
+
+@router.post("/disputes/{dispute_id}/confirm", response_model=DisputeDetail, summary="司法确认")
+def confirm(dispute_id: int, body: NoteIn, session: SessionDep, actor: PrincipalDep) -> DisputeDetail:
+    with UnitOfWork(session):
+        services.confirm(session, actor, dispute_id, body.note)
+    return views.detail(session, actor, dispute_id)
+
+
+@router.post("/disputes/{dispute_id}/transfer", response_model=DisputeDetail, summary="转入仲裁、行政裁决、诉讼或信访")
+def transfer(dispute_id: int, body: TransferIn, session: SessionDep, actor: PrincipalDep) -> DisputeDetail:
+    with UnitOfWork(session):
+        services.transfer(session, actor, dispute_id, body.destination, body.note)
+    return views.detail(session, actor, dispute_id)
+
+
+@router.post("/disputes/{dispute_id}/follow-up", response_model=DisputeDetail, summary="回访")
+def follow_up(dispute_id: int, body: NoteIn, session: SessionDep, actor: PrincipalDep) -> DisputeDetail:
+    with UnitOfWork(session):
+        services.follow_up(session, actor, dispute_id, body.note)
+    return views.detail(session, actor, dispute_id)
+
+
+@router.post("/disputes/{dispute_id}/close", response_model=DisputeDetail, summary="结案")
+def close(dispute_id: int, session: SessionDep, actor: PrincipalDep) -> DisputeDetail:
+    with UnitOfWork(session):
+        services.close(session, actor, dispute_id)
+    return views.detail(session, actor, dispute_id)
+
+
+@router.get("/disputes/{dispute_id}/agreement.{fmt}", summary="调解协议书（PDF 或 DOCX）")
+def agreement(dispute_id: int, fmt: str, session: SessionDep, actor: PrincipalDep) -> Response:
+    with UnitOfWork(session):
+        doc = documents.agreement_document(session, actor, dispute_id, fmt)
+    quoted = doc.filename.encode("utf-8").hex()
+    disposition = f"attachment; filename=agreement.{fmt}; filename*=UTF-8''" + "".join(
+        f"%{quoted[i : i + 2]}" for i in range(0, len(quoted), 2)
+    )
+    return Response(doc.content, media_type=doc.media_type, headers={"Content-Disposition": disposition})
+
+
+@router.post("/tasks/{task_id}/done", summary="联调任务反馈")
+def task_done(task_id: int, body: NoteIn, session: SessionDep, actor: PrincipalDep) -> dict[str, Any]:
+    with UnitOfWork(session):
+        task = assignment.complete_task(session, actor, task_id, body.note)
+    return {"id": task.id, "status": task.status}
+
+
+@router.get("/mediators", summary="本辖区的调解员")
+def mediators(session: SessionDep, actor: PrincipalDep) -> list[dict[str, object]]:
+    return views.mediators(session, actor)
