@@ -29,7 +29,7 @@ router = APIRouter(prefix="/api/mediation", tags=["mediation"])
 
 
 @router.get("/types", summary="纠纷类型")
-def types() -> list[dict[str, str]]:
+def types(_actor: PrincipalDep) -> list[dict[str, str]]:
     return [{"code": t.code, "label": t.label, "color": t.color} for t in dispute_types().values()]
 
 
