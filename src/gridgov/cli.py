@@ -15,7 +15,6 @@ from rich.table import Table
 
 from gridgov.address.cli import app as address_app
 from gridgov.config import get_settings
-from gridgov.demo.cli import train_parser
 
 app = typer.Typer(help="gridgov 网格化基层治理平台", no_args_is_help=True)
 demo_app = typer.Typer(help="演示数据", no_args_is_help=True)
@@ -27,7 +26,6 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(sla_app, name="sla")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(address_app, name="address")
-address_app.command("train")(train_parser)  # trains on generated text: the demo layer, not address/
 console = Console()
 
 

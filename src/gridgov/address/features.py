@@ -208,20 +208,6 @@ def token_features(tokens: Sequence[str], gaz_marks: Sequence[tuple[str, ...]] |
     types = [token_type(t) for t in tokens]
     suf_end = _suffix_ends(tokens)
 
-    def w(i: int) -> str:
-        if i < 0:
-            return "<S>"
-        if i >= n:
-            return "</S>"
-        return norm[i]
-
-    def ty(i: int) -> str:
-        if i < 0:
-            return "<S>"
-        if i >= n:
-            return "</S>"
-        return types[i]
-
     # nearest suffix ending strictly after / at-or-before each token
     next_suf: list[tuple[str, int] | None] = [None] * n
     nxt: tuple[str, int] | None = None
@@ -254,59 +240,76 @@ def token_features(tokens: Sequence[str], gaz_marks: Sequence[tuple[str, ...]] |
         cls = classes[i]
         if cls is not None:
             acc.add(cls)
+    # the token forms and types padded with 3 boundary marks on each side: pw[i + 3] is w(i)
+    pw = ["<S>"] * 3 + norm + ["</S>"] * 3
+    pt = ["<S>"] * 3 + types + ["</S>"] * 3
     feats: list[list[str]] = []
     for i in range(n):
-        w0 = norm[i]
+        k = i + 3
+        w0 = pw[k]
+        wm3, wm2, wm1, w1, w2, w3 = pw[k - 3], pw[k - 2], pw[k - 1], pw[k + 1], pw[k + 2], pw[k + 3]
+        t0, tm1, t1 = pt[k], pt[k - 1], pt[k + 1]
         f = [
             "b",
-            f"w={w0}",
-            f"t={types[i]}",
-            f"l={_len_bucket(tokens[i])}",
+            "w=" + w0,
+            "t=" + t0,
+            "l=" + _len_bucket(tokens[i]),
             f"p={min(i, 8)}",
             f"r={min(n - 1 - i, 8)}",
+            "w-3=" + wm3,
+            "w-2=" + wm2,
+            "w-1=" + wm1,
+            "w1=" + w1,
+            "w2=" + w2,
+            "w3=" + w3,
+            "t-2=" + pt[k - 2],
+            "t-1=" + tm1,
+            "t1=" + t1,
+            "t2=" + pt[k + 2],
+            f"t-1:0:1={tm1}|{t0}|{t1}",
+            # bigrams and trigrams around the token
+            "w-2:-1=" + wm2 + wm1,
+            "w-1:0=" + wm1 + w0,
+            "w0:1=" + w0 + w1,
+            "w1:2=" + w1 + w2,
+            "w-2:0=" + wm2 + wm1 + w0,
+            "w-1:1=" + wm1 + w0 + w1,
+            "w0:2=" + w0 + w1 + w2,
+            "w-3:0=" + wm3 + wm2 + wm1 + w0,
+            "w0:3=" + w0 + w1 + w2 + w3,
         ]
-        for d in (-3, -2, -1, 1, 2, 3):
-            f.append(f"w{d}={w(i + d)}")
-        for d in (-2, -1, 1, 2):
-            f.append(f"t{d}={ty(i + d)}")
-        f.append(f"t-1:0:1={ty(i - 1)}|{types[i]}|{ty(i + 1)}")
-        # bigrams and trigrams around the token
-        f.append(f"w-2:-1={w(i - 2)}{w(i - 1)}")
-        f.append(f"w-1:0={w(i - 1)}{w0}")
-        f.append(f"w0:1={w0}{w(i + 1)}")
-        f.append(f"w1:2={w(i + 1)}{w(i + 2)}")
-        f.append(f"w-2:0={w(i - 2)}{w(i - 1)}{w0}")
-        f.append(f"w-1:1={w(i - 1)}{w0}{w(i + 1)}")
-        f.append(f"w0:2={w0}{w(i + 1)}{w(i + 2)}")
-        f.append(f"w-3:0={w(i - 3)}{w(i - 2)}{w(i - 1)}{w0}")
-        f.append(f"w0:3={w0}{w(i + 1)}{w(i + 2)}{w(i + 3)}")
         # suffixes: closing here, closing just before, starting right after, nearest ahead / behind
-        if suf_end[i] is not None:
-            f.append(f"se={suf_end[i]}")
-        if i > 0 and suf_end[i - 1] is not None:
-            f.append(f"se-1={suf_end[i - 1]}")
+        se = suf_end[i]
+        if se is not None:
+            f.append("se=" + se)
+        if i > 0:
+            se1 = suf_end[i - 1]
+            if se1 is not None:
+                f.append("se-1=" + se1)
         ns = next_suf[i]
         if ns is not None:
-            f.append(f"ns={ns[0]}")
-            f.append(f"nsd={min(ns[1] - i, 6)}")
-            f.append(f"ns|d={ns[0]}|{min(ns[1] - i, 6)}")
+            d = min(ns[1] - i, 6)
+            f.append("ns=" + ns[0])
+            f.append(f"nsd={d}")
+            f.append(f"ns|d={ns[0]}|{d}")
         else:
             f.append("ns=none")
         ps = prev_suf[i]
         if ps is not None:
-            f.append(f"ps={ps[0]}")
+            f.append("ps=" + ps[0])
             f.append(f"psd={min(i - ps[1], 6)}")
         else:
             f.append("ps=none")
-        if dup[i] is not None:
-            f.append(f"dup={dup[i]}")
-        f.extend(f"sb={cls}" for cls in seen_before[i])
-        f.extend(f"sa={cls}" for cls in seen_after[i])
+        dp = dup[i]
+        if dp is not None:
+            f.append("dup=" + dp)
+        f.extend(["sb=" + cls for cls in seen_before[i]])
+        f.extend(["sa=" + cls for cls in seen_after[i]])
         if gaz_marks is not None:
             marks = gaz_marks[i]
             for mark in marks:
-                f.append(f"g={mark}")
-                f.append(f"g={mark.split('|', 1)[0]}")
+                f.append("g=" + mark)
+                f.append("g=" + mark.split("|", 1)[0])
             if not marks:
                 f.append("g=none")
         feats.append(f)
