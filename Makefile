@@ -7,7 +7,7 @@ NATIVE := src/build/.native-matcher
 VAR ?= var
 export GRIDGOV_VAR_DIR ?= $(VAR)
 
-.PHONY: help install native run demo test test-pg lint bench parser clean
+.PHONY: help install native run demo test test-pg lint bench parser clean fuzz
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -74,3 +74,6 @@ parser: $(STAMP) ## Rebuild the packaged address parser and its division file (a
 
 clean: ## Remove var/ (database, keys, uploads), .venv and the compiled matcher
 	rm -rf $(VAR) $(VENV) src/build $(NATIVE_BUILDS)
+
+fuzz: $(STAMP) $(NATIVE) ## Schemathesis over the OpenAPI spec as every role (alone: it writes into its own database)
+	$(BIN)/pytest -m fuzz tests/fuzz

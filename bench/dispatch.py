@@ -3,7 +3,7 @@
     python bench/dispatch.py [--quick] [--only NAME ...] [--profile] [--py-spy PATH]
 
 Prints one JSON line per figure on stdout ({"metric","value","unit","anchor","anchor_value"}); progress,
-targets and diagnostics go to stderr. NAME is one of: service, http, sweep, queue.
+targets and diagnostics go to stderr. NAME is one of: service, http, sweep, queue, notify.
 
 * service  submit → file_event → dispatch_event through the service layer (hotline cases filed by a
            district dispatcher), against plain Core INSERTs of the same event rows (one transaction each),
@@ -13,6 +13,8 @@ targets and diagnostics go to stderr. NAME is one of: service, http, sweep, queu
            servers run side by side and are loaded in alternating rounds.
 * sweep    sla sweeper over 100k open cases (10% due a yellow warning, 2% overdue → escalation), against
            loading every open case with the ORM and checking the deadlines in Python (read only).
+* notify   notification delivery (bench/_notify_bench.py): notifications/s through the worker (plan from the
+           outbox, in-app and SMS by the file adapter), against a plain scan of the same outbox rows.
 * queue    my_queue(limit=20) for grid workers, handlers and street dispatchers with 1M cases in the
            database, against one plain `SELECT * ... WHERE <scope> ORDER BY id DESC LIMIT 20` per call.
 
@@ -63,10 +65,11 @@ from _common import (
     serve,
     summarize_stacks,
 )
+from _notify_bench import bench_notify
 from _world import World, load_world, sqlite_times
 from gridgov.dispatch.schemas import ReportIn
 
-BENCHES = ("service", "http", "sweep", "queue")
+BENCHES = ("service", "http", "sweep", "queue", "notify")
 
 
 @dataclass(frozen=True)
@@ -943,6 +946,7 @@ RUNNERS: dict[str, Callable[[Ctx], None]] = {
     "http": bench_http,
     "sweep": bench_sweep,
     "queue": bench_queue,
+    "notify": lambda ctx: bench_notify(ctx, fresh_engine, principal, hotline_bodies, ReportIn),
 }
 
 

@@ -19,6 +19,10 @@ const files = [
   ["leaflet.heat/LICENSE", "leaflet.heat/LICENSE"],
   ["echarts/dist/echarts.min.js", "echarts/echarts.min.js"],
   ["echarts/LICENSE", "echarts/LICENSE"],
+  ["swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui/swagger-ui-bundle.js"],
+  ["swagger-ui-dist/swagger-ui.css", "swagger-ui/swagger-ui.css"],
+  ["swagger-ui-dist/favicon-32x32.png", "swagger-ui/favicon-32x32.png"],
+  ["swagger-ui-dist/LICENSE", "swagger-ui/LICENSE"],
 ];
 
 rmSync(out, { recursive: true, force: true });
@@ -34,7 +38,7 @@ for (const [from, to] of files) {
   mkdirSync(dirname(dest), { recursive: true });
   cpSync(src, dest, { recursive: true });
 }
-for (const name of ["leaflet", "leaflet.heat", "echarts"]) {
+for (const name of ["leaflet", "leaflet.heat", "echarts", "swagger-ui-dist"]) {
   versions[name] = require(join(mod(name), "package.json")).version;
 }
 writeFileSync(join(out, "versions.json"), JSON.stringify(versions, null, 2) + "\n");

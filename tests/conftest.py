@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,9 @@ import pytest
 _TMP = Path(tempfile.mkdtemp(prefix="gridgov-test-"))
 os.environ["GRIDGOV_VAR_DIR"] = str(_TMP / "var")
 os.environ["GRIDGOV_SLA_SWEEP_SECONDS"] = "0"
+# The `login` fixture keeps one bearer token per user for the whole run (as a machine client would keep it
+# between refreshes); the tests of expiry and refresh set short lifetimes of their own.
+os.environ.setdefault("GRIDGOV_ACCESS_TOKEN_MINUTES", "600")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -23,7 +26,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import Engine, create_engine, select, text  # noqa: E402
+from sqlalchemy import Engine, create_engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from gridgov.app import create_app  # noqa: E402
@@ -33,8 +36,7 @@ from gridgov.demo.geography import DemoGeography, build_demo_geography  # noqa: 
 from gridgov.demo.loader import DemoResult, load_demo  # noqa: E402
 from gridgov.migrate import upgrade  # noqa: E402
 from gridgov.org import cache  # noqa: E402
-from gridgov.org.models import User  # noqa: E402
-from support import People  # noqa: E402
+from support import TEST_PASSWORD, People, give_test_passwords  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -84,6 +86,7 @@ def demo(engine: Engine, geography: DemoGeography, settings: Settings) -> DemoRe
         result = load_demo(
             session, settings.var_dir, geography=geography, buildings_per_community=30, parser_sequences=0
         )
+        give_test_passwords(session)
     cache.invalidate()
     return result
 
@@ -112,21 +115,23 @@ def passwords(demo: DemoResult) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def role_passwords(demo: DemoResult) -> dict[str, str]:
-    return {role: password for _username, password, role, _scope in demo.logins}
+def password_of(passwords: dict[str, str]) -> Callable[[str], str]:
+    """The password of any demo user: a printed demo login's own, else the one the tests gave the others."""
+
+    def _password(username: str) -> str:
+        return passwords.get(username, TEST_PASSWORD)
+
+    return _password
 
 
 @pytest.fixture(scope="session")
-def login(app_client: TestClient, role_passwords: dict[str, str], engine: Engine) -> object:
+def login(app_client: TestClient, password_of: Callable[[str], str]) -> object:
     """login(username) -> headers with a bearer token for that demo user."""
     tokens: dict[str, dict[str, str]] = {}
 
     def _login(username: str) -> dict[str, str]:
         if username not in tokens:
-            with session_factory(engine)() as s:
-                role = s.scalar(select(User.role).where(User.username == username))
-            assert role is not None, username
-            r = app_client.post("/api/auth/token", data={"username": username, "password": role_passwords[role]})
+            r = app_client.post("/api/auth/token", data={"username": username, "password": password_of(username)})
             assert r.status_code == 200, r.text
             tokens[username] = {"Authorization": f"Bearer {r.json()['access_token']}"}
         return tokens[username]

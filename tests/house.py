@@ -17,9 +17,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("address",),
     ("blockdata", "classify"),
     ("dispatch",),
+    ("notify",),  # notifications: planned from the outbox, sent by channel
     ("hazards", "mediation", "participation", "open311"),
     ("dashboard",),
     ("demo",),  # demo geography, synthetic library, simulator: imported by no core module
-    ("web", "app", "cli", "wiring", "models", "migrations"),  # entrypoints, their wiring, the whole schema
+    ("web", "app", "cli", "wiring", "models", "migrations", "route_scopes"),  # entrypoints, wiring, schema, scopes
 )
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}

@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+import io
+import os
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from PIL import Image as PILImage
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gridgov.common.principal import Principal
+from gridgov.common.security import hash_password
 from gridgov.common.uow import atomic_retrying_a_race, one_action
+from gridgov.demo.loader import NO_PASSWORD
 from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.intake import IntakeResult, submit, submit_batch
 from gridgov.dispatch.models import Event
 from gridgov.dispatch.schemas import ReportIn
 from gridgov.org.models import Department, Division, User
 from gridgov.org.services import principal_for
+
+# The demo gives a password only to the accounts it prints; the tests give every other demo account this one
+# (one hash for all of them, written by the test fixture, never by the product).
+TEST_PASSWORD = "test-only-password-7c1e"
+
+
+def give_test_passwords(session: Session) -> None:
+    session.execute(
+        update(User).where(User.password_hash == NO_PASSWORD).values(password_hash=hash_password(TEST_PASSWORD))
+    )
+    session.commit()
 
 
 def report(
@@ -72,3 +88,13 @@ class People:
         )
         assert d is not None
         return d
+
+
+def photo(fmt: str = "PNG", size: int | None = None, width: int = 8, height: int = 6) -> bytes:
+    """A small real image, different on every call (its pixels are random); with `size`, padded after the
+    image's end to exactly that many bytes (decoders ignore what follows, the clean copy drops it)."""
+    img = PILImage.frombytes("RGB", (width, height), os.urandom(width * height * 3))
+    out = io.BytesIO()
+    img.save(out, format=fmt)
+    data = out.getvalue()
+    return data + b"\x00" * (size - len(data)) if size is not None else data

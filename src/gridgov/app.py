@@ -1,5 +1,5 @@
 """FastAPI factory: settings, database, the event bus wiring, routers, JSON errors in Chinese, and the in-process
-workers (SLA sweeper, outbox delivery, WAL checkpoints)."""
+workers (SLA sweeper, outbox delivery, notification sending, WAL checkpoints)."""
 
 from __future__ import annotations
 
@@ -7,31 +7,45 @@ import gc
 import logging
 import re
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import gridgov.models  # noqa: F401 - the whole schema, so every foreign key resolves
 from gridgov import __version__
 from gridgov.address.api import router as address_router
 from gridgov.catalog.api import router as catalog_router
+from gridgov.common import ratelimit
+from gridgov.common.body_limit import BodyLimit
 from gridgov.common.choices_api import router as choices_router
+from gridgov.common.error_docs import document_errors
 from gridgov.common.errors import AppError
 from gridgov.common.events import OutboxWorker
+from gridgov.common.headers import SecurityHeaders
+from gridgov.common.security import warm_password_check
 from gridgov.config import Settings, get_settings
 from gridgov.dashboard.api import router as dashboard_router
 from gridgov.db import WalCheckpointer, make_engine, session_factory
+from gridgov.dispatch.alerts_api import router as alerts_router
 from gridgov.dispatch.api import router as dispatch_router
+from gridgov.dispatch.choice_api import router as choice_router
 from gridgov.dispatch.public_api import router as public_router
 from gridgov.dispatch.report_writer import ReportWriter
 from gridgov.dispatch.sweeper import Sweeper
+from gridgov.notify.api import router as notify_router
+from gridgov.notify.worker import NotifyWorker
 from gridgov.org.api import router as org_router
+from gridgov.org.audit_api import router as audit_router
+from gridgov.org.auth_api import router as auth_router
+from gridgov.org.roster_api import router as roster_router
 from gridgov.web.pages import mount_web
 from gridgov.wiring import wire
 
@@ -97,6 +111,7 @@ def _warm_up(factory: sessionmaker[Session]) -> None:
     from gridgov.address.native import stale_sources
     from gridgov.org.spatial import grid_locator
 
+    warm_password_check()  # the dummy hash unknown users are checked against, before the first login
     stale = stale_sources()
     if stale:
         logging.getLogger(__name__).warning("the compiled address matcher is older than %s: run `make native`", stale)
@@ -112,6 +127,35 @@ def _warm_up(factory: sessionmaker[Session]) -> None:
         logging.getLogger(__name__).warning("warm-up skipped", exc_info=True)
 
 
+UPLOAD_PATHS = frozenset({"/api/attachments", "/api/public/attachments"})
+IMPORT_PATHS = frozenset({"/api/addresses/import", "/api/catalog/import"})
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def body_limits(settings: Settings) -> Callable[[str, str], int]:
+    """The request-body limit of a route: uploads and imports get theirs, everything else the small one."""
+
+    def limit_for(method: str, path: str) -> int:
+        if method == "POST" and path in UPLOAD_PATHS:
+            return settings.max_upload_bytes + MULTIPART_OVERHEAD
+        if method == "POST" and path in IMPORT_PATHS:
+            return settings.max_import_bytes
+        return settings.max_body_bytes
+
+    return limit_for
+
+
+def add_edges(app: FastAPI, settings: Settings) -> None:
+    """The outer layers every request passes (outermost last): security headers, the body cap before any
+    parsing, and X-Forwarded-For believed only from the configured proxies."""
+    app.add_middleware(BodyLimit, limit_for=body_limits(settings))
+    app.add_middleware(
+        SecurityHeaders, tile_url=settings.map_tile_url, docs_path="/docs" if settings.api_docs else None
+    )
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+
+
 def create_app(
     settings: Settings | None = None, engine: Engine | None = None, sweeper: bool = True, warm: bool = True
 ) -> FastAPI:
@@ -121,19 +165,24 @@ def create_app(
     event_bus = wire()
     sla = Sweeper(factory, settings.sla_sweep_seconds if sweeper else 0)
     outbox = OutboxWorker(factory, settings.outbox_poll_seconds if sweeper else 0, event_bus)
+    # the outbox worker feeds the planner; this thread sends what is due (see notify/worker.py)
+    notifier = NotifyWorker(factory, settings, settings.notify_poll_seconds if sweeper else 0, plan=False)
     writer = ReportWriter(factory)
     checkpointer = WalCheckpointer(engine)
+    ratelimit.use_database(engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         checkpointer.start()
         sla.start()
         outbox.start()
+        notifier.start()
         if warm:
             threading.Thread(target=_warm_up, args=(factory,), name="warm-up", daemon=True).start()
         yield
         sla.stop()
         outbox.stop()
+        notifier.stop()
         writer.close()
         checkpointer.stop()
 
@@ -145,15 +194,35 @@ def create_app(
         version=__version__,
         description="标准地址、网格与统一分拨闭环的 API。错误以 JSON 返回：{error: {code, message, field}}。",
         lifespan=lifespan,
+        docs_url=None,  # served below from the vendored Swagger UI: no CDN, the platform works offline
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.api_docs else None,
     )
+    add_edges(app, settings)
+    if settings.api_docs:
+
+        @app.get("/docs", include_in_schema=False)
+        async def docs() -> HTMLResponse:
+            vendor = "/static/vendor/swagger-ui/"
+            return get_swagger_ui_html(
+                openapi_url="/openapi.json",
+                title=app.title,
+                swagger_js_url=vendor + "swagger-ui-bundle.js",
+                swagger_css_url=vendor + "swagger-ui.css",
+                swagger_favicon_url=vendor + "favicon-32x32.png",
+            )
+
     app.state.settings, app.state.engine, app.state.session_factory = settings, engine, factory
     app.state.report_writer = writer
     app.state.outbox_worker = outbox
+    app.state.notify_worker = notifier
     app.state.wal_checkpointer = checkpointer
 
     @app.exception_handler(AppError)
     async def app_error(_request: Request, exc: AppError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if exc.status == 429 and "retry_after" in exc.extra:
+            headers = {"Retry-After": str(exc.extra["retry_after"])}
         return JSONResponse({"error": exc.to_dict()}, status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
@@ -164,16 +233,23 @@ def create_app(
     # comes first, ahead of the org and catalog routes under the same /api prefix.
     routers = (
         dispatch_router,
+        auth_router,
+        alerts_router,
+        choice_router,
         org_router,
+        roster_router,
         catalog_router,
         choices_router,
         public_router,
         address_router,
         dashboard_router,
+        audit_router,
+        notify_router,
     )
     for router in routers:
         app.include_router(router)
     mount_web(app)
+    document_errors(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

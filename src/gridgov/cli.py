@@ -1,4 +1,6 @@
-"""The `gridgov` command line: init, demo load, serve, sla sweep, simulate, catalog import, outbox delivery.
+"""The `gridgov` command line: init, demo load, serve, sla sweep, simulate, catalog import, outbox delivery,
+audit verify, backup and restore, users, and
+the notification worker (notify/cli.py).
 
 Each command is an entrypoint: it wires the event bus first and runs its action as a unit of work."""
 
@@ -15,17 +17,23 @@ from rich.table import Table
 
 from gridgov.address.cli import app as address_app
 from gridgov.config import get_settings
+from gridgov.notify.cli import app as notify_app
 
 app = typer.Typer(help="gridgov 网格化基层治理平台", no_args_is_help=True)
 demo_app = typer.Typer(help="演示数据", no_args_is_help=True)
 sla_app = typer.Typer(help="时限与预警", no_args_is_help=True)
 catalog_app = typer.Typer(help="事件目录", no_args_is_help=True)
 outbox_app = typer.Typer(help="领域事件投递（异步订阅者）", no_args_is_help=True)
+users_app = typer.Typer(help="用户与密码", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+audit_app = typer.Typer(help="审计日志", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 app.add_typer(demo_app, name="demo")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(sla_app, name="sla")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(address_app, name="address")
+app.add_typer(notify_app, name="notify")
 console = Console()
 
 
@@ -54,7 +62,7 @@ def init(reset: Annotated[bool, typer.Option(help="删除现有 SQLite 数据库
     from gridgov.migrate import upgrade
 
     settings = get_settings()
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    settings.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     if reset:
         if settings.db_url.startswith("sqlite"):
             for suffix in ("", "-wal", "-shm"):
@@ -116,7 +124,30 @@ def serve(
 
     from gridgov.app import create_app
 
-    uvicorn.run(create_app(sweeper=sweeper), host=host, port=port, log_level="info")
+    # X-Forwarded-For is believed only from GRIDGOV_TRUSTED_PROXIES, by the app itself (not by uvicorn's default)
+    uvicorn.run(create_app(sweeper=sweeper), host=host, port=port, log_level="info", proxy_headers=False)
+
+
+@users_app.command("password")
+def user_password(username: str) -> None:
+    """Give USERNAME a new generated password, printed once; the account must change it at its next login and
+    all of its sign-ins end."""
+    from sqlalchemy import select
+
+    from gridgov.common.principal import Principal, Role
+    from gridgov.common.uow import UnitOfWork
+    from gridgov.db import get_engine, session_factory
+    from gridgov.org.auth import set_password
+    from gridgov.org.models import User
+
+    operator = Principal(user_id=None, username="cli", role=Role.ADMIN)
+    with session_factory(get_engine(), get_settings())() as session, UnitOfWork(session):
+        user_id = session.scalar(select(User.id).where(User.username == username))
+        if user_id is None:
+            console.print(f"[red]用户“{username}”不存在[/red]")
+            raise typer.Exit(1)
+        password = set_password(session, operator, user_id)
+    console.print(f"{username} 的新密码（只显示这一次，首次登录须修改）：{password}")
 
 
 @sla_app.command("sweep")
@@ -208,6 +239,85 @@ def outbox_status() -> None:
             r.subscriber, str(r.position), str(r.delivered), str(head - r.position), f"{r.updated_at:%Y-%m-%d %H:%M:%S}"
         )
     console.print(table)
+
+
+def _anchor(value: str) -> tuple[int, str] | None:
+    if not value:
+        return None
+    seq, _, digest = value.partition(":")
+    if not seq.isdigit() or len(digest) != 64:
+        raise typer.BadParameter("格式为 序号:哈希（gridgov audit verify 打印的链头）", param_hint="--anchor")
+    return int(seq), digest
+
+
+@audit_app.command("verify")
+def audit_verify(
+    anchor: Annotated[str, typer.Option(help="之前在库外记下的链头 序号:哈希，校验它仍在链上")] = "",
+) -> None:
+    """Walk the audit log's hash chain: any gap, deletion, insertion or edit names the first bad row (exit 1)."""
+    from gridgov.common.audit import verify
+    from gridgov.db import get_engine
+
+    settings = get_settings()
+    with get_engine().connect() as conn:
+        verdict = verify(conn, settings.audit_secret, _anchor(anchor))
+    if verdict.first_bad is not None:
+        bad = verdict.first_bad
+        where = f"第 {bad.seq} 条" if bad.seq is not None else "链"
+        row = f"（id={bad.id}）" if bad.id is not None else ""
+        console.print(f"[red]审计日志校验失败[/red]：{where}{row} {bad.reason}")
+        raise typer.Exit(1)
+    console.print(f"[green]审计日志完整[/green]：{verdict.walk.rows} 条，链头 {verdict.head[0]}:{verdict.head[1]}")
+
+
+@app.command("backup")
+def backup_command(
+    out: Annotated[Path | None, typer.Option(help="备份文件；默认 var/backups/gridgov-<时间>.db 或 .dump")] = None,
+) -> None:
+    """Back up the database while the server runs (SQLite online backup API; pg_dump on PostgreSQL), with a
+    manifest of row counts beside it (FILE.json)."""
+    from gridgov.common.backup import BackupError, backup
+    from gridgov.common.timeutil import utcnow
+    from gridgov.db import get_engine
+
+    settings, engine = get_settings(), get_engine()
+    if out is None:
+        suffix = "db" if engine.dialect.name == "sqlite" else "dump"
+        folder = settings.var_dir / "backups"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        out = folder / f"gridgov-{utcnow():%Y%m%dT%H%M%SZ}.{suffix}"
+    try:
+        manifest = backup(engine, out)
+    except BackupError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(
+        f"[green]备份完成[/green] {out}：{len(manifest.tables)} 张表、{sum(manifest.tables.values())} 行，"
+        f"审计链头 {manifest.audit_head[0]}"
+    )
+
+
+@app.command("restore")
+def restore_command(source: Path) -> None:
+    """Restore a backup into the configured database (stop the server first), then check each table's row count
+    against the backup's manifest and walk the audit chain; exit 1 when they disagree."""
+    from gridgov.common.backup import BackupError, restore
+    from gridgov.db import get_engine
+
+    try:
+        result = restore(get_engine(), source, get_settings().audit_secret)
+    except BackupError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    for name, (expected, found) in result.mismatched.items():
+        console.print(f"[red]{name}[/red]：备份 {expected} 行，恢复后 {found} 行")
+    if not result.head_ok:
+        console.print("[red]审计链头与备份清单不符[/red]")
+    if result.audit.first_bad is not None:
+        console.print(f"[red]审计日志校验失败[/red]：{result.audit.first_bad.reason}")
+    if not result.ok:
+        raise typer.Exit(1)
+    console.print(f"[green]恢复并校验通过[/green]：{len(result.tables)} 张表、{sum(result.tables.values())} 行")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import time
 from functools import cached_property, lru_cache
@@ -18,19 +19,74 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite under var_dir")
     secret_key: str = Field(default="", description="JWT signing key; generated under var_dir when empty")
     pii_key: str = Field(default="", description="Key for PII encryption at rest; generated when empty")
-    jwt_ttl_minutes: int = 8 * 60
+    # Sign-in lifetimes: a short access token, refreshed silently by the pages (and by machine clients through
+    # POST /api/auth/refresh) with a rotating refresh token kept server-side; README "Security and operations".
+    access_token_minutes: float = Field(default=15, gt=0, description="Lifetime of an access token")
+    refresh_idle_hours: float = Field(default=12, gt=0, description="A refresh token unused this long is dead")
+    session_max_hours: float = Field(default=24, gt=0, description="A sign-in ends this long after the login")
+    login_free_failures: int = Field(default=3, ge=1, description="Wrong passwords per account before delays")
+    login_lock_failures: int = Field(default=10, ge=2, description="Wrong passwords per account that lock it")
+    login_source_free_failures: int = Field(default=20, ge=1, description="Failures per source before delays")
+    login_source_lock_failures: int = Field(default=100, ge=2, description="Failures per source that lock it")
+    login_lock_minutes: int = Field(default=15, ge=1, description="How long a lock lasts (and failures count)")
+    cookie_secure: bool | None = Field(
+        default=None, description="Secure flag of the sign-in cookies; empty: when the request came over https"
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of reverse proxies whose X-Forwarded-For is believed; empty: the header is ignored",
+    )
+    api_docs: bool = Field(default=False, description="Serve /docs and /openapi.json")
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Largest request body outside uploads")
+    max_import_bytes: int = Field(default=64 * 1024 * 1024, description="Largest address or catalog import")
+    audit_key: str = Field(default="", description="Key of the audit log's hash chain (HMAC); generated when empty")
     timezone: str = "Asia/Shanghai"
     work_periods: list[tuple[time, time]] = [(time(9, 0), time(12, 0)), (time(14, 0), time(18, 0))]
     sla_warn_ratio: float = Field(
         default=0.8, gt=0, lt=1, description="Share of the time limit used that turns a case yellow"
     )
     sla_sweep_seconds: int = Field(default=60, description="In-process sweeper interval; 0 disables it")
+    major_alert_repeat_minutes: float = Field(
+        default=5, gt=0, description="重特大: an alert not acknowledged is sent again every this many minutes"
+    )
+    major_alert_escalate_minutes: float = Field(
+        default=15, gt=0, description="重特大: an alert not acknowledged after this many minutes goes to the next tier"
+    )
     outbox_poll_seconds: float = Field(
         default=1.0, ge=0, description="How often the in-process worker feeds the outbox to its subscribers; 0: never"
     )
+    routing_learn_after: int = Field(
+        default=1,
+        ge=1,
+        description="Consistent dispatcher corrections after which a 小类 × area's suggestion follows them",
+    )
+    notify_poll_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="How often the in-process notification sender runs; 0: never (run `gridgov notify run`)",
+    )
+    notify_public_url: str = Field(
+        default="", description="Absolute base of links in SMS and e-mail, e.g. https://gridgov.example.cn"
+    )
+    notify_quiet_hours: str = Field(
+        default="22:00-07:00", description="Quiet hours of whoever has set none (local time); empty: none"
+    )
+    notify_sms: str = Field(
+        default="none", description="SMS adapter: none, file (JSON lines in notify_sms_file), log, or module:factory"
+    )
+    notify_sms_file: str = Field(default="", description="Where the file adapter writes; empty: var_dir/sms.jsonl")
+    notify_sms_sign: str = Field(default="网格化治理", description="The signature SMS texts start with (【…】)")
+    notify_smtp_host: str = Field(default="", description="SMTP server for e-mail; empty: no e-mail")
+    notify_smtp_port: int = 25
+    notify_smtp_user: str = ""
+    notify_smtp_password: str = ""
+    notify_smtp_starttls: bool = False
+    notify_smtp_from: str = "gridgov@localhost"
     map_tile_url: str = Field(default="", description="Optional XYZ tile URL template for the maps; empty: no tiles")
     map_tile_attribution: str = ""
     max_upload_bytes: int = 10 * 1024 * 1024
+    max_image_pixels: int = Field(default=40_000_000, gt=0, description="Largest decoded image (width x height)")
+    max_image_side: int = Field(default=12_000, gt=0, description="Longest decoded image side, in pixels")
     page_size_max: int = 200
 
     @property
@@ -48,9 +104,13 @@ class Settings(BaseSettings):
             return configured
         path = self.var_dir / filename
         if not path.exists():
-            self.var_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            self.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            try:  # created 0600: never readable by others, not even briefly; a racing process keeps the first
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                return path.read_text().strip()
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
 
     @cached_property
@@ -60,6 +120,10 @@ class Settings(BaseSettings):
     @cached_property
     def pii_secret(self) -> str:
         return self._key(self.pii_key, "pii.key")
+
+    @cached_property
+    def audit_secret(self) -> str:
+        return self._key(self.audit_key, "audit.key")
 
 
 @lru_cache(maxsize=1)

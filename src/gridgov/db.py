@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -82,11 +83,22 @@ class HintingSQLiteCompiler(SQLiteCompiler):
         return text
 
 
+def private_database_file(path: Path) -> None:
+    """The SQLite database readable by its owner only: its folder 0700 when created here, the file created 0600
+    (SQLite gives its -wal and -shm files the database file's mode) and an older, wider file narrowed."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for suffix in ("", "-wal", "-shm"):
+        found = path.with_name(path.name + suffix)
+        if found.exists() and found.stat().st_mode & 0o077 and found.stat().st_uid == os.getuid():
+            found.chmod(0o600)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_database_file(Path(path))
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         engine.dialect.statement_compiler = HintingSQLiteCompiler

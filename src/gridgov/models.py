@@ -2,11 +2,14 @@
 
 from gridgov.address.models import Address, AddressAlias, AddressChange, AddressReview
 from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
-from gridgov.common.audit import AuditLog
+from gridgov.common.audit import AuditHead, AuditLog
 from gridgov.common.events import DomainEvent, OutboxPosition
+from gridgov.common.ratelimit import RateCounter
 from gridgov.db import Base
-from gridgov.dispatch.models import Attachment, Event, EventTask, EventTransition
-from gridgov.org.models import ApiKey, DemoSource, Department, Division, GridAssignment, User
+from gridgov.dispatch.models import Attachment, Event, EventSummons, EventTask, EventTransition, RoutingCorrection
+from gridgov.notify.models import Notification, NotificationDelivery, NotifyPreference, NotifyTemplate
+from gridgov.org.auth_models import AuthSession, LoginThrottle
+from gridgov.org.models import ApiKey, DemoSource, Department, Division, DutyShift, GridAssignment, User
 
 __all__ = [
     "Address",
@@ -15,19 +18,30 @@ __all__ = [
     "AddressReview",
     "ApiKey",
     "Attachment",
+    "AuditHead",
     "AuditLog",
+    "AuthSession",
     "Base",
     "CalendarDay",
     "DemoSource",
     "Department",
     "Division",
     "DomainEvent",
+    "DutyShift",
     "Event",
     "EventCategory",
+    "EventSummons",
     "EventTask",
     "EventTransition",
     "GridAssignment",
+    "LoginThrottle",
+    "Notification",
+    "NotificationDelivery",
+    "NotifyPreference",
+    "NotifyTemplate",
     "OutboxPosition",
+    "RateCounter",
+    "RoutingCorrection",
     "RoutingRule",
     "User",
 ]

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from gridgov import notify
 from gridgov.common.events import EventBus, bus
 from gridgov.dispatch import subscribers as dispatch_subscribers
 
 
 def wire(event_bus: EventBus = bus) -> EventBus:
     dispatch_subscribers.register(event_bus)
+    notify.register(event_bus)  # notifications are planned from the outbox (notify/rules.py: ROUTES)
     return event_bus

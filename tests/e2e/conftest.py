@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import struct
@@ -19,10 +20,13 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 CHROMIUM = Path(os.environ.get("GRIDGOV_E2E_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -37,6 +41,7 @@ CHROMIUM_ARGS = [
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 HERE = Path(__file__).resolve().parent
+TIMEOUT = 15_000  # ms: every wait of a page
 
 
 def png_bytes(width: int = 64, height: int = 48, rgb: tuple[int, int, int] = (90, 140, 60)) -> bytes:
@@ -90,13 +95,13 @@ def seed(e2e_env: dict[str, str]) -> dict[str, Any]:
     return data
 
 
-@pytest.fixture(scope="session")
-def server(e2e_env: dict[str, str], seed: dict[str, Any]) -> Iterator[str]:
+def _serve(env: dict[str, str], log_name: str) -> Iterator[str]:
+    """uvicorn in a subprocess on a free port, until the generator is closed."""
     port = _free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = (ARTIFACTS / "server.log").open("w")
+    log = (ARTIFACTS / log_name).open("w")
     cmd = [sys.executable, "-m", "uvicorn", "gridgov.app:create_app", "--factory", "--host", "127.0.0.1"]
-    proc = subprocess.Popen([*cmd, "--port", str(port)], env=e2e_env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([*cmd, "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -108,7 +113,7 @@ def server(e2e_env: dict[str, str], seed: dict[str, Any]) -> Iterator[str]:
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             log.close()
-            pytest.fail("uvicorn did not start: " + (ARTIFACTS / "server.log").read_text()[-3000:])
+            pytest.fail("uvicorn did not start: " + (ARTIFACTS / log_name).read_text()[-3000:])
         time.sleep(0.2)
     yield base
     proc.terminate()
@@ -117,6 +122,17 @@ def server(e2e_env: dict[str, str], seed: dict[str, Any]) -> Iterator[str]:
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def server(e2e_env: dict[str, str], seed: dict[str, Any]) -> Iterator[str]:
+    yield from _serve(e2e_env, "server.log")
+
+
+@pytest.fixture(scope="session")
+def short_lived_server(e2e_env: dict[str, str], seed: dict[str, Any]) -> Iterator[str]:
+    """A second server on the same database whose access tokens last 6 seconds (the pages must refresh)."""
+    yield from _serve({**e2e_env, "GRIDGOV_ACCESS_TOKEN_MINUTES": "0.1"}, "server-short.log")
 
 
 # --- pytest-playwright: Debian's Chromium, never a downloaded browser -------------------------------------
@@ -145,24 +161,11 @@ def browser_context_args(browser_context_args: dict[str, Any], server: str) -> d
 
 @pytest.fixture(scope="session")
 def password_of(seed: dict[str, Any]) -> Callable[[str], str]:
-    """Every demo user of a role shares that role's password."""
-    roles = seed["role_passwords"]
+    """A printed demo login's own password; the seed gave every other demo account the test password."""
+    logins, fallback = seed["logins"], str(seed["test_password"])
 
     def _pw(username: str) -> str:
-        prefix_roles = {
-            "admin": "admin",
-            "city_leader": "leader",
-            "ldr_": "leader",
-            "dsp_": "dispatcher",
-            "h_": "handler",
-            "cs_": "community_staff",
-            "gw_": "grid_worker",
-            "resident": "resident",
-        }
-        for prefix, role in prefix_roles.items():
-            if username.startswith(prefix):
-                return str(roles[role])
-        raise KeyError(username)
+        return str(logins[username]["password"]) if username in logins else fallback
 
     return _pw
 
@@ -178,3 +181,36 @@ def photo(tmp_path: Path) -> Path:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def login(
+    browser: Browser, browser_context_args: dict[str, Any], password_of: Callable[[str], str]
+) -> Iterator[Callable[..., Page]]:
+    """login(username, path=None, **context options) -> a page of a fresh browser context, logged in (username
+    None: not logged in, at `path`); any uncaught page error fails the test."""
+    contexts: list[BrowserContext] = []
+    errors: list[str] = []
+
+    def _login(username: str | None, path: str | None = None, **ctx: Any) -> Page:
+        context = browser.new_context(**{**browser_context_args, **ctx})
+        context.set_default_timeout(TIMEOUT)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(f"{username or 'anonymous'}: {exc}"))
+        if username is None:
+            page.goto(path or "/resident")
+            return page
+        page.goto("/login")
+        page.fill("#username", username)
+        page.fill("#password", password_of(username))
+        page.click("#login-btn")
+        page.wait_for_url(re.compile(r"/(ioc|dispatch|handler|grid|resident|admin)"))
+        if path:
+            page.goto(path)
+        return page
+
+    yield _login
+    for c in contexts:
+        c.close()
+    assert not errors, "JavaScript errors: " + "; ".join(errors)

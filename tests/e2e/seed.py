@@ -10,17 +10,17 @@ import json
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gridgov.common.principal import Principal
-from gridgov.common.security import pii_cipher
+from gridgov.common.security import hash_password, pii_cipher
 from gridgov.common.timeutil import utcnow
 from gridgov.common.uow import one_action
 from gridgov.config import get_settings
 from gridgov.db import make_engine, session_factory
 from gridgov.demo.geography import build_demo_geography
-from gridgov.demo.loader import load_demo
+from gridgov.demo.loader import NO_PASSWORD, load_demo
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.intake import submit
@@ -32,6 +32,8 @@ from gridgov.migrate import upgrade
 from gridgov.org import cache
 from gridgov.org.models import Division, GridAssignment, User
 from gridgov.org.services import principal_for
+
+TEST_PASSWORD = "test-only-password-7c1e"
 
 
 def _principal(session: Session, username: str) -> Principal:
@@ -62,6 +64,11 @@ def main() -> None:
     geo = build_demo_geography(["福田区"], grids_target=60)
     with factory() as session:
         demo = load_demo(session, settings.var_dir, geography=geo, buildings_per_community=30, parser_sequences=0)
+        # the accounts the demo prints have their own passwords; the others get this one (tests only)
+        session.execute(
+            update(User).where(User.password_hash == NO_PASSWORD).values(password_hash=hash_password(TEST_PASSWORD))
+        )
+        session.commit()
     cache.invalidate()
     with factory() as session:
         row = session.execute(
@@ -137,7 +144,7 @@ def main() -> None:
         assert final is not None
         out = {
             "logins": {u: {"password": p, "role": r} for u, p, r, _s in demo.logins},
-            "role_passwords": {r: p for _u, p, r, _s in demo.logins},
+            "test_password": TEST_PASSWORD,
             "grid": {"code": grid.code, "name": grid.name, "lon": grid.center_lon, "lat": grid.center_lat},
             "grid_worker": worker,
             "community": community.code,

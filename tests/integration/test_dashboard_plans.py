@@ -72,6 +72,7 @@ FIGURES: dict[str, Figure] = {
     "trend": lambda s, v: summary.trend(s, v, 30),
     **{f"breakdown_{by.value}": _breakdown(by) for by in BreakdownBy},
     **{f"rankings_{by.value}": _rankings(by) for by in RankingBy},
+    "summons_response": lambda s, v: rankings.summons_response(s, v, period_window(Period.MONTH)),
     "warnings": lambda s, v: maps.warnings(s, v, 50),
     "hotspots": lambda s, v: maps.hotspots(s, v, period_window(Period.MONTH), 10),
     "map": lambda s, v: maps.map_data(s, v, maps.map_level(v, None)),

@@ -41,7 +41,7 @@ from gridgov.dispatch.schemas import (
 )
 from gridgov.dispatch.sweeper import sweep
 from gridgov.org.models import Division
-from support import People
+from support import People, photo
 from support import report as submit_report
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -99,7 +99,7 @@ def report(
 
 
 def png(settings: Settings, session: Session, actor: Principal) -> str:
-    data = b"\x89PNG\r\n\x1a\n" + uuid.uuid4().bytes * 8
+    data = photo()
     row = one_action(store_attachment, session, actor, data, settings.attachments_dir, settings.max_upload_bytes)
     return row.sha256
 

@@ -13,9 +13,10 @@ from gridgov.common.ratelimit import RateLimiter, TooManyRequests
 from gridgov.dispatch.models import Event
 from gridgov.org.models import Division
 from support import People
+from support import photo as make_photo
 
 Login = Callable[[str], dict[str, str]]
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 80
+PNG = make_photo()
 
 
 def _grid(session: Session, index: int) -> Division:
@@ -72,7 +73,7 @@ def test_public_report_validation(app_client: TestClient) -> None:
 
 
 def test_rate_limiter_window() -> None:
-    limiter = RateLimiter(limit=2, window_seconds=10)
+    limiter = RateLimiter("test_window", limit=2, window_seconds=10)
     limiter.hit("a", now=0)
     limiter.hit("a", now=1)
     try:
@@ -81,7 +82,7 @@ def test_rate_limiter_window() -> None:
         assert exc.status == 429 and "秒后再试" in exc.message
     else:
         raise AssertionError("third hit inside the window must be refused")
-    limiter.hit("a", now=11)  # the first hit has left the window
+    limiter.hit("a", now=20.5)  # both windows of those hits are over
     limiter.hit("b", now=2)
 
 
@@ -139,7 +140,7 @@ def test_anonymous_reporter_rates_the_closed_case(app_client: TestClient, sessio
 
 def test_anonymous_reporter_sees_the_case_photos_only(app_client: TestClient, session: Session) -> None:
     grid = _grid(session, 57)
-    photo = app_client.post("/api/public/attachments", files={"file": ("q.png", PNG + b"q", "image/png")}).json()
+    photo = app_client.post("/api/public/attachments", files={"file": ("q.png", make_photo(), "image/png")}).json()
     r = app_client.post(
         "/api/public/events",
         json={
@@ -155,6 +156,6 @@ def test_anonymous_reporter_sees_the_case_photos_only(app_client: TestClient, se
     assert case["steps"][0]["photos"] == [photo["sha256"]]
     ok = app_client.get(f"/api/public/events/{number}/photos/{photo['sha256']}", params={"token": token})
     assert ok.status_code == 200 and ok.content.startswith(b"\x89PNG")
-    other = app_client.post("/api/public/attachments", files={"file": ("o.png", PNG + b"o", "image/png")}).json()
+    other = app_client.post("/api/public/attachments", files={"file": ("o.png", make_photo(), "image/png")}).json()
     refused = app_client.get(f"/api/public/events/{number}/photos/{other['sha256']}", params={"token": token})
     assert refused.status_code == 404

@@ -23,7 +23,7 @@ def test_services_read_the_settings_their_session_was_made_with(
         assert settings_of(env_session).sla_warn_ratio == settings.sla_warn_ratio
         assert settings_of(app_session) is half
         category = next(c for c in catalog_cache.snapshot(env_session).by_code.values() if c.limit_for("A"))
-        default = clock_for(env_session, "A", category, now)
-        own = clock_for(app_session, "A", category, now)
+        default, _ = clock_for(env_session, "A", category, now)
+        own, _ = clock_for(app_session, "A", category, now)
     assert own.deadline_at == default.deadline_at
     assert own.warn_at < default.warn_at  # yellow at half the time used, not at 80 %

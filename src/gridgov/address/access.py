@@ -34,14 +34,14 @@ def require_role(actor: Principal, roles: frozenset[Role], what: str) -> None:
         raise Forbidden(f"无权{what}")
 
 
-def require_within(session: Session, actor: Principal, a: Address) -> None:
+def require_within(session: Session, actor: Principal, a: Address, field: str = "code") -> None:
     """A centre teaches aliases and places cases only on addresses of its own area: an alias changes matching
-    for everyone."""
+    for everyone, and a case placed on another area's address would land in that area's queues."""
     if actor.role in EDITORS:
         return
     path = cache.snapshot(session).divisions[a.community_id].path
     if not scope.may_see(actor, path):
-        raise Forbidden("该地址不在您的管辖范围内", field="code")
+        raise Forbidden("该地址不在您的管辖范围内", field=field)
 
 
 def get_address(session: Session, code: str) -> Address:

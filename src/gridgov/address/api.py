@@ -16,6 +16,7 @@ from gridgov.address.matcher import MatchResult
 from gridgov.address.models import Address, AddressReview
 from gridgov.address.shipped import load_tagger
 from gridgov.common.errors import Conflict, InvalidInput
+from gridgov.common.fields import NonBlank
 from gridgov.common.uow import UnitOfWork
 from gridgov.org.deps import PrincipalDep, SessionDep, SettingsDep
 
@@ -191,7 +192,7 @@ async def import_file(
 
 
 class RenameIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: NonBlank = Field(min_length=1, max_length=100)
     keep_old_as_alias: bool = True
     note: str | None = None
 
@@ -202,7 +203,7 @@ class MergeIn(BaseModel):
 
 
 class AliasIn(BaseModel):
-    alias: str = Field(min_length=1, max_length=200)
+    alias: NonBlank = Field(min_length=1, max_length=200)
 
 
 class NoteIn(BaseModel):

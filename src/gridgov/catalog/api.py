@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, File, Query, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from gridgov.catalog import services
 from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
 from gridgov.common.errors import InvalidInput
+from gridgov.common.fields import NonBlank
 from gridgov.common.uow import UnitOfWork
 from gridgov.org.deps import PrincipalDep, SessionDep
 from gridgov.org.models import Department, Division
@@ -32,6 +33,8 @@ class CategoryOut(BaseModel):
     close_condition: str
     keywords: list[str]
     active: bool
+    urgency: str
+    clock_basis: str
 
 
 class MajorOut(BaseModel):
@@ -60,13 +63,15 @@ def catalog(session: SessionDep, _actor: PrincipalDep) -> list[MajorOut]:
                     close_condition=c.close_condition,
                     keywords=c.keywords,
                     active=c.active,
+                    urgency=c.urgency,
+                    clock_basis=c.clock_basis,
                 )
             )
     return list(majors.values())
 
 
 class CategoryPatch(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=64)
+    name: NonBlank | None = Field(default=None, min_length=1, max_length=64)
     dept_type: str | None = None
     co_dept_types: list[str] | None = None
     default_level: str | None = None
@@ -78,6 +83,8 @@ class CategoryPatch(BaseModel):
     close_condition: str | None = None
     keywords: list[str] | None = None
     active: bool | None = None
+    urgency: str | None = Field(default=None, description="normal、urgent 或 major（重特大）")
+    clock_basis: str | None = Field(default=None, description="working（工作时间）或 natural（自然时间 24×7）")
 
 
 @router.patch("/catalog/{code}", summary="修改小类（管理员）")
@@ -106,7 +113,9 @@ class CalendarDayIn(BaseModel):
 
 
 @router.get("/calendar", summary="工作日历例外（节假日与调休上班）")
-def calendar(session: SessionDep, _actor: PrincipalDep, year: int) -> list[dict[str, Any]]:
+def calendar(
+    session: SessionDep, _actor: PrincipalDep, year: Annotated[int, Query(ge=1, le=9999, description="年份")]
+) -> list[dict[str, Any]]:
     rows = session.scalars(
         select(CalendarDay)
         .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))

@@ -33,6 +33,8 @@ class CategoryInfo:
     limit_unit: str
     self_handle: bool
     active: bool
+    urgency: str = "normal"
+    clock_basis: str = "working"
 
     def limit_for(self, area_class: str) -> int:
         return {"A": self.limit_a, "B": self.limit_b, "C": self.limit_c}.get(area_class, self.limit_b)
@@ -80,6 +82,8 @@ def _load(session: Session) -> CatalogSnapshot:
             c.limit_unit,
             c.self_handle,
             c.active,
+            c.urgency,
+            c.clock_basis,
         )
         for c in session.scalars(select(EventCategory))
     ]

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gridgov.common.choices import ChoiceSet, published
+from gridgov.common.choices import ChoiceSet, ClockBasis, Urgency, published
 from gridgov.db import Base
 
 
@@ -34,6 +34,9 @@ class EventCategory(Base):
     limit_b: Mapped[int] = mapped_column(Integer, default=0)
     limit_c: Mapped[int] = mapped_column(Integer, default=0)
     limit_unit: Mapped[str] = mapped_column(String(16), default=LimitUnit.WORKING_HOURS.value)
+    # the urgency a case of this 小类 starts with, and whether its limits run on working or natural time
+    urgency: Mapped[str] = mapped_column(String(8), default=Urgency.NORMAL.value)
+    clock_basis: Mapped[str] = mapped_column(String(8), default=ClockBasis.WORKING.value)
     self_handle: Mapped[bool] = mapped_column(Boolean, default=False)
     close_condition: Mapped[str] = mapped_column(Text, default="")
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)

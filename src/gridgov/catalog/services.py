@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from gridgov.catalog import cache as catalog_cache
 from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
 from gridgov.common.audit import AuditAction, record_audit
-from gridgov.common.choices import published
+from gridgov.common.choices import ClockBasis, Urgency, published
 from gridgov.common.errors import Forbidden, InvalidInput, NotFound
 from gridgov.common.levels import TIERS
 from gridgov.common.principal import Principal, Role
@@ -41,6 +41,8 @@ CATALOG_COLUMNS = [
     "close_condition",
     "keywords",
 ]
+# Columns a catalog file may add after the required ones (a file without them gets the defaults).
+OPTIONAL_COLUMNS = ["urgency", "clock_basis"]
 EDITABLE = {
     "name",
     "dept_type",
@@ -54,7 +56,11 @@ EDITABLE = {
     "close_condition",
     "keywords",
     "active",
+    "urgency",
+    "clock_basis",
 }
+URGENCIES = [u.value for u in Urgency]
+BASES = [b.value for b in ClockBasis]
 
 
 @published("audit_action")
@@ -78,8 +84,11 @@ def builtin_catalog_text() -> str:
 def parse_catalog(text: str) -> list[dict[str, Any]]:
     """Validate the whole file first; every problem names its line and column."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if reader.fieldnames != CATALOG_COLUMNS:
-        raise InvalidInput(f"表头应为：{','.join(CATALOG_COLUMNS)}", field="header")
+    names = list(reader.fieldnames or [])
+    extra = names[len(CATALOG_COLUMNS) :]
+    if names[: len(CATALOG_COLUMNS)] != CATALOG_COLUMNS or extra != OPTIONAL_COLUMNS[: len(extra)]:
+        wanted = ",".join(CATALOG_COLUMNS + OPTIONAL_COLUMNS)
+        raise InvalidInput(f"表头应为：{wanted}（最后两列可省略）", field="header")
     rows: list[dict[str, Any]] = []
     errors: list[str] = []
     seen: set[str] = set()
@@ -100,6 +109,12 @@ def parse_catalog(text: str) -> list[dict[str, Any]]:
             bad("default_level", f"层级应为 {'/'.join(TIERS)}")
         if raw["limit_unit"] not in ("working_hours", "working_days"):
             bad("limit_unit", "单位应为 working_hours 或 working_days")
+        urgency = (raw.get("urgency") or Urgency.NORMAL.value).strip()
+        if urgency not in URGENCIES:
+            bad("urgency", f"紧急程度应为 {'/'.join(URGENCIES)}")
+        basis = (raw.get("clock_basis") or ClockBasis.WORKING.value).strip()
+        if basis not in BASES:
+            bad("clock_basis", f"计时方式应为 {'/'.join(BASES)}")
         limits: list[int] = []
         for col in ("limit_a", "limit_b", "limit_c"):
             try:
@@ -124,6 +139,8 @@ def parse_catalog(text: str) -> list[dict[str, Any]]:
                 "self_handle": raw["self_handle"].strip() == "1",
                 "close_condition": raw["close_condition"].strip(),
                 "keywords": [k for k in raw["keywords"].split(";") if k.strip()],
+                "urgency": urgency,
+                "clock_basis": basis,
             }
         )
     if errors:
@@ -163,6 +180,7 @@ def import_catalog(session: Session, actor: Principal, text: str) -> dict[str, i
         minor.limit_a, minor.limit_b, minor.limit_c = row["limits"]
         minor.self_handle, minor.close_condition = row["self_handle"], row["close_condition"]
         minor.keywords, minor.active = row["keywords"], True
+        minor.urgency, minor.clock_basis = row["urgency"], row["clock_basis"]
     record_audit(session, actor, CatalogAudit.IMPORT, "event_category", "*", {"created": created, "updated": updated})
     after_commit(session, catalog_cache.invalidate)
     return {"created": created, "updated": updated}
@@ -178,6 +196,10 @@ def update_category(session: Session, actor: Principal, code: str, changes: dict
             raise InvalidInput(f"字段 {key} 不可修改", field=key)
     if "default_level" in changes and changes["default_level"] not in TIERS:
         raise InvalidInput("层级无效", field="default_level")
+    if "urgency" in changes and changes["urgency"] not in URGENCIES:
+        raise InvalidInput(f"紧急程度应为 {'/'.join(URGENCIES)}", field="urgency")
+    if "clock_basis" in changes and changes["clock_basis"] not in BASES:
+        raise InvalidInput(f"计时方式应为 {'/'.join(BASES)}", field="clock_basis")
     merged = {k: changes.get(k, getattr(cat, k)) for k in ("limit_a", "limit_b", "limit_c")}
     if any(int(v) <= 0 for v in merged.values()):
         raise InvalidInput("时限应为正整数", field="limit_a")

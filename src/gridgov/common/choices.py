@@ -50,3 +50,24 @@ def published(name: str) -> Callable[[C], C]:
 def registry() -> dict[str, list[dict[str, Any]]]:
     """Every published ChoiceSet, by name (the sets of a shared name merged in declaration order)."""
     return {name: [item for s in sets for item in s.describe()] for name, sets in sorted(_REGISTRY.items())}
+
+
+# --- names shared by several contexts (data, published like every other ChoiceSet) ------------------------
+
+
+@published("urgency")
+class Urgency(ChoiceSet):
+    """How pressing a case is: its default comes from the 小类, a dispatcher may change it (with a reason).
+    Urgent and 重特大 cases always run on natural time; 重特大 cases go to the leaders at once (fast track)."""
+
+    NORMAL = ("normal", "一般", "#5b8ff9")
+    URGENT = ("urgent", "紧急", "#fa8c16")
+    MAJOR = ("major", "重特大", "#cf1322")
+
+
+@published("clock_basis")
+class ClockBasis(ChoiceSet):
+    """What a 小类's time limits are counted on: the working calendar, or natural time (24×7)."""
+
+    WORKING = ("working", "工作时间", "#5ad8a6")
+    NATURAL = ("natural", "自然时间（24×7）", "#e8684a")

@@ -1,12 +1,20 @@
-"""A small in-process sliding-window rate limiter for the public (no-login) endpoints."""
+"""Rate limits for the public (no-login) endpoints, counted in the database (rate_counter) so that a restart or
+a second API process does not reset them: a sliding window estimated from the current and the previous fixed
+window (the previous one weighted by how much of it still overlaps). Without a database bound (unit tests of
+the rule) the counts live in this process."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import deque
+from collections import Counter
 
+from sqlalchemy import Engine, Integer, String, delete, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gridgov.common.counters import increment
 from gridgov.common.errors import AppError
+from gridgov.db import Base
 
 
 class TooManyRequests(AppError):
@@ -14,23 +22,65 @@ class TooManyRequests(AppError):
     code = "too_many_requests"
 
 
+class RateCounter(Base):
+    __tablename__ = "rate_counter"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    window: Mapped[int] = mapped_column(Integer, primary_key=True)  # start of the window, Unix seconds // length
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+_engine: Engine | None = None
+
+
+def use_database(engine: Engine | None) -> None:
+    """Count in this database from now on (the app factory binds its engine)."""
+    global _engine
+    _engine = engine
+
+
+def estimate(current: int, previous: int, elapsed_fraction: float) -> float:
+    """Requests in the sliding window ending now (pure)."""
+    return previous * (1.0 - elapsed_fraction) + current
+
+
 class RateLimiter:
-    def __init__(self, limit: int, window_seconds: float) -> None:
-        self.limit, self.window = limit, window_seconds
-        self._hits: dict[str, deque[float]] = {}
+    def __init__(self, name: str, limit: int, window_seconds: int) -> None:
+        self.name, self.limit, self.window = name, limit, window_seconds
+        self._local: Counter[tuple[str, int]] = Counter()
         self._lock = threading.Lock()
 
     def hit(self, key: str, now: float | None = None) -> None:
         """Count one request for `key`; raise TooManyRequests when the window is full."""
-        now = time.monotonic() if now is None else now
+        now = time.time() if now is None else now
+        window, into = divmod(now, self.window)
+        current_window = int(window)
+        key = key[:128]
+        if _engine is None:
+            current, previous = self._count_here(key, current_window)
+        else:
+            current, previous = self._count_in_database(_engine, key, current_window)
+        if estimate(current, previous, into / self.window) > self.limit:
+            wait = int(self.window - into) + 1
+            raise TooManyRequests(f"操作过于频繁，请 {wait} 秒后再试", retry_after=wait)
+
+    def _count_here(self, key: str, window: int) -> tuple[int, int]:
         with self._lock:
-            q = self._hits.setdefault(key, deque())
-            while q and now - q[0] > self.window:
-                q.popleft()
-            if len(q) >= self.limit:
-                wait = int(self.window - (now - q[0])) + 1
-                raise TooManyRequests(f"操作过于频繁，请 {wait} 秒后再试")
-            q.append(now)
-            if len(self._hits) > 50_000:  # forget idle keys
-                for k in [k for k, v in self._hits.items() if not v or now - v[-1] > self.window]:
-                    del self._hits[k]
+            self._local[(key, window)] += 1
+            if len(self._local) > 50_000:  # forget old windows
+                for k in [k for k in self._local if k[1] < window - 1]:
+                    del self._local[k]
+            return self._local[(key, window)], self._local.get((key, window - 1), 0)
+
+    def _count_in_database(self, engine: Engine, key: str, window: int) -> tuple[int, int]:
+        with engine.begin() as conn:  # its own short transaction: a refused or failing request still counts
+            current = increment(conn, RateCounter, {"name": self.name, "key": key, "window": window}, "hits")
+            previous = conn.execute(
+                select(RateCounter.hits).where(
+                    RateCounter.name == self.name, RateCounter.key == key, RateCounter.window == window - 1
+                )
+            ).scalar()
+            if current == 1 and hash((key, window)) % 64 == 0:  # now and then, drop windows long past
+                conn.execute(delete(RateCounter).where(RateCounter.name == self.name, RateCounter.window < window - 1))
+        return current, previous or 0

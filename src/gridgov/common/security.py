@@ -27,27 +27,79 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def verify_password(password: str, hashed: str) -> bool:
-    try:
-        return _hasher.verify(password, hashed)
-    except Exception:  # malformed hash: treat as a failed login, never a crash
-        return False
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash of nothing anyone knows, made with the same parameters as real ones: an unknown user's password is
+    checked against it, so that the answer takes as long as for a known one."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
-def issue_token(secret: str, user_id: int, role: str, ttl_minutes: int, now: datetime | None = None) -> str:
+def warm_password_check() -> None:
+    """Compute the dummy hash ahead of the first login (the app's warm-up calls it)."""
+    _dummy_hash()
+
+
+def verify_password(password: str, hashed: str | None) -> bool:
+    """Whether `password` matches `hashed`. With no usable hash (an unknown user, an account without a password)
+    the password is checked against the dummy hash, so every refusal costs one full hash check."""
+    if hashed:
+        try:
+            return _hasher.verify(password, hashed)
+        except Exception:  # malformed or no hash (a demo account without a password): a failed login, never a crash
+            pass
+    _hasher.verify(password, _dummy_hash())
+    return False
+
+
+class TokenExpired(NotAuthenticated):
+    """The access token ran out: the pages refresh it silently (POST /api/auth/refresh) and retry."""
+
+    code = "token_expired"
+
+
+def issue_token(
+    secret: str,
+    user_id: int,
+    role: str,
+    ttl_minutes: float,
+    now: datetime | None = None,
+    *,
+    session_id: str,
+    must_change_password: bool = False,
+) -> str:
+    """A signed access token of one sign-in (`session_id`); it dies with its session (logout, password change,
+    deactivation) or after `ttl_minutes`, whichever comes first."""
     now = now or utcnow()
-    payload = {"sub": str(user_id), "role": role, "iat": now, "exp": now + timedelta(minutes=ttl_minutes)}
+    payload: dict[str, Any] = {
+        "sub": str(user_id),
+        "sid": session_id,
+        "role": role,
+        "iat": now,
+        "exp": now + timedelta(minutes=ttl_minutes),
+    }
+    if must_change_password:
+        payload["pwc"] = True
     return jwt.encode(payload, secret, algorithm="HS256")
 
 
 def read_token(secret: str, token: str) -> dict[str, Any]:
     try:
-        data: dict[str, Any] = jwt.decode(token, secret, algorithms=["HS256"])
+        data: dict[str, Any] = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp", "sid"]})
     except jwt.ExpiredSignatureError as exc:
-        raise NotAuthenticated("登录已过期，请重新登录") from exc
+        raise TokenExpired("登录已过期，请重新登录") from exc
     except jwt.PyJWTError as exc:
         raise NotAuthenticated("登录凭据无效") from exc
     return data
+
+
+def csrf_token_for(secret: str, session_id: str) -> str:
+    """The CSRF token of a cookie sign-in: bound to its session, so a token of another sign-in does not pass."""
+    return hmac.new(secret.encode(), b"gridgov-csrf:" + session_id.encode(), hashlib.sha256).hexdigest()
+
+
+def secret_digest(secret: str) -> str:
+    """SHA-256 of a random secret (refresh tokens, API keys: high entropy, so a fast one-way hash is right)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -63,8 +115,7 @@ def new_api_key() -> NewApiKey:
 
 
 def api_key_digest(plaintext: str) -> str:
-    # API keys carry 256 bits of entropy, so a plain SHA-256 is the right (and fast) one-way hash.
-    return hashlib.sha256(plaintext.encode()).hexdigest()
+    return secret_digest(plaintext)
 
 
 class PiiCipher:

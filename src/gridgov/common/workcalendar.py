@@ -10,12 +10,44 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from gridgov.common.timeutil import SHANGHAI, as_utc
 
 DEFAULT_PERIODS: tuple[tuple[time, time], ...] = ((time(9, 0), time(12, 0)), (time(14, 0), time(18, 0)))
 MAX_SCAN_DAYS = 3660
+
+
+class TimeBasis(Protocol):
+    """What a clock counts on: the working calendar, or natural time (`NATURAL`: every second counts)."""
+
+    @property
+    def seconds_per_day(self) -> int: ...
+
+    def add_working_seconds(self, start: datetime, seconds: float) -> datetime: ...
+
+    def working_seconds_between(self, start: datetime, end: datetime) -> float: ...
+
+
+@dataclass(frozen=True)
+class NaturalTime:
+    """Natural time (24×7): nights, weekends and holidays count like any other hour; a day is 24 hours."""
+
+    @property
+    def seconds_per_day(self) -> int:
+        return 86400
+
+    def add_working_seconds(self, start: datetime, seconds: float) -> datetime:
+        if seconds < 0:
+            raise ValueError("seconds must not be negative")
+        return as_utc(start) + timedelta(seconds=seconds)
+
+    def working_seconds_between(self, start: datetime, end: datetime) -> float:
+        return max(0.0, (as_utc(end) - as_utc(start)).total_seconds())
+
+
+NATURAL = NaturalTime()
 
 
 @dataclass(frozen=True)

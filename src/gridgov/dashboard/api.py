@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gridgov.common.errors import NotAuthenticated
 from gridgov.common.principal import Principal
-from gridgov.dashboard import breakdowns, maps, rankings, summary
+from gridgov.dashboard import breakdowns, emergency, maps, rankings, summary
 from gridgov.dashboard.cache import cached
 from gridgov.dashboard.schemas import (
     BreakdownBy,
@@ -28,11 +28,12 @@ from gridgov.dashboard.schemas import (
     RankingBy,
     RankingOut,
     SummaryOut,
+    SummonsResponseOut,
     TrendOut,
     WarningsOut,
 )
 from gridgov.dashboard.view import View, period_window, resolve_view
-from gridgov.org.deps import PrincipalDep, SessionDep, oauth2, principal_for_token
+from gridgov.org.deps import PrincipalDep, SessionDep, cookie_token, oauth2, principal_for_token
 
 router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
 
@@ -94,6 +95,17 @@ def get_rankings(
     view = resolve_view(session, actor, division_code)
     win = period_window(period)
     return _render("rankings", view, (by, win.period, win.start), lambda: rankings.rankings(session, view, win, by))
+
+
+@router.get("/summons-response", response_model=SummonsResponseOut, summary="吹哨报到：各部门报到用时")
+def get_summons_response(
+    session: SessionDep, actor: PrincipalDep, division_code: DivisionCode = None, period: PeriodQ = Period.TODAY
+) -> Response:
+    """本时段吹哨的各部门：被吹哨、已报到、按时报到率、报到用时（中位数、平均，分钟），说明见
+    rankings.summons_response。"""
+    view = resolve_view(session, actor, division_code)
+    win = period_window(period)
+    return _render("summons", view, (win.period, win.start), lambda: rankings.summons_response(session, view, win))
 
 
 @router.get("/warnings", response_model=WarningsOut, summary="预警与超时事件（红灯优先）")
@@ -181,8 +193,9 @@ async def stream(
 ) -> StreamingResponse:
     """Sends `event: summary` (the today summary) at once and again whenever the domain-event outbox moves
     (checked every 2 s), a comment line as heartbeat every 15 s, and ends after 10 minutes (the browser
-    reconnects). Authentication: `access_token` query parameter or the usual bearer header."""
-    token = access_token or bearer
+    reconnects). Authentication: the pages' sign-in cookie (EventSource sends it), the usual bearer header, or
+    an `access_token` query parameter."""
+    token = access_token or bearer or cookie_token(request)
     if not token:
         raise NotAuthenticated("请先登录", field="access_token")
     principal = await principal_for_token(request, token)
@@ -211,3 +224,22 @@ async def stream(
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+@router.get("/emergency", response_model=list[emergency.MajorCaseOut], summary="进行中的重特大事件（应急视图）")
+def get_emergency(session: SessionDep, actor: PrincipalDep, division_code: DivisionCode = None) -> Response:
+    view = resolve_view(session, actor, division_code)
+    return _render_list(emergency.active_major(session, view))
+
+
+@router.get("/emergency/{event_id}", response_model=emergency.EmergencyOut, summary="重特大事件应急视图（现场周边）")
+def get_emergency_area(
+    event_id: int, session: SessionDep, actor: PrincipalDep, division_code: DivisionCode = None
+) -> emergency.EmergencyOut:
+    view = resolve_view(session, actor, division_code)
+    return emergency.emergency_area(session, view, event_id)
+
+
+def _render_list(items: list[emergency.MajorCaseOut]) -> Response:
+    body = b"[" + b",".join(i.model_dump_json().encode() for i in items) + b"]"
+    return Response(body, media_type="application/json")

@@ -91,6 +91,22 @@ class RankingOut(BaseModel):
     items: list[RankingItem]
 
 
+class SummonsResponseItem(BaseModel):
+    key: str = Field(description="部门代码")
+    label: str
+    summoned: int = Field(description="被吹哨次数")
+    reported_in: int = Field(description="已报到次数")
+    waiting_overdue: int = Field(description="超过报到时限仍未报到")
+    done: int = Field(description="已反馈结果")
+    on_time_rate: float | None = Field(description="按时报到率（时限内报到 / 已报到与超时未报到）")
+    median_minutes: float | None = Field(description="报到用时中位数（分钟）")
+    mean_minutes: float | None = Field(description="报到用时平均（分钟）")
+
+
+class SummonsResponseOut(BaseModel):
+    items: list[SummonsResponseItem]
+
+
 class WarningItem(BaseModel):
     id: int
     number: str | None

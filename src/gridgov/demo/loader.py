@@ -99,8 +99,7 @@ def load_demo(
     by_code = _insert_divisions(session, geo)
     result.divisions = len(by_code)
     result.departments = _insert_departments(session, geo, by_code)
-    passwords = {role: secrets.token_urlsafe(9) for role in DEMO_ROLES}
-    result.users, result.logins = _insert_users(session, geo, by_code, passwords)
+    result.users, result.logins = _insert_users(session, geo, by_code)
     for src in geo.sources:
         session.add(
             DemoSource(
@@ -206,11 +205,15 @@ def _insert_departments(session: Session, geo: DemoGeography, by_code: dict[str,
     return count
 
 
+# The demo accounts shown in the logins file each get a password of their own; the thousands of others get none
+# (an argon2 hash each would take minutes) and cannot log in until an admin gives them one
+# (`gridgov users password NAME` or POST /api/users/{id}/password).
+NO_PASSWORD = "!no-password"
+
+
 def _insert_users(
-    session: Session, geo: DemoGeography, by_code: dict[str, Division], passwords: dict[str, str]
+    session: Session, geo: DemoGeography, by_code: dict[str, Division]
 ) -> tuple[int, list[tuple[str, str, str, str]]]:
-    # One argon2 hash per demo role (hashing thousands of users one by one would take minutes).
-    hashes = {role: hash_password(pw) for role, pw in passwords.items()}
     depts = {(dep.division_id, dep.dept_type): dep for dep in session.scalars(select(Department))}
     users: list[User] = []
     logins: list[tuple[str, str, str, str]] = []
@@ -224,11 +227,12 @@ def _insert_users(
         showcase: bool = False,
         unmask: bool = False,
     ) -> User:
+        password = secrets.token_urlsafe(12) if showcase else None
         user = User(
             username=username,
             display_name=name,
             role=role.value,
-            password_hash=hashes[role.value],
+            password_hash=hash_password(password) if password else NO_PASSWORD,
             division_id=division.id if division else (department.division_id if department else None),
             department_id=department.id if department else None,
             can_unmask_pii=unmask,
@@ -236,7 +240,7 @@ def _insert_users(
         users.append(user)
         if showcase:
             scope = department.name if department else (division.name if division else "全市")
-            logins.append((username, passwords[role.value], role.value, scope))
+            logins.append((username, password or "", role.value, scope))
         return user
 
     city = next(by_code[d.code] for d in geo.divisions if d.level == "city")
@@ -305,7 +309,8 @@ def _write_credentials(var_dir: Path, logins: list[tuple[str, str, str, str]]) -
     var_dir.mkdir(parents=True, exist_ok=True)
     path = var_dir / "demo-logins.txt"
     lines = [
-        "# gridgov demo logins (generated at demo load; every user of a role shares its password)",
+        "# gridgov demo logins (generated at demo load, one password per account; other demo accounts have none",
+        "# until an admin sets one: gridgov users password USERNAME)",
         "# username\tpassword\trole\tscope",
     ]
     lines += ["\t".join(row) for row in logins]

@@ -25,8 +25,10 @@ from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.attachments import attachment_visible, path_for, store_attachment
 from gridgov.dispatch.case_writer import NewCase
 from gridgov.dispatch.duplicates import find_duplicates
+from gridgov.dispatch.images import download_headers
 from gridgov.dispatch.intake import MAX_BATCH, IntakeResult, submit, submit_batch
 from gridgov.dispatch.models import Attachment, Event
+from gridgov.dispatch.public_view import PublicStep, public_steps, sees_public_view
 from gridgov.dispatch.queues import (
     EventFilter,
     Page,
@@ -37,10 +39,11 @@ from gridgov.dispatch.queues import (
     my_queue,
 )
 from gridgov.dispatch.report_writer import Render, ReportWriter
-from gridgov.dispatch.reporter_phone import reveal_phone
+from gridgov.dispatch.reporter_phone import FreeText, reveal_free_text, reveal_phone
 from gridgov.dispatch.rules import Action, Status, allowed_actions
 from gridgov.dispatch.schemas import (
     CategoryIn,
+    DispatchIn,
     EventDetailOut,
     EventOut,
     ExtensionDecisionIn,
@@ -53,11 +56,15 @@ from gridgov.dispatch.schemas import (
     RateIn,
     ReportIn,
     ResultIn,
+    SummonIn,
+    SummonsStepIn,
     TaskOut,
     TransitionOut,
+    UrgencyIn,
     VerifyIn,
 )
 from gridgov.dispatch.scope import load_visible
+from gridgov.dispatch.summons_view import summons_of, task_people
 from gridgov.org import cache
 from gridgov.org.deps import PrincipalDep, SessionDep, SettingsDep
 
@@ -76,7 +83,7 @@ class ActionRoute:
 ACTIONS: dict[str, ActionRoute] = {
     "file": ActionRoute(lc.file_event, CategoryIn, "立案"),
     "reject": ActionRoute(lc.reject_event, NoteIn, "不立案"),
-    "dispatch": ActionRoute(lc.dispatch_event, CategoryIn, "派遣"),
+    "dispatch": ActionRoute(lc.dispatch_event, DispatchIn, "派遣"),
     "accept": ActionRoute(lc.accept_event, NoteIn, "签收"),
     "return": ActionRoute(lc.return_event, NoteIn, "退回"),
     "request_extension": ActionRoute(lc.request_extension, ExtensionRequestIn, "申请延期"),
@@ -93,6 +100,10 @@ ACTIONS: dict[str, ActionRoute] = {
     "escalate": ActionRoute(lc.escalate_event, NoteIn, "上报上级"),
     "locate": ActionRoute(lc.locate_event, LocateIn, "确认地址"),
     "merge": ActionRoute(lc.merge_event, MergeIn, "合并重复件"),
+    "set_urgency": ActionRoute(lc.set_urgency, UrgencyIn, "调整紧急程度"),
+    "summon": ActionRoute(lc.summon_departments, SummonIn, "吹哨"),
+    "report_in": ActionRoute(lc.report_in, SummonsStepIn, "报到"),
+    "summons_result": ActionRoute(lc.report_summons_result, SummonsStepIn, "报到反馈"),
 }
 
 
@@ -141,21 +152,42 @@ def detail(
     out = _named(EventDetailOut.model_validate(event), event, catalog_cache.snapshot(session).by_id, snap, addresses)
     if event.reporter_phone_enc:
         out.reporter_phone = mask_phone(pii_cipher(settings_of(session).pii_secret).decrypt(event.reporter_phone_enc))
-    dept_ids = [t.department_id for t in event.tasks if t.department_id]
-    names = snap.dept_names if dept_ids else {}
-    out.tasks = [TaskOut.model_validate(t) for t in event.tasks]
-    for task in out.tasks:
-        task.department_name = names.get(task.department_id or 0)
-    out.history = [
-        TransitionOut.model_validate(h) for h in (new.history if new is not None else history(session, event.id))
-    ]
-    for step in out.history:
-        step.action_label = Action(step.action).label
+    steps = new.history if new is not None else history(session, event.id)
+    if sees_public_view(actor):  # a resident sees his case as the anonymous follow-up shows it
+        out.history, out.tasks = [_public_step(p) for p in public_steps(steps)], []
+    else:
+        dept_ids = [t.department_id for t in event.tasks if t.department_id]
+        names = snap.dept_names if dept_ids else {}
+        out.tasks = [TaskOut.model_validate(t) for t in event.tasks]
+        for task in out.tasks:
+            task.department_name = names.get(task.department_id or 0)
+        if new is None:
+            task_people(session, out.tasks)
+            out.summons = summons_of(session, event.id)
+        out.history = [TransitionOut.model_validate(h) for h in steps]
+        for step in out.history:
+            step.action_label = Action(step.action).label
     out.allowed_actions = [a.value for a in allowed_actions(Status(event.status), actor.role)]
     if new is not None:
         return out
     out.duplicates_merged = merged_duplicates(session, actor, event.id)
     return out
+
+
+def _public_step(p: PublicStep) -> TransitionOut:
+    return TransitionOut(
+        id=p.id,
+        action=p.action,
+        action_label=p.label,
+        from_status=p.from_status,
+        to_status=p.to_status,
+        actor_id=None,
+        actor_role="",
+        note=p.note,
+        attachments=p.photos,
+        data={},
+        at=p.at,
+    )
 
 
 def _render_report(actor: Principal) -> Render[tuple[int, bytes]]:
@@ -261,8 +293,26 @@ def get_events(
 
 
 @router.get("/events/{event_id}", response_model=EventDetailOut, summary="事件详情与办理记录")
-def get_event(event_id: int, session: SessionDep, actor: PrincipalDep) -> EventDetailOut:
-    return detail(session, actor, load_visible(session, actor, event_id))
+def get_event(
+    event_id: int,
+    session: SessionDep,
+    actor: PrincipalDep,
+    reveal_pii: Annotated[bool, Query(description="显示描述、备注中完整的手机号、身份证号（需权限，留痕）")] = False,
+) -> EventDetailOut:
+    out = detail(session, actor, load_visible(session, actor, event_id))
+    if reveal_pii:
+        with UnitOfWork(session):
+            _unmasked(out, reveal_free_text(session, actor, event_id))
+    return out
+
+
+def _unmasked(out: EventDetailOut, found: FreeText) -> None:
+    for name, value in found.event.items():
+        setattr(out, name, value)
+    for step in out.history:
+        step.note = found.steps.get(step.id, step.note)
+    for task in out.tasks:
+        task.note = found.tasks.get(task.id, task.note)
 
 
 class DuplicateOut(BaseModel):
@@ -345,4 +395,5 @@ def download(sha256: str, session: SessionDep, actor: PrincipalDep, settings: Se
     row = session.get(Attachment, sha256)
     if row is None or not attachment_visible(session, actor, row):
         raise NotFound("附件不存在或无权查看", field="sha256")
-    return FileResponse(path_for(settings.attachments_dir, sha256), media_type=row.content_type)
+    headers = download_headers(sha256, row.content_type)
+    return FileResponse(path_for(settings.attachments_dir, sha256), media_type=row.content_type, headers=headers)

@@ -1,5 +1,5 @@
-"""Photo and document uploads: type sniffed from the bytes, size capped, stored content-addressed; and the check
-that every photo a report or a step names was uploaded."""
+"""Photo and document uploads: type sniffed from the bytes, size capped, photos decoded and re-encoded clean,
+stored content-addressed; and the check that every photo a report or a step names was uploaded."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 from gridgov.common.audit import record_audit
 from gridgov.common.errors import InvalidInput, TooLarge
 from gridgov.common.principal import Principal
+from gridgov.db import settings_of
 from gridgov.dispatch.audit import DispatchAudit
+from gridgov.dispatch.images import FORMATS, clean_image
 from gridgov.dispatch.models import Attachment, Event, EventTransition
 from gridgov.dispatch.scope import event_scope
 
@@ -41,6 +43,8 @@ def path_for(root: Path, sha256: str) -> Path:
 
 
 def store_attachment(session: Session, actor: Principal, data: bytes, root: Path, max_bytes: int) -> Attachment:
+    """Store an upload: a photo is decoded, size-checked and re-encoded without metadata (dispatch/images.py),
+    a PDF kept as sent (and always served as a download)."""
     if not data:
         raise InvalidInput("文件为空", field="file")
     if len(data) > max_bytes:
@@ -49,20 +53,26 @@ def store_attachment(session: Session, actor: Principal, data: bytes, root: Path
     kind = sniff(data)
     if kind is None:
         raise InvalidInput("只接受 JPEG、PNG、WebP、HEIC 图片或 PDF 文件", field="file")
+    received = len(data)
+    if kind in FORMATS:
+        limits = settings_of(session)
+        clean = clean_image(data, kind, limits.max_image_pixels, limits.max_image_side)
+        data, kind = clean.data, clean.content_type
     digest = hashlib.sha256(data).hexdigest()
     existing = session.get(Attachment, digest)
     if existing is not None:
         return existing
     target = path_for(root, digest)
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, target)
     row = Attachment(sha256=digest, content_type=kind, size=len(data), uploader_id=actor.user_id)
     session.add(row)
-    record_audit(session, actor, DispatchAudit.UPLOAD, "attachment", digest, {"type": kind, "size": len(data)})
+    detail = {"type": kind, "size": len(data), "received": received}
+    record_audit(session, actor, DispatchAudit.UPLOAD, "attachment", digest, detail)
     return row
 
 

@@ -16,10 +16,14 @@ from sqlalchemy.orm import Session
 from gridgov.address.matcher import MatchResult
 from gridgov.address.models import Address, AddressReview
 from gridgov.address.reviews import review_row
+from gridgov.common.choices import Urgency
 from gridgov.common.events import bus
+from gridgov.common.pii_store import protect_row
 from gridgov.common.principal import Principal
+from gridgov.common.security import pii_cipher
 from gridgov.common.timeutil import to_local
-from gridgov.dispatch.history import transition_rows
+from gridgov.db import settings_of
+from gridgov.dispatch.history import major_flagged_row, transition_rows
 from gridgov.dispatch.models import Event, EventTask, EventTransition, TaskStatus
 from gridgov.dispatch.rules import Action
 
@@ -66,6 +70,9 @@ class NewCase:
 def write_cases(session: Session, planned: list[Planned], now: datetime, keep_rows: bool = False) -> list[NewCase]:
     """Insert the planned cases (setting each row's "id" and "number"); with `keep_rows`, what was written."""
     rows = [p.row for p in planned]
+    cipher = pii_cipher(settings_of(session).pii_secret)
+    for row in rows:
+        protect_row(cipher, Event, row)
     names = _address_ids(session, planned)
     conn = session.connection()  # Core on the session's connection: the ORM layer has nothing to add here
     if len(rows) == 1:
@@ -93,8 +100,11 @@ def write_cases(session: Session, planned: list[Planned], now: datetime, keep_ro
                 attachments=p.attachments if i == 0 else None,
                 data=data,
             )
+            protect_row(cipher, EventTransition, step)
             transitions.append(step)
             events.append(outbox)
+        if p.row.get("urgency") == Urgency.MAJOR.value:
+            events.append(major_flagged_row(event_id, p.row["number"], p.row["title"], now, p.actor.user_id))
         tasks += [
             {
                 "status": TaskStatus.PENDING.value,

@@ -49,8 +49,11 @@ def lead_task(event: Event) -> EventTask | None:
 
 
 def owns(actor: Principal, task: EventTask | None) -> bool:
+    """The task is the actor's: the person named at dispatch, else its department or its grid's workers."""
     if task is None:
         return False
+    if task.assignee_id is not None:
+        return actor.user_id == task.assignee_id
     if task.department_id is not None:
         return actor.department_id == task.department_id
     return task.grid_id is not None and task.grid_id in actor.grid_ids

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from gridgov.common.choices import Urgency
 from gridgov.common.events import bus
 from gridgov.common.principal import Principal
 from gridgov.dispatch.models import Event, EventTransition
@@ -41,6 +42,25 @@ def apply_transition(
     session.add(row)
     bus.publish(session, outbox["name"], "event", event.id, outbox["payload"], actor=actor, at=now)
     return row
+
+
+MAJOR_FLAGGED = "event.major_flagged"
+
+
+def major_flagged_row(
+    event_id: int, number: str | None, title: str, now: datetime, actor_id: int | None
+) -> dict[str, Any]:
+    """The domain event of a case that became 重特大 (reported so, re-categorized, or flagged by a dispatcher): the
+    fast track's subscriber raises its alerts."""
+    payload = {"number": number, "title": title, "actor": actor_id}
+    return {"name": MAJOR_FLAGGED, "aggregate": "event", "aggregate_id": event_id, "payload": payload, "at": now}
+
+
+def publish_if_major(session: Session, actor: Principal, event: Event, was: str, now: datetime) -> None:
+    """Publish `event.major_flagged` when the case has just become 重特大."""
+    if event.urgency == Urgency.MAJOR.value and was != Urgency.MAJOR.value:
+        row = major_flagged_row(event.id, event.number, event.title, now, actor.user_id)
+        bus.publish(session, MAJOR_FLAGGED, "event", event.id, row["payload"], actor=actor, at=now)
 
 
 def transition_rows(

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from gridgov.common import scope
 from gridgov.common.audit import record_audit
+from gridgov.common.choices import ClockBasis, Urgency
 from gridgov.common.errors import AppError, Forbidden, InvalidInput
 from gridgov.common.principal import Principal, Role
 from gridgov.common.security import normalize_phone, pii_cipher
@@ -35,6 +36,7 @@ from gridgov.dispatch.guards import require_tier
 from gridgov.dispatch.locate import locate
 from gridgov.dispatch.models import SlaState, TaskRole, TaskStatus
 from gridgov.dispatch.rules import Action, Status, check_transition
+from gridgov.dispatch.sla import basis_for
 from gridgov.org import cache
 
 MAX_BATCH = 1000
@@ -44,9 +46,6 @@ _SELECT_KEYED = select(
 ).where(
     EVENT_TABLE.c.idem_scope.in_(bindparam("scopes", expanding=True)),
     EVENT_TABLE.c.idempotency_key.in_(bindparam("keys", expanding=True)),
-)
-_SET_TOKEN = (
-    update(EVENT_TABLE).where(EVENT_TABLE.c.id == bindparam("eid")).values(public_token_digest=bindparam("tok"))
 )
 
 
@@ -100,14 +99,11 @@ def submit_many(
     planned: list[Planned] = []
     results: list[IntakeResult | AppError | int] = []  # an int is the index into `planned` of a case to write
     seen_keys: dict[tuple[str, str], int] = {}
-    retried: list[tuple[Principal, int, str]] = []  # (caller, case, new follow-up token) of public retries
     for index, (actor, cmd) in enumerate(items):
         key = (actor.idempotency_scope, cmd.idempotency_key) if cmd.idempotency_key else None
         if key is not None and key in existing:
             event_id, status = existing[key]
-            results.append(IntakeResult(event_id, False, status))
-            if cmd.followup_token_digest:
-                retried.append((actor, event_id, cmd.followup_token_digest))
+            results.append(IntakeResult(event_id, False, status))  # a public retry keeps its first token
             continue
         if key is not None and key in seen_keys:
             results.append(seen_keys[key])
@@ -136,10 +132,6 @@ def submit_many(
     for p in planned:
         if p.row.get("public_token_digest"):
             record_audit(session, p.actor, DispatchAudit.PUBLIC_TOKEN, "event", p.row["id"], {})
-    if retried:  # a repeated public submission gets the new token: the caller lost the first answer
-        session.connection().execute(_SET_TOKEN, [{"eid": eid, "tok": tok} for _, eid, tok in retried])
-        for actor, eid, _tok in retried:
-            record_audit(session, actor, DispatchAudit.PUBLIC_TOKEN, "event", eid, {"retry": True})
     out: list[IntakeResult | AppError] = []
     for r in results:
         if isinstance(r, int):
@@ -185,6 +177,7 @@ def _plan(
         raise Forbidden(f"网格员只能{'处置' if cmd.self_handle else '上报'}本人负责网格内的事件", field="grid_code")
     check_attachments(session, cmd.attachments, uploaded)
     level = "grid" if cmd.self_handle else category.default_level if category else UNCLASSIFIED_LEVEL
+    urgency = category.urgency if category else Urgency.NORMAL.value
     owner: int | None
     if cmd.self_handle:
         assert loc.grid_id is not None
@@ -229,6 +222,9 @@ def _plan(
         "reopen_count": 0,
         "ever_overdue": False,
         "extension_granted_hours": 0.0,
+        "urgency": urgency,
+        "urgency_reason": None,
+        "clock_basis": basis_for(urgency, category.clock_basis if category else ClockBasis.WORKING).value,
     }
     if cmd.reporter_phone and cipher is not None:
         row["reporter_phone_enc"] = cipher.encrypt(normalize_phone(cmd.reporter_phone))
@@ -252,7 +248,7 @@ def _plan(
             require_tier(actor, level, field="category_code")
         assert loc.grid_id is not None
         route = route_for(session, loc.grid_id, category, level)
-        clock = clock_for(session, area_class, category, now)
+        clock, _basis = clock_for(session, area_class, category, now, urgency)
         row.update(
             status=Status.DISPATCHED.value,
             level=route.level,

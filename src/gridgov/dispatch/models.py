@@ -20,9 +20,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gridgov.common.audit import make_append_only
-from gridgov.common.choices import ChoiceSet, published
+from gridgov.common.choices import ChoiceSet, ClockBasis, Urgency, published
+from gridgov.common.pii_store import protect_columns
 from gridgov.common.timeutil import utcnow
 from gridgov.db import Base, UTCDateTime
+from gridgov.dispatch.rules import SummonsStatus
 
 
 @published("channel")
@@ -88,7 +90,12 @@ class Event(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    # SLA: deadlines are precomputed in working time so the sweeper is an indexed range query.
+    # How pressing (its 小类's default, or a dispatcher's choice with its reason) and what its clock counts on.
+    urgency: Mapped[str] = mapped_column(String(8), default=Urgency.NORMAL.value, server_default="normal")
+    urgency_reason: Mapped[str | None] = mapped_column(Text)
+    clock_basis: Mapped[str] = mapped_column(String(8), default=ClockBasis.WORKING.value, server_default="working")
+    leader_acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 重特大: first leader's acknowledgement
+    # SLA: deadlines are precomputed (on the case's time basis) so the sweeper is an indexed range query.
     clock_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -107,6 +114,8 @@ class Event(Base):
     rating_comment: Mapped[str | None] = mapped_column(Text)
     result_note: Mapped[str | None] = mapped_column(Text)
     reject_reason: Mapped[str | None] = mapped_column(Text)
+    # the free-text fields above hold phone and ID numbers masked; their originals, encrypted (common/pii_store)
+    pii_text_enc: Mapped[str | None] = mapped_column(Text)
 
     tasks: Mapped[list[EventTask]] = relationship(back_populates="event", order_by="EventTask.id")
 
@@ -136,6 +145,14 @@ class Event(Base):
         # the satisfaction figure: rated cases looked up by id from their rate transitions
         _partial("ix_event_rated", "rating", "id", "division_path", "grid_id", "rating"),
         _partial("ix_event_reporter_phone_index", "reporter_phone_index", "reporter_phone_index"),
+        # the open 重特大 cases (the IOC's emergency view): a handful of rows
+        Index(
+            "ix_event_major",
+            "status",
+            "division_path",
+            sqlite_where=text("urgency = 'major'"),
+            postgresql_where=text("urgency = 'major'"),
+        ),
     )
 
 
@@ -164,10 +181,13 @@ class EventTask(Base):
     role: Mapped[str] = mapped_column(String(8))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("division.id"))
+    # a named person chosen at dispatch (a handler of the department, or a grid worker): only they act on it
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     status: Mapped[str] = mapped_column(String(16), default=TaskStatus.PENDING.value)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pii_text_enc: Mapped[str | None] = mapped_column(Text)  # the note's original when it held PII
 
     event: Mapped[Event] = relationship(back_populates="tasks")
 
@@ -176,6 +196,7 @@ class EventTask(Base):
         Index("ix_task_grid_status", "grid_id", "status", "event_id"),
         # a case's tasks (the foreign key's index too): its current lead is read from the index alone
         Index("ix_task_event_lead", "event_id", "role", "id", "status", "department_id"),
+        Index("ix_task_assignee_status", "assignee_id", "status", "event_id"),
     )
 
 
@@ -195,10 +216,18 @@ class EventTransition(Base):
     attachments: Mapped[list[str]] = mapped_column(JSON, default=list)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    pii_text_enc: Mapped[str | None] = mapped_column(Text)  # the note's original when it held PII
 
 
 Index("ix_event_transition_action_at", EventTransition.action, EventTransition.at, EventTransition.event_id)
 make_append_only(EventTransition)
+FREE_TEXT = {
+    Event: ("title", "description", "result_note", "reject_reason", "rating_comment"),
+    EventTask: ("note",),
+    EventTransition: ("note",),
+}
+for _model, _fields in FREE_TEXT.items():
+    protect_columns(_model, _fields, "pii_text_enc")
 
 
 class Attachment(Base):
@@ -211,3 +240,97 @@ class Attachment(Base):
     size: Mapped[int] = mapped_column(Integer)
     uploader_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@published("alert_tier")
+class AlertTier(ChoiceSet):
+    """Who a 重特大 alert goes to, lowest first: an unacknowledged alert escalates to the next tier."""
+
+    DUTY = ("duty", "值班分拨员", "#f6bd16")
+    DISTRICT = ("district", "区领导", "#2e5aac")
+    CITY = ("city", "市领导", "#1f3b73")
+
+
+@published("alert_kind")
+class AlertKind(ChoiceSet):
+    MAJOR = ("major", "重特大事件", "#cf1322")
+    ESCALATION = ("escalation", "未确认升级", "#fa541c")
+
+
+class EventAlert(Base):
+    """One recipient's alert about a 重特大 case: raised at once, sent again until acknowledged, escalated to the
+    next tier when nobody acknowledges it in time (`dispatch.fasttrack`)."""
+
+    __tablename__ = "event_alert"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    tier: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16), default=AlertKind.MAJOR.value)
+    about_alert_id: Mapped[int | None] = mapped_column(ForeignKey("event_alert.id"))  # the one not acknowledged
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_count: Mapped[int] = mapped_column(Integer, default=1)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "user_id", "kind", "about_alert_id", name="uq_event_alert_recipient"),
+        Index("ix_event_alert_user", "user_id", "acknowledged_at", "id"),
+        Index("ix_event_alert_open", "acknowledged_at", "last_sent_at"),
+    )
+
+
+class RoutingCorrection(Base):
+    """A dispatcher's override of the suggested lead (kept with its reason): the routing suggestions learn from
+    these per 小类 × area (see routing.learned_lead). `area_id` is the division the suggestion placed the case
+    at; `chosen_department_id` None means the grid itself (a grid worker named directly)."""
+
+    __tablename__ = "routing_correction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("event_category.id"))
+    area_id: Mapped[int] = mapped_column(ForeignKey("division.id"))
+    suggested_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    chosen_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # set when the chosen lead sent the case back as mis-dispatched (退回): the correction stops counting
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_routing_correction_key", "category_id", "area_id", "id"),)
+
+
+class EventSummons(Base):
+    """吹哨报到: one department summoned onto a live case by a community or street centre, with a note and a
+    deadline to report in; the department reports in (报到, its time is the response time) and later its result."""
+
+    __tablename__ = "event_summons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    status: Mapped[str] = mapped_column(String(16), default=SummonsStatus.SUMMONED.value)
+    note: Mapped[str] = mapped_column(Text)
+    summoned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    respond_by: Mapped[datetime] = mapped_column(UTCDateTime)
+    summoned_by_id: Mapped[int | None] = mapped_column(Integer)
+    centre_division_id: Mapped[int | None] = mapped_column(ForeignKey("division.id"))  # who blew the whistle
+    reported_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reported_in_by_id: Mapped[int | None] = mapped_column(Integer)
+    report_in_note: Mapped[str | None] = mapped_column(Text)
+    result_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    result_by_id: Mapped[int | None] = mapped_column(Integer)
+    result_note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_summons_event", "event_id", "id"),
+        Index("ix_summons_department_status", "department_id", "status", "event_id"),
+        # the IOC's response-time figure: summons of a period, with what it measures
+        Index(
+            "ix_summons_period", "summoned_at", "event_id", "department_id", "respond_by", "reported_in_at", "status"
+        ),
+    )

@@ -7,6 +7,7 @@ only as its SHA-256 digest) is the only key to the case.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -21,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.common.errors import InvalidInput, NotFound
+from gridgov.common.fields import NonBlank
 from gridgov.common.principal import Principal, Role
 from gridgov.common.ratelimit import RateLimiter
 from gridgov.common.security import normalize_phone, pii_cipher
@@ -28,24 +30,24 @@ from gridgov.common.uow import UnitOfWork, atomic_retrying_a_race
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.attachments import path_for, store_attachment
 from gridgov.dispatch.commands import IntakeCommand
+from gridgov.dispatch.images import download_headers
 from gridgov.dispatch.intake import submit
 from gridgov.dispatch.models import Attachment, Channel, Event
+from gridgov.dispatch.public_view import public_steps
 from gridgov.dispatch.queues import history
-from gridgov.dispatch.rules import Action, Status
+from gridgov.dispatch.rules import Status
 from gridgov.dispatch.schemas import NoteIn, RateIn
 from gridgov.org.deps import SessionDep, SettingsDep
 
-router = APIRouter(prefix="/api/public", tags=["public"])
+router = APIRouter(
+    prefix="/api/public", tags=["public"], responses={429: {"description": "请求过于频繁（按来源与手机号限流）"}}
+)
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 PUBLIC_UPLOAD_BYTES = 5 * 1024 * 1024
-per_ip_reports = RateLimiter(limit=20, window_seconds=600)
-per_phone_reports = RateLimiter(limit=5, window_seconds=600)
-per_ip_uploads = RateLimiter(limit=30, window_seconds=600)
-per_ip_follow = RateLimiter(limit=120, window_seconds=600)
-
-
-PUBLIC_NOTES = frozenset({"reject", "handle", "verify_pass", "verify_fail", "return", "rate", "reopen"})
-PUBLIC_PHOTOS = frozenset({"report", "handle", "verify_pass", "verify_fail"})
+per_ip_reports = RateLimiter("public_report_ip", limit=20, window_seconds=600)
+per_phone_reports = RateLimiter("public_report_phone", limit=5, window_seconds=600)
+per_ip_uploads = RateLimiter("public_upload_ip", limit=30, window_seconds=600)
+per_ip_follow = RateLimiter("public_follow_ip", limit=120, window_seconds=600)
 
 
 def _client(request: Request) -> str:
@@ -56,8 +58,18 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _followup_token(secret: str, idem_scope: str, idempotency_key: str | None) -> str:
+    """The follow-up token of a submission. With an idempotency key it is derived from the key within the
+    phone's scope (an HMAC under the server's secret), so a replay answers the very token of the first answer and
+    the first stays valid; without one each submission is a new case with a random token."""
+    if idempotency_key is None:
+        return secrets.token_urlsafe(24)
+    mac = hmac.new(secret.encode(), f"followup\0{idem_scope}\0{idempotency_key}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()[:24]).decode().rstrip("=")
+
+
 class PublicReportIn(BaseModel):
-    title: str = Field(min_length=1, max_length=200, description="看到了什么问题")
+    title: NonBlank = Field(min_length=1, max_length=200, description="看到了什么问题")
     description: str = Field(default="", max_length=2000)
     phone: str = Field(description="手机号，用于回访", max_length=20)
     lon: float | None = Field(default=None, ge=-180, le=180)
@@ -130,7 +142,7 @@ def public_report(body: PublicReportIn, request: Request, session: SessionDep, s
         raise InvalidInput("请允许定位或填写地址", field="address_text")
     scope = pii_cipher(settings.pii_secret).blind_index(body.phone)[:32]
     actor = _public_principal(scope=scope)
-    token = secrets.token_urlsafe(24)
+    token = _followup_token(settings.pii_secret, actor.idempotency_scope, body.idempotency_key)
     command = IntakeCommand(
         title=body.title,
         description=body.description,
@@ -165,15 +177,8 @@ def _holder(session: Session, number: str, token: str) -> tuple[Event, Principal
 def _case(session: Session, event: Event) -> PublicCase:
     status = Status(event.status)
     steps = [
-        PublicStep(
-            action=h.action,
-            label=Action(h.action).label,
-            at=h.at,
-            note=h.note if h.action in PUBLIC_NOTES else None,
-            photos=list(h.attachments) if h.action in PUBLIC_PHOTOS else [],
-        )
-        for h in history(session, event.id)
-        if h.action not in ("warn_yellow", "warn_red")
+        PublicStep(action=p.action, label=p.label, at=p.at, note=p.note, photos=p.photos)
+        for p in public_steps(history(session, event.id))
     ]
     return PublicCase(
         number=event.number or "",
@@ -206,7 +211,7 @@ class PublicRateIn(BaseModel):
 
 
 class PublicReopenIn(BaseModel):
-    note: str = Field(min_length=1, max_length=1000, description="哪里还没有解决")
+    note: NonBlank = Field(min_length=1, max_length=1000, description="哪里还没有解决")
 
 
 @router.post("/events/{number}/rate", response_model=PublicCase, summary="评价")
@@ -250,8 +255,9 @@ def public_photo(
 ) -> FileResponse:
     per_ip_follow.hit(_client(request))
     event, _ = _holder(session, number, token)
-    shown = {p for h in history(session, event.id) if h.action in PUBLIC_PHOTOS for p in h.attachments}
+    shown = {p for step in public_steps(history(session, event.id)) for p in step.photos}
     row = session.get(Attachment, sha256) if sha256 in shown else None
     if row is None:
         raise NotFound("照片不存在", field="sha256")
-    return FileResponse(path_for(settings.attachments_dir, sha256), media_type=row.content_type)
+    headers = download_headers(sha256, row.content_type)
+    return FileResponse(path_for(settings.attachments_dir, sha256), media_type=row.content_type, headers=headers)

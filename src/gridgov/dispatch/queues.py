@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from gridgov.address.models import Address
 from gridgov.common.principal import Principal, Role
-from gridgov.dispatch.models import Event, EventTask, EventTransition, TaskRole
-from gridgov.dispatch.rules import Status
+from gridgov.dispatch.models import Event, EventSummons, EventTask, EventTransition, TaskRole
+from gridgov.dispatch.rules import OPEN, Status, SummonsStatus
 from gridgov.dispatch.scope import event_scope, event_scope_parts, in_subtree
 
 
@@ -134,6 +134,17 @@ def _task_queue(
     return Page(rows, None)
 
 
+def _summons_queue(session: Session, department_id: int, limit: int) -> Page:
+    """吹哨报到: the live cases this department was summoned onto and has not yet reported its result on, the
+    earliest report-in deadline first."""
+    open_summons = select(EventSummons.event_id, func.min(EventSummons.respond_by).label("by")).where(
+        EventSummons.department_id == department_id, EventSummons.status != SummonsStatus.DONE.value
+    )
+    sub = open_summons.group_by(EventSummons.event_id).subquery()
+    stmt = select(Event).join(sub, sub.c.event_id == Event.id).where(Event.status.in_(sorted(s.value for s in OPEN)))
+    return Page(list(session.scalars(stmt.order_by(sub.c.by, Event.id).limit(limit))), None)
+
+
 def my_queue(session: Session, actor: Principal, limit: int = 20) -> dict[str, Page]:
     """Named work queues for the caller's role, newest first; each page holds `limit` cases."""
     scope = event_scope_parts(actor)
@@ -153,7 +164,10 @@ def my_queue(session: Session, actor: Principal, limit: int = 20) -> dict[str, P
         queues["to_verify"] = q(Event.status == S.HANDLED.value)
         queues["on_hold"] = q(Event.status == S.ON_HOLD.value)
     if actor.role in (Role.HANDLER, Role.COMMUNITY_STAFF) and actor.department_id is not None:
-        dept = EventTask.department_id == actor.department_id
+        # the department's tasks, but a task named to someone is that person's alone
+        dept = (EventTask.department_id == actor.department_id) & (
+            EventTask.assignee_id.is_(None) | (EventTask.assignee_id == actor.user_id)
+        )
         queues["to_accept"] = _task_queue(
             session,
             and_(dept, EventTask.role == TaskRole.LEAD.value),
@@ -169,8 +183,10 @@ def my_queue(session: Session, actor: Principal, limit: int = 20) -> dict[str, P
             [S.DISPATCHED.value, S.ACCEPTED.value],
             limit,
         )
+        queues["summons"] = _summons_queue(session, actor.department_id, limit)
     if actor.role == Role.GRID_WORKER:
-        grid = EventTask.grid_id.in_(sorted(actor.grid_ids))
+        mine = EventTask.assignee_id == actor.user_id
+        grid = (EventTask.grid_id.in_(sorted(actor.grid_ids)) & EventTask.assignee_id.is_(None)) | mine
         queues["to_accept"] = _task_queue(session, grid, [S.DISPATCHED.value], limit)
         queues["in_progress"] = _task_queue(session, grid, [S.ACCEPTED.value], limit)
         queues["to_verify"] = q(

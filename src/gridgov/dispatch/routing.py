@@ -60,3 +60,44 @@ def _co(
                     found.append(dept)
                 break
     return tuple(found)
+
+
+# --- learning from the dispatchers' corrections ------------------------------------------------------------
+
+GRID_LEAD = 0  # a correction's choice of "the grid itself" (a grid worker named directly), as a vote key
+LEARN_AFTER = 1  # votes a department needs before it outweighs the catalog (GRIDGOV_ROUTING_LEARN_AFTER)
+LEARN_WINDOW = 10  # the newest corrections of a 小类 × area that vote
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One override as the rule sees it: the lead chosen (a department id, or GRID_LEAD) and whether the chosen
+    lead sent the case back as mis-dispatched (退回) — then it does not count."""
+
+    chosen: int
+    returned: bool = False
+
+
+def learned_lead(
+    newest_first: Sequence[Correction], after: int = LEARN_AFTER, window: int = LEARN_WINDOW
+) -> tuple[int, int] | None:
+    """The lead the suggestions should name for one 小类 × area, learned from its corrections, with its votes.
+
+    Rule: the newest `window` corrections that were not returned vote, one vote each, for the lead they chose.
+    The lead with the most votes (a tie goes to the one chosen most recently) replaces the catalog's (or the
+    routing rule's) suggestion once it has at least `after` votes; below that the catalog stands (None). A
+    dispatcher who overrides the learned suggestion back votes for the other lead, so the suggestion follows
+    the centre's consistent practice, never one stray click against a settled majority."""
+    if after < 1:
+        raise ValueError("after must be at least 1")
+    votes: dict[int, int] = {}
+    recency: dict[int, int] = {}
+    for i, c in enumerate(c for c in newest_first if not c.returned):
+        if i >= window:
+            break
+        votes[c.chosen] = votes.get(c.chosen, 0) + 1
+        recency.setdefault(c.chosen, i)
+    if not votes:
+        return None
+    best = min(votes, key=lambda lead: (-votes[lead], recency[lead]))
+    return (best, votes[best]) if votes[best] >= after else None

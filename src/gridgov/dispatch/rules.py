@@ -56,6 +56,10 @@ class Action(ChoiceSet):
     WARN_RED = ("warn_red", "红灯超时", "#f5222d")
     LOCATE = ("locate", "确认地址", "#5b8ff9")
     MERGE = ("merge", "合并重复件", "#8c8c8c")
+    SET_URGENCY = ("set_urgency", "调整紧急程度", "#cf1322")
+    SUMMON = ("summon", "吹哨", "#fa541c")
+    REPORT_IN = ("report_in", "报到", "#1f6feb")
+    SUMMONS_RESULT = ("summons_result", "报到反馈", "#269a99")
 
 
 S = Status
@@ -70,6 +74,12 @@ SUPERVISORS = frozenset({R.DISPATCHER, R.LEADER, R.ADMIN})
 REPORTERS = frozenset({R.RESIDENT, R.GRID_WORKER, R.COMMUNITY_STAFF, R.DISPATCHER, R.ADMIN})
 HANDLERS = frozenset({R.HANDLER, R.GRID_WORKER, R.COMMUNITY_STAFF})
 VERIFIERS = frozenset({R.GRID_WORKER, R.COMMUNITY_STAFF})
+# 吹哨报到: a community (its workstation, or a grid worker on a case of their grid) or a street (or district) centre
+# summons departments onto a live case; the summoned department (a handler, or a community workstation's staff)
+# reports in and then reports its result.
+LIVE: frozenset[Status] = frozenset({S.DISPATCHED, S.ACCEPTED, S.ON_HOLD})
+SUMMONERS = frozenset({R.COMMUNITY_STAFF, R.GRID_WORKER, R.DISPATCHER, R.ADMIN})
+SUMMONED = frozenset({R.HANDLER, R.COMMUNITY_STAFF})
 
 
 @dataclass(frozen=True)
@@ -115,7 +125,39 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.WARN_RED: Transition(CLOCK_RUNNING, None, frozenset({R.SYSTEM})),
     Action.MERGE: Transition(frozenset({S.REPORTED, S.FILED}), S.MERGED, DISPATCH_ROLES, needs_note=False),
     Action.LOCATE: Transition(OPEN, None, frozenset({R.SYSTEM, R.DISPATCHER, R.COMMUNITY_STAFF, R.ADMIN})),
+    Action.SET_URGENCY: Transition(OPEN, None, frozenset({R.DISPATCHER, R.ADMIN}), needs_note=True),
+    Action.SUMMON: Transition(LIVE, None, SUMMONERS, needs_note=True),
+    Action.REPORT_IN: Transition(LIVE | {S.HANDLED}, None, SUMMONED),
+    Action.SUMMONS_RESULT: Transition(LIVE | {S.HANDLED}, None, SUMMONED, needs_note=True),
 }
+
+
+@published("summons_status")
+class SummonsStatus(ChoiceSet):
+    SUMMONED = ("summoned", "待报到", "#fa8c16")
+    REPORTED_IN = ("reported_in", "已报到", "#1f6feb")
+    DONE = ("done", "已反馈结果", "#269a99")
+
+
+# A summons' own steps: 待报到 → 已报到 → 已反馈结果 (the state each needs, the state it leads to).
+SUMMONS_STEPS: dict[Action, tuple[SummonsStatus, SummonsStatus]] = {
+    Action.REPORT_IN: (SummonsStatus.SUMMONED, SummonsStatus.REPORTED_IN),
+    Action.SUMMONS_RESULT: (SummonsStatus.REPORTED_IN, SummonsStatus.DONE),
+}
+
+
+def check_summons_step(action: Action, status: SummonsStatus) -> SummonsStatus:
+    """The summons' state after `action`, or IllegalTransition naming the step it allows now."""
+    need, to = SUMMONS_STEPS[action]
+    if status == need:
+        return to
+    allowed = [a.value for a, (src, _to) in SUMMONS_STEPS.items() if src == status]
+    listed = "、".join(Action(a).label for a in allowed) or "无"
+    raise IllegalTransition(
+        f"该吹哨“{status.label}”，不能执行“{action.label}”；可执行的操作：{listed}",
+        allowed=allowed,
+        status_now=status.value,
+    )
 
 
 def allowed_actions(status: Status, role: Role) -> list[Action]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from gridgov.common import scope
 from gridgov.common.errors import NotFound
 from gridgov.common.principal import Principal, Role
-from gridgov.dispatch.models import Event, EventTask
+from gridgov.dispatch.models import Event, EventSummons, EventTask
 
 
 def in_subtree(path: str) -> ColumnElement[bool]:
@@ -38,6 +38,7 @@ def event_scope_parts(p: Principal) -> list[ColumnElement[bool]]:
         own: ColumnElement[bool] = in_subtree(p.division_path)
         if p.role == Role.COMMUNITY_STAFF and p.department_id is not None:
             own = own | Event.id.in_(select(EventTask.event_id).where(EventTask.department_id == p.department_id))
+            own = own | Event.id.in_(summoned(p.department_id))
         return [own, unplaced_above(p.division_path)]
     return [_scope(p)]
 
@@ -50,14 +51,21 @@ def _scope(p: Principal) -> ColumnElement[bool]:
     if p.role == Role.HANDLER:
         if p.department_id is None:
             return false()
-        return Event.id.in_(select(EventTask.event_id).where(EventTask.department_id == p.department_id))
+        tasks = select(EventTask.event_id).where(EventTask.department_id == p.department_id)
+        return Event.id.in_(tasks) | Event.id.in_(summoned(p.department_id))
     if p.role == Role.GRID_WORKER:
+        named = Event.id.in_(select(EventTask.event_id).where(EventTask.assignee_id == p.user_id))
         if not p.grid_ids:
-            return false()
-        return Event.grid_id.in_(sorted(p.grid_ids))
+            return named if p.user_id is not None else false()
+        return Event.grid_id.in_(sorted(p.grid_ids)) | named
     if p.role == Role.RESIDENT:
         return Event.reporter_id == p.user_id if p.user_id is not None else false()
     return false()
+
+
+def summoned(department_id: int) -> Select[int]:
+    """The cases a department was summoned onto (吹哨报到): it sees them to report in."""
+    return select(EventSummons.event_id).where(EventSummons.department_id == department_id)
 
 
 def load_visible(session: Session, actor: Principal, event_id: int, for_update: bool = False) -> Event:

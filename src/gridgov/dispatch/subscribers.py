@@ -8,6 +8,9 @@ from gridgov.address.models import Address
 from gridgov.address.reviews import REVIEW_RESOLVED
 from gridgov.common.events import EventBus, Published
 from gridgov.common.principal import SYSTEM_PRINCIPAL
+from gridgov.dispatch.fasttrack import raise_alerts
+from gridgov.dispatch.history import MAJOR_FLAGGED
+from gridgov.dispatch.learning import withdraw_on_return
 from gridgov.dispatch.locate import attach_address
 from gridgov.dispatch.models import Event
 from gridgov.dispatch.rules import OPEN, Status
@@ -30,3 +33,5 @@ def place_reviewed_case(session: Session, event: Published) -> None:
 
 def register(bus: EventBus) -> None:
     bus.subscribe(REVIEW_RESOLVED, place_reviewed_case)
+    bus.subscribe(MAJOR_FLAGGED, raise_alerts)
+    bus.subscribe("event.return", withdraw_on_return)  # a correction whose lead sent the case back stops counting

@@ -1,4 +1,9 @@
-"""The SLA sweeper: yellow warnings, red overdue marks and automatic escalation up the tiers.
+"""The SLA sweeper: yellow warnings, red overdue marks and automatic escalation up the tiers, and the 重特大 alerts
+nobody acknowledged (sent again, escalated: `fasttrack.sweep_alerts`).
+
+Nights and holidays need nothing special here: each case's deadline was laid out on its own time basis (working
+calendar or natural time, `sla.basis_for`), so a natural-time case falls due at night and is escalated by the
+next sweep like any other.
 
 Deadlines are precomputed on each case, so finding the cases due a warning is an indexed range query; the
 yellow warnings are then written in bulk, the overdue cases escalated one by one (each needs routing). The
@@ -20,6 +25,7 @@ from gridgov.common.errors import Conflict
 from gridgov.common.events import bus
 from gridgov.common.principal import SYSTEM_PRINCIPAL
 from gridgov.common.timeutil import utcnow
+from gridgov.dispatch.fasttrack import sweep_alerts
 from gridgov.dispatch.history import apply_transition, transition_rows
 from gridgov.dispatch.lifecycle import escalate
 from gridgov.dispatch.models import Event, EventTransition, SlaState
@@ -35,6 +41,8 @@ class SweepResult:
     yellow: int = 0
     red: int = 0
     escalated: int = 0
+    alerts_repeated: int = 0
+    alerts_escalated: int = 0
 
 
 def sweep(
@@ -45,8 +53,14 @@ def sweep(
     result.yellow = _yellow(session, now, progress)
     red, escalated = _red(session, now, progress)
     result.red, result.escalated = red, escalated
-    if result.yellow or result.red:
-        log.info("sla sweep: %d yellow, %d red, %d escalated", result.yellow, result.red, result.escalated)
+    alerts = sweep_alerts(session, now)  # 重特大 alerts nobody acknowledged: sent again, escalated
+    session.commit()
+    result.alerts_repeated, result.alerts_escalated = alerts.repeated, alerts.escalated
+    if result.yellow or result.red or alerts.repeated:
+        log.info(
+            "sla sweep: %d yellow, %d red, %d escalated; 重特大 alerts: %d repeated, %d escalated",
+            *(result.yellow, result.red, result.escalated, alerts.repeated, alerts.escalated),
+        )
     return result
 
 

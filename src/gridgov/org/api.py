@@ -4,36 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from gridgov.common.errors import Forbidden, NotFound
+from gridgov.common.fields import NonBlank
 from gridgov.common.principal import Role
-from gridgov.common.security import issue_token, mask_phone, pii_cipher
+from gridgov.common.security import mask_phone, pii_cipher
 from gridgov.common.uow import UnitOfWork
 from gridgov.org import cache, services
 from gridgov.org.deps import PrincipalDep, SessionDep, SettingsDep
 from gridgov.org.models import Division, User
 
 router = APIRouter(prefix="/api", tags=["org"])
-
-
-class TokenOut(BaseModel):
-    access_token: str
-    token_type: str = "bearer"
-    role: str
-    display_name: str
-
-
-@router.post("/auth/token", response_model=TokenOut, summary="登录（OAuth2 密码模式）")
-def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, settings: SettingsDep
-) -> TokenOut:
-    user = services.authenticate(session, form.username, form.password)
-    token = issue_token(settings.jwt_key, user.id, user.role, settings.jwt_ttl_minutes)
-    return TokenOut(access_token=token, role=user.role, display_name=user.display_name)
 
 
 @router.get("/me", summary="当前用户")
@@ -43,6 +27,7 @@ def me(actor: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     return {
         "user_id": actor.user_id,
         "username": actor.username,
+        "must_change_password": services.must_change_password(session, actor),
         "role": actor.role.value,
         "role_label": actor.role.label,
         "division_id": actor.division_id,
@@ -122,7 +107,7 @@ def division(code: str, session: SessionDep, _actor: PrincipalDep) -> DivisionOu
 class UserIn(BaseModel):
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     password: str = Field(min_length=8, max_length=128)
-    display_name: str = Field(min_length=1, max_length=64)
+    display_name: NonBlank = Field(min_length=1, max_length=64)
     role: Role
     division_code: str | None = None
     department_code: str | None = None
@@ -195,7 +180,7 @@ def user_phone(user_id: int, session: SessionDep, actor: PrincipalDep) -> dict[s
 
 
 class ApiKeyIn(BaseModel):
-    name: str = Field(min_length=1, max_length=64)
+    name: NonBlank = Field(min_length=1, max_length=64)
 
 
 @router.post("/users/{user_id}/api-keys", status_code=201, summary="签发 API 密钥（只显示一次）")

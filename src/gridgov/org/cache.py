@@ -35,6 +35,7 @@ class OrgSnapshot:
     departments: dict[tuple[int, str], int]
     by_code: dict[str, int]
     dept_names: dict[int, str]
+    department_places: dict[int, int]  # active department id → its division id
 
     def ancestry(self, division_id: int) -> list[Place]:
         out: list[Place] = []
@@ -88,6 +89,7 @@ def _load(session: Session) -> OrgSnapshot:
         {(d[0], d[1]): d[2] for d in deps},
         {d.code: d.id for d in divisions.values()},
         {d[2]: d[3] for d in deps},
+        {d[2]: d[0] for d in deps},
     )
     return snap
 

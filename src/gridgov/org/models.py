@@ -5,14 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from gridgov.common.choices import ChoiceSet, published
 from gridgov.common.levels import LEVEL_ORDER, Level
 from gridgov.common.timeutil import utcnow
 from gridgov.db import Base, UTCDateTime
 
-__all__ = ["LEVEL_ORDER", "ApiKey", "Department", "Division", "GridAssignment", "Level", "User"]
+__all__ = [
+    "LEVEL_ORDER",
+    "ApiKey",
+    "Department",
+    "Division",
+    "DutyPost",
+    "DutyShift",
+    "GridAssignment",
+    "Level",
+    "User",
+]
 
 
 class Division(Base):
@@ -66,6 +77,9 @@ class User(Base):
     can_unmask_pii: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # An account an admin created or whose password an admin set must choose its own at the first login.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     division: Mapped[Division | None] = relationship()
     department: Mapped[Department | None] = relationship()
@@ -108,3 +122,27 @@ class DemoSource(Base):
 
 
 Index("ix_division_parent_level", Division.parent_id, Division.level)
+
+
+@published("duty_post")
+class DutyPost(ChoiceSet):
+    DISPATCHER = ("dispatcher", "值班分拨员", "#f6bd16")
+    LEADER = ("leader", "带班领导", "#6dc8ec")
+
+
+class DutyShift(Base):
+    """One person on duty at a centre (a street or district 指挥中心) from `starts_at` to `ends_at` (UTC)."""
+
+    __tablename__ = "duty_shift"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    division_id: Mapped[int] = mapped_column(ForeignKey("division.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    post: Mapped[str] = mapped_column(String(16), default=DutyPost.DISPATCHER.value)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_duty_shift_centre_time", "division_id", "ends_at", "starts_at"),)

@@ -18,7 +18,6 @@ from gridgov.common.security import (
     new_api_key,
     normalize_phone,
     pii_cipher,
-    verify_password,
 )
 from gridgov.common.timeutil import utcnow
 from gridgov.db import settings_of
@@ -55,11 +54,9 @@ def principal_for(session: Session, user: User, api_key_id: int | None = None) -
     )
 
 
-def authenticate(session: Session, username: str, password: str) -> User:
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not verify_password(password, user.password_hash):
-        raise NotAuthenticated("用户名或密码错误", field="password")
-    return user
+def must_change_password(session: Session, actor: Principal) -> bool:
+    user = session.get(User, actor.user_id) if actor.user_id is not None else None
+    return bool(user and user.must_change_password)
 
 
 def user_by_id(session: Session, user_id: int) -> User:
@@ -107,7 +104,14 @@ def create_user(
         raise Conflict(f"用户名“{username}”已存在", field="username")
     if len(password) < 8:
         raise InvalidInput("密码至少 8 位", field="password")
-    user = User(username=username, display_name=display_name, role=role.value, password_hash=hash_password(password))
+    # the admin chose this password: the account chooses its own at the first login
+    user = User(
+        username=username,
+        display_name=display_name,
+        role=role.value,
+        password_hash=hash_password(password),
+        must_change_password=True,
+    )
     if division_code:
         div = session.scalar(select(Division).where(Division.code == division_code))
         if div is None:

@@ -1,7 +1,7 @@
 """HTML pages of the platform and the tiny UI config endpoint; `mount_web(app)` wires them into the API app.
 
 The pages are static shells: every piece of data is fetched by the browser from the JSON API with the user's
-token, so the API's data scope applies to what a page shows. /resident needs no login: its 随手拍 flow uses the
+sign-in cookie, so the API's data scope applies to what a page shows. /resident needs no login: its 随手拍 flow uses the
 public endpoints (/api/public/...) and keeps each report's number and follow-up token in the phone's localStorage.
 Vendored libraries (Leaflet, ECharts) live under static/vendor, copied from npm by `frontend/copy-vendor.mjs`; a
 page says so in Chinese when they are missing.
@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from gridgov import __version__
+from gridgov.common.redirects import safe_next
 from gridgov.org.deps import SettingsDep
 
 HERE = Path(__file__).parent
@@ -58,6 +59,11 @@ def _context(page: str, title: str) -> dict[str, Any]:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request) -> Response:
+    """A `next` that is not a path of this site ("//evil", "/%5Cevil", "/%09/evil" ...) is dropped here, before
+    the page's script sees it (which checks it again)."""
+    next_ = request.query_params.get("next")
+    if next_ is not None and safe_next(next_) is None:
+        return RedirectResponse("/login", status_code=303)
     return templates.TemplateResponse(request, "login.html", _context("login", "登录"))
 
 

@@ -32,6 +32,8 @@ EXPECTED_HEADER = [
     "self_handle",
     "close_condition",
     "keywords",
+    "urgency",
+    "clock_basis",
 ]
 
 DEPT_TYPES = {
@@ -201,3 +203,17 @@ def test_close_condition_and_keywords(records: Records) -> None:
         keywords = _split(r["keywords"])
         assert keywords, r["minor_code"]
         assert all(keywords), (r["minor_code"], r["keywords"])
+
+
+def test_urgency_and_clock_basis(records: Records) -> None:
+    """Every 小类 names its default urgency and its time basis; 突发事件 run round the clock, and the ones that are
+    重特大 by nature (collapse, gas leak, landslide, chemicals, mass incidents) are so by default."""
+    for r in records:
+        assert r["urgency"] in {"normal", "urgent", "major"}, r["minor_code"]
+        assert r["clock_basis"] in {"working", "natural"}, r["minor_code"]
+    by_code = {r["minor_code"]: r for r in records}
+    assert (by_code["04005"]["urgency"], by_code["04005"]["clock_basis"]) == ("urgent", "natural")  # 火情
+    for code in ("04001", "04004", "04007", "04010", "04013", "04015"):
+        assert by_code[code]["urgency"] == "major", code
+    assert all(r["clock_basis"] == "natural" for r in records if r["major_code"] == "04")
+    assert by_code["01001"]["urgency"] == "normal" and by_code["01001"]["clock_basis"] == "working"

@@ -143,7 +143,7 @@ def test_malformed_hash_returns_false(bad: str) -> None:
 
 
 def test_token_round_trip() -> None:
-    token = issue_token(SECRET, 42, "dispatcher", ttl_minutes=30)
+    token = issue_token(SECRET, 42, "dispatcher", ttl_minutes=30, session_id="s1")
     data = read_token(SECRET, token)
     assert data["sub"] == "42"
     assert data["role"] == "dispatcher"
@@ -152,7 +152,7 @@ def test_token_round_trip() -> None:
 
 def test_expired_token_is_not_authenticated() -> None:
     # Issued two hours ago with a one-hour lifetime: expired by an hour, far beyond any clock leeway.
-    token = issue_token(SECRET, 42, "dispatcher", ttl_minutes=60, now=utcnow() - timedelta(hours=2))
+    token = issue_token(SECRET, 42, "dispatcher", ttl_minutes=60, now=utcnow() - timedelta(hours=2), session_id="s1")
     with pytest.raises(NotAuthenticated) as info:
         read_token(SECRET, token)
     assert info.value.status == 401
@@ -161,7 +161,7 @@ def test_expired_token_is_not_authenticated() -> None:
 
 @pytest.mark.parametrize("case", ["wrong_secret", "garbage", "tampered"])
 def test_invalid_token_is_not_authenticated(case: str) -> None:
-    token = issue_token(SECRET, 7, "resident", ttl_minutes=30)
+    token = issue_token(SECRET, 7, "resident", ttl_minutes=30, session_id="s1")
     if case == "wrong_secret":
         secret, token = OTHER, token
     elif case == "garbage":
@@ -256,13 +256,14 @@ def test_verified_token_cache_still_refuses_expired_and_foreign_tokens() -> None
     from gridgov.org import deps
 
     key, other = "k" * 40, "o" * 40
-    token = issue_token(key, 7, "resident", ttl_minutes=1, now=utcnow() - timedelta(seconds=59))  # expires in ~1 s
-    assert deps._token_user(key, token) == 7
-    assert deps._token_user(key, token) == 7  # from the cache
+    soon = utcnow() - timedelta(seconds=59)  # expires in ~1 s
+    token = issue_token(key, 7, "resident", ttl_minutes=1, now=soon, session_id="s1")
+    assert deps._token_claims(key, token) == (7, "s1", False)
+    assert deps._token_claims(key, token) == (7, "s1", False)  # from the cache
     with pytest.raises(NotAuthenticated):
-        deps._token_user(other, token)  # signed with another key
+        deps._token_claims(other, token)  # signed with another key
     with pytest.raises(NotAuthenticated):
-        deps._token_user(key, token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
+        deps._token_claims(key, token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
     time.sleep(1.6)
     with pytest.raises(NotAuthenticated, match="过期"):
-        deps._token_user(key, token)
+        deps._token_claims(key, token)

@@ -102,7 +102,7 @@ def test_dispatch_roles_file_or_reject_reported_cases(role: Role) -> None:
 
 
 def test_dispatcher_allowed_on_reported_case() -> None:
-    assert allowed_actions(S.REPORTED, R.DISPATCHER) == [A.FILE, A.REJECT, A.ESCALATE, A.MERGE, A.LOCATE]
+    assert allowed_actions(S.REPORTED, R.DISPATCHER) == [A.FILE, A.REJECT, A.ESCALATE, A.MERGE, A.LOCATE, A.SET_URGENCY]
 
 
 def test_rejecting_needs_a_note_filing_does_not() -> None:
@@ -118,7 +118,7 @@ def test_handler_accepts_dispatched_case_then_handles_it() -> None:
     assert check_transition(A.RETURN, S.DISPATCHED, R.HANDLER) is S.RETURNED
     # Handling cannot skip signing for the case.
     exc = _refusal(A.HANDLE, S.DISPATCHED, R.HANDLER)
-    assert exc.extra["allowed"] == ["accept", "return", "co_report", "escalate"]
+    assert exc.extra["allowed"] == ["accept", "return", "co_report", "escalate", "report_in", "summons_result"]
     # A resident never signs for a case.
     with pytest.raises(IllegalTransition):
         check_transition(A.ACCEPT, S.DISPATCHED, R.RESIDENT)

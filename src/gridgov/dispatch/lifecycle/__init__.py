@@ -21,6 +21,8 @@ from gridgov.dispatch.lifecycle.handling import (
     resume_event,
     return_event,
 )
+from gridgov.dispatch.lifecycle.summons import report_in, report_summons_result, summon_departments
+from gridgov.dispatch.lifecycle.urgency import set_urgency
 
 __all__ = [
     "accept_event",
@@ -38,9 +40,13 @@ __all__ = [
     "rate_event",
     "reject_event",
     "reopen_event",
+    "report_in",
+    "report_summons_result",
     "request_extension",
     "resume_event",
     "return_event",
+    "set_urgency",
+    "summon_departments",
     "supervise_event",
     "verify_event",
 ]

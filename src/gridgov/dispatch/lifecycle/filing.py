@@ -7,17 +7,20 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov.address.access import require_within
 from gridgov.address.models import Address, AddressStatus
 from gridgov.common.errors import Conflict, InvalidInput
 from gridgov.common.events import bus
 from gridgov.common.principal import Principal
-from gridgov.dispatch.assign import assign, placed_grid, recategorize, restart_clock, route_data, route_for
+from gridgov.dispatch.assign import assign, placed_grid, recategorize, restart_clock, route_data, suggest_route
+from gridgov.dispatch.choice import choose
 from gridgov.dispatch.guards import note_for, require_area, require_dispatcher
+from gridgov.dispatch.history import publish_if_major
 from gridgov.dispatch.lifecycle.skeleton import Step, perform
 from gridgov.dispatch.locate import place_at
 from gridgov.dispatch.models import Event
 from gridgov.dispatch.rules import TERMINAL, Action, Status
-from gridgov.dispatch.schemas import CategoryIn, LocateIn, MergeIn, NoteIn
+from gridgov.dispatch.schemas import CategoryIn, DispatchIn, LocateIn, MergeIn, NoteIn
 from gridgov.dispatch.scope import load_visible
 from gridgov.org import cache
 
@@ -27,11 +30,13 @@ def file_event(
 ) -> Event:
     def apply(event: Event, at: datetime) -> Step:
         note = note_for(Action.FILE, cmd.note)
+        was = event.urgency
         cat = recategorize(session, event, cmd.category_code)
         if event.grid_id is not None:
             event.owner_division_id = cache.snapshot(session).ancestor_at(event.grid_id, event.level)
         event.filed_at = at
-        return Step(note=note, data={"category": cat.code, "level": event.level})
+        publish_if_major(session, actor, event, was, at)
+        return Step(note=note, data={"category": cat.code, "level": event.level, "urgency": event.urgency})
 
     return perform(session, actor, event_id, Action.FILE, apply, check=require_dispatcher, now=now)
 
@@ -48,14 +53,25 @@ def reject_event(session: Session, actor: Principal, event_id: int, cmd: NoteIn,
 def dispatch_event(
     session: Session, actor: Principal, event_id: int, cmd: CategoryIn, now: datetime | None = None
 ) -> Event:
+    """派遣: the suggested route, or the dispatcher's choice (another lead with a reason, more co-departments,
+    a named person: see choice.choose)."""
+    chosen = cmd if isinstance(cmd, DispatchIn) else DispatchIn(**cmd.model_dump())
+
     def apply(event: Event, at: datetime) -> Step:
         note = note_for(Action.DISPATCH, cmd.note)
+        was = event.urgency
         cat = recategorize(session, event, cmd.category_code)
-        route = route_for(session, placed_grid(event), cat, event.level)
-        assign(session, event, route, at)
+        suggestion = suggest_route(session, placed_grid(event), cat, event.level)
+        choice = choose(session, actor, event, cat, suggestion, chosen, at)
+        assign(session, event, choice.route, at, assignee_id=choice.assignee_id)
         event.dispatched_at = at
         restart_clock(session, event, cat, at)
-        return Step(note=note, data=route_data(session, route, cat))
+        publish_if_major(session, actor, event, was, at)
+        data = route_data(session, choice.route, cat)
+        data["basis"] = suggestion.basis
+        data.update(choice.data)
+        data["urgency"] = event.urgency
+        return Step(note=note, data=data)
 
     return perform(session, actor, event_id, Action.DISPATCH, apply, check=require_dispatcher, now=now)
 
@@ -69,6 +85,7 @@ def locate_event(
         address = session.scalar(select(Address).where(Address.code == cmd.address_code))
         if address is None or address.status != AddressStatus.ACTIVE.value:
             raise InvalidInput(f"标准地址“{cmd.address_code}”不存在或已停用", field="address_code")
+        require_within(session, actor, address, field="address_code")  # as resolve_review: only its own area
         return Step(note=address.full_name, data=place_at(session, event, address, 1.0))
 
     return perform(session, actor, event_id, Action.LOCATE, apply, check=require_area, now=now)

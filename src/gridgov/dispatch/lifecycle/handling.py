@@ -6,11 +6,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from gridgov.catalog.services import load_calendar
 from gridgov.common.errors import Conflict, Forbidden, InvalidInput
 from gridgov.common.principal import Principal
 from gridgov.common.timeutil import as_utc
-from gridgov.dispatch.assign import ACTIVE_TASK, shift_clock
+from gridgov.dispatch.assign import ACTIVE_TASK, shift_clock, time_basis
 from gridgov.dispatch.attachments import check_attachments
 from gridgov.dispatch.guards import note_for, require_dispatcher, require_lead
 from gridgov.dispatch.lifecycle.skeleton import Step, perform
@@ -117,7 +116,7 @@ def resume_event(session: Session, actor: Principal, event_id: int, cmd: NoteIn,
         note = note_for(Action.RESUME, cmd.note)
         held = 0.0
         if event.hold_started_at is not None:
-            held = load_calendar(session).working_seconds_between(as_utc(event.hold_started_at), at)
+            held = time_basis(session, event.clock_basis).working_seconds_between(as_utc(event.hold_started_at), at)
         shift_clock(session, event, held, at)
         event.hold_started_at = None
         return Step(note=note, data={"held_working_hours": round(held / 3600, 2)})

@@ -1,12 +1,12 @@
 /* Admin: org tree and grids, departments, users (list/create), event catalog and time limits, working calendar,
- * routing rules, standard address search and the address review queue. */
+ * routing rules, standard address search and the address review queue, notification templates (admin_notify.js). */
 (function () {
   "use strict";
   const { $, $$, esc, api } = GG;
   const LEVEL = { city: "市", district: "区", street: "街道", community: "社区", grid: "网格" };
   const UNIT = { working_hours: "工作小时", working_days: "工作日" };
   const KIND = { holiday: "节假日", workday: "调休上班" };
-  const state = { ch: null, tab: "org", trail: [], deptDivision: "" };
+  const state = { ch: null, tab: "org", trail: [], deptDivision: "", pane: null };
   const body = () => $("#tab-body");
 
   function fail(e, where) {
@@ -14,10 +14,10 @@
   }
 
   // --- org tree -----------------------------------------------------------------------------------------
-  async function org() {
+  async function org(root) {
     const parent = state.trail.length ? state.trail[state.trail.length - 1] : null;
     const rows = await api("/api/org/divisions", { params: { parent_code: parent ? parent.code : null, limit: 5000 } });
-    body().innerHTML =
+    root.innerHTML =
       '<div class="card"><div class="crumbs" id="crumbs"><a data-i="-1">全部</a>' +
       state.trail.map((d, i) => ' <span class="muted">›</span> <a data-i="' + i + '">' + esc(d.name) + "</a>").join("") +
       "</div>" +
@@ -38,10 +38,10 @@
       const a = e.target.closest("a[data-i]");
       if (!a) return;
       state.trail = state.trail.slice(0, Number(a.dataset.i) + 1);
-      org().catch(fail);
+      org(root).catch(fail);
     });
-    body().querySelector("tbody") &&
-      body().querySelector("tbody").addEventListener("click", (e) => {
+    root.querySelector("tbody") &&
+      root.querySelector("tbody").addEventListener("click", (e) => {
         const dep = e.target.closest("button[data-depts]");
         if (dep) {
           state.deptDivision = dep.dataset.depts;
@@ -51,13 +51,13 @@
         const tr = e.target.closest("tr[data-code]");
         if (!tr || tr.dataset.level === "grid") return;
         state.trail.push({ code: tr.dataset.code, name: tr.dataset.name });
-        org().catch(fail);
+        org(root).catch(fail);
       });
   }
 
   // --- departments --------------------------------------------------------------------------------------
-  async function depts() {
-    body().innerHTML =
+  async function depts(root) {
+    root.innerHTML =
       '<div class="card"><form class="row" id="dept-form"><label>区划代码（区、街道或社区）<input id="dept-div" value="' + esc(state.deptDivision) + '" placeholder="如 440304000000"></label>' +
       '<button class="btn primary" type="submit">查询</button></form><div id="dept-list"></div></div>';
     const load = async () => {
@@ -77,10 +77,10 @@
   }
 
   // --- users --------------------------------------------------------------------------------------------
-  async function users() {
+  async function users(root) {
     const roles = Object.values(state.ch.role).filter((r) => r.value !== "system");
     const opts = roles.map((r) => '<option value="' + esc(r.value) + '">' + esc(r.label) + "</option>").join("");
-    body().innerHTML =
+    root.innerHTML =
       '<div class="card"><h2>新建用户</h2><form id="user-form" autocomplete="off"><div class="row">' +
       '<label>用户名<input name="username" required pattern="[A-Za-z0-9_.-]{3,64}"></label><label>姓名<input name="display_name" required></label>' +
       '<label>初始密码（至少 8 位）<input name="password" type="password" minlength="8" required autocomplete="new-password"></label><label>角色<select name="role">' + opts + "</select></label></div>" +
@@ -120,9 +120,9 @@
   }
 
   // --- catalog --------------------------------------------------------------------------------------------
-  async function catalog() {
+  async function catalog(root) {
     const majors = await api("/api/catalog");
-    body().innerHTML =
+    root.innerHTML =
       '<div class="card"><div class="row"><label>搜索小类<input id="cat-q" placeholder="名称、代码或关键词"></label></div>' +
       '<p class="muted small">时限按区域分类 A/B/C 设置；修改后新派遣的事件按新时限计时。</p>' +
       '<table class="grid" id="cat-table"><thead><tr><th>代码</th><th>小类</th><th>大类</th><th>主办</th><th>默认层级</th><th>A 类</th><th>B 类</th><th>C 类</th><th>单位</th><th>可自行处置</th><th>启用</th><th></th></tr></thead><tbody>' +
@@ -170,9 +170,9 @@
   }
 
   // --- working calendar -----------------------------------------------------------------------------------
-  async function calendar() {
+  async function calendar(root) {
     const year = new Date().getFullYear();
-    body().innerHTML =
+    root.innerHTML =
       '<div class="card"><h2>设置日期</h2><form class="row" id="day-form"><label>日期<input type="date" name="day" required></label>' +
       '<label>类型<select name="kind"><option value="holiday">节假日（不计工时）</option><option value="workday">调休上班</option><option value="">恢复默认</option></select></label>' +
       '<label>名称<input name="name" placeholder="如 国庆节"></label><button class="btn primary" type="submit">保存</button></form><div class="form-error" id="day-error"></div></div>' +
@@ -201,8 +201,8 @@
   }
 
   // --- routing rules --------------------------------------------------------------------------------------
-  async function rules() {
-    body().innerHTML =
+  async function rules(root) {
+    root.innerHTML =
       '<div class="card"><h2>新增分拨规则</h2><p class="muted small">规则覆盖事件目录的默认承办部门：越具体（区划更深、指定小类）的规则优先。</p>' +
       '<form id="rule-form"><div class="row"><label>小类代码（空为所有小类）<input name="category_code" pattern="\\d{5}"></label><label>区划代码（空为全市）<input name="division_code"></label>' +
       '<label>主办部门类型<input name="lead_dept_type" required placeholder="如 chengguan"></label><label>协办部门类型（逗号分隔）<input name="co_dept_types"></label>' +
@@ -241,8 +241,8 @@
   }
 
   // --- addresses ------------------------------------------------------------------------------------------
-  async function address() {
-    body().innerHTML =
+  async function address(root) {
+    root.innerHTML =
       '<div class="card"><h2>地址查询</h2><form class="row" id="addr-form"><label>编码、名称或任意写法<input id="addr-q" placeholder="如 南园路 88 号"></label><button class="btn primary" type="submit">查询</button></form><div id="addr-list"></div></div>' +
       '<div class="card"><h2>地址待确认</h2><p class="muted small">事件地址匹配置信度不足时进入此队列；确认后事件获得标准地址与网格，输入写法学习为别名。</p><div id="review-list"></div></div>';
     $("#addr-form").addEventListener("submit", async (e) => {
@@ -295,12 +295,20 @@
     await loadReviews().catch((x) => fail(x, $("#review-list")));
   }
 
-  const TABS = { org, depts, users, catalog, calendar, rules, address };
+  const roster = (root) => GG.adminRoster(root);
+  const notify = (root) => GG.adminNotify(root);
+  const TABS = { org, depts, users, catalog, calendar, rules, address, roster, notify };
   function switchTab(name) {
     state.tab = name;
     $$("#tabs button").forEach((b) => b.classList.toggle("active", b.dataset.tab === name));
-    body().innerHTML = '<div class="loading">加载中…</div>';
-    TABS[name]().catch((e) => fail(e, body()));
+    // each switch renders into a fresh pane: a slower tab that was left must neither draw into nor fail in the new one
+    const pane = document.createElement("div");
+    pane.innerHTML = '<div class="loading">加载中…</div>';
+    body().replaceChildren(pane);
+    state.pane = pane;
+    TABS[name](pane).catch((e) => {
+      if (state.pane === pane) fail(e, pane);
+    });
   }
 
   async function main() {

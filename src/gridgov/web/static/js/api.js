@@ -1,6 +1,9 @@
-/* gridgov shared browser client: the JSON API with the user's token, Chinese error messages, small DOM helpers.
- * Everything lives on window.GG. The token is kept in localStorage under one key and nothing else is cached
- * across logins (logging in or out clears it) — except the anonymous 随手拍 receipts of this device
+/* gridgov shared browser client: the JSON API, Chinese error messages, small DOM helpers. Everything lives on
+ * window.GG. The sign-in is a pair of HttpOnly cookies the script never sees (a short access token and a
+ * refresh token); state-changing requests carry the CSRF token from the readable gg_csrf cookie, and the access
+ * token is refreshed silently before it runs out (and once more on a 401), so a wall screen or a dispatcher's
+ * page stays signed in through a shift. localStorage keeps only who is signed in (name, role, when the access
+ * token ends) and is cleared at login and logout — except the anonymous 随手拍 receipts of this device
  * (RECEIPTS_KEY: case numbers and follow-up tokens), which belong to whoever holds the phone, not to an account. */
 (function () {
   "use strict";
@@ -62,9 +65,56 @@
     location.href = "/login" + (next && next !== "/login" ? "?next=" + encodeURIComponent(next) : "");
   }
 
-  function logout() {
+  async function logout() {
+    try {
+      await api("/api/auth/logout", { method: "POST", noRedirect: true });
+    } catch (_e) {
+      /* already signed out */
+    }
     setAuth(null);
     location.href = "/login";
+  }
+
+  function cookie(name) {
+    const hit = document.cookie.split("; ").find((c) => c.startsWith(name + "="));
+    return hit ? decodeURIComponent(hit.slice(name.length + 1)) : "";
+  }
+
+  // --- silent refresh: one request at a time in this tab; the server accepts a second tab's refresh with the
+  // token just replaced for a few seconds, so tabs do not sign each other out.
+  let refreshing = null;
+  let refreshTimer = null;
+  function scheduleRefresh(expiresAt) {
+    clearTimeout(refreshTimer);
+    const left = new Date(expiresAt).getTime() - Date.now();
+    if (!isFinite(left)) return;
+    const delay = left > 120000 ? left - 60000 : Math.max(500, left * 0.7);
+    refreshTimer = setTimeout(() => refresh().catch(() => {}), delay);
+  }
+
+  function refresh() {
+    if (!refreshing) {
+      refreshing = fetch("/api/auth/refresh", {
+        method: "POST",
+        headers: { Accept: "application/json", "X-CSRF-Token": cookie("gg_csrf") },
+        cache: "no-store",
+      })
+        .then(async (res) => {
+          if (!res.ok) throw new ApiError(HTTP_ZH[401], res.status, null);
+          const data = await res.json();
+          const a = auth();
+          if (a) {
+            a.access_expires_at = data.access_expires_at;
+            localStorage.setItem(AUTH_KEY, JSON.stringify(a));
+          }
+          scheduleRefresh(data.access_expires_at);
+          return data;
+        })
+        .finally(() => {
+          refreshing = null;
+        });
+    }
+    return refreshing;
   }
 
   function query(params) {
@@ -121,8 +171,8 @@
   async function api(path, opts) {
     opts = opts || {};
     const headers = Object.assign({ Accept: "application/json" }, opts.headers || {});
-    const a = opts.anon ? null : auth();
-    if (a && a.token) headers.Authorization = "Bearer " + a.token;
+    const method = opts.method || (opts.json !== undefined || opts.form || opts.formData ? "POST" : "GET");
+    if (!opts.anon && method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = cookie("gg_csrf");
     let body;
     if (opts.json !== undefined) {
       headers["Content-Type"] = "application/json";
@@ -135,10 +185,11 @@
     let res;
     try {
       res = await fetch(path + query(opts.params), {
-        method: opts.method || (body ? "POST" : "GET"),
+        method,
         headers,
         body,
         cache: "no-store",
+        credentials: opts.anon ? "omit" : "same-origin",
         signal: opts.signal,
       });
     } catch (e) {
@@ -156,8 +207,20 @@
       }
     }
     if (!res.ok) {
+      const code = data && data.error && data.error.code;
+      if (res.status === 401 && !opts.anon && !opts.retried && auth()) {
+        // the access token ran out (or its cookie did): refresh once, then ask again
+        const again = await refresh().then(
+          () => true,
+          () => false,
+        );
+        if (again) return api(path, Object.assign({}, opts, { retried: true }));
+      }
       if (res.status === 401 && !opts.noRedirect && !opts.anon) {
         toLogin();
+      }
+      if (res.status === 403 && code === "password_change_required" && !opts.noRedirect) {
+        location.href = "/login?change=1";
       }
       throw new ApiError(messageOf(res.status, data), res.status, data);
     }
@@ -178,7 +241,7 @@
   }
 
   const blobCache = new Map();
-  /** An object URL for an attachment (the download needs the bearer token, so no plain <img src>). */
+  /** An object URL for an attachment (fetched through api(), which refreshes an expired sign-in first). */
   async function attachmentUrl(sha) {
     if (blobCache.has(sha)) return blobCache.get(sha);
     const res = await api("/api/attachments/" + encodeURIComponent(sha), { raw: true, headers: { Accept: "*/*" } });
@@ -319,11 +382,16 @@
   /** Who is logged in; redirects to /login without a token. `roles`: the roles this page is meant for. */
   async function requireLogin(roles) {
     const a = auth();
-    if (!a || !a.token) {
+    if (!a) {
       toLogin();
       return new Promise(() => {});
     }
     const me = await api("/api/me");
+    if (me.must_change_password) {
+      location.href = "/login?change=1";
+      return new Promise(() => {});
+    }
+    if (a.access_expires_at) scheduleRefresh(a.access_expires_at);
     const who = $("#who");
     if (who) who.textContent = (a.display_name || me.username) + " · " + me.role_label;
     if (roles && !roles.includes(me.role)) {
@@ -400,6 +468,8 @@
     auth,
     setAuth,
     logout,
+    refresh,
+    scheduleRefresh,
     toLogin,
     uuid,
     upload,

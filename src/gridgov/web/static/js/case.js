@@ -47,6 +47,11 @@
           if (data.lead_department) extra.push("主办：" + data.lead_department);
           if (data.co_departments && data.co_departments.length) extra.push("协办：" + data.co_departments.join("、"));
           if (data.lead_grid_id && !data.lead_department) extra.push("由网格处置");
+          if (data.override) extra.push("改派：" + data.override.suggested + " → " + data.override.chosen + "（" + data.override.reason + "）");
+          if (data.assignee) extra.push("指派到人：" + data.assignee.name);
+          if (data.added_co_departments && data.added_co_departments.length) extra.push("增加协办：" + data.added_co_departments.join("、"));
+          if (h.action === "summon" && data.summons) extra.push("召集：" + data.summons.map((x) => x.department).join("、"));
+          if ((h.action === "report_in" || h.action === "summons_result") && data.department) extra.push(data.department + (data.response_minutes != null ? "，报到用时 " + data.response_minutes + " 分钟" : ""));
           if (data.to_level) extra.push("升至" + (LEVEL[data.to_level] || data.to_level) + "级");
           if (data.hours) extra.push(data.hours + " 工作小时");
           if (data.rating) extra.push("评分 " + data.rating + " 分");
@@ -74,7 +79,7 @@
         .map(
           (t) =>
             "<tr><td>" + esc(TASK_ROLE[t.role] || t.role) + "</td><td>" +
-            esc(t.department_name || (t.grid_id ? "网格员" : "—")) + "</td><td>" + esc(TASK_STATUS[t.status] || t.status) +
+            esc((t.department_name || (t.grid_id || t.assignee_id ? "网格员" : "—")) + (t.assignee_name ? " · 指派 " + t.assignee_name : "")) + "</td><td>" + esc(TASK_STATUS[t.status] || t.status) +
             "</td><td>" + esc(t.note || "") + "</td></tr>",
         )
         .join("") +

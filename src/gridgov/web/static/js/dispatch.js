@@ -18,6 +18,7 @@
     ["to_accept", "待签收"],
     ["in_progress", "办理中"],
     ["co_tasks", "协办任务"],
+    ["summons", "吹哨报到"],
   ];
   const HOT = new Set(["overdue", "returned", "extension_requests"]);
   const LOW_CONFIDENCE = 0.8; // below this the case's standard address is offered for confirmation
@@ -172,13 +173,21 @@
             : '<div class="muted small">未能根据描述推荐小类，请手动选择</div>') +
           '<label>选择或搜索小类<input id="cat-input" autocomplete="off" placeholder="输入名称、代码或关键词"></label></section>'
         : "") +
+      (allowed.includes("dispatch") ? '<section id="choice-box"></section>' : "") +
       '<section><label>办理意见 / 理由<textarea id="note" placeholder="不立案、督办、挂账、驳回延期需要填写理由"></textarea></label>' +
       (allowed.includes("approve_extension") ? '<label>批准延期工作小时（留空按申请）<input id="hours" type="number" min="0.5" step="0.5"></label>' : "") +
       '<div class="form-error" id="act-error" role="alert"></div>' +
       '<div class="actions" id="actions">' + (buttons || '<span class="muted">当前状态下没有可执行的操作</span>') + "</div></section>" +
       "<section><h3>承办任务</h3>" + CV.tasksHtml(ev.tasks) + "</section>" +
+      GG.summons.section(ev, state.me) +
       "<section><h3>办理记录</h3>" + CV.historyHtml(state.ch, ev.history) + "</section>";
     CV.loadPhotos(panel);
+    GG.summons.wire(panel, ev, state.me, async (msg) => {
+      GG.toast(msg);
+      await loadQueues();
+      await showCase(ev.id);
+    });
+    if (allowed.includes("dispatch")) GG.dispatchChoice.load(ev);
     if (needsCategory) {
       state.picker = CV.categoryPicker($("#cat-input"), state.majors);
       const current = ev.category_code ? state.picker.find(ev.category_code) : sugg.length ? sugg[0].item : null;
@@ -406,6 +415,7 @@
       if (code && code !== ev.category_code) body.category_code = code;
       if (!code && !ev.category_code) throw new GG.ApiError("请先选择事件小类", 422, { error: { field: "category_code" } });
     }
+    if (action === "dispatch") Object.assign(body, GG.dispatchChoice.body());
     if (action === "approve_extension" && $("#hours") && $("#hours").value) body.hours = Number($("#hours").value);
     if (action === "verify") body.passed = passed === "1";
     if (ACTIONS[action] && ACTIONS[action][2] && !note) {
@@ -605,6 +615,7 @@
 
   async function main() {
     state.me = await GG.requireLogin(["dispatcher", "community_staff", "admin", "leader"]);
+    GG.alertBar($("#alert-bar"));
     [state.ch, state.majors] = await Promise.all([GG.choices(), GG.catalog()]);
     wire();
     await loadQueues();

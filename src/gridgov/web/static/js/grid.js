@@ -180,8 +180,14 @@
     }
     box.innerHTML =
       '<div class="card"><h2>' + esc(ev.title) + "</h2>" + CV.summaryHtml(state.ch, ev) + form +
-      '<div class="form-error" id="c-error" role="alert"></div></div><div class="card"><h3>办理记录</h3>' + CV.historyHtml(state.ch, ev.history) + "</div>";
+      '<div class="form-error" id="c-error" role="alert"></div></div>' +
+      ((ev.summons || []).length || allowed.includes("summon") ? '<div class="card">' + GG.summons.section(ev, state.me) + "</div>" : "") +
+      '<div class="card"><h3>办理记录</h3>' + CV.historyHtml(state.ch, ev.history) + "</div>";
     CV.loadPhotos(box);
+    GG.summons.wire(box, ev, state.me, async (msg) => {
+      GG.toast(msg);
+      await openCase(ev.id, where, mode);
+    });
     box.scrollIntoView({ behavior: "smooth", block: "start" });
     const run = async (fn, reload) => {
       $("#c-error").textContent = "";

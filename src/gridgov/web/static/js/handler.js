@@ -1,10 +1,11 @@
 /* Department handler: my tasks by deadline (time left, red/yellow), accept, return with a reason, request an
- * extension, submit the result with photos; co-department tasks (协办反馈). */
+ * extension, submit the result with photos; co-department tasks (协办反馈); 吹哨报到 (report in, then the result). */
 (function () {
   "use strict";
   const { $, $$, esc, api, fmtTime } = GG;
   const CV = GG.caseView;
-  const state = { ch: null, tab: "mine", mine: [], co: [], current: null, detail: null };
+  const state = { ch: null, tab: "mine", mine: [], co: [], summons: [], current: null, detail: null };
+  const EMPTY = { mine: "暂无待办任务，辛苦了", co: "暂无协办任务", summons: "暂无吹哨召集" };
 
   function byDeadline(a, b) {
     const x = a.deadline_at ? new Date(a.deadline_at).getTime() : Infinity;
@@ -18,16 +19,18 @@
     const seen = new Set();
     state.mine = [].concat((q.to_accept || { items: [] }).items, (q.in_progress || { items: [] }).items).filter((e) => !seen.has(e.id) && seen.add(e.id)).sort(byDeadline);
     state.co = ((q.co_tasks || { items: [] }).items || []).slice().sort(byDeadline);
+    state.summons = ((q.summons || { items: [] }).items || []).slice();
     $("#n-mine").textContent = state.mine.length;
     $("#n-co").textContent = state.co.length;
+    $("#n-summons").textContent = state.summons.length;
     renderList();
   }
 
   function renderList() {
-    const items = state.tab === "mine" ? state.mine : state.co;
+    const items = state[state.tab];
     const box = $("#task-list");
     if (!items.length) {
-      box.innerHTML = '<div class="empty">' + (state.tab === "mine" ? "暂无待办任务，辛苦了" : "暂无协办任务") + "</div>";
+      box.innerHTML = '<div class="empty">' + EMPTY[state.tab] + "</div>";
       return;
     }
     box.innerHTML =
@@ -62,7 +65,7 @@
   function renderPanel(ev) {
     state.detail = ev;
     const allowed = ev.allowed_actions || [];
-    const isCo = state.tab === "co";
+    const isCo = state.tab !== "mine";
     const myCo = (ev.tasks || []).some((t) => t.role === "co" && ["pending", "accepted"].includes(t.status) && t.department_id === state.me.department_id);
     const forms = [];
     if (!isCo && allowed.includes("accept")) {
@@ -99,8 +102,14 @@
       '<h2>' + esc(ev.title) + "</h2>" + (ev.description ? '<p class="muted">' + esc(ev.description) + "</p>" : "") +
       CV.summaryHtml(state.ch, ev) +
       "<section>" + (forms.join("") || '<div class="muted">当前没有需要您办理的操作</div>') + '<div class="form-error" id="act-error" role="alert"></div></section>' +
+      GG.summons.section(ev, state.me) +
       "<section><h3>承办任务</h3>" + CV.tasksHtml(ev.tasks) + "</section><section><h3>办理记录</h3>" + CV.historyHtml(state.ch, ev.history) + "</section>";
     CV.loadPhotos($("#task-panel"));
+    GG.summons.wire($("#task-panel"), ev, state.me, async (msg) => {
+      GG.toast(msg);
+      await load();
+      await open(ev.id);
+    });
     const photos = $("#result-photos") ? CV.photoInput($("#result-photos"), $("#result-preview")) : null;
     const coPhotos = $("#co-photos") ? CV.photoInput($("#co-photos"), $("#co-preview")) : null;
     const on = (sel, fn) => $(sel) && $(sel).addEventListener("click", () => run(fn));
@@ -140,7 +149,7 @@
       const msg = await fn();
       GG.toast(msg);
       await load();
-      const still = (state.tab === "mine" ? state.mine : state.co).some((e) => e.id === state.current);
+      const still = state[state.tab].some((e) => e.id === state.current);
       if (still) await open(state.current);
       else $("#task-panel").innerHTML = '<div class="empty">已办理完成。选择下一项任务继续</div>';
     } catch (e) {
@@ -167,9 +176,10 @@
     await load();
     setInterval(() => {
       $$("#task-list [data-left]").forEach((el, i) => {
-        const items = state.tab === "mine" ? state.mine : state.co;
+        const items = state[state.tab];
         if (items[i]) el.textContent = GG.timeLeft(items[i].deadline_at).text;
       });
+      GG.summons.tick($("#task-panel"));
     }, 30000);
     setInterval(() => !document.hidden && load().catch(() => {}), 60000);
   }

@@ -209,6 +209,23 @@
       "</tbody></table>";
   }
 
+  /** 吹哨报到: each summoned department's report-in time (median, mean), on-time rate and results. */
+  function renderSummons(r) {
+    const items = r.items || [];
+    const box = $("#rankings");
+    if (!items.length) return panelMsg(box, "本时段没有吹哨");
+    const mins = (v) => (v === null || v === undefined ? "—" : Number(v).toFixed(1) + " 分");
+    box.innerHTML =
+      '<table class="rank" id="summons-rank"><thead><tr><th>#</th><th>部门</th><th>被吹哨</th><th>已报到</th><th title="报到用时中位数（平均见提示）">报到用时</th><th>按时率</th><th>超时未到</th></tr></thead><tbody>' +
+      items
+        .map(
+          (x, i) =>
+            '<tr><td><span class="medal m' + (i + 1) + '">' + (i + 1) + '</span></td><td class="name" title="' + esc(x.label) + '">' + esc(x.label) + "</td><td>" + fmtKpi(x.summoned, "n") + "</td><td>" + fmtKpi(x.reported_in, "n") + "</td><td title=\"平均 " + mins(x.mean_minutes) + "，已反馈结果 " + x.done + " 次\"><b>" + mins(x.median_minutes) + "</b></td><td>" + fmtKpi(x.on_time_rate, "pct") + "</td><td>" + fmtKpi(x.waiting_overdue, "n") + "</td></tr>",
+        )
+        .join("") +
+      "</tbody></table>";
+  }
+
   function renderWarnings(w) {
     const items = w.items || [];
     $("#warn-count").textContent = items.length ? "（" + items.length + " 件）" : "";
@@ -340,7 +357,13 @@
         section(async () => renderTrend(await dash("trend", { days: 30 })), $("#trend-chart")),
         section(async () => renderMix(await dash("breakdown", { period: p, by: state.mixBy })), $("#mix-chart")),
         section(async () => renderDist(await dash("breakdown", { period: p, by: childLevel ? state.distBy : "department" })), $("#dist-chart")),
-        section(async () => renderRankings(await dash("rankings", { period: p, by: childLevel ? state.rankBy : "department" })), $("#rankings")),
+        section(
+          async () =>
+            state.rankBy === "summons"
+              ? renderSummons(await dash("summons-response", { period: p }))
+              : renderRankings(await dash("rankings", { period: p, by: childLevel ? state.rankBy : "department" })),
+          $("#rankings"),
+        ),
         section(async () => renderWarnings(await dash("warnings", { limit: 30 })), $("#warnings")),
         section(async () => renderHotspots(await dash("hotspots", { period: p, limit: 10 })), $("#hotspots")),
         section(async () => renderMap(await dash("map", { level: childLevel || "grid" })), null),
@@ -424,9 +447,9 @@
     const child = CHILD[scope() ? scope().level : "city"];
     if (!child) {
       state.distBy = "department";
-      state.rankBy = "department";
+      if (state.rankBy !== "summons") state.rankBy = "department";
       $$("#dist-tabs button").forEach((b) => b.classList.toggle("active", b.dataset.by === "department"));
-      $$("#rank-tabs button").forEach((b) => b.classList.toggle("active", b.dataset.by === "department"));
+      $$("#rank-tabs button").forEach((b) => b.classList.toggle("active", b.dataset.by === state.rankBy));
     }
     const url = new URL(location.href);
     url.searchParams.set("division_code", code());
@@ -458,7 +481,8 @@
       live.classList.remove("on");
       return;
     }
-    const url = "/api/dashboard/stream?" + new URLSearchParams({ division_code: code() || "", access_token: a.token });
+    // the sign-in cookie goes with the EventSource request (same origin); no token in the URL
+    const url = "/api/dashboard/stream?" + new URLSearchParams({ division_code: code() || "" });
     let errors = 0;
     const es = new EventSource(url);
     state.sse = es;
@@ -488,6 +512,11 @@
       if (errors >= 3 || es.readyState === EventSource.CLOSED) {
         es.close();
         if (state.sse === es) state.sse = null;
+        // refused (an access token that ran out while the screen slept): refresh the sign-in, connect again
+        if (errors < 3 && Date.now() - (state.sseRefreshAt || 0) > 60000) {
+          state.sseRefreshAt = Date.now();
+          GG.refresh().then(connectLive, () => {});
+        }
       }
     };
   }
@@ -585,6 +614,8 @@
     }, 200));
     const start = params.get("division_code");
     if (start) state.trail = [{ code: start, name: start, level: "city" }];
+    GG.alertBar($("#alert-bar"));
+    GG.emergencyView();
     await refreshAll();
     connectLive();
     startPolling();

@@ -543,7 +543,7 @@
   /** A stored resident login → account mode; anything else (no login, another role) → anonymous mode. */
   async function pickMode() {
     const a = GG.auth();
-    if (!a || !a.token || a.role !== "resident") return;
+    if (!a || a.role !== "resident") return;
     try {
       const me = await api("/api/me", { noRedirect: true });
       if (me.role !== "resident") return;
@@ -602,7 +602,8 @@
       const it = e.target.closest(".item[data-id]");
       if (it) openAccountCase(Number(it.dataset.id)).catch((x) => GG.toast(x.message, "error"));
     });
-    $("#r-logout").addEventListener("click", () => {
+    $("#r-logout").addEventListener("click", async () => {
+      await GG.api("/api/auth/logout", { method: "POST", noRedirect: true }).catch(() => {});
       GG.setAuth(null);
       location.href = "/resident";
     });

@@ -1,0 +1,175 @@
+"""The outbox subscriber that plans notifications: for each domain event of a batch, its routes (rules.ROUTES),
+the people of each route, one `Notification` per (event, kind, person) rendered from the template in force, and
+one `NotificationDelivery` per channel he is reached on, each with its idempotency key.
+
+It writes only through the session it is handed, so the outbox worker commits the plan together with the
+subscriber's new position: a crash in the middle of a batch leaves neither, and the batch is planned again."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridgov.common.events import AsyncSubscriber, DomainEvent
+from gridgov.common.timeutil import as_utc, utcnow
+from gridgov.config import Settings
+from gridgov.db import settings_of
+from gridgov.dispatch.models import Event, EventTransition
+from gridgov.dispatch.rules import Status
+from gridgov.notify import templates
+from gridgov.notify.models import Notification, NotificationDelivery
+from gridgov.notify.recipients import Directory, Recipient
+from gridgov.notify.rules import (
+    ChannelName,
+    Kind,
+    QuietHours,
+    Route,
+    chosen_channels,
+    delivery_key,
+    parse_hhmm,
+    release_at,
+    routes_for,
+    watched_events,
+)
+
+SUBSCRIBER = "notify"
+
+
+def configured_channels(settings: Settings) -> frozenset[ChannelName]:
+    have = {ChannelName.IN_APP}
+    if settings.notify_sms not in ("", "none"):
+        have.add(ChannelName.SMS)
+    if settings.notify_smtp_host:
+        have.add(ChannelName.EMAIL)
+    return frozenset(have)
+
+
+def default_quiet(settings: Settings) -> QuietHours | None:
+    if not settings.notify_quiet_hours:
+        return None
+    start, _, end = settings.notify_quiet_hours.partition("-")
+    return QuietHours(parse_hhmm(start, "notify_quiet_hours"), parse_hhmm(end, "notify_quiet_hours"))
+
+
+def _fmt(value: datetime | None, tz: ZoneInfo) -> str:
+    return as_utc(value).astimezone(tz).strftime("%m月%d日 %H:%M") if value else ""
+
+
+def case_context(directory: Directory, case: Event | None, tz: ZoneInfo) -> dict[str, Any]:
+    if case is None:
+        return {}
+    lead = next((t for t in case.tasks if t.role == "lead" and t.status != "cancelled"), None)
+    department = ""
+    if lead is not None:
+        department = directory.departments.get(lead.department_id, "") if lead.department_id else "所在网格的网格员"
+    return {
+        "number": case.number or str(case.id),
+        "title": case.title,
+        "category": directory.categories.get(case.category_id or 0, "未分类"),
+        "address": case.address_text or directory.places.get(case.grid_id or 0, ""),
+        "status": Status(case.status).label if case.status else "",
+        "deadline": _fmt(case.deadline_at, tz),
+        "department": department,
+        "result": case.result_note or "",
+    }
+
+
+def _note(session: Session, case_id: int, action: str) -> str:
+    note = session.scalar(
+        select(EventTransition.note)
+        .where(EventTransition.event_id == case_id, EventTransition.action == action)
+        .order_by(EventTransition.id.desc())
+        .limit(1)
+    )
+    return note or ""
+
+
+def plan_batch(session: Session, events: Sequence[DomainEvent]) -> None:
+    settings = settings_of(session)
+    tz = ZoneInfo(settings.timezone)
+    now = utcnow()
+    configured = configured_channels(settings)
+    fallback_quiet = default_quiet(settings)
+    directory = Directory(session)
+    directory.load(e.aggregate_id for e in events if e.aggregate == "event")
+    in_force = templates.current(session)
+    done = {
+        tuple(row)
+        for row in session.execute(
+            select(Notification.source_event_id, Notification.kind, Notification.recipient).where(
+                Notification.source_event_id.in_([e.id for e in events])
+            )
+        )
+    }
+    base = settings.notify_public_url.rstrip("/")
+    for event in events:
+        case = directory.cases.get(event.aggregate_id) if event.aggregate == "event" else None
+        context = case_context(directory, case, tz) | {"at": _fmt(event.at, tz)}
+        for route in routes_for(event.name):
+            if route.kind is Kind.RETURNED and case is not None:
+                context["note"] = _note(session, case.id, event.name.removeprefix("event."))
+            for person in directory.resolve(route.audience, case, event.payload):
+                if (event.id, route.kind.value, person.key) in done:
+                    continue
+                done.add((event.id, route.kind.value, person.key))
+                note = _plan_one(event, route, person, context, in_force[route.kind], now, base)
+                note.deliveries = _deliveries(event, route, person, configured, fallback_quiet, now, tz)
+                session.add(note)
+
+
+def _plan_one(
+    event: DomainEvent,
+    route: Route,
+    person: Recipient,
+    context: dict[str, Any],
+    template: templates.Template,
+    now: datetime,
+    base: str,
+) -> Notification:
+    number = context.get("number", "")
+    link = f"{person.home}?case={event.aggregate_id}" if event.aggregate == "event" else person.home
+    rating = f"{base}/resident?number={number}"
+    values = context | {"recipient": person.name, "link": base + link, "rating_link": rating}
+    title, body = templates.render(template, values)
+    return Notification(
+        source_event_id=event.id,
+        kind=route.kind.value,
+        urgent=route.urgent,
+        case_id=event.aggregate_id if event.aggregate == "event" else None,
+        recipient=person.key,
+        user_id=person.user_id,
+        phone_enc=person.phone_enc,  # where a text goes (the account's or the report's number)
+        title=title[:200],
+        body=body,
+        link=link[:300],
+        created_at=now,
+    )
+
+
+def _deliveries(
+    event: DomainEvent,
+    route: Route,
+    person: Recipient,
+    configured: frozenset[ChannelName],
+    fallback_quiet: QuietHours | None,
+    now: datetime,
+    tz: ZoneInfo,
+) -> list[NotificationDelivery]:
+    quiet = person.quiet if person.quiet is not None or person.channels is not None else fallback_quiet
+    return [
+        NotificationDelivery(
+            channel=channel.value,
+            key=delivery_key(event.id, route.kind, person.key, channel),
+            not_before=release_at(now, quiet, route.urgent, channel, tz),
+            created_at=now,
+        )
+        for channel in chosen_channels(route.kind, dict(person.channels or {}), person.reachable(configured))
+    ]
+
+
+SUBSCRIPTION = AsyncSubscriber(SUBSCRIBER, plan_batch, events=watched_events(), start="now")

@@ -1,0 +1,164 @@
+"""Who an audience is for one case (reads only): the reporter, the people holding its lead task, the leaders
+above it, or the users an event names. Read once per batch of outbox events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from gridgov.catalog.models import EventCategory
+from gridgov.common.principal import Role
+from gridgov.common.scope import is_ancestor
+from gridgov.dispatch.models import Event, EventTask, TaskRole, TaskStatus
+from gridgov.notify.models import NotifyPreference
+from gridgov.notify.rules import Audience, ChannelName, QuietHours, parse_hhmm
+from gridgov.org.models import Department, Division, GridAssignment, User
+
+
+@dataclass(frozen=True)
+class Recipient:
+    key: str  # "user:<id>" or "phone:<blind index>"
+    user_id: int | None
+    name: str
+    phone_enc: str | None
+    email_enc: str | None
+    channels: Mapping[str, list[str]] | None  # his choice per kind; None: the defaults
+    quiet: QuietHours | None
+    home: str  # the page his links open
+
+    def reachable(self, configured: frozenset[ChannelName]) -> frozenset[ChannelName]:
+        have = {ChannelName.IN_APP} if self.user_id is not None else set()
+        if self.phone_enc:
+            have.add(ChannelName.SMS)
+        if self.email_enc:
+            have.add(ChannelName.EMAIL)
+        return frozenset(have) & configured
+
+
+HOMES = {
+    Role.RESIDENT.value: "/resident",
+    Role.HANDLER.value: "/handler",
+    Role.GRID_WORKER.value: "/grid",
+    Role.LEADER.value: "/ioc",
+    Role.ADMIN.value: "/admin",
+}
+
+
+@dataclass
+class Directory:
+    """The cases of one batch and the people they concern, loaded once."""
+
+    session: Session
+    cases: dict[int, Event] = field(default_factory=dict)
+    categories: dict[int, str] = field(default_factory=dict)
+    departments: dict[int, str] = field(default_factory=dict)
+    places: dict[int, str] = field(default_factory=dict)  # grid id -> name
+    _users: dict[int, Recipient] = field(default_factory=dict)
+    _leaders: list[tuple[str, int]] | None = None
+
+    def load(self, case_ids: Iterable[int], user_ids: Iterable[int] = ()) -> None:
+        ids = set(case_ids) - set(self.cases)
+        if ids:
+            stmt = select(Event).where(Event.id.in_(ids)).options(selectinload(Event.tasks))
+            self.cases.update({e.id: e for e in self.session.scalars(stmt)})
+        cats = {e.category_id for e in self.cases.values() if e.category_id} - set(self.categories)
+        if cats:
+            rows = self.session.execute(select(EventCategory.id, EventCategory.name).where(EventCategory.id.in_(cats)))
+            self.categories.update({i: n for i, n in rows})
+        depts = {t.department_id for e in self.cases.values() for t in e.tasks if t.department_id}
+        if depts - set(self.departments):
+            rows = self.session.execute(select(Department.id, Department.name).where(Department.id.in_(depts)))
+            self.departments.update({i: n for i, n in rows})
+        grids = {e.grid_id for e in self.cases.values() if e.grid_id} - set(self.places)
+        if grids:
+            rows = self.session.execute(select(Division.id, Division.name).where(Division.id.in_(grids)))
+            self.places.update({i: n for i, n in rows})
+        self._load_users(user_ids)
+
+    def _load_users(self, user_ids: Iterable[int]) -> None:
+        wanted = set(user_ids) - set(self._users)
+        if not wanted:
+            return
+        prefs = {
+            p.user_id: p
+            for p in self.session.scalars(select(NotifyPreference).where(NotifyPreference.user_id.in_(wanted)))
+        }
+        for u in self.session.scalars(select(User).where(User.id.in_(wanted), User.active.is_(True))):
+            p = prefs.get(u.id)
+            quiet = None
+            if p is not None and p.quiet_start and p.quiet_end:
+                quiet = QuietHours(parse_hhmm(p.quiet_start, "quiet_start"), parse_hhmm(p.quiet_end, "quiet_end"))
+            self._users[u.id] = Recipient(
+                key=f"user:{u.id}",
+                user_id=u.id,
+                name=u.display_name,
+                phone_enc=u.phone_enc,
+                email_enc=p.email_enc if p else None,
+                channels=p.channels if p else None,
+                quiet=quiet,
+                home=HOMES.get(u.role, "/dispatch"),
+            )
+
+    def users(self, ids: Iterable[int]) -> list[Recipient]:
+        ids = list(dict.fromkeys(ids))
+        self._load_users(ids)
+        return [self._users[i] for i in ids if i in self._users]
+
+    def resolve(self, audience: Audience, case: Event | None, payload: Mapping[str, Any]) -> list[Recipient]:
+        if audience is Audience.NAMED:
+            return self.users(int(i) for i in payload.get("recipients", ()))
+        if case is None:
+            return []
+        if audience is Audience.REPORTER:
+            return self._reporter(case)
+        if audience is Audience.HANDLERS:
+            return self.users(self._task_holders(case.tasks))
+        return self.users(i for path, i in self._leader_paths() if is_ancestor(path, case.division_path))
+
+    def _reporter(self, case: Event) -> list[Recipient]:
+        if case.reporter_id is not None:
+            found = self.users([case.reporter_id])
+            # staff who report what they found on patrol are not sent receipts for it; a resident without a
+            # phone on his account is texted at the number he gave with the report
+            return [
+                r if r.phone_enc or not case.reporter_phone_enc else replace(r, phone_enc=case.reporter_phone_enc)
+                for r in found
+                if r.home == "/resident"
+            ]
+        if case.reporter_phone_enc and case.reporter_phone_index:
+            anonymous = Recipient(
+                f"phone:{case.reporter_phone_index}", None, "", case.reporter_phone_enc, None, None, None, "/resident"
+            )
+            return [anonymous]
+        return []
+
+    def _task_holders(self, tasks: Sequence[EventTask]) -> list[int]:
+        # the case's lead as it stands when the event is planned (a re-dispatch cancels the old lead's task)
+        lead = [t for t in tasks if t.role == TaskRole.LEAD.value and t.status != TaskStatus.CANCELLED.value]
+        depts = [t.department_id for t in lead if t.department_id is not None]
+        grids = [t.grid_id for t in lead if t.grid_id is not None]
+        ids: list[int] = []
+        if depts:
+            ids += self.session.scalars(
+                select(User.id).where(User.department_id.in_(depts), User.role == Role.HANDLER.value).order_by(User.id)
+            )
+        if grids:
+            ids += self.session.scalars(
+                select(GridAssignment.user_id).where(GridAssignment.grid_id.in_(grids)).order_by(GridAssignment.user_id)
+            )
+        return ids
+
+    def _leader_paths(self) -> list[tuple[str, int]]:
+        if self._leaders is None:
+            rows = self.session.execute(
+                select(Division.path, User.id)
+                .join(Division, Division.id == User.division_id)
+                .where(User.role == Role.LEADER.value, User.active.is_(True))
+                .order_by(User.id)
+            )
+            self._leaders = [(p, i) for p, i in rows]
+        return self._leaders

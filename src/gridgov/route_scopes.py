@@ -1,0 +1,132 @@
+"""Every API route's data-scope decision, declared once: what a route's object is and how scope narrows it.
+tests/integration/test_route_scopes.py reads this table together with the app's route table: a route without a
+decision fails the suite, and for each object-carrying decision it builds an object out of each role's scope
+and expects 403 or 404 from every role that is not unlimited (and, in scope, anything but 404).
+
+A decision is about the object the route names, not about who may call it at all (the services check roles)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Scope(StrEnum):
+    CASE = "case"  # {event_id}: a case, loaded through the caller's case scope (out of scope: 404)
+    CASE_LIST = "case_list"  # lists of cases: the scope is in the query, a filter never widens it
+    PUBLIC_CASE = "public_case"  # {number} + follow-up token: the token opens its own case only
+    ATTACHMENT = "attachment"  # {sha256}: the uploader's, or attached to a case step the caller may see
+    REVIEW = "review"  # {review_id}: an address review raised inside (or above) the reviewer's area
+    DIVISION_VIEW = "division_view"  # ?division_code: a dashboard view of a division inside the caller's area
+    ADDRESS_AREA = "address_area"  # {code}: a centre teaches aliases only on addresses of its own area
+    ADMIN = "admin"  # administration (users, keys, catalog, calendar, the address library's edits): admin only
+    SELF = "self"  # the caller's own: who am I, logging in, uploading a file
+    INTAKE = "intake"  # a new report: the intake port places it and checks the caller may report there
+    NO_READ = "no_read"  # answers an error without reading anything (an unknown action name: 422, allowed listed)
+    PAGE = "page"  # an HTML page shell or a health probe: no data of its own (the page reads the API)
+    CENTRE = "centre"  # a centre's on-duty roster: the admin, or a leader above the centre (org/roster.py)
+    REFERENCE = "reference"  # shared reference data read by any caller (org tree, catalog, addresses, choices)
+
+
+ACTION_ROUTES = (
+    *("file", "reject", "dispatch", "accept", "return", "request_extension", "approve_extension", "deny_extension"),
+    *("hold", "resume", "co_report", "handle", "verify", "rate", "reopen", "supervise", "escalate", "locate", "merge"),
+    *("set_urgency", "summon", "report_in", "summons_result"),
+)
+
+ROUTE_SCOPES: dict[str, Scope] = {
+    # cases
+    "POST /api/events": Scope.INTAKE,
+    "POST /api/events/batch": Scope.INTAKE,
+    "POST /api/events/self-handle": Scope.INTAKE,
+    "GET /api/events": Scope.CASE_LIST,
+    "GET /api/me/queue": Scope.CASE_LIST,
+    "GET /api/events/{event_id}": Scope.CASE,
+    "GET /api/events/{event_id}/duplicates": Scope.CASE,
+    "GET /api/events/{event_id}/reporter-phone": Scope.CASE,
+    "POST /api/events/{event_id}/actions/{action}": Scope.NO_READ,
+    **{f"POST /api/events/{{event_id}}/actions/{name}": Scope.CASE for name in ACTION_ROUTES},
+    "POST /api/attachments": Scope.SELF,
+    "GET /api/attachments/{sha256}": Scope.ATTACHMENT,
+    # the public channel
+    "POST /api/public/attachments": Scope.SELF,
+    "POST /api/public/events": Scope.INTAKE,
+    "GET /api/public/events/{number}": Scope.PUBLIC_CASE,
+    "POST /api/public/events/{number}/rate": Scope.PUBLIC_CASE,
+    "POST /api/public/events/{number}/reopen": Scope.PUBLIC_CASE,
+    "GET /api/public/events/{number}/photos/{sha256}": Scope.PUBLIC_CASE,
+    # org
+    "POST /api/auth/token": Scope.SELF,
+    "POST /api/auth/login": Scope.SELF,
+    "POST /api/auth/logout": Scope.SELF,
+    "POST /api/auth/password": Scope.SELF,
+    "POST /api/auth/refresh": Scope.SELF,
+    "POST /api/users/{user_id}/password": Scope.ADMIN,
+    "PUT /api/users/{user_id}/active": Scope.ADMIN,
+    "GET /api/admin/audit": Scope.ADMIN,
+    "GET /api/admin/audit.csv": Scope.ADMIN,
+    # on-duty rosters: read by the centres, written by the admin or a leader above the centre
+    "GET /api/duty/shifts": Scope.REFERENCE,
+    "GET /api/duty/now": Scope.REFERENCE,
+    "POST /api/duty/shifts": Scope.CENTRE,
+    "DELETE /api/duty/shifts/{shift_id}": Scope.CENTRE,
+    # the dispatcher's choice, 重特大 alerts (each recipient's own), the IOC's emergency view and summons figures
+    "GET /api/events/{event_id}/dispatch-options": Scope.CASE,
+    "GET /api/me/alerts": Scope.SELF,
+    "POST /api/alerts/{alert_id}/acknowledge": Scope.SELF,
+    "GET /api/dashboard/emergency": Scope.DIVISION_VIEW,
+    "GET /api/dashboard/emergency/{event_id}": Scope.CASE,
+    "GET /api/dashboard/summons-response": Scope.DIVISION_VIEW,
+    # notifications: the caller's own inbox and preferences; templates are the admin's
+    "GET /api/notify/inbox": Scope.SELF,
+    "GET /api/notify/unread": Scope.SELF,
+    "POST /api/notify/read": Scope.SELF,
+    "GET /api/notify/preferences": Scope.SELF,
+    "PUT /api/notify/preferences": Scope.SELF,
+    "GET /api/notify/templates": Scope.ADMIN,
+    "PUT /api/notify/templates/{kind}": Scope.ADMIN,
+    "DELETE /api/notify/templates/{kind}": Scope.ADMIN,
+    "GET /api/me": Scope.SELF,
+    "GET /api/org/divisions": Scope.REFERENCE,
+    "GET /api/org/divisions/{code}": Scope.REFERENCE,
+    "GET /api/org/departments": Scope.REFERENCE,
+    "GET /api/users": Scope.ADMIN,
+    "POST /api/users": Scope.ADMIN,
+    "GET /api/users/{user_id}/phone": Scope.ADMIN,
+    "POST /api/users/{user_id}/api-keys": Scope.ADMIN,
+    "DELETE /api/api-keys/{key_id}": Scope.ADMIN,
+    # catalog and calendar
+    "GET /api/catalog": Scope.REFERENCE,
+    "PATCH /api/catalog/{code}": Scope.ADMIN,
+    "POST /api/catalog/import": Scope.ADMIN,
+    "GET /api/calendar": Scope.REFERENCE,
+    "PUT /api/calendar/{day}": Scope.ADMIN,
+    "GET /api/routing-rules": Scope.REFERENCE,
+    "POST /api/routing-rules": Scope.ADMIN,
+    "GET /api/choices": Scope.REFERENCE,
+    "GET /api/ui-config": Scope.REFERENCE,
+    # the address library
+    "POST /api/addresses/translate": Scope.REFERENCE,
+    "POST /api/addresses/translate/batch": Scope.REFERENCE,
+    "POST /api/addresses/parse": Scope.REFERENCE,
+    "GET /api/addresses/search": Scope.REFERENCE,
+    "GET /api/addresses/reverse": Scope.REFERENCE,
+    "GET /api/addresses/{code}": Scope.REFERENCE,
+    "POST /api/addresses/import": Scope.ADMIN,
+    "POST /api/addresses/{code}/rename": Scope.ADMIN,
+    "POST /api/addresses/{code}/merge": Scope.ADMIN,
+    "POST /api/addresses/{code}/retire": Scope.ADMIN,
+    "POST /api/addresses/{code}/aliases": Scope.ADDRESS_AREA,
+    "GET /api/addresses/reviews": Scope.REFERENCE,  # the queue itself is filtered by area (see REVIEW)
+    "POST /api/addresses/reviews/{review_id}/resolve": Scope.REVIEW,
+    "POST /api/addresses/reviews/{review_id}/dismiss": Scope.REVIEW,
+    # the pages and the health probe
+    **{
+        f"GET {path}": Scope.PAGE
+        for path in ("/", "/healthz", "/login", "/app", "/admin", "/dispatch", "/grid", "/handler", "/ioc", "/resident")
+    },
+    # the IOC
+    **{
+        f"GET /api/dashboard/{name}": Scope.DIVISION_VIEW
+        for name in ("summary", "trend", "breakdown", "rankings", "warnings", "hotspots", "map", "stream")
+    },
+}

@@ -1,0 +1,174 @@
+"""The edges every request passes (issue 12, findings 3-5): a body cap before parsing, rate limits that survive
+a restart and ignore a spoofed X-Forwarded-For unless a proxy is trusted, security headers on every response,
+/docs behind a setting, and no open redirect after the login."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from gridgov.app import create_app
+from gridgov.common.audit import AuditLog
+from gridgov.common.headers import page_policy, tile_source
+from gridgov.common.ratelimit import RateLimiter, TooManyRequests
+from gridgov.common.redirects import safe_next
+from gridgov.config import Settings
+
+Client = Callable[..., TestClient]
+
+
+@pytest.fixture
+def client(engine: Engine, settings: Settings) -> Iterator[Client]:
+    def _client(address: str, **changes: Any) -> TestClient:
+        app = create_app(settings.model_copy(update=changes), engine, sweeper=False, warm=False)
+        return TestClient(app, client=(address, 40000))
+
+    yield _client
+
+
+# --- finding 3: the body cap ------------------------------------------------------------------------------
+
+
+def test_a_declared_oversize_body_is_refused_before_parsing(client: Client) -> None:
+    c = client("10.2.0.1", max_body_bytes=64 * 1024)
+    big = b'{"title": "' + b"x" * (200 * 1024) + b'"}'
+    r = c.post("/api/public/events", content=big, headers={"Content-Type": "application/json"})
+    assert r.status_code == 413, r.text
+    err = r.json()["error"]
+    assert err["code"] == "too_large" and err["message"] == "请求体过大（上限 64 KB）" and err["field"] == "body"
+    assert r.headers["x-content-type-options"] == "nosniff"  # the refusal carries the headers too
+
+
+def test_a_streamed_body_is_counted_and_cut_off(client: Client) -> None:
+    c = client("10.2.0.2", max_body_bytes=64 * 1024)
+    chunks = (b'{"title": "' + b"y" * 16 * 1024 for _ in range(40))  # no Content-Length: chunked
+    r = c.post("/api/public/events", content=chunks, headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and "请求体过大" in r.json()["error"]["message"]
+
+
+def test_uploads_have_a_larger_limit_of_their_own(client: Client, login: Any) -> None:
+    c = client("10.2.0.3", max_body_bytes=64 * 1024, max_upload_bytes=1024 * 1024)
+    payload = b"\x89PNG\r\n\x1a\n" + b"0" * (300 * 1024)  # over the body cap, under the upload limit
+    headers = login("admin")
+    r = c.post("/api/attachments", files={"file": ("a.png", payload, "image/png")}, headers=headers)
+    assert r.status_code != 413, r.text  # past the cap: the upload route judges the file itself
+    r = c.post("/api/attachments", files={"file": ("a.png", b"0" * (2 * 1024 * 1024), "image/png")}, headers=headers)
+    assert r.status_code == 413
+
+
+# --- finding 3: rate limits -------------------------------------------------------------------------------
+
+
+def test_public_limit_ignores_a_spoofed_forwarded_for_and_survives_a_restart(client: Client) -> None:
+    c = client("10.2.1.1")
+    codes = []
+    for i in range(31):  # 30 uploads per 10 minutes from one address
+        spoof = {"X-Forwarded-For": f"203.0.113.{i}"}
+        r = c.post("/api/public/attachments", files={"file": ("a.txt", b"not an image", "text/plain")}, headers=spoof)
+        codes.append(r.status_code)
+    assert 429 not in codes[:30] and codes[30] == 429, codes
+    restarted = client("10.2.1.1")  # a new app on the same database
+    r = restarted.post("/api/public/attachments", files={"file": ("a.txt", b"x", "text/plain")})
+    assert r.status_code == 429 and "秒后再试" in r.json()["error"]["message"]
+
+
+def test_forwarded_for_counts_only_from_a_trusted_proxy(client: Client, session: Session) -> None:
+    name = f"xff_{uuid.uuid4().hex[:6]}"
+    for proxy, trusted in (("10.2.2.1", []), ("10.2.2.2", ["10.2.2.2"])):
+        c = client(proxy, trusted_proxies=trusted)
+        c.post("/api/auth/token", data={"username": name, "password": "x"}, headers={"X-Forwarded-For": "198.51.100.7"})
+    session.expire_all()
+    sources = [
+        a.detail["source"]
+        for a in session.scalars(select(AuditLog).where(AuditLog.entity_id == name).order_by(AuditLog.id))
+    ]
+    assert sources == ["10.2.2.1", "198.51.100.7"]
+
+
+def test_sliding_window_weighs_the_previous_window() -> None:
+    limiter = RateLimiter(f"t_{uuid.uuid4().hex[:8]}", limit=10, window_seconds=100)
+    for i in range(10):
+        limiter.hit("k", now=50 + i)
+    with pytest.raises(TooManyRequests):
+        limiter.hit("k", now=105)  # 95 % of the previous window's 10 still overlap: 9.5 + 1 > 10
+    limiter.hit("k", now=350)  # two windows later nothing overlaps
+
+
+# --- finding 5: headers and docs --------------------------------------------------------------------------
+
+HEADERS = ("content-security-policy", "x-frame-options", "x-content-type-options", "referrer-policy")
+
+
+@pytest.mark.parametrize("path", ["/login", "/dispatch", "/api/me", "/api/public/events/1?token=abcdefgh", "/healthz"])
+def test_every_response_carries_the_security_headers(app_client: TestClient, path: str) -> None:
+    r = app_client.get(path)
+    for name in HEADERS:
+        assert name in r.headers, (path, name)
+    csp = r.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-eval" not in csp
+    assert r.headers["x-frame-options"] == "DENY" and r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_static_files_carry_them_too(app_client: TestClient) -> None:
+    r = app_client.get("/static/js/api.js")
+    assert r.status_code == 200 and r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_tile_host_is_allowed_for_images_only() -> None:
+    assert tile_source("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png") == "https://*.tile.openstreetmap.org"
+    assert tile_source("https://webrd0{s}.is.autonavi.com/appmaptile?x={x}") == "https://*.is.autonavi.com"
+    assert tile_source("javascript:alert(1)") is None and tile_source("") is None
+    policy = page_policy("http://127.0.0.1:9000/tiles/{z}/{x}/{y}.png")
+    assert "img-src 'self' data: blob: http://127.0.0.1:9000" in policy and "connect-src 'self';" in policy
+
+
+def test_docs_are_off_unless_the_setting_turns_them_on(client: Client) -> None:
+    off = client("10.2.3.1")
+    assert off.get("/docs").status_code == 404 and off.get("/openapi.json").status_code == 404
+    on = client("10.2.3.2", api_docs=True)
+    assert on.get("/openapi.json").status_code == 200
+    docs = on.get("/docs")
+    assert docs.status_code == 200 and "https:" not in docs.headers["content-security-policy"]
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.text and "cdn." not in docs.text
+
+
+# --- finding 4: the redirect after the login --------------------------------------------------------------
+
+FOREIGN = [
+    "//evil.example",
+    "/\\evil.example",
+    "/%5Cevil.example",
+    "/%5cevil.example",
+    "/%09/evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/%0A/evil.example",
+    "/%2F/evil.example",
+    "/%252F%252Fevil.example",
+    "/%00/evil.example",
+    "https://evil.example",
+    "javascript:alert(1)",
+    "evil.example",
+    "/x:y/..",
+    "",
+]
+
+
+@pytest.mark.parametrize("value", FOREIGN)
+def test_foreign_next_is_refused(app_client: TestClient, value: str) -> None:
+    assert safe_next(value) is None
+    if value:
+        r = app_client.get("/login", params={"next": value}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/login"
+
+
+@pytest.mark.parametrize("value", ["/dispatch", "/ioc?refresh=3", "/resident?number=2026&token=abc%3D"])
+def test_own_paths_pass(app_client: TestClient, value: str) -> None:
+    assert safe_next(value) == value
+    assert app_client.get("/login", params={"next": value}, follow_redirects=False).status_code == 200
