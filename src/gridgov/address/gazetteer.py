@@ -29,6 +29,7 @@ class Gazetteer:
         self.base = base  # "national": these names extend cn_gazetteer.national_gazetteer() (saved apart)
         self._labels: dict[str, set[str]] = {}
         self._max_tokens = 0
+        self._prefixes: frozenset[str] | None = None  # every prefix of every name, built when first needed
         for label, items in (names or {}).items():
             for name in items:
                 self.add(label, name)
@@ -39,6 +40,7 @@ class Gazetteer:
             return
         self._labels.setdefault(key, set()).add(label)
         self._max_tokens = max(self._max_tokens, len(tokenize(key)))
+        self._prefixes = None
 
     def __len__(self) -> int:
         return len(self._labels)
@@ -56,11 +58,16 @@ class Gazetteer:
         n = len(tokens)
         if not self._labels or not n:
             return [()] * n
+        if self._prefixes is None:
+            self._prefixes = frozenset(name[:k] for name in self._labels for k in range(1, len(name) + 1))
+        prefixes = self._prefixes
         best: list[dict[str, tuple[int, str]]] = [{} for _ in range(n)]  # label -> (match length, pos)
         for i in range(n):
             acc = ""
             for j in range(i, min(n, i + self._max_tokens)):
                 acc += tokens[j]
+                if acc not in prefixes:  # no name starts with this text: none starts here any longer
+                    break
                 labels = self._labels.get(acc)
                 if labels is None:
                     continue
@@ -79,6 +86,7 @@ class Gazetteer:
             for name, labels in src._labels.items():
                 out._labels.setdefault(name, set()).update(labels)
             out._max_tokens = max(out._max_tokens, src._max_tokens)
+        out._prefixes = None
         return out
 
     def without(self, other: Gazetteer) -> Gazetteer:
