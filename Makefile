@@ -7,7 +7,7 @@ NATIVE := src/build/.native-matcher
 VAR ?= var
 export GRIDGOV_VAR_DIR ?= $(VAR)
 
-.PHONY: help install native run demo test test-pg lint bench clean fuzz
+.PHONY: help install native run demo test test-pg lint bench parser clean fuzz
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -66,6 +66,12 @@ lint: $(STAMP) ## ruff, and mypy --strict over src, tests and bench
 bench: $(STAMP) $(NATIVE) ## Run the benchmarks in bench/ (JSON lines; installs the anchors cpca, geopandas and the neural extra)
 	$(BIN)/pip install -q -e '.[dev,bench]'
 	@for f in bench/[a-z]*.py; do echo "# $$f" >&2; $(BIN)/python $$f || exit 1; done
+
+# The packaged address parser: the national division file and the CRF trained on generated addresses (no
+# third-party data). Committed, so install/run/test only load it; rebuild after changing the generator or features.
+parser: $(STAMP) ## Rebuild the packaged address parser and its division file (about 15 minutes)
+	$(BIN)/python scripts/build_cn_gazetteer.py
+	$(BIN)/python scripts/build_address_model.py
 
 clean: ## Remove var/ (database, keys, uploads), .venv and the compiled matcher
 	rm -rf $(VAR) $(VENV) src/build $(NATIVE_BUILDS)

@@ -17,7 +17,6 @@ from rich.table import Table
 
 from gridgov.address.cli import app as address_app
 from gridgov.config import get_settings
-from gridgov.demo.cli import train_parser
 from gridgov.hazards.cli import app as hazards_app
 from gridgov.mediation.cli import app as mediation_app
 from gridgov.notify.cli import app as notify_app
@@ -39,7 +38,6 @@ app.add_typer(address_app, name="address")
 app.add_typer(notify_app, name="notify")
 app.add_typer(hazards_app, name="hazards")
 app.add_typer(mediation_app, name="mediation")
-address_app.command("train")(train_parser)  # trains on generated text: the demo layer, not address/
 console = Console()
 
 

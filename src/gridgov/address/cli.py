@@ -114,3 +114,96 @@ def matcher_build() -> str:
         return "纯 Python（未编译；make native 可编译）"
     stale = stale_sources()
     return f"已编译（mypyc），但早于源文件 {'、'.join(stale)}：请运行 make native" if stale else "已编译（mypyc）"
+
+
+@app.command("parse")
+def parse_lines(
+    texts: Annotated[list[str] | None, typer.Argument(help="地址文本；不给则逐行读标准输入")] = None,
+) -> None:
+    """Parse addresses (arguments, or one per line on stdin) with the same model and path as
+    /api/addresses/parse; prints one JSON line each: {"text", "spans": [{label, start, end, text}]}."""
+    from gridgov.address.shipped import load_tagger
+    from gridgov.config import get_settings
+
+    tagger = load_tagger(get_settings().var_dir)
+    if tagger is None:
+        console.print("[red]地址解析模型不存在：请运行 gridgov address train[/red]")
+        raise typer.Exit(1)
+    items = texts if texts else (line.rstrip("\n") for line in sys.stdin)
+    for text in items:
+        parsed = tagger.parse(text)
+        spans = [{"label": c.label, "start": c.start, "end": c.end, "text": c.text} for c in parsed.components]
+        print(json.dumps({"text": parsed.text, "spans": spans}, ensure_ascii=False), flush=False)
+    sys.stdout.flush()
+
+
+def _name_file(path: Path | None) -> list[str]:
+    if path is None:
+        return []
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@app.command("train")
+def train(
+    sequences: Annotated[int, typer.Option(min=100, help="生成多少条标注地址用于训练")] = 10_000,
+    labelled: Annotated[
+        Path | None, typer.Option(help="管理员标注的地址：NCAP 格式（每行“字 标签”）或 JSON 行")
+    ] = None,
+    check: Annotated[
+        Path | None, typer.Option(help="校验集（同上格式）；不给则从 --labelled 中每 5 条留出 1 条")
+    ] = None,
+    roads: Annotated[Path | None, typer.Option(help="本区补充的道路名，每行一个")] = None,
+    pois: Annotated[Path | None, typer.Option(help="本区补充的小区、大厦、单位名，每行一个")] = None,
+    communities: Annotated[Path | None, typer.Option(help="本区补充的社区、村名，每行一个")] = None,
+    force: Annotated[bool, typer.Option(help="即使新模型在校验集上更差也替换")] = False,
+) -> None:
+    """Train the address parser on addresses generated from the national divisions and this library (plus the
+    labelled addresses given), print a per-label report and replace the current model in var/models unless
+    the new one scores worse on the labelled check set. Third-party data is never used."""
+    from gridgov.address import library
+    from gridgov.address.features import tokenize_with_spans
+    from gridgov.address.scoring import format_scores, read_labelled, to_sequence
+    from gridgov.address.shipped import forget, load_tagger, model_path
+    from gridgov.address.synth import AddressGenerator, NameLists
+    from gridgov.address.tags import read_bio_file
+    from gridgov.address.training import compare, generated_check, train_parser
+    from gridgov.config import get_settings
+    from gridgov.db import session_scope
+
+    try:
+        given = read_labelled(labelled, read_bio_file) if labelled else []
+        held = read_labelled(check, read_bio_file) if check else [x for i, x in enumerate(given) if i % 5 == 4]
+    except (OSError, ValueError) as exc:
+        console.print(f"[red]标注文件有误：{exc}[/red]")
+        raise typer.Exit(1) from exc
+    train_items = given if check else [x for i, x in enumerate(given) if i % 5 != 4]
+    with session_scope() as session:
+        names = NameLists.from_records(library.division_records(session), library.address_records(session))
+    names = names.extend(NameLists(_name_file(roads), _name_file(pois), _name_file(communities)))
+    var_dir = get_settings().var_dir
+    with console.status(f"用 {sequences} 条生成的地址和 {len(train_items)} 条标注地址训练解析模型…"):
+        labelled_seqs = [to_sequence(x, tokenize_with_spans) for x in train_items]
+        candidate = train_parser(names, sequences, labelled=labelled_seqs)
+    current = load_tagger(var_dir)
+    if held:
+        result = compare(candidate, current, held)
+        console.print(f"新模型，校验集 {len(held)} 条（经 API 同一路径）：")
+        console.print("\n".join(format_scores(result.candidate)), markup=False)
+        if result.current is not None:
+            console.print("当前模型：")
+            console.print("\n".join(format_scores(result.current)), markup=False)
+        if not result.accepted and not force:
+            assert result.current is not None
+            console.print(
+                f"[red]新模型在校验集上 F1 {result.candidate['f1']:.4f} 低于当前模型 {result.current['f1']:.4f}，"
+                "未替换（--force 可强制替换）[/red]"
+            )
+            raise typer.Exit(1)
+    else:
+        report = generated_check(candidate, AddressGenerator(names, seed=7).sequences(500))
+        console.print("新模型，在 500 条另行生成的地址上（无标注校验集）：")
+        console.print("\n".join(format_scores(report)), markup=False)
+    path = model_path(var_dir)
+    candidate.save(path)
+    forget()
+    console.print(f"[green]已保存[/green] {path}")

@@ -5,7 +5,8 @@ rules applied to the tagger's spans (pure).
 characters and runs of white space to one space) and caps it at ``MAX_INPUT_CHARS``. :func:`components` turns
 the tagger's spans into :class:`Component` pieces: adjacent pieces with the same label are merged, assist words
 (门口, 旁边, 附近 …) after an address component become ``assist`` and the complaint text around an embedded
-address ("福民路123号门口垃圾堆了三天") is relabelled ``redundant``, the label the training data gives such noise.
+address ("福民路123号门口垃圾堆了三天") is relabelled ``redundant``, the label the training data gives such noise, and
+a group with its number ("5组" + "6号") becomes one ``roadno`` as the annotation guide asks.
 """
 
 from __future__ import annotations
@@ -32,6 +33,13 @@ _COMPLAINT_CUES: tuple[str, ...] = words(
     "很多 太多 不能 没有 堆放 堆满 施工 污水 臭味 油烟 丢失 危险 不亮"
 )
 _STRUCTURAL = frozenset(NCAP_LABELS) - {"assist", "redundant", "otherinfo"}
+# ASSIST_WORDS by first character (in their order: longer words first where they overlap), and the suffix
+# lengths: the per-character scans look up a set instead of trying every word.
+_ASSIST_BY_FIRST: dict[str, tuple[str, ...]] = {
+    ch: tuple(w for w in ASSIST_WORDS if w[0] == ch) for ch in {w[0] for w in ASSIST_WORDS}
+}
+_SUFFIX_LENGTHS = tuple(sorted({len(s) for s in SUFFIXES}))
+_GROUP_RE = re.compile(r"[0-9一二三四五六七八九十]+组")
 
 
 @dataclass(frozen=True)
@@ -86,17 +94,23 @@ def clean_text(text: object) -> str:
 
 
 def components(
-    text: str, tokens: Sequence[tuple[str, int, int]], spans: Sequence[tuple[str, int, int]]
+    text: str,
+    tokens: Sequence[tuple[str, int, int]],
+    spans: Sequence[tuple[str, int, int]],
+    postprocess: bool = True,
 ) -> list[Component]:
     """Components of ``text`` from its tokens (token, start, end) and the tagger's spans (label, first token,
-    end token) over them, post-processed as the module docstring says."""
+    end token) over them, post-processed as the module docstring says (``postprocess=False``: the tagger's
+    spans as they are, adjacent pieces of one label merged)."""
     char_labels: list[str | None] = [None] * len(text)
     for label, s, e in spans:
         for k in range(tokens[s][1], tokens[e - 1][2]):
             char_labels[k] = label
+    if not postprocess:
+        return _runs(text, char_labels)
     boundaries = {0, len(text)} | {b for _, a, z in tokens for b in (a, z)}
     _mark_assist(text, char_labels, boundaries)
-    return _relabel_complaint(text, _runs(text, char_labels))
+    return _merge_group_number(text, _relabel_complaint(text, _runs(text, char_labels)))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -139,7 +153,8 @@ def _mark_assist(text: str, char_labels: list[str | None], boundaries: set[int])
     ("123号" of "123号门口" does, "福民" of "福民路口" does not)."""
     i, n = 0, len(text)
     while i < n:
-        word = next((w for w in ASSIST_WORDS if text.startswith(w, i)), None)
+        candidates = _ASSIST_BY_FIRST.get(text[i])
+        word = next((w for w in candidates if text.startswith(w, i)), None) if candidates else None
         if word is None:
             i += 1
             continue
@@ -169,7 +184,9 @@ def _has_cue(text: str) -> bool:
 
 
 def _ends_like_address(text: str) -> bool:
-    return any(text.endswith(s) for s in SUFFIXES) or (text[-1:].isascii() and text[-1:].isalnum())
+    return any(text[-n:] in SUFFIXES for n in _SUFFIX_LENGTHS if n <= len(text)) or (
+        text[-1:].isascii() and text[-1:].isalnum()
+    )
 
 
 def _is_foreign(text: str) -> bool:
@@ -203,4 +220,23 @@ def _relabel_complaint(text: str, comps: list[Component]) -> list[Component]:
         elif label != c.label:
             c = Component(label, c.text, c.start, c.end)
         out.append(c)
+    return out
+
+
+def _merge_group_number(text: str, comps: list[Component]) -> list[Component]:
+    """ "5组" (road) directly followed by its number "6号" (roadno) is one roadno "5组6号", as the guide says
+    ("X组X号" … 统一标为roadno，不拆分road和roadno)."""
+    out: list[Component] = []
+    for c in comps:
+        prev = out[-1] if out else None
+        if (
+            prev
+            and prev.label == "road"
+            and c.label == "roadno"
+            and prev.end == c.start
+            and _GROUP_RE.fullmatch(prev.text)
+        ):
+            out[-1] = Component("roadno", text[prev.start : c.end], prev.start, c.end)
+        else:
+            out.append(c)
     return out

@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
+from itertools import pairwise
 
 __all__ = [
     "ASSIST_WORDS",
@@ -62,7 +64,6 @@ SUFFIXES: frozenset[str] = frozenset(
         "馆 站 地铁站 公交站 厂 仓 楼宇 写字楼 商厦 大楼 大院 宿舍 门 东门 西门 南门 北门 正门"
     )
 )
-_MAX_SUFFIX_LEN = max(len(s) for s in SUFFIXES)
 # Coarse class of each suffix: the level of the component it usually closes.
 _SUFFIX_CLASS: dict[str, str] = {
     word: cls
@@ -153,15 +154,20 @@ def _len_bucket(tok: str) -> str:
 # features
 
 
+# Every tail of a known suffix ("工业区" → "区", "业区", "工业区"): a leftward scan stops as soon as its text is
+# none of them, since no longer text can then be a suffix.
+_SUFFIX_TAILS: frozenset[str] = frozenset(s[i:] for s in SUFFIXES for i in range(len(s)))
+
+
 def _suffix_ends(tokens: Sequence[str]) -> list[str | None]:
     """Per token: the longest known suffix (as a token n-gram) that ends at this token, if any."""
     out: list[str | None] = [None] * len(tokens)
     for i in range(len(tokens)):
         best: str | None = None
         acc = ""
-        for k in range(i, max(-1, i - _MAX_SUFFIX_LEN), -1):
+        for k in range(i, -1, -1):
             acc = tokens[k] + acc
-            if len(acc) > _MAX_SUFFIX_LEN:
+            if acc not in _SUFFIX_TAILS:
                 break
             if acc in SUFFIXES:
                 best = acc
@@ -175,11 +181,16 @@ def _repeats(tokens: Sequence[str]) -> list[str | None]:
     position in the run (B/I/E) and whether the other occurrence is earlier ("<") or later (">")."""
     n = len(tokens)
     out: list[str | None] = [None] * n
+    where: dict[str, list[int]] = {}
+    for j, tok in enumerate(tokens):
+        where.setdefault(tok, []).append(j)
+    if len(where) == n:  # no token occurs twice: nothing repeats
+        return out
     i = 0
     while i < n:
         best_len, best_dir = 0, ""
-        for j in range(n):
-            if j == i or tokens[j] != tokens[i]:
+        for j in where[tokens[i]]:  # the other occurrences of this token, in order
+            if j == i:
                 continue
             length = 0
             while (
@@ -201,26 +212,28 @@ def _repeats(tokens: Sequence[str]) -> list[str | None]:
     return out
 
 
+@lru_cache(maxsize=4096)
+def _class_features(prefix: str, classes: frozenset[str]) -> tuple[str, ...]:
+    return tuple(prefix + cls for cls in classes)
+
+
+@lru_cache(maxsize=8192)
+def _mark_features(marks: tuple[str, ...]) -> tuple[str, ...]:
+    if not marks:
+        return ("g=none",)
+    out: list[str] = []
+    for mark in marks:
+        out.append("g=" + mark)
+        out.append("g=" + mark.split("|", 1)[0])
+    return tuple(out)
+
+
 def token_features(tokens: Sequence[str], gaz_marks: Sequence[tuple[str, ...]] | None = None) -> list[list[str]]:
     """Per token, the CRF feature strings (see the module docstring); ``gaz_marks`` from Gazetteer.annotate."""
     n = len(tokens)
     norm = [norm_token(t) for t in tokens]
     types = [token_type(t) for t in tokens]
     suf_end = _suffix_ends(tokens)
-
-    def w(i: int) -> str:
-        if i < 0:
-            return "<S>"
-        if i >= n:
-            return "</S>"
-        return norm[i]
-
-    def ty(i: int) -> str:
-        if i < 0:
-            return "<S>"
-        if i >= n:
-            return "</S>"
-        return types[i]
 
     # nearest suffix ending strictly after / at-or-before each token
     next_suf: list[tuple[str, int] | None] = [None] * n
@@ -254,60 +267,74 @@ def token_features(tokens: Sequence[str], gaz_marks: Sequence[tuple[str, ...]] |
         cls = classes[i]
         if cls is not None:
             acc.add(cls)
+    # the token forms and types padded with 3 boundary marks on each side: pw[i + 3] is w(i); the n-grams
+    # starting at each padded position are joined once and shared by the tokens whose windows hold them
+    pw = ["<S>"] * 3 + norm + ["</S>"] * 3
+    pt = ["<S>"] * 3 + types + ["</S>"] * 3
+    g2 = [a + b for a, b in pairwise(pw)]
+    g3 = [a + b for a, b in zip(g2, pw[2:], strict=False)]
+    g4 = [a + b for a, b in zip(g3, pw[3:], strict=False)]
     feats: list[list[str]] = []
     for i in range(n):
-        w0 = norm[i]
+        k = i + 3
+        tm1, t0, t1 = pt[k - 1], pt[k], pt[k + 1]
         f = [
             "b",
-            f"w={w0}",
-            f"t={types[i]}",
-            f"l={_len_bucket(tokens[i])}",
+            "w=" + pw[k],
+            "t=" + t0,
+            "l=" + _len_bucket(tokens[i]),
             f"p={min(i, 8)}",
             f"r={min(n - 1 - i, 8)}",
+            "w-3=" + pw[k - 3],
+            "w-2=" + pw[k - 2],
+            "w-1=" + pw[k - 1],
+            "w1=" + pw[k + 1],
+            "w2=" + pw[k + 2],
+            "w3=" + pw[k + 3],
+            "t-2=" + pt[k - 2],
+            "t-1=" + tm1,
+            "t1=" + t1,
+            "t2=" + pt[k + 2],
+            f"t-1:0:1={tm1}|{t0}|{t1}",
+            # bigrams and trigrams around the token
+            "w-2:-1=" + g2[k - 2],
+            "w-1:0=" + g2[k - 1],
+            "w0:1=" + g2[k],
+            "w1:2=" + g2[k + 1],
+            "w-2:0=" + g3[k - 2],
+            "w-1:1=" + g3[k - 1],
+            "w0:2=" + g3[k],
+            "w-3:0=" + g4[k - 3],
+            "w0:3=" + g4[k],
         ]
-        for d in (-3, -2, -1, 1, 2, 3):
-            f.append(f"w{d}={w(i + d)}")
-        for d in (-2, -1, 1, 2):
-            f.append(f"t{d}={ty(i + d)}")
-        f.append(f"t-1:0:1={ty(i - 1)}|{types[i]}|{ty(i + 1)}")
-        # bigrams and trigrams around the token
-        f.append(f"w-2:-1={w(i - 2)}{w(i - 1)}")
-        f.append(f"w-1:0={w(i - 1)}{w0}")
-        f.append(f"w0:1={w0}{w(i + 1)}")
-        f.append(f"w1:2={w(i + 1)}{w(i + 2)}")
-        f.append(f"w-2:0={w(i - 2)}{w(i - 1)}{w0}")
-        f.append(f"w-1:1={w(i - 1)}{w0}{w(i + 1)}")
-        f.append(f"w0:2={w0}{w(i + 1)}{w(i + 2)}")
-        f.append(f"w-3:0={w(i - 3)}{w(i - 2)}{w(i - 1)}{w0}")
-        f.append(f"w0:3={w0}{w(i + 1)}{w(i + 2)}{w(i + 3)}")
         # suffixes: closing here, closing just before, starting right after, nearest ahead / behind
-        if suf_end[i] is not None:
-            f.append(f"se={suf_end[i]}")
-        if i > 0 and suf_end[i - 1] is not None:
-            f.append(f"se-1={suf_end[i - 1]}")
+        se = suf_end[i]
+        if se is not None:
+            f.append("se=" + se)
+        if i > 0:
+            se1 = suf_end[i - 1]
+            if se1 is not None:
+                f.append("se-1=" + se1)
         ns = next_suf[i]
         if ns is not None:
-            f.append(f"ns={ns[0]}")
-            f.append(f"nsd={min(ns[1] - i, 6)}")
-            f.append(f"ns|d={ns[0]}|{min(ns[1] - i, 6)}")
+            d = min(ns[1] - i, 6)
+            f.append("ns=" + ns[0])
+            f.append(f"nsd={d}")
+            f.append(f"ns|d={ns[0]}|{d}")
         else:
             f.append("ns=none")
         ps = prev_suf[i]
         if ps is not None:
-            f.append(f"ps={ps[0]}")
+            f.append("ps=" + ps[0])
             f.append(f"psd={min(i - ps[1], 6)}")
         else:
             f.append("ps=none")
-        if dup[i] is not None:
-            f.append(f"dup={dup[i]}")
-        f.extend(f"sb={cls}" for cls in seen_before[i])
-        f.extend(f"sa={cls}" for cls in seen_after[i])
+        dp = dup[i]
+        if dp is not None:
+            f.append("dup=" + dp)
+        f.extend(_class_features("sb=", seen_before[i]))
+        f.extend(_class_features("sa=", seen_after[i]))
         if gaz_marks is not None:
-            marks = gaz_marks[i]
-            for mark in marks:
-                f.append(f"g={mark}")
-                f.append(f"g={mark.split('|', 1)[0]}")
-            if not marks:
-                f.append("g=none")
+            f.extend(_mark_features(tuple(gaz_marks[i])))
         feats.append(f)
     return feats

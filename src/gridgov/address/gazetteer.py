@@ -22,10 +22,14 @@ class Gazetteer:
     A name listed under several labels reports all of them. Names shorter than ``min_chars`` are ignored.
     """
 
-    def __init__(self, names: Mapping[str, Iterable[str]] | None = None, *, min_chars: int = 2) -> None:
+    def __init__(
+        self, names: Mapping[str, Iterable[str]] | None = None, *, min_chars: int = 2, base: str | None = None
+    ) -> None:
         self.min_chars = min_chars
+        self.base = base  # "national": these names extend cn_gazetteer.national_gazetteer() (saved apart)
         self._labels: dict[str, set[str]] = {}
         self._max_tokens = 0
+        self._prefixes: frozenset[str] | None = None  # every prefix of every name, built when first needed
         for label, items in (names or {}).items():
             for name in items:
                 self.add(label, name)
@@ -36,6 +40,7 @@ class Gazetteer:
             return
         self._labels.setdefault(key, set()).add(label)
         self._max_tokens = max(self._max_tokens, len(tokenize(key)))
+        self._prefixes = None
 
     def __len__(self) -> int:
         return len(self._labels)
@@ -53,11 +58,16 @@ class Gazetteer:
         n = len(tokens)
         if not self._labels or not n:
             return [()] * n
+        if self._prefixes is None:
+            self._prefixes = frozenset(name[:k] for name in self._labels for k in range(1, len(name) + 1))
+        prefixes = self._prefixes
         best: list[dict[str, tuple[int, str]]] = [{} for _ in range(n)]  # label -> (match length, pos)
         for i in range(n):
             acc = ""
             for j in range(i, min(n, i + self._max_tokens)):
                 acc += tokens[j]
+                if acc not in prefixes:  # no name starts with this text: none starts here any longer
+                    break
                 labels = self._labels.get(acc)
                 if labels is None:
                     continue
@@ -68,6 +78,24 @@ class Gazetteer:
                         if best[k].get(label, (0, ""))[0] < length:
                             best[k][label] = (length, pos)
         return [tuple(sorted(f"{label}|{pos}" for label, (_, pos) in marks.items())) for marks in best]
+
+    def merged(self, other: Gazetteer, base: str | None = None) -> Gazetteer:
+        """A new gazetteer with the names of both."""
+        out = Gazetteer(min_chars=min(self.min_chars, other.min_chars), base=base)
+        for src in (self, other):
+            for name, labels in src._labels.items():
+                out._labels.setdefault(name, set()).update(labels)
+            out._max_tokens = max(out._max_tokens, src._max_tokens)
+        out._prefixes = None
+        return out
+
+    def without(self, other: Gazetteer) -> Gazetteer:
+        """The names (and labels) of this gazetteer that ``other`` lacks."""
+        out = Gazetteer(min_chars=self.min_chars)
+        for name, labels in self._labels.items():
+            for label in labels - other._labels.get(name, set()):
+                out.add(label, name)
+        return out
 
     def to_dict(self) -> dict[str, list[str]]:
         by_label: dict[str, list[str]] = {}

@@ -276,13 +276,14 @@ class AddressTagger:
         np.add.at(out.T, self._bio_column, raw.T)
         return out
 
-    def parse(self, text: str) -> ParsedAddress:
-        """Labelled components of free text. Bad input gives an empty or partial result, never an exception."""
+    def parse(self, text: str, postprocess: bool = True) -> ParsedAddress:
+        """Labelled components of free text. Bad input gives an empty or partial result, never an exception.
+        ``postprocess=False`` skips the assist/complaint rules of :mod:`gridgov.address.components`."""
         if self._tagger is None:
             raise RuntimeError("AddressTagger is not trained: call fit() or load()")
         cleaned = clean_text(text)
         try:
-            return ParsedAddress(cleaned, self._components(cleaned))
+            return ParsedAddress(cleaned, self._components(cleaned, postprocess))
         except Exception:  # defensive: parsing user text must never break the caller
             log.exception("address parse failed; returning an empty result")
             return ParsedAddress(cleaned, [])
@@ -290,11 +291,11 @@ class AddressTagger:
     def parse_batch(self, texts: Iterable[str]) -> list[ParsedAddress]:
         return [self.parse(text) for text in texts]
 
-    def _components(self, text: str) -> list[Component]:
+    def _components(self, text: str, postprocess: bool = True) -> list[Component]:
         tokens = tokenize_with_spans(text)
         if not tokens:
             return []
-        return components(text, tokens, bio_spans(self.tag([tok for tok, _, _ in tokens])))
+        return components(text, tokens, bio_spans(self.tag([tok for tok, _, _ in tokens])), postprocess)
 
     # -- persistence ---------------------------------------------------------------------------------------
 
@@ -324,9 +325,7 @@ class AddressTagger:
             "train_seconds": self.train_seconds,
             "crf_seconds": self.crf_seconds,
             "neural_file": None,  # filled in by write_model
-            "gazetteer": None
-            if self.gazetteer is None
-            else {"min_chars": self.gazetteer.min_chars, "names": self.gazetteer.to_dict()},
+            "gazetteer": None if self.gazetteer is None else _gazetteer_fields(self.gazetteer),
         }
         return write_model(Path(path), self._model, fields, self.members)
 
@@ -341,6 +340,10 @@ class AddressTagger:
         gaz = meta.get("gazetteer")
         if gaz is not None:
             tagger.gazetteer = Gazetteer.from_dict(gaz["names"], min_chars=int(gaz.get("min_chars", 2)))
+            if gaz.get("base") == "national":
+                from gridgov.address.cn_gazetteer import national_gazetteer
+
+                tagger.gazetteer = national_gazetteer().merged(tagger.gazetteer, base="national")
         tagger.train_seconds = meta.get("train_seconds")
         tagger.crf_seconds = meta.get("crf_seconds", tagger.train_seconds)
         tagger._open(model)
@@ -348,3 +351,13 @@ class AddressTagger:
         if members:
             tagger.neural_config = members[0].config
         return tagger
+
+
+def _gazetteer_fields(gaz: Gazetteer) -> dict[str, Any]:
+    """The sidecar's gazetteer: its names, or, for one built on the national division file, only the names it
+    adds (the division file ships with the package)."""
+    if gaz.base == "national":
+        from gridgov.address.cn_gazetteer import national_gazetteer
+
+        return {"min_chars": gaz.min_chars, "base": "national", "names": gaz.without(national_gazetteer()).to_dict()}
+    return {"min_chars": gaz.min_chars, "names": gaz.to_dict()}

@@ -21,7 +21,7 @@ from gridgov.common.security import hash_password
 from gridgov.demo.address_library import build_demo_library
 from gridgov.demo.geography import DemoGeography, build_demo_geography
 from gridgov.demo.mediation import load_mediation_demo
-from gridgov.demo.parser_training import DEFAULT_SEQUENCES, train_and_save
+from gridgov.demo.parser_training import train_and_save
 from gridgov.migrate import analyze
 from gridgov.org import cache
 from gridgov.org.models import DemoSource, Department, Division, GridAssignment, User
@@ -91,7 +91,7 @@ def load_demo(
     progress: Callable[[str, int, int], None] | None = None,
     geography: DemoGeography | None = None,
     buildings_per_community: int | None = None,
-    parser_sequences: int = DEFAULT_SEQUENCES,
+    parser_sequences: int = 0,
 ) -> DemoResult:
     """Idempotent only on an empty database: refuses to load twice."""
     if session.scalar(select(func.count()).select_from(Division)):
@@ -150,7 +150,7 @@ def load_demo(
     result.disputes = load_mediation_demo(session).disputes  # needs the org tree, the library and the calendar
     session.commit()
     result.credentials_file = _write_credentials(var_dir, result.logins)
-    if parser_sequences > 0:  # the shipped address parser, trained on text generated from this library
+    if parser_sequences > 0:  # a parser of this library's own (else the packaged model serves; see address/shipped.py)
         if progress:
             progress("parser", 0, 1)
         train_and_save(lib, var_dir, parser_sequences)

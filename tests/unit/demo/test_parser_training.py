@@ -1,38 +1,21 @@
-"""The shipped parser's training text: Shenzhen division names are swapped for other real chains."""
+"""Training the parser from the demo library: the library's own names reach the generator and the gazetteer."""
 
 from __future__ import annotations
 
-from gridgov.address.cn_divisions import division_chains
-from gridgov.demo.parser_training import diversify_divisions
+from gridgov.address.records import AddressRecord, DivisionRecord
+from gridgov.address.synth import AddressGenerator, NameLists
+from gridgov.address.training import names_gazetteer
 
 
-def test_division_chains_come_from_the_package() -> None:
-    chains = division_chains()
-    assert len(chains) > 30_000
-    assert any(c[0] == "广东省" and c[1] == "深圳市" and c[2] == "福田区" for c in chains)
-
-
-def test_diversify_keeps_everything_but_the_division_names() -> None:
-    seq = [
-        ("广", "B-prov"),
-        ("东", "I-prov"),
-        ("省", "I-prov"),
-        ("深", "B-city"),
-        ("圳", "I-city"),
-        ("市", "I-city"),
-        ("福", "B-road"),
-        ("民", "I-road"),
-        ("路", "I-road"),
-        ("12", "B-roadno"),
-        ("号", "I-roadno"),
+def test_library_names_drive_the_generator_and_the_gazetteer() -> None:
+    divisions = [DivisionRecord("4403", "深圳市", "city", None), DivisionRecord("c1", "皇岗社区", "community", "4403")]
+    addresses = [
+        AddressRecord("r1", "road", "福民路", "福民路", None, "c1", aliases=("福民大道",)),
+        AddressRecord("p1", "compound", "皇岗花园", "皇岗花园", "r1", "c1"),
     ]
-    out = diversify_divisions([seq] * 50, share=1.0, seed=1)
-    tails = {tuple(s[-5:]) for s in out}
-    assert tails == {tuple(seq[-5:])}
-    heads = {"".join(t for t, tag in s if tag.endswith("prov")) for s in out}
-    assert len(heads) > 5
-    for s in out:
-        for (_, tag), (_, prev) in zip(s[1:], s, strict=False):
-            if tag.startswith("I-"):
-                assert prev[2:] == tag[2:]
-    assert diversify_divisions([seq], share=0.0) == [seq]
+    names = NameLists.from_records(divisions, addresses)
+    assert names.roads == ["福民大道", "福民路"] and names.pois == ["皇岗花园"] and names.communities == ["皇岗社区"]
+    gaz = names_gazetteer(names)
+    assert "road" in gaz.labels_for("福民路") and "prov" in gaz.labels_for("广西")
+    texts = ["".join(tok for tok, _ in s) for s in AddressGenerator(names, seed=2).sequences(400)]
+    assert any("福民" in t for t in texts) and any("皇岗花园" in t for t in texts)
