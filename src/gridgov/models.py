@@ -1,6 +1,7 @@
 """Every ORM model, imported once so the metadata (and Alembic) sees the whole schema."""
 
 from gridgov.address.models import Address, AddressAlias, AddressChange, AddressReview
+from gridgov.blockdata.models import ColumnMapping, EntityRecord, ImportBatch, PersonRecord, PhoneRecord, RoomRecord
 from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
 from gridgov.common.audit import AuditHead, AuditLog
 from gridgov.common.events import DomainEvent, OutboxPosition
@@ -23,24 +24,30 @@ __all__ = [
     "AuthSession",
     "Base",
     "CalendarDay",
+    "ColumnMapping",
     "DemoSource",
     "Department",
     "Division",
     "DomainEvent",
     "DutyShift",
+    "EntityRecord",
     "Event",
     "EventCategory",
     "EventSummons",
     "EventTask",
     "EventTransition",
     "GridAssignment",
+    "ImportBatch",
     "LoginThrottle",
     "Notification",
     "NotificationDelivery",
     "NotifyPreference",
     "NotifyTemplate",
     "OutboxPosition",
+    "PersonRecord",
+    "PhoneRecord",
     "RateCounter",
+    "RoomRecord",
     "RoutingCorrection",
     "RoutingRule",
     "User",

@@ -25,6 +25,9 @@ class Scope(StrEnum):
     PAGE = "page"  # an HTML page shell or a health probe: no data of its own (the page reads the API)
     CENTRE = "centre"  # a centre's on-duty roster: the admin, or a leader above the centre (org/roster.py)
     REFERENCE = "reference"  # shared reference data read by any caller (org tree, catalog, addresses, choices)
+    BLOCKDATA = "blockdata"  # {record}/{record_id}: a block-data record in the caller's data scope (else 404)
+    BLOCKDATA_LIST = "blockdata_list"  # block-data reads (lookups, 一楼一档): the caller's data scope is in the query
+    IMPORTER = "importer"  # {batch_id}: an importer's own import batches (the admin: everyone's); mappings
 
 
 ACTION_ROUTES = (
@@ -119,6 +122,16 @@ ROUTE_SCOPES: dict[str, Scope] = {
     "GET /api/addresses/reviews": Scope.REFERENCE,  # the queue itself is filtered by area (see REVIEW)
     "POST /api/addresses/reviews/{review_id}/resolve": Scope.REVIEW,
     "POST /api/addresses/reviews/{review_id}/dismiss": Scope.REVIEW,
+    # block data: import, mappings, lookups, the audited reveal, 一楼一档
+    "POST /api/blockdata/import": Scope.IMPORTER,
+    "GET /api/blockdata/batches": Scope.IMPORTER,
+    "GET /api/blockdata/batches/{batch_id}/errors.csv": Scope.IMPORTER,
+    "GET /api/blockdata/mappings/{department}/{kind}": Scope.REFERENCE,
+    "PUT /api/blockdata/mappings/{department}/{kind}": Scope.IMPORTER,
+    "GET /api/blockdata/people": Scope.BLOCKDATA_LIST,
+    "POST /api/blockdata/{record}/{record_id}/reveal": Scope.BLOCKDATA,
+    "GET /api/blockdata/profile/{code}": Scope.BLOCKDATA_LIST,
+    "GET /building/{code}": Scope.PAGE,
     # the pages and the health probe
     **{
         f"GET {path}": Scope.PAGE
