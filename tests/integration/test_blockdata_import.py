@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,10 +14,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from blockdata_support import buildings, new_id, new_phone
 from gridgov.address import reviews
 from gridgov.address.models import Address, AddressReview
 from gridgov.blockdata import importing
-from gridgov.blockdata.idcodes import resident_id_check_char
 from gridgov.blockdata.models import BatchStatus, ImportBatch, PersonRecord, PhoneRecord
 from gridgov.common.uow import one_action
 from gridgov.config import Settings
@@ -27,23 +26,8 @@ from support import People
 Login = Callable[[str], dict[str, str]]
 
 
-def new_id(born: str = "19850612") -> str:
-    """A fresh valid 身份证号 (unique per call)."""
-    first17 = "440304" + born + f"{uuid.uuid4().int % 1000:03d}"
-    return first17 + resident_id_check_char(first17)
-
-
-def new_phone() -> str:
-    return "139" + f"{uuid.uuid4().int % 10**8:08d}"
-
-
 def building(session: Session, index: int = 0) -> Address:
-    rows = list(
-        session.scalars(
-            select(Address).where(Address.level == "building", Address.grid_id.is_not(None)).order_by(Address.code)
-        )
-    )
-    return rows[index]
+    return buildings(session)[index]
 
 
 def person_csv(rows: list[dict[str, str]]) -> bytes:

@@ -131,7 +131,7 @@ def people(
 ) -> list[PersonOut]:
     found = queries.find_people(session, actor, id_number=id_number, id_type=id_type, phone=phone)
     ids = {p.address_id for p in found if p.address_id is not None}
-    codes = dict(session.execute(select(Address.id, Address.code).where(Address.id.in_(ids)))) if ids else {}
+    codes = {i: c for i, c in session.execute(select(Address.id, Address.code).where(Address.id.in_(ids)))}
     return [_person_out(p, codes.get(p.address_id) if p.address_id else None) for p in found]
 
 
