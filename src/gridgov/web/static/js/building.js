@@ -8,6 +8,7 @@
   const USE = { residential: "自住", rental: "出租", commercial: "商用", mixed: "混合" };
   const LICENCE = { active: "存续", revoked: "吊销", cancelled: "注销" };
   const SEX = { M: "男", F: "女" };
+  const LEVEL = { road: "街路巷", door: "门牌", compound: "小区/大厦/工业区/城中村", building: "楼栋", unit: "单元", floor: "楼层", room: "房间" };
   const ID_TYPE = { resident: "身份证", passport: "护照", hk_macao_permit: "港澳通行证", taiwan_permit: "台胞证", foreign_permanent: "永居证" };
   let canUnmask = false;
   let statusLabels = {};
@@ -44,7 +45,7 @@
     canUnmask = !!pf.can_unmask;
     $("#bld-head").innerHTML =
       "<h2>" + esc(a.full_name) + "</h2>" +
-      '<dl class="kv"><dt>地址编码</dt><dd>' + esc(a.code) + "</dd><dt>层级</dt><dd>" + esc(a.level) + "（含下级地址 " + esc(pf.addresses - 1) + " 个）</dd><dt>网格</dt><dd>" +
+      '<dl class="kv"><dt>地址编码</dt><dd>' + esc(a.code) + "</dd><dt>层级</dt><dd>" + esc(LEVEL[a.level] || a.level) + "（含下级地址 " + esc(pf.addresses - 1) + " 个）</dd><dt>网格</dt><dd>" +
       esc(a.grid ? a.grid.name + "（" + a.grid.code + "）" : "—") + "</dd><dt>概况</dt><dd>现住 " + pf.residents.length + " 人 · 房屋 " + pf.rooms.length + " 间 · 法人 " + pf.companies.length + " 个 · 事件 " + pf.events.length + " 件</dd></dl>";
     const head = ["姓名", "性别·出生", "证件", "类别", "房号", "居住期间", "标签", "来源"];
     $("#bld-res").innerHTML = table(head, pf.residents.map(personRow), "本地址暂无现住人员记录（或不在您的数据范围内）");
