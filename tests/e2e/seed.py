@@ -162,8 +162,8 @@ def main() -> None:
             ("林国强", "19800712003", "", "2012-09-01", ""),
         ]
         people.append(("黄小军", "19920101005", "13900003333", "2015-01-01", "2020-06-30"))
-        ids = []
-        rows = []
+        ids: list[str] = []
+        rows: list[dict[str, str]] = []
         for name, tail, phone, moved_in, moved_out in people:
             first17 = "440304" + tail
             number = first17 + resident_id_check_char(first17)
@@ -174,17 +174,17 @@ def main() -> None:
                 {"name": name, "id_number": number, "phone": phone, "address": address, "move_in": moved_in}
                 | {"move_out": moved_out, "tags": tags}
             )
-        report = one_action(
+        imported = one_action(
             importing.import_records, session, admin, department="公安", kind="person", filename="e2e.csv", rows=rows
         )
-        assert report.ok, report.errors
+        assert imported.ok, imported.errors
         code17 = "91440304MA5DEN12E"
         company = {
             "name": "深圳市演示便利店有限公司",
             "uscc": code17 + uscc_check_char(code17),
             "address": building.full_name,
         }
-        report = one_action(
+        imported = one_action(
             importing.import_records,
             session,
             admin,
@@ -193,7 +193,7 @@ def main() -> None:
             filename="e2e-co.csv",
             rows=[company | {"legal_rep": "林国强", "industry": "批发和零售业"}],
         )
-        assert report.ok, report.errors
+        assert imported.ok, imported.errors
         at = now - timedelta(days=2)
         placed = IntakeCommand(
             title="楼道堆放杂物（一楼一档演示）", address_text=building.full_name, grid_code=grid.code
