@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import io
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from gridgov.common.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_ROWS = 1_000_000
 
 
 def read_table(filename: str, data: bytes) -> list[dict[str, object]]:
     """The file's rows as {column: text}; line numbers are the index + 2 (the header is line 1)."""
+    import pandas as pd  # imported on the first import, not at start-up
+
     name = filename.lower()
     try:
         if name.endswith((".xlsx", ".xlsm")):
@@ -32,6 +36,8 @@ def read_table(filename: str, data: bytes) -> list[dict[str, object]]:
 
 
 def _csv(data: bytes) -> pd.DataFrame:
+    import pandas as pd
+
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
