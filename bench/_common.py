@@ -159,6 +159,7 @@ def build_demo_db(
     districts: Sequence[str] | None = None,
     grids: int = 4000,
     buildings_per_community: int | None = None,
+    blockdata_people: int = 0,
 ) -> None:
     """Migrate and load the Shenzhen demo into env.base_db, then checkpoint the WAL so it can be copied."""
     from gridgov.config import get_settings
@@ -182,6 +183,7 @@ def build_demo_db(
                 geography=geo,
                 buildings_per_community=buildings_per_community,
                 parser_sequences=0,
+                blockdata_people=blockdata_people,
             )
         cache.invalidate()
     finally:

@@ -22,6 +22,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 import gridgov.models  # noqa: F401 - the whole schema, so every foreign key resolves
 from gridgov import __version__
 from gridgov.address.api import router as address_router
+from gridgov.blockdata.api import router as blockdata_router
 from gridgov.catalog.api import router as catalog_router
 from gridgov.common import ratelimit
 from gridgov.common.body_limit import BodyLimit
@@ -130,7 +131,7 @@ def _warm_up(factory: sessionmaker[Session]) -> None:
 
 
 UPLOAD_PATHS = frozenset({"/api/attachments", "/api/public/attachments"})
-IMPORT_PATHS = frozenset({"/api/addresses/import", "/api/catalog/import"})
+IMPORT_PATHS = frozenset({"/api/addresses/import", "/api/catalog/import", "/api/blockdata/import"})
 MULTIPART_OVERHEAD = 64 * 1024
 
 
@@ -244,6 +245,7 @@ def create_app(
         choices_router,
         public_router,
         address_router,
+        blockdata_router,
         dashboard_router,
         audit_router,
         notify_router,

@@ -1,6 +1,7 @@
 """Every ORM model, imported once so the metadata (and Alembic) sees the whole schema."""
 
 from gridgov.address.models import Address, AddressAlias, AddressChange, AddressReview
+from gridgov.blockdata.models import ColumnMapping, EntityRecord, ImportBatch, PersonRecord, PhoneRecord, RoomRecord
 from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
 from gridgov.common.audit import AuditHead, AuditLog
 from gridgov.common.events import DomainEvent, OutboxPosition
@@ -44,6 +45,7 @@ __all__ = [
     "AuthSession",
     "Base",
     "CalendarDay",
+    "ColumnMapping",
     "DemoSource",
     "Department",
     "Device",
@@ -55,6 +57,7 @@ __all__ = [
     "Division",
     "DomainEvent",
     "DutyShift",
+    "EntityRecord",
     "Event",
     "EventCategory",
     "EventSummons",
@@ -63,6 +66,7 @@ __all__ = [
     "GridAssignment",
     "HazardClass",
     "HazardSource",
+    "ImportBatch",
     "LoginThrottle",
     "MediationAgency",
     "Mediator",
@@ -71,7 +75,10 @@ __all__ = [
     "NotifyPreference",
     "NotifyTemplate",
     "OutboxPosition",
+    "PersonRecord",
+    "PhoneRecord",
     "RateCounter",
+    "RoomRecord",
     "RoutingCorrection",
     "RoutingRule",
     "RuleMemory",

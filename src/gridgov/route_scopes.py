@@ -28,6 +28,9 @@ class Scope(StrEnum):
     REFERENCE = "reference"  # shared reference data read by any caller (org tree, catalog, addresses, choices)
     HAZARD = "hazard"  # hazard sources and alarms: rows under the caller's area or grids (hazards/scope.py; else 404)
     DEVICE = "device"  # a device's own telemetry: its key (X-Device-Key) opens nothing else
+    BLOCKDATA = "blockdata"  # {record}/{record_id}: a block-data record in the caller's data scope (else 404)
+    BLOCKDATA_LIST = "blockdata_list"  # block-data reads (lookups, 一楼一档): the caller's data scope is in the query
+    IMPORTER = "importer"  # {batch_id}: an importer's own import batches (the admin: everyone's); mappings
 
 
 ACTION_ROUTES = (
@@ -134,6 +137,16 @@ ROUTE_SCOPES: dict[str, Scope] = {
     "GET /api/hazards/rules": Scope.ADMIN,
     "PUT /api/hazards/rules/{code}": Scope.ADMIN,
     "POST /api/hazards/rules/dry-run": Scope.ADMIN,
+    # block data: import, mappings, lookups, the audited reveal, 一楼一档
+    "POST /api/blockdata/import": Scope.IMPORTER,
+    "GET /api/blockdata/batches": Scope.IMPORTER,
+    "GET /api/blockdata/batches/{batch_id}/errors.csv": Scope.IMPORTER,
+    "GET /api/blockdata/mappings/{department}/{kind}": Scope.REFERENCE,
+    "PUT /api/blockdata/mappings/{department}/{kind}": Scope.IMPORTER,
+    "GET /api/blockdata/people": Scope.BLOCKDATA_LIST,
+    "POST /api/blockdata/{record}/{record_id}/reveal": Scope.BLOCKDATA,
+    "GET /api/blockdata/profile/{code}": Scope.BLOCKDATA_LIST,
+    "GET /building/{code}": Scope.PAGE,
     # the pages and the health probe
     **{
         f"GET {path}": Scope.PAGE

@@ -13,6 +13,9 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from gridgov.address.models import Address
+from gridgov.blockdata import importing
+from gridgov.blockdata.idcodes import resident_id_check_char, uscc_check_char
 from gridgov.common.principal import Principal
 from gridgov.common.security import hash_password, pii_cipher
 from gridgov.common.timeutil import utcnow
@@ -63,7 +66,14 @@ def main() -> None:
     factory = session_factory(engine)
     geo = build_demo_geography(["福田区"], grids_target=60)
     with factory() as session:
-        demo = load_demo(session, settings.var_dir, geography=geo, buildings_per_community=30, parser_sequences=0)
+        demo = load_demo(
+            session,
+            settings.var_dir,
+            geography=geo,
+            buildings_per_community=30,
+            parser_sequences=0,
+            blockdata_people=800,
+        )
         # the accounts the demo prints have their own passwords; the others get this one (tests only)
         session.execute(
             update(User).where(User.password_hash == NO_PASSWORD).values(password_hash=hash_password(TEST_PASSWORD))
@@ -140,6 +150,69 @@ def main() -> None:
         closed = session.get(Event, public.id)
         assert closed is not None and closed.status == "closed", closed and closed.status
 
+        # 一楼一档: a building of the grid with three residents (one moved out), a company, a closed case with
+        # its outcome and an open one waiting in the dispatcher's 待立案 queue
+        building = session.scalars(
+            select(Address).where(Address.grid_id == grid.id, Address.level == "building").order_by(Address.code)
+        ).first()
+        assert building is not None
+        admin = _principal(session, "admin")
+        people = [
+            ("林晓梅", "19510304002", "13900002222", "2001-05-01", ""),
+            ("林国强", "19800712003", "", "2012-09-01", ""),
+        ]
+        people.append(("黄小军", "19920101005", "13900003333", "2015-01-01", "2020-06-30"))
+        ids: list[str] = []
+        rows: list[dict[str, str]] = []
+        for name, tail, phone, moved_in, moved_out in people:
+            first17 = "440304" + tail
+            number = first17 + resident_id_check_char(first17)
+            ids.append(number)
+            address = building.full_name + "1单元" + str(301 + len(rows))
+            tags = "独居老人" if len(rows) == 0 else ""
+            rows.append(
+                {"name": name, "id_number": number, "phone": phone, "address": address, "move_in": moved_in}
+                | {"move_out": moved_out, "tags": tags}
+            )
+        imported = one_action(
+            importing.import_records, session, admin, department="公安", kind="person", filename="e2e.csv", rows=rows
+        )
+        assert imported.ok, imported.errors
+        code17 = "91440304MA5DEN12E"
+        company = {
+            "name": "深圳市演示便利店有限公司",
+            "uscc": code17 + uscc_check_char(code17),
+            "address": building.full_name,
+        }
+        imported = one_action(
+            importing.import_records,
+            session,
+            admin,
+            department="市场监管",
+            kind="entity",
+            filename="e2e-co.csv",
+            rows=[company | {"legal_rep": "林国强", "industry": "批发和零售业"}],
+        )
+        assert imported.ok, imported.errors
+        at = now - timedelta(days=2)
+        placed = IntakeCommand(
+            title="楼道堆放杂物（一楼一档演示）", address_text=building.full_name, grid_code=grid.code
+        )
+        done = one_action(submit, session, resident, placed, now=at)
+        one_action(lc.file_event, session, dispatcher, done.event_id, CategoryIn(category_code="01001"), now=at)
+        ev = one_action(lc.dispatch_event, session, dispatcher, done.event_id, CategoryIn(), now=at)
+        lead = _lead_handler(session, ev)
+        one_action(lc.accept_event, session, lead, ev.id, NoteIn(), now=at + timedelta(minutes=30))
+        result = ResultIn(note="已清理楼道杂物，通道畅通")
+        one_action(lc.handle_event, session, lead, ev.id, result, now=at + timedelta(hours=1))
+        one_action(lc.verify_event, session, verifier, ev.id, VerifyIn(passed=True), now=at + timedelta(hours=2))
+        waiting = IntakeCommand(
+            title="外墙渗水（一楼一档待立案）", address_text=building.full_name, grid_code=grid.code
+        )
+        open_case = one_action(submit, session, resident, waiting)
+        opened = session.get(Event, open_case.event_id)
+        assert opened is not None and opened.address_id == building.id, opened and opened.address_id
+
         final = session.get(Event, overdue.id)
         assert final is not None
         out = {
@@ -154,6 +227,14 @@ def main() -> None:
             "overdue_id": overdue.id,
             "overdue_state": [final.status, final.sla_state, final.level],
             "public_case": {"number": closed.number, "token": token, "title": closed.title, "phone": phone},
+            "building": {
+                "code": building.code,
+                "name": building.name,
+                "full_name": building.full_name,
+                "ids": ids,
+                "closed_title": placed.title,
+                "open_title": waiting.title,
+            },
         }
     print("SEED-JSON " + json.dumps(out, ensure_ascii=False))
     engine.dispose()

@@ -19,6 +19,8 @@ from gridgov.common.choices import published
 from gridgov.common.principal import SYSTEM_PRINCIPAL, Role
 from gridgov.common.security import hash_password
 from gridgov.demo.address_library import build_demo_library
+from gridgov.demo.blockdata_files import DEFAULT_PEOPLE
+from gridgov.demo.blockdata_load import BlockdataResult, load_blockdata
 from gridgov.demo.geography import DemoGeography, build_demo_geography
 from gridgov.demo.mediation import load_mediation_demo
 from gridgov.demo.parser_training import train_and_save
@@ -81,6 +83,7 @@ class DemoResult:
     disputes: int = 0
     logins: list[tuple[str, str, str, str]] = field(default_factory=list)  # (username, password, role, scope)
     credentials_file: Path | None = None
+    blockdata: BlockdataResult | None = None
 
 
 def load_demo(
@@ -92,6 +95,7 @@ def load_demo(
     geography: DemoGeography | None = None,
     buildings_per_community: int | None = None,
     parser_sequences: int = 0,
+    blockdata_people: int = DEFAULT_PEOPLE,
 ) -> DemoResult:
     """Idempotent only on an empty database: refuses to load twice."""
     if session.scalar(select(func.count()).select_from(Division)):
@@ -150,6 +154,11 @@ def load_demo(
     result.disputes = load_mediation_demo(session).disputes  # needs the org tree, the library and the calendar
     session.commit()
     result.credentials_file = _write_credentials(var_dir, result.logins)
+    if blockdata_people > 0:  # people, companies and rental rooms, through the real department-file import
+        names = {d.code: d.name for d in lib.divisions}
+        result.blockdata = load_blockdata(
+            session, var_dir, lib.addresses, names, people=blockdata_people, progress=progress
+        )
     if parser_sequences > 0:  # a parser of this library's own (else the packaged model serves; see address/shipped.py)
         if progress:
             progress("parser", 0, 1)

@@ -147,6 +147,8 @@ class Event(Base):
         # the satisfaction figure: rated cases looked up by id from their rate transitions
         _partial("ix_event_rated", "rating", "id", "division_path", "grid_id", "rating"),
         _partial("ix_event_reporter_phone_index", "reporter_phone_index", "reporter_phone_index"),
+        # the cases at an address (一楼一档, blockdata profile): only the cases placed on a standard address
+        _partial("ix_event_address", "address_id", "address_id", "reported_at"),
         # the open 重特大 cases (the IOC's emergency view): a handful of rows
         Index(
             "ix_event_major",

@@ -91,6 +91,13 @@ for _name, (_template, _title) in PAGES.items():
     _page_route(_name, _template, _title)
 
 
+@router.get("/building/{code}", response_class=HTMLResponse)
+def building_page(request: Request, code: str) -> Response:
+    """一楼一档: the profile of one standard address (the page reads /api/blockdata/profile/{code})."""
+    context = _context("building", "一楼一档") | {"code": code}
+    return templates.TemplateResponse(request, "building.html", context)
+
+
 @api_router.get("/ui-config", summary="页面配置（地图底图等）")
 def ui_config(settings: SettingsDep) -> dict[str, Any]:
     return {

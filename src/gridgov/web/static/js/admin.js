@@ -253,7 +253,7 @@
         const rows = await api("/api/addresses/search", { params: { q, limit: 30 } });
         $("#addr-list").innerHTML = rows.length
           ? '<table class="grid"><thead><tr><th>编码</th><th>标准地址</th><th>层级</th><th>状态</th><th>别名</th></tr></thead><tbody>' +
-            rows.map((a) => "<tr><td>" + esc(a.code) + "</td><td>" + esc(a.full_name) + "</td><td>" + esc(a.level) + "</td><td>" + esc(a.status) + "</td><td>" + esc(a.aliases.join("、")) + "</td></tr>").join("") +
+            rows.map((a) => "<tr><td>" + esc(a.code) + '</td><td><a href="/building/' + encodeURIComponent(a.code) + '" title="一楼一档">' + esc(a.full_name) + "</a></td><td>" + esc(a.level) + "</td><td>" + esc(a.status) + "</td><td>" + esc(a.aliases.join("、")) + "</td></tr>").join("") +
             "</tbody></table>"
           : '<div class="empty">没有找到匹配的标准地址</div>';
       } catch (x) {

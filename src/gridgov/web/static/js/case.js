@@ -132,7 +132,7 @@
       ["层级", (LEVEL[ev.level] || ev.level) + "级 · " + (AREA[ev.area_class] || ev.area_class)],
       ["网格", ev.grid_code || "未定位"],
       ["地址", ev.address_text || "—"],
-      ["标准地址", addressText(ev)],
+      ["标准地址", addressInfo(ev).code ? esc(addressText(ev)) + ' <a class="small" href="/building/' + encodeURIComponent(addressInfo(ev).code) + '" target="_blank" rel="noopener">一楼一档</a>' : esc(addressText(ev)), true],
       ["上报时间", fmtTime(ev.reported_at, true)],
       ["处置时限", ev.deadline_at ? fmtTime(ev.deadline_at, true) + "（" + left.text + "）" : "—"],
     ];

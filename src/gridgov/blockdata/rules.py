@@ -1,0 +1,193 @@
+"""Pure rules of a department record: the fields of each kind, how a source row is checked and normalised, and
+what each problem is called in Chinese. No I/O: the import service applies them to a file's rows."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from gridgov.blockdata.idcodes import CodeError, id_type_of, normalize_document, parse_phone, parse_uscc
+
+# Our field → its Chinese label (the error report names fields by these), per kind; * required.
+FIELDS: dict[str, dict[str, str]] = {
+    "person": {
+        "name": "姓名",
+        "id_type": "证件类型",
+        "id_number": "证件号码",
+        "phone": "联系电话",
+        "population": "人口类型",
+        "address": "居住地址",
+        "move_in": "迁入日期",
+        "move_out": "迁出日期",
+        "tags": "关爱标签",
+    },
+    "entity": {
+        "name": "企业名称",
+        "uscc": "统一社会信用代码",
+        "legal_rep": "法定代表人",
+        "industry": "行业",
+        "licence_status": "登记状态",
+        "phone": "联系电话",
+        "address": "经营地址",
+    },
+    "rental": {
+        "address": "房屋地址",
+        "use": "房屋用途",
+        "owner_name": "房东姓名",
+        "tenant_name": "承租人姓名",
+        "id_type": "证件类型",
+        "id_number": "证件号码",
+        "phone": "承租人电话",
+        "move_in": "租赁起始日期",
+        "move_out": "租赁终止日期",
+    },
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "person": ("name", "id_number", "address"),
+    "entity": ("name", "uscc", "address"),
+    "rental": ("address", "tenant_name", "id_number"),
+}
+SPECIAL_TAGS = ("独居老人", "空巢老人", "残疾", "重点关注", "低保", "特困", "留守儿童", "退役军人")
+POPULATION_LABELS = {"户籍": "registered", "户籍人口": "registered", "常住": "registered", "registered": "registered"}
+POPULATION_LABELS |= {"流动": "floating", "流动人口": "floating", "暂住": "floating", "floating": "floating"}
+USE_LABELS = {"自住": "residential", "居住": "residential", "住宅": "residential", "出租": "rental", "租赁": "rental"}
+USE_LABELS |= {"商用": "commercial", "商铺": "commercial", "经营": "commercial", "混合": "mixed", "商住": "mixed"}
+USE_LABELS |= {v: v for v in ("residential", "rental", "commercial", "mixed")}
+LICENCE_LABELS = {"存续": "active", "在营": "active", "开业": "active", "吊销": "revoked", "注销": "cancelled"}
+LICENCE_LABELS |= {v: v for v in ("active", "revoked", "cancelled")}
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日")
+_NAME = re.compile(r"[\u3400-\u9fff·•A-Za-z ]{2,30}")
+
+
+@dataclass
+class Checked:
+    """A source row after its checks: normalised values (PII still in the clear, in memory only)."""
+
+    kind: str
+    name: str = ""
+    id_type: str = "resident"
+    id_number: str | None = None
+    sex: str | None = None
+    birth_date: date | None = None
+    phone: str | None = None
+    population: str = "registered"
+    address: str = ""
+    move_in: date | None = None
+    move_out: date | None = None
+    tags: list[str] = field(default_factory=list)
+    uscc: str = ""
+    legal_rep: str = ""
+    industry: str = ""
+    licence_status: str = "active"
+    use: str = "residential"
+    owner_name: str = ""
+
+
+Problem = tuple[str, str]  # (field, Chinese message)
+
+
+def parse_date(value: str) -> date:
+    text = value.strip().split(" ")[0].split("T")[0]
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise CodeError("日期格式应为 YYYY-MM-DD")
+
+
+def _choice(value: str, labels: dict[str, str], what: str) -> str:
+    if value in labels:
+        return labels[value]
+    raise CodeError(f"{what}应为 {'、'.join(k for k in labels if not k.isascii())} 之一")
+
+
+def check_row(kind: str, row: dict[str, str], today: date) -> tuple[Checked, list[Problem]]:
+    """Every problem of one row (field, message); the row is usable only when there are none."""
+    out = Checked(kind)
+    problems: list[Problem] = []
+    labels = FIELDS[kind]
+    for name in REQUIRED[kind]:
+        if not row.get(name, "").strip():
+            problems.append((name, f"{labels[name]}不能为空"))
+
+    def attempt(name: str, fn: object) -> None:
+        value = row.get(name, "").strip()
+        if not value:
+            return
+        try:
+            fn(value)  # type: ignore[operator]
+        except CodeError as exc:
+            problems.append((name, f"{labels[name]}：{exc}"))
+
+    name_field = "tenant_name" if kind == "rental" else "name"
+    out.name = row.get(name_field, "").strip()
+    if out.name and kind != "entity" and not _NAME.fullmatch(out.name):
+        problems.append((name_field, f"{labels[name_field]}含有不允许的字符"))
+    out.address = row.get("address", "").strip()
+    if kind in ("person", "rental"):
+        id_type_ok = True
+        try:
+            out.id_type = id_type_of(row.get("id_type", ""))
+        except CodeError as exc:
+            problems.append(("id_type", f"{labels['id_type']}：{exc}"))
+            id_type_ok = False
+
+        def document(value: str) -> None:
+            out.id_number = normalize_document(out.id_type, value)
+            if out.id_type == "resident":
+                out.sex = "M" if int(out.id_number[16]) % 2 else "F"
+                out.birth_date = date(int(out.id_number[6:10]), int(out.id_number[10:12]), int(out.id_number[12:14]))
+
+        if id_type_ok:
+            attempt("id_number", document)
+        attempt("move_in", lambda v: setattr(out, "move_in", parse_date(v)))
+        attempt("move_out", lambda v: setattr(out, "move_out", parse_date(v)))
+        if out.move_in and out.move_out and out.move_out < out.move_in:
+            problems.append(("move_out", f"{labels['move_out']}早于{labels['move_in']}"))
+        if out.move_in and out.move_in > today:
+            problems.append(("move_in", f"{labels['move_in']}晚于今天"))
+    attempt("phone", lambda v: setattr(out, "phone", parse_phone(v)))
+    if kind == "person":
+        attempt("population", lambda v: setattr(out, "population", _choice(v, POPULATION_LABELS, "人口类型")))
+        tags = [t.strip() for t in re.split(r"[;；,，、]", row.get("tags", "")) if t.strip()]
+        unknown = [t for t in tags if t not in SPECIAL_TAGS]
+        if unknown:
+            problems.append(("tags", f"关爱标签“{unknown[0]}”未定义（可用：{'、'.join(SPECIAL_TAGS)}）"))
+        out.tags = [t for t in tags if t in SPECIAL_TAGS]
+    elif kind == "entity":
+        attempt("uscc", lambda v: setattr(out, "uscc", parse_uscc(v)))
+        out.legal_rep = row.get("legal_rep", "").strip()[:64]
+        out.industry = row.get("industry", "").strip()[:64]
+        attempt("licence_status", lambda v: setattr(out, "licence_status", _choice(v, LICENCE_LABELS, "登记状态")))
+    else:
+        out.population = "floating"
+        out.owner_name = row.get("owner_name", "").strip()[:64]
+        attempt("use", lambda v: setattr(out, "use", _choice(v, USE_LABELS, "房屋用途")))
+    if len(out.address) > 300:
+        problems.append(("address", f"{labels['address']}超过 300 字"))
+    return out, problems
+
+
+def room_code(address_code: str, remainder: str | None) -> str | None:
+    """The room's code: the standard address code and the unit/floor/room text below the library's deepest level."""
+    if not remainder:
+        return None
+    key = re.sub(r"\s+", "", remainder)[:40]
+    return f"{address_code}-{key}"
+
+
+def mapped(row: Mapping[str, object], columns: dict[str, str], kind: str) -> dict[str, str]:
+    """A source row renamed to our fields by the department's mapping (source column → field); a column that is
+    already one of our fields or its Chinese label maps by itself."""
+    by_label = {label: name for name, label in FIELDS[kind].items()}
+    out: dict[str, str] = {}
+    for col, value in row.items():
+        key = str(col).strip()
+        target = columns.get(key) or (key if key in FIELDS[kind] else by_label.get(key))
+        if target and target in FIELDS[kind]:
+            text = "" if value is None else str(value).strip()
+            out[target] = "" if text.lower() in ("nan", "none", "nat") else text
+    return out
