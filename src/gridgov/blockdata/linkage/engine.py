@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 Backend = Literal["duckdb", "spark"]
+Frames = pd.DataFrame | Sequence[pd.DataFrame]
 EDGE_COLUMNS = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
 _QUIET = logging.WARNING  # Splink logs every step at INFO
 
@@ -49,27 +51,34 @@ class Engine:
         return api.register(table, dataset_display_name=name)
 
 
+def _linker(engine: Engine, api: DatabaseAPISubClass, frames: Frames, settings: dict[str, Any]) -> Linker:
+    parts = [frames] if isinstance(frames, pd.DataFrame) else list(frames)
+    tables = [engine.register(api, frame, f"records{i}") for i, frame in enumerate(parts)]
+    return Linker(tables[0] if len(tables) == 1 else tables, copy.deepcopy(settings), log_level=_QUIET)
+
+
 def train(
-    prepared: pd.DataFrame,
+    prepared: Frames,
     engine: Engine | None = None,
     *,
     settings: dict[str, Any] | None = None,
+    deterministic_rules: Sequence[str] = person_model.DETERMINISTIC_RULES,
+    training_rules: Sequence[str] = person_model.TRAINING_RULES,
     deterministic_recall: float = 0.7,
     u_max_pairs: float = 2e6,
     em_max_pairs: float = 1e6,
     seed: int = 42,
 ) -> dict[str, Any]:
-    """Trains the person model on a prepared batch: the match prior from deterministic rules, u by random
-    sampling, m by EM on each training rule. Returns the trained model (Splink's JSON settings)."""
+    """Trains a model (the person model unless `settings` says otherwise) on prepared records (one frame, or one
+    per source for link_only): the match prior from deterministic rules, u by random sampling, m by EM on each
+    training rule. Returns the trained model (Splink's JSON settings)."""
     engine = engine or Engine()
-    api = engine.api()
-    base = copy.deepcopy(settings or person_model.person_settings())
-    linker = Linker(engine.register(api, prepared, "records"), base, log_level=_QUIET)
+    linker = _linker(engine, engine.api(), prepared, settings or person_model.person_settings())
     linker.training.estimate_probability_two_random_records_match(
-        list(person_model.DETERMINISTIC_RULES), recall=deterministic_recall
+        list(deterministic_rules), recall=deterministic_recall
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
-    for rule in person_model.TRAINING_RULES:
+    for rule in training_rules:
         linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=em_max_pairs)
     return linker.misc.save_model_to_json()
 
@@ -80,12 +89,11 @@ def _edges(frame: SplinkDataFrame) -> pd.DataFrame:
 
 
 def predict_all(
-    prepared: pd.DataFrame, trained: dict[str, Any], engine: Engine | None = None, *, threshold: float
+    prepared: Frames, trained: dict[str, Any], engine: Engine | None = None, *, threshold: float
 ) -> pd.DataFrame:
     """Every candidate pair of the batch scoring at or above the threshold: unique_id_l/r, match_weight/probability."""
     engine = engine or Engine()
-    api = engine.api()
-    linker = Linker(engine.register(api, prepared, "records"), copy.deepcopy(trained), log_level=_QUIET)
+    linker = _linker(engine, engine.api(), prepared, trained)
     return _edges(linker.inference.predict(threshold_match_probability=threshold))
 
 
