@@ -54,7 +54,8 @@ class Engine:
 def _linker(engine: Engine, api: DatabaseAPISubClass, frames: Frames, settings: dict[str, Any]) -> Linker:
     parts = [frames] if isinstance(frames, pd.DataFrame) else list(frames)
     tables = [engine.register(api, frame, f"records{i}") for i, frame in enumerate(parts)]
-    return Linker(tables[0] if len(tables) == 1 else tables, copy.deepcopy(settings), log_level=_QUIET)
+    chosen = person_model.for_dialect(settings, engine.backend)
+    return Linker(tables[0] if len(tables) == 1 else tables, chosen, log_level=_QUIET)
 
 
 def train(
@@ -109,8 +110,7 @@ def predict_new(
     existing ones, which were linked before)."""
     engine = engine or Engine()
     api = engine.api()
-    both = pd.concat([existing, new], ignore_index=True)
-    linker = Linker(engine.register(api, both, "records"), copy.deepcopy(trained), log_level=_QUIET)
+    linker = _linker(engine, api, pd.concat([existing, new], ignore_index=True), trained)
     for column in _tf_columns(trained):
         linker.table_management.compute_tf_table(column)
     left = engine.register(api, existing, "existing")
