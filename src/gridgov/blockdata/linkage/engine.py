@@ -66,8 +66,8 @@ def train(
     deterministic_rules: Sequence[str] = person_model.DETERMINISTIC_RULES,
     training_rules: Sequence[str] = person_model.TRAINING_RULES,
     deterministic_recall: float = 0.7,
-    u_max_pairs: float = 2e6,
-    em_max_pairs: float = 1e6,
+    u_max_pairs: float = 1e6,
+    em_max_pairs: float = 2.5e5,
     seed: int = 42,
 ) -> dict[str, Any]:
     """Trains a model (the person model unless `settings` says otherwise) on prepared records (one frame, or one

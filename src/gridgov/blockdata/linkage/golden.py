@@ -23,6 +23,17 @@ def _rank(source: pd.Series, priority: tuple[str, ...]) -> pd.Series:
     return source.map(order).fillna(len(priority)).astype(int)
 
 
+def _sources(frame: pd.DataFrame) -> pd.Series:
+    """The distinct sources of each cluster, joined in name order (a bit mask per cluster, then one string per
+    distinct mask: there are few sources, so this stays vectorised)."""
+    names = sorted(frame["source"].dropna().unique())
+    bit = {name: 1 << i for i, name in enumerate(names)}
+    marks = frame[["cluster_id", "source"]].dropna().drop_duplicates()
+    masks = marks["source"].map(bit).groupby(marks["cluster_id"]).sum()
+    text = {int(m): "、".join(n for n in names if int(m) & bit[n]) for m in masks.unique()}
+    return masks.map(text)
+
+
 def _pick(frame: pd.DataFrame, field: str, keys: list[str], ascending: list[bool]) -> pd.DataFrame:
     """The winning row per cluster for one field among the rows that have it."""
     rows = frame[frame[field].notna()].copy()
@@ -40,9 +51,8 @@ def golden_records(
     frame["rank"] = _rank(frame["source"], priority)
     frame["updated"] = pd.to_datetime(frame["updated_at"], errors="coerce", format="mixed")
     frame["invalid"] = ~frame["id_valid"].astype(bool)
-    out = frame.groupby("cluster_id").agg(
-        record_count=("unique_id", "size"), sources=("source", lambda s: "、".join(sorted(set(s.dropna()))))
-    )
+    out = frame.groupby("cluster_id").agg(record_count=("unique_id", "size"))
+    out["sources"] = _sources(frame)
 
     def put(field: str, winners: pd.DataFrame, why: pd.Series) -> None:
         indexed = winners.set_index("cluster_id")

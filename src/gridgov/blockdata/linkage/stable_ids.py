@@ -30,7 +30,7 @@ def assign(components: pd.Series, previous: pd.Series | None, issued: Iterable[s
     id, so the same input gives the same ids. `issued` names ids given out before that no record holds any more
     (merged away): they are never given again."""
     frame = pd.DataFrame({"record_id": components.index.astype(str), "component": components.to_numpy()})
-    first = frame.groupby("component")["record_id"].min()
+    first = frame.sort_values("record_id").drop_duplicates("component").set_index("component")["record_id"]
     chosen: dict[int, str] = {}
     if previous is not None and len(previous):
         frame["previous"] = frame["record_id"].map(previous)
