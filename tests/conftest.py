@@ -84,7 +84,12 @@ def demo(engine: Engine, geography: DemoGeography, settings: Settings) -> DemoRe
     cache.invalidate()
     with session_factory(engine)() as session:
         result = load_demo(
-            session, settings.var_dir, geography=geography, buildings_per_community=30, parser_sequences=300
+            session,
+            settings.var_dir,
+            geography=geography,
+            buildings_per_community=30,
+            parser_sequences=300,
+            classifier_texts=0,
         )
         give_test_passwords(session)
     cache.invalidate()

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from gridgov.address.cli import app as address_app
+from gridgov.classify.cli import app as classify_app
 from gridgov.config import get_settings
 from gridgov.demo.cli import train_parser
 from gridgov.notify.cli import app as notify_app
@@ -34,6 +35,7 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(sla_app, name="sla")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(address_app, name="address")
+app.add_typer(classify_app, name="classify")
 app.add_typer(notify_app, name="notify")
 address_app.command("train")(train_parser)  # trains on generated text: the demo layer, not address/
 console = Console()

@@ -2,6 +2,7 @@
 
 from gridgov.address.models import Address, AddressAlias, AddressChange, AddressReview
 from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
+from gridgov.classify.models import ClassifierVersion, ClassifyLabel, ClassifyPrediction, ClassifyThreshold
 from gridgov.common.audit import AuditHead, AuditLog
 from gridgov.common.events import DomainEvent, OutboxPosition
 from gridgov.common.ratelimit import RateCounter
@@ -23,6 +24,10 @@ __all__ = [
     "AuthSession",
     "Base",
     "CalendarDay",
+    "ClassifierVersion",
+    "ClassifyLabel",
+    "ClassifyPrediction",
+    "ClassifyThreshold",
     "DemoSource",
     "Department",
     "Division",

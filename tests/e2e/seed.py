@@ -63,7 +63,9 @@ def main() -> None:
     factory = session_factory(engine)
     geo = build_demo_geography(["福田区"], grids_target=60)
     with factory() as session:
-        demo = load_demo(session, settings.var_dir, geography=geo, buildings_per_community=30, parser_sequences=0)
+        demo = load_demo(
+            session, settings.var_dir, geography=geo, buildings_per_community=30, parser_sequences=0, classifier_texts=0
+        )
         # the accounts the demo prints have their own passwords; the others get this one (tests only)
         session.execute(
             update(User).where(User.password_hash == NO_PASSWORD).values(password_hash=hash_password(TEST_PASSWORD))

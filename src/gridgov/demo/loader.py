@@ -19,6 +19,7 @@ from gridgov.common.choices import published
 from gridgov.common.principal import SYSTEM_PRINCIPAL, Role
 from gridgov.common.security import hash_password
 from gridgov.demo.address_library import build_demo_library
+from gridgov.demo.classify_text import DEFAULT_TEXTS, train_demo_classifier
 from gridgov.demo.geography import DemoGeography, build_demo_geography
 from gridgov.demo.parser_training import DEFAULT_SEQUENCES, train_and_save
 from gridgov.migrate import analyze
@@ -90,6 +91,7 @@ def load_demo(
     geography: DemoGeography | None = None,
     buildings_per_community: int | None = None,
     parser_sequences: int = DEFAULT_SEQUENCES,
+    classifier_texts: int = DEFAULT_TEXTS,
 ) -> DemoResult:
     """Idempotent only on an empty database: refuses to load twice."""
     if session.scalar(select(func.count()).select_from(Division)):
@@ -145,6 +147,13 @@ def load_demo(
     cal = seed_calendar_from_package(session, SYSTEM_PRINCIPAL, range(2024, 2028))
     result.calendar_days = int(cal["added"])
     session.commit()
+    if classifier_texts > 0:  # the shipped classifier, trained on text generated for this catalog
+        if progress:
+            progress("classifier", 0, 1)
+        train_demo_classifier(session, var_dir, classifier_texts)
+        session.commit()
+        if progress:
+            progress("classifier", 1, 1)
     result.credentials_file = _write_credentials(var_dir, result.logins)
     if parser_sequences > 0:  # the shipped address parser, trained on text generated from this library
         if progress:
