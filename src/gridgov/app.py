@@ -23,6 +23,7 @@ import gridgov.models  # noqa: F401 - the whole schema, so every foreign key res
 from gridgov import __version__
 from gridgov.address.api import router as address_router
 from gridgov.catalog.api import router as catalog_router
+from gridgov.classify.api import router as classify_router
 from gridgov.common import ratelimit
 from gridgov.common.body_limit import BodyLimit
 from gridgov.common.choices_api import router as choices_router
@@ -39,6 +40,7 @@ from gridgov.dispatch.api import router as dispatch_router
 from gridgov.dispatch.choice_api import router as choice_router
 from gridgov.dispatch.public_api import router as public_router
 from gridgov.dispatch.report_writer import ReportWriter
+from gridgov.dispatch.suggestions_api import router as suggestions_router
 from gridgov.dispatch.sweeper import Sweeper
 from gridgov.notify.api import router as notify_router
 from gridgov.notify.worker import NotifyWorker
@@ -245,6 +247,8 @@ def create_app(
         dashboard_router,
         audit_router,
         notify_router,
+        suggestions_router,
+        classify_router,
     )
     for router in routers:
         app.include_router(router)

@@ -9,8 +9,10 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
@@ -171,3 +173,27 @@ def test_retraining_refuses_a_worse_model_and_rollback_puts_an_older_one_live(
     assert [v.id for v in listed if v.live] == [live_model.id]
     with pytest.raises(Forbidden):
         list_versions(session, people.user("resident1"))
+
+
+def test_the_queue_shows_the_suggestions_and_the_admin_the_versions(
+    session: Session, people: People, live_model: ClassifierVersion, app_client: TestClient, login: Any
+) -> None:
+    _threshold(session, "01001", 1.01)
+    grid = _grid(session, 43)
+    event, _ = submit_report(
+        session, people.user("resident1"), IntakeCommand(title=GARBAGE, grid_code=grid.code), now=AT
+    )
+    dsp = login(_dispatcher(session, people, grid))
+    r = app_client.get(f"/api/events/{event.id}/suggestions", headers=dsp)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert len(body["options"]) == 3 and body["options"][0]["code"] == "01001" and not body["auto"]
+    assert body["version_id"] == live_model.id
+
+    admin = login("admin")
+    r = app_client.get("/api/admin/classifier/versions", headers=admin)
+    assert r.status_code == 200, r.text
+    assert [v["id"] for v in r.json() if v["live"]] == [live_model.id]
+    assert app_client.get("/api/admin/classifier/versions", headers=dsp).status_code == 403
+    r = app_client.post("/api/admin/classifier/versions/999999/live", headers=admin)
+    assert r.status_code == 404 and "不存在" in r.json()["error"]["message"]
