@@ -182,6 +182,7 @@ def build_demo_db(
                 geography=geo,
                 buildings_per_community=buildings_per_community,
                 parser_sequences=0,
+                classifier_texts=0,  # reports without a 小类 wait for a dispatcher, as before the classifier
             )
         cache.invalidate()
     finally:
