@@ -184,6 +184,7 @@ def build_demo_db(
                 buildings_per_community=buildings_per_community,
                 parser_sequences=0,
                 blockdata_people=blockdata_people,
+                classifier_texts=0,  # reports without a 小类 wait for a dispatcher, as before the classifier
             )
         cache.invalidate()
     finally:

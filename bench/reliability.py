@@ -196,6 +196,7 @@ def load_postgres_demo(base_url: str, var_dir: Path) -> tuple[str, str, dict[str
             geography=build_demo_geography(["福田区"], 60),
             buildings_per_community=10,
             parser_sequences=0,
+            classifier_texts=0,  # reports without a 小类 wait for a dispatcher, as before the classifier
         )
     engine.dispose()
     cache.invalidate()

@@ -90,6 +90,7 @@ def demo(engine: Engine, geography: DemoGeography, settings: Settings) -> DemoRe
             buildings_per_community=30,
             parser_sequences=0,
             blockdata_people=600,
+            classifier_texts=0,
         )
         give_test_passwords(session)
     cache.invalidate()

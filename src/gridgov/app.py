@@ -24,6 +24,7 @@ from gridgov import __version__
 from gridgov.address.api import router as address_router
 from gridgov.blockdata.api import router as blockdata_router
 from gridgov.catalog.api import router as catalog_router
+from gridgov.classify.api import router as classify_router
 from gridgov.common import ratelimit
 from gridgov.common.body_limit import BodyLimit
 from gridgov.common.choices_api import router as choices_router
@@ -40,6 +41,7 @@ from gridgov.dispatch.api import router as dispatch_router
 from gridgov.dispatch.choice_api import router as choice_router
 from gridgov.dispatch.public_api import router as public_router
 from gridgov.dispatch.report_writer import ReportWriter
+from gridgov.dispatch.suggestions_api import router as suggestions_router
 from gridgov.dispatch.sweeper import Sweeper
 from gridgov.hazards.api import router as hazards_router
 from gridgov.mediation.api import router as mediation_router
@@ -251,6 +253,8 @@ def create_app(
         notify_router,
         hazards_router,
         mediation_router,
+        suggestions_router,
+        classify_router,
     )
     for router in routers:
         app.include_router(router)

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from gridgov.address.cli import app as address_app
 from gridgov.blockdata.cli import app as blockdata_app
+from gridgov.classify.cli import app as classify_app
 from gridgov.config import get_settings
 from gridgov.hazards.cli import app as hazards_app
 from gridgov.mediation.cli import app as mediation_app
@@ -37,6 +38,7 @@ app.add_typer(sla_app, name="sla")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(address_app, name="address")
 app.add_typer(blockdata_app, name="blockdata")
+app.add_typer(classify_app, name="classify")
 app.add_typer(notify_app, name="notify")
 app.add_typer(hazards_app, name="hazards")
 app.add_typer(mediation_app, name="mediation")

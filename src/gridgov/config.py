@@ -56,6 +56,18 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(
         default=1.0, ge=0, description="How often the in-process worker feeds the outbox to its subscribers; 0: never"
     )
+    classify_auto_threshold: float = Field(
+        default=0.9,
+        ge=0,
+        le=1.01,
+        description="Classifier confidence above which a report without a 小类 is filed and dispatched by the system "
+        "(per 小类 overrides in classify_threshold); above 1: never",
+    )
+    classify_holdout: int = Field(
+        default=500,
+        ge=10,
+        description="Newest history labels held out to score a retrained classifier against the live one",
+    )
     routing_learn_after: int = Field(
         default=1,
         ge=1,

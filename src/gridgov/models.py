@@ -3,6 +3,7 @@
 from gridgov.address.models import Address, AddressAlias, AddressChange, AddressReview
 from gridgov.blockdata.models import ColumnMapping, EntityRecord, ImportBatch, PersonRecord, PhoneRecord, RoomRecord
 from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
+from gridgov.classify.models import ClassifierVersion, ClassifyLabel, ClassifyPrediction, ClassifyThreshold
 from gridgov.common.audit import AuditHead, AuditLog
 from gridgov.common.events import DomainEvent, OutboxPosition
 from gridgov.common.ratelimit import RateCounter
@@ -45,6 +46,10 @@ __all__ = [
     "AuthSession",
     "Base",
     "CalendarDay",
+    "ClassifierVersion",
+    "ClassifyLabel",
+    "ClassifyPrediction",
+    "ClassifyThreshold",
     "ColumnMapping",
     "DemoSource",
     "Department",

@@ -70,6 +70,8 @@ ROUTE_SCOPES: dict[str, Scope] = {
     "POST /api/users/{user_id}/password": Scope.ADMIN,
     "PUT /api/users/{user_id}/active": Scope.ADMIN,
     "GET /api/admin/audit": Scope.ADMIN,
+    "GET /api/admin/classifier/versions": Scope.ADMIN,
+    "POST /api/admin/classifier/versions/{version_id}/live": Scope.ADMIN,
     "GET /api/admin/audit.csv": Scope.ADMIN,
     # on-duty rosters: read by the centres, written by the admin or a leader above the centre
     "GET /api/duty/shifts": Scope.REFERENCE,
@@ -78,6 +80,7 @@ ROUTE_SCOPES: dict[str, Scope] = {
     "DELETE /api/duty/shifts/{shift_id}": Scope.CENTRE,
     # the dispatcher's choice, 重特大 alerts (each recipient's own), the IOC's emergency view and summons figures
     "GET /api/events/{event_id}/dispatch-options": Scope.CASE,
+    "GET /api/events/{event_id}/suggestions": Scope.CASE,
     "GET /api/me/alerts": Scope.SELF,
     "POST /api/alerts/{alert_id}/acknowledge": Scope.SELF,
     "GET /api/dashboard/emergency": Scope.DIVISION_VIEW,

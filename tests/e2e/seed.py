@@ -73,6 +73,7 @@ def main() -> None:
             buildings_per_community=30,
             parser_sequences=0,
             blockdata_people=800,
+            classifier_texts=0,
         )
         # the accounts the demo prints have their own passwords; the others get this one (tests only)
         session.execute(

@@ -21,6 +21,7 @@ from gridgov.common.security import hash_password
 from gridgov.demo.address_library import build_demo_library
 from gridgov.demo.blockdata_files import DEFAULT_PEOPLE
 from gridgov.demo.blockdata_load import BlockdataResult, load_blockdata
+from gridgov.demo.classify_text import DEFAULT_TEXTS, train_demo_classifier
 from gridgov.demo.geography import DemoGeography, build_demo_geography
 from gridgov.demo.mediation import load_mediation_demo
 from gridgov.demo.parser_training import train_and_save
@@ -96,6 +97,7 @@ def load_demo(
     buildings_per_community: int | None = None,
     parser_sequences: int = 0,
     blockdata_people: int = DEFAULT_PEOPLE,
+    classifier_texts: int = DEFAULT_TEXTS,
 ) -> DemoResult:
     """Idempotent only on an empty database: refuses to load twice."""
     if session.scalar(select(func.count()).select_from(Division)):
@@ -153,6 +155,13 @@ def load_demo(
     session.commit()
     result.disputes = load_mediation_demo(session).disputes  # needs the org tree, the library and the calendar
     session.commit()
+    if classifier_texts > 0:  # the shipped classifier, trained on text generated for this catalog
+        if progress:
+            progress("classifier", 0, 1)
+        train_demo_classifier(session, var_dir, classifier_texts)
+        session.commit()
+        if progress:
+            progress("classifier", 1, 1)
     result.credentials_file = _write_credentials(var_dir, result.logins)
     if blockdata_people > 0:  # people, companies and rental rooms, through the real department-file import
         names = {d.code: d.name for d in lib.divisions}

@@ -54,6 +54,7 @@ class Planned:
     attachments: list[str] = field(default_factory=list)
     note: str | None = None  # the first step's note (a self-handled case's result)
     tasks: list[dict[str, Any]] = field(default_factory=list)
+    step_actors: dict[int, Principal] = field(default_factory=dict)  # steps another actor took (the system's)
 
 
 @dataclass(frozen=True)
@@ -88,13 +89,14 @@ def write_cases(session: Session, planned: list[Planned], now: datetime, keep_ro
         p.row["id"], p.row["number"] = event_id, f"{day}{event_id:08d}"
         numbers.append({"eid": event_id, "num": p.row["number"]})
         for i, (action, before, after, data) in enumerate(p.steps):
+            who = p.step_actors.get(i, p.actor)
             step, outbox = transition_rows(
                 event_id,
                 action,
                 before,
                 after,
-                p.actor.user_id,
-                p.actor.role.value,
+                who.user_id,
+                who.role.value,
                 now,
                 note=p.note if i == 0 else None,
                 attachments=p.attachments if i == 0 else None,

@@ -19,11 +19,13 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from gridgov.classify import live as classifier
+from gridgov.classify.live import Suggestions
 from gridgov.common import scope
 from gridgov.common.audit import record_audit
 from gridgov.common.choices import ClockBasis, Urgency
 from gridgov.common.errors import AppError, Forbidden, InvalidInput
-from gridgov.common.principal import Principal, Role
+from gridgov.common.principal import SYSTEM_PRINCIPAL, Principal, Role
 from gridgov.common.security import normalize_phone, pii_cipher
 from gridgov.common.timeutil import utcnow
 from gridgov.db import settings_of
@@ -97,7 +99,9 @@ def submit_many(
     snap = cache.snapshot(session)
     cipher = pii_cipher(settings_of(session).pii_secret) if any(c.reporter_phone for _, c in items) else None
     uploaded = uploaded_hashes(session, (h for _, c in items for h in c.attachments))
+    suggested = _suggestions(session, items)
     planned: list[Planned] = []
+    planned_suggestions: list[Suggestions | None] = []
     results: list[IntakeResult | AppError | int] = []  # an int is the index into `planned` of a case to write
     seen_keys: dict[tuple[str, str], int] = {}
     for index, (actor, cmd) in enumerate(items):
@@ -118,7 +122,8 @@ def submit_many(
             continue
         try:
             cmd.check()
-            planned.append(_plan(session, actor, snap, cmd, now, cipher, uploaded))
+            planned.append(_plan(session, actor, snap, cmd, now, cipher, uploaded, suggested.get(index)))
+            planned_suggestions.append(suggested.get(index))
         except AppError as exc:
             if all_or_nothing:
                 exc.field = f"items[{index}].{exc.field}" if exc.field else f"items[{index}]"
@@ -130,6 +135,15 @@ def submit_many(
         if key is not None:
             seen_keys[key] = len(planned) - 1
     written = write_cases(session, planned, now, keep_rows) if planned else []
+    classifier.record(
+        session,
+        [
+            (p.row["id"], _text(p.row["title"], p.row["description"]), p.row["channel"], sug)
+            for p, sug in zip(planned, planned_suggestions, strict=True)
+            if sug is not None
+        ],
+        now,
+    )
     for p in planned:
         if p.row.get("public_token_digest"):
             record_audit(session, p.actor, DispatchAudit.PUBLIC_TOKEN, "event", p.row["id"], {})
@@ -141,6 +155,19 @@ def submit_many(
         else:
             out.append(r)
     return out
+
+
+def _text(title: str, description: str) -> str:
+    return f"{title}。{description}" if description else title
+
+
+def _suggestions(session: Session, items: Sequence[tuple[Principal, IntakeCommand]]) -> dict[int, Suggestions]:
+    """The classifier's three best 小类 for each report that arrives without one (in one call for the batch)."""
+    wanted = [i for i, (_, c) in enumerate(items) if not c.category_code and not c.self_handle and c.title.strip()]
+    if not wanted:
+        return {}
+    texts = [(_text(items[i][1].title.strip(), items[i][1].description), items[i][1].channel.value) for i in wanted]
+    return {i: s for i, s in zip(wanted, classifier.suggest(session, texts), strict=True) if s is not None}
 
 
 def _existing_keys(
@@ -168,6 +195,7 @@ def _plan(
     now: datetime,
     cipher: Any,
     uploaded: set[str],
+    suggestion: Suggestions | None = None,
 ) -> Planned:
     category = category_by_code(session, cmd.category_code) if cmd.category_code else None
     if cmd.self_handle and (category is None or not category.self_handle):
@@ -177,6 +205,10 @@ def _plan(
     if (cmd.self_handle or actor.role == Role.GRID_WORKER) and loc.grid_id not in actor.grid_ids:
         raise Forbidden(f"网格员只能{'处置' if cmd.self_handle else '上报'}本人负责网格内的事件", field="grid_code")
     check_attachments(session, cmd.attachments, uploaded)
+    # no 小类 given, the classifier sure enough and the place known: the system files and dispatches it
+    by_model = category is None and suggestion is not None and suggestion.auto and loc.grid_id is not None
+    if by_model and suggestion is not None:
+        category = category_by_code(session, suggestion.best.code)
     level = "grid" if cmd.self_handle else category.default_level if category else UNCLASSIFIED_LEVEL
     urgency = category.urgency if category else Urgency.NORMAL.value
     owner: int | None
@@ -244,10 +276,10 @@ def _plan(
         plan.row["verifier"] = resolve_for(
             session, plan.row["category_id"], "grid", loc.grid_id, actor.user_id, actor.user_id
         ).value
-    if cmd.auto_dispatch:
+    if cmd.auto_dispatch or by_model:
         if category is None:
             raise InvalidInput("智能分拨需要事件小类", field="category_code")
-        if actor.role != Role.ADMIN:
+        if actor.role != Role.ADMIN and not by_model:
             if not scope.may_see(actor, path):
                 raise Forbidden("该事件不在您的管辖范围内", field="grid_code")
             require_tier(actor, level, field="category_code")
@@ -265,9 +297,13 @@ def _plan(
             deadline_at=clock.deadline_at,
             first_deadline_at=clock.deadline_at,
         )
+        auto: dict[str, object] = {"auto": True}
+        if by_model and suggestion is not None:  # recorded as done by the system, with the model's confidence
+            auto.update(classifier=suggestion.version_id, confidence=suggestion.best.confidence)
+            plan.step_actors.update({1: SYSTEM_PRINCIPAL, 2: SYSTEM_PRINCIPAL})
         plan.steps += [
-            (Action.FILE, "reported", "filed", {"category": category.code, "level": level, "auto": True}),
-            (Action.DISPATCH, "filed", "dispatched", {**route_data(session, route, category), "auto": True}),
+            (Action.FILE, "reported", "filed", {"category": category.code, "level": level, **auto}),
+            (Action.DISPATCH, "filed", "dispatched", {**route_data(session, route, category), **auto}),
         ]
         plan.tasks.append(
             {"role": TaskRole.LEAD.value, "department_id": route.lead_department_id, "grid_id": route.lead_grid_id}

@@ -169,7 +169,7 @@
       '<section id="dup-box"></section>' +
       '<section id="addr-box"></section>' +
       (needsCategory
-        ? '<section><h3>事件小类</h3>' +
+        ? '<section><h3>事件小类</h3><div id="model-suggest"></div>' +
           (sugg.length
             ? '<div class="chips" id="suggest">' + sugg.map((s, i) => '<span class="chip' + (i === 0 && !ev.category_code ? " active" : "") + '" data-code="' + esc(s.item.code) + '" title="命中：' + esc(s.hits.join("、")) + '">建议：' + esc(s.item.name) + "</span>").join("") + "</div>"
             : '<div class="muted small">未能根据描述推荐小类，请手动选择</div>') +
@@ -201,6 +201,7 @@
           state.picker.set(state.picker.find(c.dataset.code));
         }),
       );
+      GG.modelSuggest.load(ev, state.picker, (act) => doAction(act));
     } else {
       state.picker = null;
     }
@@ -609,6 +610,11 @@
           break;
         case "m":
           if (can("merge")) doAction("merge");
+          break;
+        case "1":
+        case "2":
+        case "3":
+          if (can("file") || can("dispatch")) GG.modelSuggest.accept(Number(e.key));
           break;
         default:
           return;
