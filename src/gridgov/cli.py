@@ -106,6 +106,7 @@ def demo_load(
                 "grids": "划分网格",
                 "addresses": "生成并写入标准地址",
                 "parser": "训练地址解析模型",
+                "classifier": "训练事件分类模型",
                 "check": "块数据：逐行校验",
                 "address": "块数据：地址翻译",
                 "write": "块数据：加密并写入",
@@ -124,6 +125,15 @@ def demo_load(
         f"用户 {result.users} 个，"
         f"事件类别 {result.categories} 个，日历例外 {result.calendar_days} 天，演示矛盾纠纷 {result.disputes} 件"
     )
+    if result.blockdata is not None:
+        bd = result.blockdata
+        refused = sum(bd.refused.values())
+        console.print(
+            f"块数据：人口记录 {bd.counts.get('people', 0)} 条，法人 {bd.counts.get('entities', 0)} 个，"
+            f"租赁房屋 {bd.counts.get('rooms', 0)} 间，电话 {bd.counts.get('phones', 0)} 个，"
+            f"地址待确认 {bd.counts.get('review', 0)} 条；校验未通过而剔除 {refused} 行（错误报告在 "
+            f"{bd.files[0].parent if bd.files else ''}）"
+        )
 
 
 @demo_app.command("hazards")
@@ -143,15 +153,6 @@ def demo_hazards(
         f"隐患源 {loaded.sources} 个，设备 {loaded.devices} 台；回放遥测 {done.messages} 条，"
         f"触发告警 {done.raised} 条（解除 {done.cleared} 条），无数据告警 {done.no_data} 条"
     )
-    if result.blockdata is not None:
-        bd = result.blockdata
-        refused = sum(bd.refused.values())
-        console.print(
-            f"块数据：人口记录 {bd.counts.get('people', 0)} 条，法人 {bd.counts.get('entities', 0)} 个，"
-            f"租赁房屋 {bd.counts.get('rooms', 0)} 间，电话 {bd.counts.get('phones', 0)} 个，"
-            f"地址待确认 {bd.counts.get('review', 0)} 条；校验未通过而剔除 {refused} 行（错误报告在 "
-            f"{bd.files[0].parent if bd.files else ''}）"
-        )
 
 
 @app.command()

@@ -59,7 +59,7 @@ def _place(session: Session, actor: Principal, cmd: DisputeIn) -> Place:
     snap = cache.snapshot(session)
     if cmd.source_event_id is not None:
         event = session.get(Event, cmd.source_event_id)
-        if event is None or not may_see(actor, event.division_path, placed=event.grid_id is not None):
+        if event is None or not may_see(actor, event.division_path):
             raise InvalidInput("转办的事件不存在或不在管辖范围内", field="source_event_id")
         if event.grid_id is None:
             raise InvalidInput("转办的事件尚未定位到网格", field="source_event_id")
