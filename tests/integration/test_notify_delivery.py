@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from gridgov.common.events import AsyncSubscriber, DomainEvent
@@ -211,6 +212,30 @@ def test_a_red_case_reaches_the_leaders_above_it(session: Session, people: Peopl
     every = session.scalars(select(User).where(User.role == "leader")).all()
     above = {u.id for u in every if u.division is not None and case.division_path.startswith(u.division.path)}
     assert leaders == above and len(above) >= 2  # the district's leader and the city's
+
+
+def test_a_major_alert_reaches_each_named_recipient_urgently(
+    session: Session, people: People, rig: Rig, app_client: TestClient
+) -> None:
+    from sqlalchemy import select
+
+    from gridgov.dispatch.models import EventAlert
+    from gridgov.dispatch.schemas import UrgencyIn
+
+    grid = _grid(session, 19)  # the app (app_client) wires the fast track's subscriber that raises the alerts
+    case = _report(session, people.user("resident1"), grid, phone=None)
+    _dispatch(session, people, grid, case)
+    district = session.get(Division, int(case.division_path.strip("/").split("/")[1]))
+    assert district is not None and district.level == "district"
+    dsp = people.user(f"dsp_{district.code}")
+    one_action(lc.set_urgency, session, dsp, case.id, UrgencyIn(urgency="major", note="有人员受伤"))
+    alerted = set(session.scalars(select(EventAlert.user_id).where(EventAlert.event_id == case.id)))
+    assert len(alerted) >= 3  # the on-duty dispatcher, the district's and the city's leaders
+    rig.worker().run_once()
+    major = [n for n in rig.notifications(session, {case.id}) if n.kind == "major"]
+    assert {n.user_id for n in major} == alerted and len(major) == len(alerted)  # each once, nobody else
+    assert all(n.urgent and n.inbox_at is not None and case.title in n.title for n in major)
+    assert all(n.link.endswith(f"?case={case.id}") for n in major)
 
 
 class Counting:

@@ -2,9 +2,9 @@
 acknowledges; an alert nobody acknowledges is sent again and, after a while, goes to the next tier.
 
 * `raise_alerts` is the bus subscriber of `event.major_flagged` (reported so, re-categorized into a 重特大 小类, or
-  flagged by a dispatcher): one `event_alert` row per recipient — the on-duty dispatcher (`onduty`), the district's
-  leaders and the city's — and one `alert.raised` domain event each, whose payload names the recipient (the
-  notification worker delivers it).
+  flagged by a dispatcher): one `event_alert` row per recipient — the on-duty dispatcher (the district centre's
+  roster, `org.roster.duty_contacts`), the district's leaders and the city's — and one `alert.raised` domain
+  event each, whose payload names the recipient (the notification worker delivers it).
 * `acknowledge_alert`: the recipient's own action (audit row, `alert.acknowledged`); the first leader's
   acknowledgement records the case's grid-to-leader time (`event.leader_acked_at` − `event.reported_at`).
 * `sweep_alerts` (run by the SLA sweeper): an alert not acknowledged is sent again every
@@ -30,10 +30,10 @@ from gridgov.common.timeutil import as_utc, utcnow
 from gridgov.db import settings_of
 from gridgov.dispatch.audit import DispatchAudit
 from gridgov.dispatch.models import AlertKind, AlertTier, Event, EventAlert
-from gridgov.dispatch.onduty import on_duty_dispatchers
 from gridgov.dispatch.rules import OPEN, Status
 from gridgov.org import cache
 from gridgov.org.models import User
+from gridgov.org.roster import duty_contacts
 
 ALERT_RAISED, ALERT_REPEATED, ALERT_ACKNOWLEDGED = "alert.raised", "alert.repeated", "alert.acknowledged"
 NEXT_TIER = {AlertTier.DUTY.value: AlertTier.DISTRICT.value, AlertTier.DISTRICT.value: AlertTier.CITY.value}
@@ -47,11 +47,22 @@ def case_division(event: Event) -> int:
     return int(event.division_path.strip("/").split("/")[-1])
 
 
-def tier_recipients(session: Session, event: Event, tier: str) -> list[int]:
+def on_duty_dispatchers(session: Session, division_id: int, at: datetime) -> list[int]:
+    """The dispatchers on duty at `at` for a case in `division_id`: the district centre's roster (nobody rostered:
+    its dispatchers), else the city centre's (org.roster.duty_contacts)."""
+    snap = cache.snapshot(session)
+    for centre in (snap.ancestor_at(division_id, "district"), snap.ancestor_at(division_id, "city")):
+        ids = sorted({d.user_id for d in duty_contacts(session, centre, at)}) if centre is not None else []
+        if ids:
+            return ids
+    return []
+
+
+def tier_recipients(session: Session, event: Event, tier: str, at: datetime) -> list[int]:
     """The user ids of one tier for this case: the on-duty dispatcher(s), or the leaders of its district/city."""
     where = case_division(event)
     if tier == AlertTier.DUTY.value:
-        return on_duty_dispatchers(session, where)
+        return on_duty_dispatchers(session, where, at)
     division = cache.snapshot(session).ancestor_at(where, tier)
     if division is None:
         return []
@@ -104,7 +115,7 @@ def raise_alerts(session: Session, published: Published) -> None:
         )
     )
     for tier in (AlertTier.DUTY.value, AlertTier.DISTRICT.value, AlertTier.CITY.value):
-        for user_id in tier_recipients(session, event, tier):
+        for user_id in tier_recipients(session, event, tier, published.at):
             if user_id not in known:
                 known.add(user_id)
                 _alert(session, event, user_id, tier, published.at)
@@ -178,7 +189,7 @@ def _escalate(session: Session, alert: EventAlert, now: datetime) -> int:
     event = session.get(Event, alert.event_id)
     if tier is None or event is None:
         return 0
-    users = [u for u in tier_recipients(session, event, tier) if u != alert.user_id]
+    users = [u for u in tier_recipients(session, event, tier, now) if u != alert.user_id]
     for user_id in users:
         _alert(session, event, user_id, tier, now, about=alert)
     return len(users)

@@ -89,6 +89,15 @@ def _note(session: Session, case_id: int, action: str) -> str:
     return note or ""
 
 
+def case_of(event: DomainEvent) -> int | None:
+    """The case a domain event is about: its aggregate, or the case named in the payload of an event about one
+    of its parts (a 重特大 alert: aggregate `event_alert`, payload `event_id`)."""
+    if event.aggregate == "event":
+        return event.aggregate_id
+    named = event.payload.get("event_id")
+    return int(named) if isinstance(named, int) else None
+
+
 def plan_batch(session: Session, events: Sequence[DomainEvent]) -> None:
     settings = settings_of(session)
     tz = ZoneInfo(settings.timezone)
@@ -96,7 +105,7 @@ def plan_batch(session: Session, events: Sequence[DomainEvent]) -> None:
     configured = configured_channels(settings)
     fallback_quiet = default_quiet(settings)
     directory = Directory(session)
-    directory.load(e.aggregate_id for e in events if e.aggregate == "event")
+    directory.load(c for c in map(case_of, events) if c is not None)
     in_force = templates.current(session)
     done = {
         tuple(row)
@@ -108,7 +117,8 @@ def plan_batch(session: Session, events: Sequence[DomainEvent]) -> None:
     }
     base = settings.notify_public_url.rstrip("/")
     for event in events:
-        case = directory.cases.get(event.aggregate_id) if event.aggregate == "event" else None
+        case_id = case_of(event)
+        case = directory.cases.get(case_id) if case_id is not None else None
         context = case_context(directory, case, tz) | {"at": _fmt(event.at, tz)}
         for route in routes_for(event.name):
             if route.kind is Kind.RETURNED and case is not None:
@@ -132,7 +142,8 @@ def _plan_one(
     base: str,
 ) -> Notification:
     number = context.get("number", "")
-    link = f"{person.home}?case={event.aggregate_id}" if event.aggregate == "event" else person.home
+    case_id = case_of(event)
+    link = f"{person.home}?case={case_id}" if case_id is not None else person.home
     rating = f"{base}/resident?number={number}"
     values = context | {"recipient": person.name, "link": base + link, "rating_link": rating}
     title, body = templates.render(template, values)
@@ -140,7 +151,7 @@ def _plan_one(
         source_event_id=event.id,
         kind=route.kind.value,
         urgent=route.urgent,
-        case_id=event.aggregate_id if event.aggregate == "event" else None,
+        case_id=case_id,
         recipient=person.key,
         user_id=person.user_id,
         phone_enc=person.phone_enc,  # where a text goes (the account's or the report's number)

@@ -110,7 +110,8 @@ class Directory:
 
     def resolve(self, audience: Audience, case: Event | None, payload: Mapping[str, Any]) -> list[Recipient]:
         if audience is Audience.NAMED:
-            return self.users(int(i) for i in payload.get("recipients", ()))
+            named = [*payload.get("recipients", ()), *([payload["recipient_id"]] if "recipient_id" in payload else [])]
+            return self.users(int(i) for i in named)
         if case is None:
             return []
         if audience is Audience.REPORTER:

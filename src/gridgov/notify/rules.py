@@ -2,11 +2,9 @@
 
 `ROUTES` maps a domain-event name to the notifications it causes: each `Route` names the kind (its template) and
 the audience (resolved to people by `recipients.py`). **Adding a new event is one line here** plus a template of
-that kind in `data/templates.toml` — e.g. an alert that names its recipients in its payload:
-
-    "alert.raised": (Route(Kind.MAJOR, Audience.NAMED, urgent=True),),
-
-(`Audience.NAMED` reads the user ids in ``payload["recipients"]``.)
+that kind in `data/templates.toml`. A 重特大 alert (dispatch/fasttrack.py) names its one recipient in its payload
+(`Audience.NAMED` reads the user ids in ``payload["recipients"]`` and ``payload["recipient_id"]``); it is urgent
+(sent in quiet hours too), and each repeat of an alert nobody acknowledged is sent again.
 """
 
 from __future__ import annotations
@@ -68,6 +66,8 @@ ROUTES: dict[str, tuple[Route, ...]] = {
     "event.verify_pass": (Route(K.RESULT, A.REPORTER),),
     "event.warn_yellow": (Route(K.YELLOW, A.HANDLERS),),
     "event.warn_red": (Route(K.RED, A.LEADERS, urgent=True),),
+    "alert.raised": (Route(K.MAJOR, A.NAMED, urgent=True),),
+    "alert.repeated": (Route(K.MAJOR, A.NAMED, urgent=True),),
 }
 
 # What a person gets when he has chosen nothing for a kind (a channel he has no address for is skipped).
