@@ -5,7 +5,7 @@ Apache-2.0).
 
 :func:`division_tree` is the tree (province → city → county → township), :func:`national_gazetteer` the
 :class:`~gridgov.address.gazetteer.Gazetteer` of every name and short form at its NCAP label (prov, city,
-district, town, devzone) and :func:`suffixless` the forms people write without the suffix ("广西", "内蒙",
+district, town, devZone) and :func:`suffixless` the forms people write without the suffix ("广西", "内蒙",
 "柳州", "浦东")."""
 
 from __future__ import annotations
@@ -126,5 +126,5 @@ def national_gazetteer() -> Gazetteer:
                 for town in d.towns:
                     gaz.add("town", town)
     for zone in devzones():
-        gaz.add("devzone", zone)
+        gaz.add("devZone", zone)
     return gaz

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from gridgov.address.features import tokenize
 from gridgov.address.records import NCAP_LABELS, AddressRecord, DivisionRecord
-from gridgov.address.tags import bio_spans
+from gridgov.address.tags import bio_spans, canon_label
 
 __all__ = ["Gazetteer"]
 
@@ -36,6 +36,7 @@ class Gazetteer:
 
     def add(self, label: str, name: str) -> None:
         key = _SPACE_RE.sub("", name or "")
+        label = canon_label(label)  # a saved gazetteer may spell labels otherwise ("devzone")
         if len(key) < self.min_chars or label not in _LABELS:
             return
         self._labels.setdefault(key, set()).add(label)

@@ -21,19 +21,20 @@ LEVEL_LABELS: dict[str, str] = {
     "room": "房间",
 }
 
-# NCAP / CCKS2021 address-element labels used by the parser.
+# The 21 address-element labels of the NCAP annotation spec, spelled as the spec spells them (devZone, subRoad,
+# subRoadNo); labelled files in other spellings (devzone, subroadno …) are mapped to these by tags.canon_tag.
 NCAP_LABELS: tuple[str, ...] = (
     "country",
     "prov",
     "city",
     "district",
-    "devzone",
+    "devZone",
     "town",
     "community",
     "road",
-    "subroad",
+    "subRoad",
     "roadno",
-    "subroadno",
+    "subRoadNo",
     "poi",
     "subpoi",
     "houseno",

@@ -126,7 +126,7 @@ class AddressGenerator:
         elif body == "crossing":  # 12号大街与11号大街交叉口
             segs.append((self._road_name(), "road"))
             segs.append((r.choice(W.INTERSECTION_JOINS), "assist"))
-            segs.append((self._road_name(), "subroad"))
+            segs.append((self._road_name(), "subRoad"))
             segs.append((r.choice(W.INTERSECTION_ENDS), "assist"))
             if r.random() < 0.5:
                 segs.append((self._poi_name(), "poi"))
@@ -182,13 +182,13 @@ class AddressGenerator:
         if r.random() < 0.78:
             segs.append((self._form(d.name, d.short, full or r.random() < 0.5), "district"))
         if r.random() < 0.06:
-            segs.append((self._devzone(d), "devzone"))
+            segs.append((self._devzone(d), "devZone"))
         if d.towns and r.random() < 0.45:
             town = r.choice(d.towns)
             short = _STRIP_RE.sub("", town)
             segs.append((town if full or len(short) < 2 or r.random() < 0.5 else short, "town"))
             if r.random() < 0.03:
-                segs.append((self._devzone(d), "devzone"))
+                segs.append((self._devzone(d), "devZone"))
         if r.random() < 0.2:
             segs.append((self._community(), "community"))
         if segs and r.random() < 0.04:  # the divisions written twice (the second copy is redundant)
@@ -265,9 +265,9 @@ class AddressGenerator:
     def _subroad(self) -> list[Seg]:
         r = self.rng
         name = f"{r.randint(1, 60)}弄" if r.random() < 0.4 else self._stem() + r.choice(W.SUBROAD_SUFFIXES)
-        segs: list[Seg] = [(name, "subroad")]
+        segs: list[Seg] = [(name, "subRoad")]
         if r.random() < 0.75:
-            segs.append((f"{r.randint(1, 400)}号", "subroadno"))
+            segs.append((f"{r.randint(1, 400)}号", "subRoadNo"))
         return segs
 
     def _poi_name(self) -> str:

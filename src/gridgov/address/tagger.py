@@ -109,7 +109,9 @@ class AddressTagger:
         self.neural_mix = neural_mix
         self.neural_config = neural
         self.gazetteer: Gazetteer | None = None
-        self.labels: list[str] = []  # the CRF's tags (BIO or BIOES)
+        self.labels: list[str] = []  # the CRF's tags (BIO or BIOES), in the NCAP_LABELS spelling
+        self._model_tags: list[str] = []  # the same as the model file spells them (an older model: "B-devzone")
+        self._canon: dict[str, str] = {}  # model file's tag → NCAP_LABELS spelling
         self.bio_labels: list[str] = []  # the same in BIO: the columns of the ensemble's probabilities
         self._bio_column: list[int] = []  # CRF tag index → bio_labels index
         self.train_seconds: float | None = None
@@ -198,7 +200,9 @@ class AddressTagger:
         tagger.open_inmemory(model)
         self._model = model
         self._tagger = tagger
-        self.labels = sorted(tagger.labels())
+        self._model_tags = sorted(tagger.labels())
+        self._canon = {tag: canon_tag(tag) for tag in self._model_tags}
+        self.labels = [self._canon[tag] for tag in self._model_tags]
         self.bio_labels = sorted(set(bioes_to_bio(self.labels)))
         self._bio_column = [self.bio_labels.index(tag) for tag in bioes_to_bio(self.labels)]
         self._decoder = BioDecoder(self.bio_labels)
@@ -257,7 +261,9 @@ class AddressTagger:
     def _crf_tag(self, tokens: Sequence[str], marks: Sequence[tuple[str, ...]] | None) -> list[str]:
         feats = token_features(tokens, marks)
         with self._lock:
-            tags: list[str] = self._tagger.tag(feats)
+            raw: list[str] = self._tagger.tag(feats)
+        canon = self._canon
+        tags = [canon[tag] for tag in raw]
         return bioes_to_bio(tags) if self.scheme == "bioes" else tags
 
     def _crf_marginals(self, tokens: Sequence[str], marks: Sequence[tuple[str, ...]] | None) -> npt.NDArray[np.float64]:
@@ -267,7 +273,7 @@ class AddressTagger:
         with self._lock:
             self._tagger.set(feats)
             raw = np.array(
-                [[self._tagger.marginal(label, i) for label in self.labels] for i in range(len(tokens))],
+                [[self._tagger.marginal(tag, i) for tag in self._model_tags] for i in range(len(tokens))],
                 dtype=np.float64,
             )
         if len(self.bio_labels) == len(self.labels):

@@ -19,6 +19,7 @@ __all__ = [
     "TAG_SCHEMES",
     "bio_spans",
     "bioes_to_bio",
+    "canon_label",
     "canon_tag",
     "read_bio_file",
     "span_scores",
@@ -30,16 +31,18 @@ TAG_SCHEMES = ("bio", "bioes")
 _LABEL_ALIASES = {label.lower(): label for label in NCAP_LABELS}
 
 
-def _canon_label(label: str) -> str:
+def canon_label(label: str) -> str:
+    """A label in the ``NCAP_LABELS`` spelling, whatever its case ("devzone" → "devZone", "subroadno" →
+    "subRoadNo"); an unknown label is returned lower-cased."""
     return _LABEL_ALIASES.get(label.lower(), label.lower())
 
 
 def canon_tag(tag: str) -> str:
-    """A tag in the ``NCAP_LABELS`` spelling ("B-subRoad" → "B-subroad"); anything without a label is "O"."""
+    """A tag in the ``NCAP_LABELS`` spelling ("B-subroad" → "B-subRoad"); anything without a label is "O"."""
     if tag == "O" or "-" not in tag:
         return "O"
     prefix, label = tag.split("-", 1)
-    return f"{prefix.upper()}-{_canon_label(label)}"
+    return f"{prefix.upper()}-{canon_label(label)}"
 
 
 def bio_spans(tags: Sequence[str]) -> list[tuple[str, int, int]]:
@@ -91,7 +94,7 @@ def bioes_to_bio(tags: Sequence[str]) -> list[str]:
 
 def read_bio_file(path: str | Path) -> list[list[tuple[str, str]]]:
     """Read the NCAP text format: "token<TAB or space>tag" per line, a blank line between addresses. Labels
-    are mapped to the ``NCAP_LABELS`` spelling (subRoad → subroad, devZone → devzone)."""
+    are mapped to the ``NCAP_LABELS`` spelling (subroad → subRoad, devzone → devZone, subroadno → subRoadNo)."""
     sequences: list[list[tuple[str, str]]] = []
     current: list[tuple[str, str]] = []
     with open(path, encoding="utf-8") as fh:

@@ -90,7 +90,7 @@ def test_read_bio_file_maps_label_spelling(tmp_path: Path) -> None:
     )
     assert read_bio_file(path) == [
         [("福", "B-road"), ("民", "I-road"), ("路", "I-road")],
-        [("中", "B-subroad"), ("心", "I-subroad"), ("区", "B-devzone")],
+        [("中", "B-subRoad"), ("心", "I-subRoad"), ("区", "B-devZone")],
     ]
 
 

@@ -1,4 +1,4 @@
-"""The shipped address parser against the NCAP annotation guide: the guide's label names, the national
+"""The shipped address parser against the NCAP annotation spec: the spec's label names, the national
 gazetteer's suffix-less forms, spans the guide keeps whole, the generator's coverage of all 21 labels and the
 refusal of a worse model. Nothing here reads the third-party datasets: the parser is the packaged model."""
 
@@ -11,6 +11,7 @@ import pytest
 
 from gridgov.address.cn_gazetteer import division_tree, national_gazetteer, sources, suffixless
 from gridgov.address.features import tokenize_with_spans, words
+from gridgov.address.gazetteer import Gazetteer
 from gridgov.address.records import NCAP_LABELS
 from gridgov.address.scoring import from_sequence, read_labelled, score_parse, to_sequence
 from gridgov.address.shipped import load_tagger, packaged_model_path
@@ -19,9 +20,9 @@ from gridgov.address.tagger import AddressTagger
 from gridgov.address.tags import bio_spans, read_bio_file
 from gridgov.address.training import compare
 
-# The labels as the annotation guide (ncap_annotation_guide_cn.md) writes them in its headings, in its order.
-GUIDE_LABELS = words(
-    "prov city district devzone town community road roadno subroad subroadno poi subpoi "
+# The 21 labels of the NCAP spec, spelled as the spec spells them (devZone, subRoad, subRoadNo), in its order.
+SPEC_LABELS = words(
+    "country prov city district devZone town community road subRoad roadno subRoadNo poi subpoi "
     "houseno cellno floorno roomno person assist redundant otherinfo"
 )
 
@@ -37,19 +38,51 @@ def _parts(tagger: AddressTagger, text: str) -> list[tuple[str, str]]:
     return [(c.label, c.text) for c in tagger.parse(text).components]
 
 
-def test_label_names_are_the_guides() -> None:
-    assert set(NCAP_LABELS) == {*GUIDE_LABELS, "country"}  # country: the data's 21st label (中国)
-    assert len(NCAP_LABELS) == 21
+def test_label_names_are_the_specs() -> None:
+    assert NCAP_LABELS == SPEC_LABELS
 
 
-def test_the_data_files_spellings_map_to_the_guides(tmp_path: Path) -> None:
+def test_other_spellings_map_to_the_specs(tmp_path: Path) -> None:
     f = tmp_path / "x.txt"
-    f.write_text("高 B-devZone\n新 I-devZone\n区 I-devZone\n支 B-subRoad\n路 I-subRoad\n3 B-subRoadno\n\n", "utf-8")
-    assert {tag[2:] for seq in read_bio_file(f) for _, tag in seq} == {"devzone", "subroad", "subroadno"}
+    f.write_text("高 B-devzone\n新 I-devZone\n支 B-subroad\n路 I-subRoad\n3 B-subroadno\n号 I-subRoadno\n\n", "utf-8")
+    assert [tag for seq in read_bio_file(f) for _, tag in seq] == [
+        "B-devZone",
+        "I-devZone",
+        "B-subRoad",
+        "I-subRoad",
+        "B-subRoadNo",
+        "I-subRoadNo",
+    ]
+    assert "devZone" in Gazetteer({"devzone": ["高新区"]}).labels_for("高新区")
 
 
-def test_shipped_labels_are_the_guides_and_all_of_them(shipped: AddressTagger) -> None:
+def test_shipped_labels_are_the_specs_and_all_of_them(shipped: AddressTagger, tmp_path: Path) -> None:
     assert {tag.split("-", 1)[1] for tag in shipped.labels} == set(NCAP_LABELS)
+    assert {c.label for c in shipped.parse("浙江省台州市江南大道创业大道288号").components} >= {"subRoad", "subRoadNo"}
+    assert shipped.parse("江宁区江宁滨江开发区中环大道10号").get("devZone") == "江宁滨江开发区"
+
+
+def test_a_model_saved_with_other_spellings_answers_in_the_specs(tmp_path: Path) -> None:
+    import pycrfsuite  # type: ignore[import-untyped, unused-ignore]
+
+    trainer = pycrfsuite.Trainer(verbose=False)
+    for _ in range(3):
+        trainer.append(
+            [["w=高"], ["w=新"], ["w=区"], ["w=支"], ["w=路"]],
+            ["B-devzone", "I-devzone", "I-devzone", "B-subroad", "I-subroad"],
+        )
+    trainer.set_params({"max_iterations": 20})
+    trainer.train(str(tmp_path / "old.crfsuite"))
+    old = AddressTagger()
+    old._open((tmp_path / "old.crfsuite").read_bytes())
+    assert set(old.labels) == {"B-devZone", "I-devZone", "B-subRoad", "I-subRoad"}
+    assert old._crf_tag(["高", "新", "区", "支", "路"], None) == [
+        "B-devZone",
+        "I-devZone",
+        "I-devZone",
+        "B-subRoad",
+        "I-subRoad",
+    ]
 
 
 def test_generator_writes_every_label_nationwide() -> None:
@@ -80,7 +113,7 @@ def test_suffixless_province_is_its_own_span(shipped: AddressTagger) -> None:
     assert ("prov", "湖南省") in _parts(shipped, "湖南省长沙市岳麓区麓山南路932号")
 
 
-def test_spans_the_guide_keeps_whole_stay_whole(shipped: AddressTagger) -> None:
+def test_spans_the_spec_keeps_whole_stay_whole(shipped: AddressTagger) -> None:
     assert ("roadno", "147-2号") in _parts(shipped, "浙江省杭州市江干区秋涛路147-2号")
     assert ("roadno", "5组6号") in _parts(shipped, "湖北省荆州市沙市区沿山村5组6号")
     parts = _parts(shipped, "竹海水韵春风里12-3-1001")
