@@ -81,7 +81,9 @@ def test_the_pdf_and_docx_carry_the_parties_and_terms(
     assert [c.text for c in rows[2].cells][:2] == ["被申请人", "深圳市鹏安物业管理有限公司"]
 
     audited = session.scalars(
-        select(AuditLog.detail).where(AuditLog.action == "mediation.document", AuditLog.entity_id == str(dispute_id))
+        select(AuditLog.detail)
+        .where(AuditLog.action == "mediation.document", AuditLog.entity_id == str(dispute_id))
+        .order_by(AuditLog.seq)
     ).all()
     assert [d["format"] for d in audited] == ["pdf", "docx"]
 

@@ -101,7 +101,9 @@ def test_a_joint_family_mediation_goes_through_every_stage(
     assert closed.stage == Stage.CLOSED.value and closed.follow_up_due is not None
 
     actions = session.scalars(
-        select(AuditLog.action).where(AuditLog.entity == "dispute", AuditLog.entity_id == str(dispute.id))
+        select(AuditLog.action)
+        .where(AuditLog.entity == "dispute", AuditLog.entity_id == str(dispute.id))
+        .order_by(AuditLog.seq)
     ).all()
     assert actions == [
         "mediation.register",
@@ -114,7 +116,9 @@ def test_a_joint_family_mediation_goes_through_every_stage(
         "mediation.close",
     ]
     events = session.scalars(
-        select(DomainEvent.name).where(DomainEvent.aggregate == "dispute", DomainEvent.aggregate_id == dispute.id)
+        select(DomainEvent.name)
+        .where(DomainEvent.aggregate == "dispute", DomainEvent.aggregate_id == dispute.id)
+        .order_by(DomainEvent.id)
     ).all()
     assert events == ["mediation." + a.split(".", 1)[1] for a in actions]
 
