@@ -71,7 +71,7 @@ ROUTE_SCOPES: dict[str, Scope] = {
     "PUT /api/users/{user_id}/active": Scope.ADMIN,
     "GET /api/admin/audit": Scope.ADMIN,
     "GET /api/admin/classifier/versions": Scope.ADMIN,
-    "POST /api/admin/classifier/versions/{version_id}/live": Scope.ADMIN,
+    "POST /api/admin/classifier/live": Scope.ADMIN,
     "GET /api/admin/audit.csv": Scope.ADMIN,
     # on-duty rosters: read by the centres, written by the admin or a leader above the centre
     "GET /api/duty/shifts": Scope.REFERENCE,

@@ -52,10 +52,12 @@ def test_the_dispatcher_accepts_the_first_suggestion_with_one_key(
     username = f"dsp_{seed['street']}"
     r = httpx.post(server + "/api/auth/token", data={"username": username, "password": password_of(username)})
     headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
-    r = httpx.post(server + "/api/events", json={"title": TITLE, "grid_code": seed["grid"]["code"]}, headers=headers)
+    report = {"title": TITLE, "grid_code": seed["grid"]["code"]}
+    # the first report loads the model file and jieba's dictionary in the server: give it time on a busy machine
+    r = httpx.post(server + "/api/events", json=report, headers=headers, timeout=120)
     assert r.status_code == 201, r.text
     case = int(r.json()["id"])
-    suggestions = httpx.get(f"{server}/api/events/{case}/suggestions", headers=headers).json()
+    suggestions = httpx.get(f"{server}/api/events/{case}/suggestions", headers=headers, timeout=60).json()
     assert len(suggestions["options"]) == 3 and not suggestions["auto"]
     first = suggestions["options"][0]
 
@@ -71,5 +73,5 @@ def test_the_dispatcher_accepts_the_first_suggestion_with_one_key(
     page.locator("#case-title").click()  # the keys belong to the page, not to a field
     page.keyboard.press("1")
     expect(page.locator("#toasts")).to_contain_text("立案")
-    detail = httpx.get(f"{server}/api/events/{case}", headers=headers).json()
+    detail = httpx.get(f"{server}/api/events/{case}", headers=headers, timeout=60).json()
     assert detail["status"] == "filed" and detail["category_code"] == first["code"]

@@ -195,5 +195,5 @@ def test_the_queue_shows_the_suggestions_and_the_admin_the_versions(
     assert r.status_code == 200, r.text
     assert [v["id"] for v in r.json() if v["live"]] == [live_model.id]
     assert app_client.get("/api/admin/classifier/versions", headers=dsp).status_code == 403
-    r = app_client.post("/api/admin/classifier/versions/999999/live", headers=admin)
+    r = app_client.post("/api/admin/classifier/live", json={"version_id": 999999}, headers=admin)
     assert r.status_code == 404 and "不存在" in r.json()["error"]["message"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from gridgov.classify.versions import list_versions, make_live
 from gridgov.common.uow import UnitOfWork
@@ -36,9 +36,13 @@ def get_versions(session: SessionDep, actor: PrincipalDep) -> list[VersionOut]:
     return [VersionOut.model_validate(v) for v in list_versions(session, actor)]
 
 
-@router.post("/versions/{version_id}/live", response_model=VersionOut, summary="切换现网分类模型（回滚）")
-def post_live(version_id: int, session: SessionDep, actor: PrincipalDep) -> VersionOut:
+class LiveIn(BaseModel):
+    version_id: int = Field(gt=0, description="要上线的模型版本")
+
+
+@router.post("/live", response_model=VersionOut, summary="切换现网分类模型（回滚）")
+def post_live(body: LiveIn, session: SessionDep, actor: PrincipalDep) -> VersionOut:
     with UnitOfWork(session):
-        version = make_live(session, actor, version_id)
+        version = make_live(session, actor, body.version_id)
         out = VersionOut.model_validate(version)
     return out
