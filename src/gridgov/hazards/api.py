@@ -66,6 +66,7 @@ def _ingest(session: Session, key: str | None, raw: bytes) -> IngestOut:
     response_model=IngestOut,
     summary="设备上报遥测（X-Device-Key 设备密钥）",
     openapi_extra=_TELEMETRY_BODY,
+    responses={401: {"description": "设备密钥无效或设备已停用"}, 413: {"description": "请求体过大"}},
 )
 async def post_telemetry(
     request: Request, session: SessionDep, x_device_key: Annotated[str | None, Header(description="设备密钥")] = None

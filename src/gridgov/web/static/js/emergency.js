@@ -8,7 +8,7 @@
   const POLL_MS = 15000;
   const params = new URLSearchParams(location.search);
   const SEEN_KEY = "gg.emergency.dismissed";
-  const state = { current: null, map: null, layer: null, seen: new Set(JSON.parse(sessionStorage.getItem(SEEN_KEY) || "[]")) };
+  const state = { current: null, map: null, layer: null, listed: [], seen: new Set(JSON.parse(sessionStorage.getItem(SEEN_KEY) || "[]")) };
 
   function duration(s) {
     if (s === null || s === undefined) return "尚无领导确认";
@@ -78,10 +78,10 @@
   }
 
   function close() {
-    if (state.current !== null) {
-      state.seen.add(state.current);
-      sessionStorage.setItem(SEEN_KEY, JSON.stringify([...state.seen]));
-    }
+    // back to the normal view for every case open now (the banner keeps counting them); only a new one reopens it
+    if (state.current !== null) state.seen.add(state.current);
+    state.listed.forEach((id) => state.seen.add(id));
+    sessionStorage.setItem(SEEN_KEY, JSON.stringify([...state.seen]));
     state.current = null;
     $("#emergency").hidden = true;
     document.body.classList.remove("emergency-on");
@@ -96,6 +96,7 @@
       return;
     }
     renderBanner(cases);
+    state.listed = cases.map((c) => c.id);
     if (state.current !== null) {
       if (!cases.some((c) => c.id === state.current)) close();
       else open(state.current).catch(() => {});
