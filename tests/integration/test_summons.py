@@ -131,7 +131,9 @@ def test_summoned_departments_report_in_and_their_time_is_ranked(session: Sessio
     assert first is not None and second is not None
     assert (first.status, first.result_note) == ("done", "已联合清理占道摊位")
     report_step = session.scalars(
-        select(EventTransition).where(EventTransition.event_id == event.id, EventTransition.action == "report_in")
+        select(EventTransition)
+        .where(EventTransition.event_id == event.id, EventTransition.action == "report_in")
+        .order_by(EventTransition.id)  # the first department's report-in (PostgreSQL keeps no insertion order)
     ).first()
     assert report_step is not None and report_step.data["response_minutes"] == 12.0 and report_step.data["on_time"]
 
