@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -188,6 +189,17 @@ def _holder(session: Session, number: str, token: str) -> tuple[Event, Principal
     return event, _public_principal(event_id=event.id)
 
 
+def _as_holder(
+    request: Request, session: Session, number: str, token: str, act: Callable[[Session, Principal, int], object]
+) -> PublicCase:
+    """One step the receipt's holder takes on their case (rate, reopen, place): counted, checked, one unit of work."""
+    per_ip_follow.hit(_client(request))
+    event, actor = _holder(session, number, token)
+    with UnitOfWork(session):
+        act(session, actor, event.id)
+    return _case(session, event)
+
+
 def _case(session: Session, event: Event) -> PublicCase:
     status = Status(event.status)
     needed, note = place_notice(cache.snapshot(session), event.grid_id, event.status, event.owner_division_id)
@@ -239,11 +251,13 @@ def public_rate(
     session: SessionDep,
     token: Annotated[str, Query(min_length=8, max_length=64)],
 ) -> PublicCase:
-    per_ip_follow.hit(_client(request))
-    event, actor = _holder(session, number, token)
-    with UnitOfWork(session):
-        lc.rate_event(session, actor, event.id, RateIn(rating=body.rating, note=body.note))
-    return _case(session, event)
+    return _as_holder(
+        request,
+        session,
+        number,
+        token,
+        lambda s, who, eid: lc.rate_event(s, who, eid, RateIn(rating=body.rating, note=body.note)),
+    )
 
 
 @router.post("/events/{number}/reopen", response_model=PublicCase, summary="不满意，要求重新办理")
@@ -254,11 +268,9 @@ def public_reopen(
     session: SessionDep,
     token: Annotated[str, Query(min_length=8, max_length=64)],
 ) -> PublicCase:
-    per_ip_follow.hit(_client(request))
-    event, actor = _holder(session, number, token)
-    with UnitOfWork(session):
-        lc.reopen_event(session, actor, event.id, NoteIn(note=body.note))
-    return _case(session, event)
+    return _as_holder(
+        request, session, number, token, lambda s, who, eid: lc.reopen_event(s, who, eid, NoteIn(note=body.note))
+    )
 
 
 @router.post("/events/{number}/place", response_model=PublicCase, summary="补充位置（在地图上标出事件位置）")
@@ -269,11 +281,7 @@ def public_place(
     session: SessionDep,
     token: Annotated[str, Query(min_length=8, max_length=64)],
 ) -> PublicCase:
-    per_ip_follow.hit(_client(request))
-    event, actor = _holder(session, number, token)
-    with UnitOfWork(session):
-        lc.place_event(session, actor, event.id, body)
-    return _case(session, event)
+    return _as_holder(request, session, number, token, lambda s, who, eid: lc.place_event(s, who, eid, body))
 
 
 @router.get("/events/{number}/photos/{sha256}", summary="查看案件照片（凭凭证）")
