@@ -32,6 +32,7 @@ from gridgov.common.error_docs import document_errors
 from gridgov.common.errors import AppError
 from gridgov.common.events import OutboxWorker
 from gridgov.common.headers import SecurityHeaders
+from gridgov.common.ratelimit import LimitBeforeBody
 from gridgov.common.security import warm_password_check
 from gridgov.config import Settings, get_settings
 from gridgov.dashboard.api import router as dashboard_router
@@ -39,6 +40,7 @@ from gridgov.db import WalCheckpointer, make_engine, session_factory
 from gridgov.dispatch.alerts_api import router as alerts_router
 from gridgov.dispatch.api import router as dispatch_router
 from gridgov.dispatch.choice_api import router as choice_router
+from gridgov.dispatch.public_api import edge_limiter
 from gridgov.dispatch.public_api import router as public_router
 from gridgov.dispatch.report_writer import ReportWriter
 from gridgov.dispatch.suggestions_api import router as suggestions_router
@@ -151,9 +153,11 @@ def body_limits(settings: Settings) -> Callable[[str, str], int]:
 
 
 def add_edges(app: FastAPI, settings: Settings) -> None:
-    """The outer layers every request passes (outermost last): security headers, the body cap before any
-    parsing, and X-Forwarded-For believed only from the configured proxies."""
+    """The outer layers every request passes (outermost last): security headers, the body cap and the public
+    routes' per-address rate limits before any parsing, and X-Forwarded-For believed only from the configured
+    proxies."""
     app.add_middleware(BodyLimit, limit_for=body_limits(settings))
+    app.add_middleware(LimitBeforeBody, limiter_for=edge_limiter)
     app.add_middleware(
         SecurityHeaders, tile_url=settings.map_tile_url, docs_path="/docs" if settings.api_docs else None
     )

@@ -1,17 +1,20 @@
 """The edges every request passes (issue 12, findings 3-5): a body cap before parsing, rate limits that survive
-a restart and ignore a spoofed X-Forwarded-For unless a proxy is trusted, security headers on every response,
-/docs behind a setting, and no open redirect after the login."""
+a restart, ignore a spoofed X-Forwarded-For unless a proxy is trusted and refuse a limited client before its body
+is read, security headers on every response, /docs behind a setting, and no open redirect after the login."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import anyio
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from starlette.types import Message
 
 from gridgov.app import create_app
 from gridgov.common.audit import AuditLog
@@ -89,6 +92,58 @@ def test_forwarded_for_counts_only_from_a_trusted_proxy(client: Client, session:
         for a in session.scalars(select(AuditLog).where(AuditLog.entity_id == name).order_by(AuditLog.id))
     ]
     assert sources == ["10.2.2.1", "198.51.100.7"]
+
+
+def _raw_post(app: Any, path: str, address: str, body: bytes) -> tuple[int, int]:
+    """POST `body` straight into the ASGI app; (status answered, times the app asked for the body)."""
+    asked: list[int] = []
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        asked.append(1)
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": headers,
+        "client": (address, 40000),
+        "server": ("testserver", 80),
+    }
+    anyio.run(app, scope, receive, send)
+    return int(sent[0]["status"]), len(asked)
+
+
+def test_a_limited_client_is_refused_before_its_body_is_read(client: Client) -> None:
+    c = client("10.2.1.5")
+    for _ in range(20):  # 20 reports per 10 minutes from one address, bodies valid or not
+        assert c.post("/api/public/events", json={}).status_code == 422
+    body = json.dumps({"title": "x" * 200, "phone": "13800000000", "description": "y" * 1_000_000}).encode()
+    status, reads = _raw_post(c.app, "/api/public/events", "10.2.1.5", body)
+    assert status == 429 and reads == 0  # refused without the server taking in a byte of the body
+    status, reads = _raw_post(c.app, "/api/public/events", "10.2.1.6", b"{}")  # another address is not limited
+    assert status == 422 and reads == 1
+    r = c.get("/api/public/events/GG000000?token=abcdefgh")  # the follow-up routes count under their own limit
+    assert r.status_code == 404
+
+
+def test_a_limited_upload_is_refused_before_the_multipart_is_parsed(client: Client) -> None:
+    c = client("10.2.1.7")
+    for _ in range(30):
+        c.post("/api/public/attachments", files={"file": ("a.txt", b"x", "text/plain")})
+    status, reads = _raw_post(c.app, "/api/public/attachments", "10.2.1.7", b"x" * 4 * 1024 * 1024)
+    assert status == 429 and reads == 0
 
 
 def test_sliding_window_weighs_the_previous_window() -> None:

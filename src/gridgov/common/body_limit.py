@@ -4,10 +4,12 @@ is counted as it arrives and cut off at the limit. Upload routes get a larger li
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gridgov.common.edge_errors import send_error
+from gridgov.common.errors import TooLarge
 
 
 def _message(limit: int) -> str:
@@ -66,10 +68,4 @@ class BodyLimit:
 
 
 async def _refuse(send: Send, limit: int) -> None:
-    body = json.dumps(
-        {"error": {"code": "too_large", "message": _message(limit), "field": "body", "limit_bytes": limit}},
-        ensure_ascii=False,
-    ).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 413, "headers": [*headers, (b"connection", b"close")]})
-    await send({"type": "http.response.body", "body": body})
+    await send_error(send, TooLarge(_message(limit), field="body", limit_bytes=limit))

@@ -1,18 +1,23 @@
 """Rate limits for the public (no-login) endpoints, counted in the database (rate_counter) so that a restart or
 a second API process does not reset them: a sliding window estimated from the current and the previous fixed
 window (the previous one weighted by how much of it still overlaps). Without a database bound (unit tests of
-the rule) the counts live in this process."""
+the rule) the counts live in this process. `LimitBeforeBody` counts a request at the edge, before anything reads
+or parses its body: a limited client is refused without the server taking in what it sends."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 
+import anyio.to_thread
 from sqlalchemy import Engine, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gridgov.common.counters import increment
+from gridgov.common.edge_errors import send_error
 from gridgov.common.errors import AppError
 from gridgov.db import Base
 
@@ -84,3 +89,23 @@ class RateLimiter:
             if current == 1 and hash((key, window)) % 64 == 0:  # now and then, drop windows long past
                 conn.execute(delete(RateCounter).where(RateCounter.name == self.name, RateCounter.window < window - 1))
         return current, previous or 0
+
+
+class LimitBeforeBody:
+    """Pure ASGI middleware: `limiter_for(method, path)` names the limiter of a route (None: not limited); the
+    request is counted under its client address (the socket's, or the one a trusted proxy gave: the proxy
+    middleware sits outside this one) and refused with 429 before its body is read."""
+
+    def __init__(self, app: ASGIApp, limiter_for: Callable[[str, str], RateLimiter | None]) -> None:
+        self.app, self.limiter_for = app, limiter_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limiter = self.limiter_for(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        if limiter is not None:
+            client = scope.get("client")
+            try:
+                await anyio.to_thread.run_sync(limiter.hit, client[0] if client else "unknown")
+            except TooManyRequests as exc:
+                await send_error(send, exc, {"Retry-After": str(exc.extra["retry_after"])})
+                return
+        await self.app(scope, receive, send)
