@@ -1,5 +1,5 @@
 """The `gridgov` command line: init, demo load, serve, sla sweep, simulate, catalog import, outbox delivery,
-audit verify, backup and restore, users, and
+audit verify, backup and restore, users, attachments clean, and
 the notification worker (notify/cli.py).
 
 Each command is an entrypoint: it wires the event bus first and runs its action as a unit of work."""
@@ -32,6 +32,8 @@ users_app = typer.Typer(help="用户与密码", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 audit_app = typer.Typer(help="审计日志", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+attachments_app = typer.Typer(help="附件", no_args_is_help=True)
+app.add_typer(attachments_app, name="attachments")
 app.add_typer(demo_app, name="demo")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(sla_app, name="sla")
@@ -81,6 +83,22 @@ def init(reset: Annotated[bool, typer.Option(help="删除现有 SQLite 数据库
     upgrade(get_engine())
     settings.jwt_key, settings.pii_secret  # noqa: B018 - generate the keys on first run
     console.print(f"[green]数据库就绪[/green] {settings.db_url.split('@')[-1]}")
+    attachments_clean()
+
+
+@attachments_app.command("clean")
+def attachments_clean() -> None:
+    """Strip EXIF and other metadata from images stored before uploads were cleaned (idempotent; run by init)."""
+    from gridgov.db import session_scope
+    from gridgov.dispatch.upload_cleanup import clean_stored_images
+
+    with session_scope() as session:
+        report = clean_stored_images(session, get_settings().attachments_dir)
+    if report.cleaned or report.undecodable:
+        console.print(
+            f"附件：检查 {report.checked} 张图片，清除元数据 {report.cleaned} 张，"
+            f"无法解码（改为下载）{report.undecodable} 张，文件缺失 {report.missing} 个"
+        )
 
 
 @demo_app.command("load")

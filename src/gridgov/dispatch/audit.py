@@ -9,6 +9,7 @@ from gridgov.common.choices import published
 @published("audit_action")
 class DispatchAudit(AuditAction):
     UPLOAD = ("attachment.upload", "上传附件")
+    CLEAN_STORED = ("attachment.clean", "清除历史附件中的元数据")
     PUBLIC_TOKEN = ("event.public_token", "发放免登录查询凭证")
     SET_URGENCY = ("event.set_urgency", "调整紧急程度")
     ALERT_ACK = ("alert.acknowledge", "确认重特大事件告警")

@@ -65,6 +65,23 @@ def clean_image(data: bytes, claimed: str, max_pixels: int, max_side: int) -> Cl
     return CleanImage(out.getvalue(), content_type, img.width, img.height)
 
 
+# what a published image must not carry: EXIF (GPS, camera serial), XMP, comments, Photoshop blocks
+METADATA_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "photoshop", "Raw profile type exif")
+
+
+def carries_metadata(data: bytes, kind: str) -> bool:
+    """Whether a stored image still holds metadata (an upload from before images were cleaned) or is in a format
+    published otherwise (HEIC). Raises InvalidInput when the bytes do not open as the stored kind."""
+    decoder, _writer, content_type = FORMATS[kind]
+    if content_type != kind:
+        return True
+    try:
+        img: Image.Image = Image.open(io.BytesIO(data), formats=[decoder])
+        return bool(img.getexif()) or any(k in img.info for k in METADATA_KEYS) or bool(getattr(img, "text", None))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise InvalidInput("文件内容不是有效的图片（与其声明的格式不符）", field="file") from exc
+
+
 INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 
 
