@@ -11,6 +11,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -31,7 +32,7 @@ from gridgov.mediation.models import DisputeTask
 from gridgov.mediation.parties import PartyData
 from gridgov.mediation.registration import DisputeIn, register_dispute
 from gridgov.mediation.rules import PartyKind, PartyRole
-from gridgov.org import cache
+from gridgov.org import cache, roster
 from gridgov.org.models import Division, User
 from gridgov.org.services import create_user
 from gridgov.route_scopes import ROUTE_SCOPES, Scope
@@ -41,7 +42,7 @@ Login = Callable[[str], dict[str, str]]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x02" * 64
 OBJECT_SCOPES = {
     *(Scope.CASE, Scope.ATTACHMENT, Scope.REVIEW, Scope.DIVISION_VIEW, Scope.ADDRESS_AREA, Scope.ADMIN),
-    Scope.DISPUTE,
+    *(Scope.DISPUTE, Scope.CENTRE),
 }
 
 
@@ -79,6 +80,20 @@ class World:
     street_out: str  # S2's code
     dispute_out: int  # a joint-mediation dispute in S2
     task_out: int  # one of its agencies' tasks
+    centre_in: str  # S1's centre (its street code) and one of its dispatchers
+    dispatcher_in: int
+    dispatcher_out: int  # a dispatcher of S2's centre
+    shift_out: int  # an on-duty shift at S2's centre
+
+
+def _shift(hours_from_2031: int) -> dict[str, str]:
+    start = datetime(2031, 1, 1, tzinfo=UTC) + timedelta(hours=hours_from_2031)
+    return {"starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=8)).isoformat()}
+
+
+def _roster_body(centre: str, user_id: int) -> dict[str, Any]:
+    """A valid one-shift roster at `centre`, at a time nobody else uses (the clash check is per person)."""
+    return {"division_code": centre, "shifts": [{"user_id": user_id, **_shift(uuid.uuid4().int % 40_000)}]}
 
 
 def _parent(session: Session, d: Division) -> Division:
@@ -132,7 +147,20 @@ def world(engine: Engine, demo: DemoResult, app_client: TestClient, login: Login
         rows = s.execute(select(Address.code, Division.path).join(Division, Division.id == Address.community_id))
         address_out = next(code for code, path in rows if path.startswith(s2.path))
         dispute_out, task_out = _dispute_in(s, people, s2)
-        return World(callers, out.id, inside.id, photo, review.id, address_out, s2.code, dispute_out, task_out)
+        dsp_in, dsp_out = people.user(f"dsp_{s1.code}"), people.user(f"dsp_{s2.code}")
+        assert dsp_in.user_id is not None and dsp_out.user_id is not None
+        (shift,) = one_action(
+            roster.add_shifts,
+            s,
+            people.user("admin"),
+            s2,
+            [roster.NewShift(dsp_out.user_id, datetime(2031, 6, 1, tzinfo=UTC), datetime(2031, 6, 1, 8, tzinfo=UTC))],
+        )
+        return World(
+            callers,
+            *(out.id, inside.id, photo, review.id, address_out, s2.code, dispute_out, task_out),
+            *(s1.code, dsp_in.user_id, dsp_out.user_id, shift.id),
+        )
 
 
 def _dispute_in(s: Session, people: People, street: Division) -> tuple[int, int]:
@@ -187,25 +215,34 @@ def _example(schema: dict[str, Any], spec: dict[str, Any]) -> Any:
     return next(c for c in candidates if len(c) >= size and (pattern is None or re.fullmatch(pattern, c)))
 
 
-def _call(client: TestClient, key: str, op: dict[str, Any], params: dict[str, str], headers: dict[str, str]) -> int:
-    return _call_field(client, key, op, params, headers)[0]
+def _call(
+    client: TestClient, key: str, op: dict[str, Any], params: dict[str, str], headers: dict[str, str], json: Any = None
+) -> int:
+    return _call_field(client, key, op, params, headers, json)[0]
 
 
 def _call_field(
-    client: TestClient, key: str, op: dict[str, Any], params: dict[str, str], headers: dict[str, str]
+    client: TestClient,
+    key: str,
+    op: dict[str, Any],
+    params: dict[str, str],
+    headers: dict[str, str],
+    json: Any = None,
 ) -> tuple[int, str | None]:
-    """The status and, for an error, the field it names."""
+    """The status and, for an error, the field it names; the JSON body is `json`, else a minimal valid one."""
     method, path = key.split(" ", 1)
     url = re.sub(r"\{(\w+)\}", lambda m: params[m.group(1)], path)
     query = {k: v for k, v in params.items() if "{" + k + "}" not in path}
     body = op.get("requestBody", {}).get("content", {})
     kwargs: dict[str, Any] = {}
-    if "application/json" in body:
+    if json is not None:
+        kwargs["json"] = json
+    elif "application/json" in body:
         kwargs["json"] = _example(body["application/json"]["schema"], client.app.openapi())  # type: ignore[attr-defined]
     elif "multipart/form-data" in body:
         kwargs["files"] = {"file": ("x.csv", b"code\n", "text/csv")}
     r = client.request(method, url, params=query, headers=headers, **kwargs)
-    body = r.json() if r.headers.get("content-type", "").startswith("application/json") else None
+    body = r.json() if r.content and r.headers.get("content-type", "").startswith("application/json") else None
     error = body.get("error") if isinstance(body, dict) else None
     return r.status_code, (error.get("field") if isinstance(error, dict) else None)
 
@@ -223,6 +260,8 @@ def _object_params(scope: Scope, world: World, *, inside: bool) -> dict[str, str
         return {"code": world.address_out}
     if scope == Scope.DISPUTE and not inside:
         return {"dispute_id": str(world.dispute_out), "task_id": str(world.task_out), "fmt": "pdf"}
+    if scope == Scope.CENTRE and not inside:
+        return {"shift_id": str(world.shift_out)}
     if scope == Scope.ADMIN and not inside:
         return {"user_id": "1", "key_id": "1", "code": "01001", "day": "2030-01-01", "shift_id": "1", "kind": "receipt"}
     return None
@@ -237,8 +276,9 @@ def test_out_of_scope_objects_are_refused_for_every_role(app_client: TestClient,
             continue
         params = _object_params(scope, world, inside=False)
         assert params is not None
+        body = _roster_body(world.street_out, world.dispatcher_out) if scope == Scope.CENTRE else None
         for role, username in world.callers.items():
-            status = _call(app_client, key, op, params, login(username))
+            status = _call(app_client, key, op, params, login(username), body)
             tried += 1
             if status not in (403, 404):
                 refused_wrongly.append(f"{role} {key}: {status}")
@@ -260,6 +300,31 @@ def test_in_scope_cases_are_found_by_every_role(app_client: TestClient, login: L
             if (status == 404 and field in (None, "event_id")) or status >= 500:  # another object's 404 is no scope
                 not_found.append(f"{role} {key}: {status}")
     assert not not_found, not_found
+
+
+def test_roster_writes_at_the_callers_own_centre_are_its_leaders(
+    app_client: TestClient, login: Login, world: World
+) -> None:
+    """The refusals above are scope: at S1's own centre its leader writes and deletes a shift, the other S1 roles
+    are refused by role (403), and the S2 shift is still there."""
+    for role, username in world.callers.items():
+        headers = login(username)
+        r = app_client.post(
+            "/api/duty/shifts", json=_roster_body(world.centre_in, world.dispatcher_in), headers=headers
+        )
+        if role != "leader":
+            assert r.status_code == 403, (role, r.text)
+            continue
+        assert r.status_code == 201, r.text
+        gone = app_client.delete(f"/api/duty/shifts/{r.json()[0]['id']}", headers=headers)
+        assert gone.status_code == 204, gone.text
+    admin = login("admin")
+    listed = app_client.get("/api/duty/shifts", params=_shift_window(world.street_out), headers=admin).json()
+    assert world.shift_out in [row["id"] for row in listed]
+
+
+def _shift_window(centre: str) -> dict[str, str]:
+    return {"division_code": centre, "from": "2031-05-31T00:00:00+00:00", "to": "2031-06-02T00:00:00+00:00"}
 
 
 def test_case_lists_never_show_an_out_of_scope_case(app_client: TestClient, login: Login, world: World) -> None:
