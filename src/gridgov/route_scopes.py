@@ -73,6 +73,7 @@ ROUTE_SCOPES: dict[str, Scope] = {
     "GET /api/admin/classifier/versions": Scope.ADMIN,
     "POST /api/admin/classifier/live": Scope.ADMIN,
     "GET /api/admin/audit.csv": Scope.ADMIN,
+    "GET /api/admin/audit/verify": Scope.ADMIN,
     # on-duty rosters: read by the centres, written by the admin or a leader above the centre
     "GET /api/duty/shifts": Scope.REFERENCE,
     "GET /api/duty/now": Scope.REFERENCE,

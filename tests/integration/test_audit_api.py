@@ -58,6 +58,14 @@ def test_admin_reads_filters_pages_and_exports(
             select(AuditLog).where(AuditLog.action == "audit.export").order_by(AuditLog.id.desc()).limit(1)
         ).one()
     assert export.actor_role == "admin" and export.detail == {"filter": {"entity": "audit-api-test"}, "rows": 5}
+    shown = app_client.get("/api/admin/audit", params={"action": "audit.export", "limit": 1}, headers=admin).json()
+    assert shown["items"][0]["actor_name"] == "admin"  # the export is listed, under the admin's name
+
+    verified = app_client.get("/api/admin/audit/verify", headers=admin)
+    assert verified.status_code == 200, verified.text
+    verdict = verified.json()
+    assert verdict["ok"] and verdict["first_bad"] is None and verdict["rows"] >= 6 and len(verdict["head_hash"]) == 64
+    assert verdict["head_seq"] >= export.seq
 
 
 def test_other_roles_may_not_read_the_audit_log(app_client: TestClient, login: Login, demo: DemoResult) -> None:
@@ -68,4 +76,5 @@ def test_other_roles_may_not_read_the_audit_log(app_client: TestClient, login: L
         headers = login(who)
         assert app_client.get("/api/admin/audit", headers=headers).status_code == 403
         assert app_client.get("/api/admin/audit.csv", headers=headers).status_code == 403
+        assert app_client.get("/api/admin/audit/verify", headers=headers).status_code == 403
     assert app_client.get("/api/admin/audit").status_code == 401

@@ -11,10 +11,13 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from gridgov.common.audit import AuditHead, AuditLog, CommonAudit, record_audit, verify
-from gridgov.common.principal import SYSTEM_PRINCIPAL
+from gridgov.common.audit_read import verify_log
+from gridgov.common.errors import Forbidden
+from gridgov.common.principal import SYSTEM_PRINCIPAL, Principal, Role
 from gridgov.common.uow import UnitOfWork
 from gridgov.config import Settings, get_settings
 from gridgov.db import session_factory
@@ -94,6 +97,17 @@ def test_deleting_two_rows_behind_the_trigger_is_found(tamper: Connection, setti
     bad = verdict.first_bad
     assert bad is not None and bad.seq == seq_a + 2 and bad.id == rows[-2][0]
     assert f"第 {seq_a}–{seq_a + 1} 条缺失" in bad.reason
+
+
+def test_the_admin_pages_verification_names_the_same_break(tamper: Connection, settings: Settings) -> None:
+    rows = _seqs(tamper)
+    _without_triggers(tamper, "DELETE FROM audit_log WHERE id = :a", a=rows[-3][0])
+    admin = Principal(user_id=None, username="admin", role=Role.ADMIN)
+    with Session(bind=tamper, info={"settings": settings}) as session:
+        verdict = verify_log(session, admin)
+        assert not verdict.ok and verdict.first_bad == verify(tamper, settings.audit_secret).first_bad
+        with pytest.raises(Forbidden):
+            verify_log(session, Principal(user_id=None, username="ldr", role=Role.LEADER))
 
 
 def test_an_edited_row_is_found(tamper: Connection, settings: Settings) -> None:

@@ -1,4 +1,5 @@
-"""Reading the audit log: the administrator's filtered, paginated list and the CSV export (itself audited)."""
+"""Reading the audit log: the administrator's filtered, paginated list, the CSV export (itself audited) and the
+walk of the hash chain (`gridgov audit verify`'s check, for the admin page)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from gridgov.common.audit import AuditLog, CommonAudit, record_audit
+from gridgov.common.audit import AuditLog, CommonAudit, Verdict, record_audit, verify
 from gridgov.common.errors import Forbidden, InvalidInput
 from gridgov.common.principal import Principal, Role
+from gridgov.db import settings_of
 
 EXPORT_MAX = 100_000
 
@@ -85,3 +87,9 @@ def export_csv(session: Session, actor: Principal, flt: AuditFilter) -> str:
     given = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(flt).items() if v is not None}
     record_audit(session, actor, CommonAudit.AUDIT_EXPORT, "audit_log", "*", {"filter": given, "rows": len(rows)})
     return out.getvalue()
+
+
+def verify_log(session: Session, actor: Principal) -> Verdict:
+    """The whole chain walked, the append-only triggers checked (read-only)."""
+    require_admin(actor)
+    return verify(session.connection(), settings_of(session).audit_secret)
