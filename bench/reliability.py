@@ -5,9 +5,9 @@ once. Loopback only, bounded: two phases of PHASE_SECONDS per backend, every wai
 report's retries RETRY_SECONDS); measured here at a load of 9-10 on 2 CPUs: about 2.5 minutes for SQLite and 2 for
 PostgreSQL after their demo loads, 8 minutes in all.
 
-Prints JSON lines: acknowledged_lost, duplicates (both targets 0) and reports per second under the kills, each
-against the same load without kills (the anchor) — on SQLite, and on PostgreSQL when GRIDGOV_TEST_DATABASE_URL
-is set (a database of its own, dropped afterwards)."""
+Prints JSON lines: acknowledged_lost, duplicates (both targets 0), given_up (reports a client stopped retrying
+unacknowledged) and reports per second under the kills, each against the same load without kills (the anchor) —
+on SQLite, and on PostgreSQL when GRIDGOV_TEST_DATABASE_URL is set (a database of its own, dropped afterwards)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ REPORTERS = 8
 PHASE_SECONDS = 25.0
 KILLS = 3
 RETRY_SECONDS = 60.0  # a report not acknowledged within this is given up (and counted as not acknowledged)
+MIN_UP_SECONDS = 4.0  # a restarted server serves at least this long before the next kill
 SEED = 12
 
 
@@ -141,12 +142,17 @@ def run_phase(server: Server, headers: dict[str, str], grid_code: str, kills: in
     for t in threads:
         t.start()
     moments = sorted(rng.uniform(2.0, PHASE_SECONDS - 4.0) for _ in range(kills))
+    up_since = t0
     for at in moments:
-        time.sleep(max(0.0, t0 + at - time.monotonic()))
+        # at its random moment, but never before the restarted server has served a while: on a loaded machine a
+        # restart can outlast the gap to the next moment, and back-to-back kills would leave nothing to measure
+        time.sleep(max(0.0, t0 + at - time.monotonic(), up_since + MIN_UP_SECONDS - time.monotonic()))
         server.kill()
         phase.kills += 1
         log(f"SIGKILL {phase.kills} at {time.monotonic() - t0:.1f}s; restarting")
         server.start()
+        up_since = time.monotonic()
+        log(f"serving again at {up_since - t0:.1f}s")
     for t in threads:
         t.join()
     phase.elapsed = time.monotonic() - t0
@@ -245,6 +251,8 @@ def bench(backend: str, db_url: str, var_dir: Path, passwords: dict[str, str]) -
     anchor = f"the same load without kills ({backend})"
     emit(f"reliability.{backend}.acknowledged_lost", lost, "reports", anchor, calm_lost)
     emit(f"reliability.{backend}.duplicates", dup, "reports", anchor, calm_dup)
+    # not lost (never acknowledged), but a client that waited RETRY_SECONDS in vain
+    emit(f"reliability.{backend}.given_up", killed.given_up, "reports", anchor, calm.given_up)
     emit(
         f"reliability.{backend}.reports_per_second_under_kills",
         len(killed.acknowledged) / killed.elapsed,
