@@ -15,8 +15,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from starlette.types import Message
+from typer.testing import CliRunner
 
 from gridgov.app import create_app
+from gridgov.cli import app as cli_app
 from gridgov.common.audit import AuditLog
 from gridgov.common.headers import page_policy, tile_source
 from gridgov.common.ratelimit import RateLimiter, TooManyRequests
@@ -144,6 +146,19 @@ def test_a_limited_upload_is_refused_before_the_multipart_is_parsed(client: Clie
         c.post("/api/public/attachments", files={"file": ("a.txt", b"x", "text/plain")})
     status, reads = _raw_post(c.app, "/api/public/attachments", "10.2.1.7", b"x" * 4 * 1024 * 1024)
     assert status == 429 and reads == 0
+
+
+def test_gridgov_serve_turns_off_uvicorns_own_forwarded_headers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """uvicorn believes X-Forwarded-For from 127.0.0.1 by default: behind nothing, a client on the same host could
+    name any source. `gridgov serve` leaves the header to the app's trusted-proxy setting."""
+    import uvicorn
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda _app, **kw: seen.update(kw))
+    monkeypatch.setattr("gridgov.app.create_app", lambda **_kw: object())
+    result = CliRunner().invoke(cli_app, ["serve", "--port", "8999", "--no-sweeper"])
+    assert result.exit_code == 0, result.output
+    assert seen["proxy_headers"] is False and seen["port"] == 8999
 
 
 def test_sliding_window_weighs_the_previous_window() -> None:
