@@ -83,17 +83,23 @@ def init(reset: Annotated[bool, typer.Option(help="删除现有 SQLite 数据库
     upgrade(get_engine())
     settings.jwt_key, settings.pii_secret  # noqa: B018 - generate the keys on first run
     console.print(f"[green]数据库就绪[/green] {settings.db_url.split('@')[-1]}")
-    attachments_clean()
+    from gridgov.dispatch.upload_cleanup import already_cleaned
+
+    if not already_cleaned(settings.attachments_dir):
+        attachments_clean()
 
 
 @attachments_app.command("clean")
 def attachments_clean() -> None:
-    """Strip EXIF and other metadata from images stored before uploads were cleaned (idempotent; run by init)."""
+    """Strip EXIF and other metadata from images stored before uploads were cleaned (idempotent; init runs it
+    until one pass has completed on this attachments folder)."""
     from gridgov.db import session_scope
-    from gridgov.dispatch.upload_cleanup import clean_stored_images
+    from gridgov.dispatch.upload_cleanup import clean_stored_images, mark_cleaned
 
+    root = get_settings().attachments_dir
     with session_scope() as session:
-        report = clean_stored_images(session, get_settings().attachments_dir)
+        report = clean_stored_images(session, root)
+    mark_cleaned(root)  # after the commit: a pass that failed runs again at the next init
     if report.cleaned or report.undecodable:
         console.print(
             f"附件：检查 {report.checked} 张图片，清除元数据 {report.cleaned} 张，"

@@ -1,6 +1,7 @@
 """Images stored before uploads were cleaned (issue 12, finding 6): `gridgov init` (and `gridgov attachments
-clean`) strips their EXIF in place under the same name, turns a stored HEIC into the published JPEG, makes a stored
-"image" that does not decode a download, audits each change, and leaves clean files untouched on a second run."""
+clean`) strips their EXIF in place under the same name, makes a stored "image" that does not decode a download,
+audits each change, and leaves clean files untouched on a second run; init walks the folder only until one pass
+has completed."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from gridgov.common.audit import AuditLog
 from gridgov.config import Settings
 from gridgov.dispatch.attachments import path_for
 from gridgov.dispatch.models import Attachment
+from gridgov.dispatch.upload_cleanup import MARKER
 from support import photo
 
 GPS, MAKE = 0x8825, 0x010F
@@ -60,9 +62,11 @@ def test_init_strips_images_stored_before_cleaning_and_a_second_run_changes_noth
     clean = _store_as_before(session, settings, photo("PNG"), "image/png")
     html = _store_as_before(session, settings, b"\x89PNG\r\n\x1a\n<html><script>alert(1)</script></html>", "image/png")
     clean_bytes = path_for(settings.attachments_dir, clean).read_bytes()
+    (settings.attachments_dir / MARKER).unlink(missing_ok=True)  # a folder from before the cleaning existed
 
     result = CliRunner().invoke(app, ["init"])
     assert result.exit_code == 0, result.output
+    assert (settings.attachments_dir / MARKER).is_file()
 
     published = Image.open(path_for(settings.attachments_dir, gps))
     exif = published.getexif()
@@ -85,3 +89,9 @@ def test_init_strips_images_stored_before_cleaning_and_a_second_run_changes_noth
     assert {sha: path_for(settings.attachments_dir, sha).read_bytes() for sha in after_first} == after_first
     again = session.scalars(select(AuditLog.id).where(*cleaned)).all()
     assert len(again) == 3  # nothing re-encoded, nothing audited twice
+
+    late = _store_as_before(session, settings, _jpeg_with_gps(), "image/jpeg")
+    assert CliRunner().invoke(app, ["init"]).exit_code == 0
+    assert b"PhoneCam" in path_for(settings.attachments_dir, late).read_bytes()  # init no longer walks the folder
+    assert CliRunner().invoke(app, ["attachments", "clean"]).exit_code == 0  # the command always does
+    assert b"PhoneCam" not in path_for(settings.attachments_dir, late).read_bytes()

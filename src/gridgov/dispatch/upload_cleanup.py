@@ -1,8 +1,10 @@
 """Images stored before uploads were cleaned (EXIF GPS, camera serials, HEIC kept as sent): each one is decoded
 and re-encoded clean in place, under the name it has always had (cases and steps refer to it by that digest), and
 its row gets the new size and type. Idempotent: a clean image is left as it is (JPEG is not re-encoded twice); a
-stored "image" that does not decode is kept but served as a download from then on. Run by `gridgov init` and by
-`gridgov attachments clean`; one audit row per file changed."""
+stored "image" that does not decode is kept but served as a download from then on. Run by `gridgov attachments
+clean`, and by `gridgov init` until a pass has completed on the folder (a marker file in it: uploads since are
+cleaned when they arrive; a folder restored from an older backup has no marker and is walked again); one audit
+row per file changed."""
 
 from __future__ import annotations
 
@@ -24,6 +26,16 @@ from gridgov.dispatch.images import FORMATS, carries_metadata, clean_image
 from gridgov.dispatch.models import Attachment
 
 UNREADABLE = "application/octet-stream"
+MARKER = ".metadata-cleaned"
+
+
+def already_cleaned(root: Path) -> bool:
+    return (root / MARKER).is_file()
+
+
+def mark_cleaned(root: Path) -> None:
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (root / MARKER).write_text("images stored before upload cleaning have been stripped\n", encoding="utf-8")
 
 
 @dataclass
