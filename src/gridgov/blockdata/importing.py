@@ -120,18 +120,37 @@ def import_records(
     if errors:
         return ImportReport(ok=False, rows=len(rows), errors=errors)
     placements = place_all(session, [c.address for c in checked], progress)
+    return write_checked(session, actor, department, kind, filename, checked, placements, progress)
+
+
+def write_checked(
+    session: Session,
+    actor: Principal,
+    department: str,
+    kind: str,
+    filename: str,
+    checked: list[Checked],
+    placements: list[Placement],
+    progress: ProgressFn | None = None,
+) -> ImportReport:
+    """Write rows already checked and placed as one committed batch, with its audit row and event. The caller has
+    checked the permission: an import (`import_records`) or an on-site verification (`verification.settle`)."""
     batch = ImportBatch(
-        department=department, kind=kind, filename=filename[:200], rows=len(rows), status=BatchStatus.COMMITTED.value
+        department=department,
+        kind=kind,
+        filename=filename[:200],
+        rows=len(checked),
+        status=BatchStatus.COMMITTED.value,
     )
     batch.created_by = actor.user_id
     session.add(batch)
     session.flush()
     counts = _write(session, batch, checked, placements, progress)
     batch.counts = counts
-    detail = {"department": department, "kind": kind, "rows": len(rows), "counts": counts, "file": filename[:200]}
+    detail = {"department": department, "kind": kind, "rows": len(checked), "counts": counts, "file": filename[:200]}
     record_audit(session, actor, BlockdataAudit.IMPORT, "bd_import_batch", batch.id, detail)
     bus.publish(session, BATCH_IMPORTED, "bd_import_batch", batch.id, detail, actor=actor)
-    return ImportReport(ok=True, rows=len(rows), batch_id=batch.id, counts=counts)
+    return ImportReport(ok=True, rows=len(checked), batch_id=batch.id, counts=counts)
 
 
 def record_rejection(
