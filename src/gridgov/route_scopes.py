@@ -145,6 +145,7 @@ ROUTE_SCOPES: dict[str, Scope] = {
     # block data: import, mappings, lookups, the audited reveal, 一楼一档
     "POST /api/blockdata/import": Scope.IMPORTER,
     "GET /api/blockdata/batches": Scope.IMPORTER,
+    "GET /api/blockdata/import/progress": Scope.SELF,  # the caller's own running import, by its job key
     "GET /api/blockdata/batches/{batch_id}/errors.csv": Scope.IMPORTER,
     "GET /api/blockdata/mappings/{department}/{kind}": Scope.REFERENCE,
     "PUT /api/blockdata/mappings/{department}/{kind}": Scope.IMPORTER,

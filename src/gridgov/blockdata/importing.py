@@ -113,7 +113,7 @@ def import_records(
             if len(errors) < MAX_REPORTED_ERRORS:
                 errors.append({"line": offset + 2, "field": name, "label": labels[name], "message": message})
         checked.append(record)
-        if progress and offset % 5_000 == 0:
+        if progress and offset % 1_000 == 0:
             progress("check", offset, len(rows))
     if progress:
         progress("check", len(rows), len(rows))

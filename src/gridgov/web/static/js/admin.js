@@ -1,5 +1,6 @@
 /* Admin: org tree and grids, departments, users (list/create), event catalog and time limits, working calendar,
- * routing rules, standard address search and the address review queue, notification templates (admin_notify.js). */
+ * routing rules, standard address search and the address review queue, notification templates (admin_notify.js),
+ * block data import with its progress (admin_blockdata.js). */
 (function () {
   "use strict";
   const { $, $$, esc, api } = GG;
@@ -297,7 +298,8 @@
 
   const roster = (root) => GG.adminRoster(root);
   const notify = (root) => GG.adminNotify(root);
-  const TABS = { org, depts, users, catalog, calendar, rules, address, roster, notify };
+  const blockdata = (root) => GG.adminBlockdata(root);
+  const TABS = { org, depts, users, catalog, calendar, rules, address, roster, notify, blockdata };
   function switchTab(name) {
     state.tab = name;
     $$("#tabs button").forEach((b) => b.classList.toggle("active", b.dataset.tab === name));
