@@ -26,7 +26,7 @@ from gridgov.blockdata.models import (
 )
 from gridgov.blockdata.placing import Placement, place_all
 from gridgov.blockdata.protect import seal_document, seal_phone
-from gridgov.blockdata.rules import FIELDS, Checked, check_row, mapped
+from gridgov.blockdata.rules import FIELDS, Checked, apply_targets, check_row, column_targets
 from gridgov.common.audit import record_audit
 from gridgov.common.errors import InvalidInput
 from gridgov.common.events import bus
@@ -107,8 +107,12 @@ def import_records(
     labels = FIELDS[kind]
     checked: list[Checked] = []
     errors: list[dict[str, Any]] = []
+    targets: dict[tuple[str, ...], dict[str, str]] = {}  # per shape of row (a file's rows share one)
     for offset, raw in enumerate(rows):
-        record, problems = check_row(kind, mapped(dict(raw), mapping, kind), today)
+        shape = tuple(raw)
+        if shape not in targets:
+            targets[shape] = column_targets(shape, mapping, kind)
+        record, problems = check_row(kind, apply_targets(raw, targets[shape]), today)
         for name, message in problems:
             if len(errors) < MAX_REPORTED_ERRORS:
                 errors.append({"line": offset + 2, "field": name, "label": labels[name], "message": message})
