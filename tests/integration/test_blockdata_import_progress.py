@@ -45,7 +45,7 @@ def test_an_import_reports_its_stages_to_its_own_caller(app_client: TestClient, 
         r = app_client.post(
             "/api/blockdata/import",
             files={"file": ("p.csv", out.getvalue().encode("utf-8"), "text/csv")},
-            data={"department": "公安", "kind": "person", "job": job},
+            data={"department": "公安", "kind": "person", "job_id": job},
             headers=login("admin"),
         )
     finally:
@@ -55,7 +55,7 @@ def test_an_import_reports_its_stages_to_its_own_caller(app_client: TestClient, 
     assert stages[0] == "upload" and stages[-1] == "done"
     assert {"check", "address", "write"} <= set(stages)
     assert ("check", 1000, 1500) in seen and ("write", 1500, 1500) in seen
-    mine = app_client.get("/api/blockdata/import/progress", params={"job": job}, headers=login("admin"))
+    mine = app_client.get("/api/blockdata/import/progress", params={"job_id": job}, headers=login("admin"))
     assert mine.status_code == 200 and mine.json()["stage"] == "done" and mine.json()["finished"] is True
-    other = app_client.get("/api/blockdata/import/progress", params={"job": job}, headers=login("dsp_440304001000"))
+    other = app_client.get("/api/blockdata/import/progress", params={"job_id": job}, headers=login("dsp_440304001000"))
     assert other.status_code == 404, other.text

@@ -45,12 +45,12 @@ def import_file(
     department: Annotated[str, Form(min_length=1, max_length=32, description="来源部门，如 公安、市场监管、住建")],
     kind: Annotated[Kind, Form(description="person 人口 / entity 法人 / rental 房屋租赁")],
     columns: Annotated[str | None, Form(description="可选：本次的列名映射 JSON；不给则用该部门保存的映射")] = None,
-    job: Annotated[
+    job_id: Annotated[
         str | None,
         Form(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="可选：进度查询键（页面轮询进度）"),
     ] = None,
 ) -> Response:
-    track = _tracker(actor.user_id, job)
+    track = _tracker(actor.user_id, job_id)
     track("upload", 0, 0)
     try:
         answer = _import(session, actor, file, department, kind, columns, track)
@@ -134,11 +134,11 @@ def _import(
 
 @router.get("/import/progress", summary="导入进度（本人发起的导入，按进度查询键）")
 def import_progress(
-    actor: PrincipalDep, job: Annotated[str, Query(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+    actor: PrincipalDep, job_id: Annotated[str, Query(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 ) -> dict[str, object]:
-    found = progress.board.get(actor.user_id, job)
+    found = progress.board.get(actor.user_id, job_id)
     if found is None:
-        raise NotFound("没有该导入的进度（尚未开始，或不是本人发起）", field="job")
+        raise NotFound("没有该导入的进度（尚未开始，或不是本人发起）", field="job_id")
     return found.as_dict()
 
 

@@ -45,7 +45,7 @@
     fd.append("file", file);
     fd.append("department", $("#bd-dept").value.trim());
     fd.append("kind", $("#bd-kind").value);
-    fd.append("job", job);
+    fd.append("job_id", job);
     $("#bd-progress").classList.remove("hidden");
     $("#bd-progress").dataset.seen = "";
     bar({ label: "上传中", done: 0, total: 0 });
@@ -54,7 +54,7 @@
     const poll = async () => {
       while (running) {
         try {
-          const p = await api("/api/blockdata/import/progress", { params: { job } });
+          const p = await api("/api/blockdata/import/progress", { params: { job_id: job } });
           if (running) bar(p);
         } catch (_e) {
           /* not started yet (404) or a lost poll: try again */
