@@ -1,6 +1,7 @@
 """自主申报 and 核查 in a real browser: a landlord declares a tenant on the public phone page (no login) and gets the
 declaration's number with the ID number masked; the grid worker of that grid finds it in his 核查 tab beside his
-cases, sees the masks only, is refused a correction that breaks the ID checksum, and confirms it on site."""
+cases, sees the masks only, is refused a correction that breaks the ID checksum, and confirms it on site; the
+building's 一楼一档 then shows the tenant and that last verification."""
 
 from __future__ import annotations
 
@@ -72,3 +73,6 @@ def test_a_declaration_is_checked_on_site_by_the_grid_worker(
     worker.click("#k-confirm")
     expect(worker.locator("#toasts")).to_contain_text("核查属实")
     expect(worker.locator("#check-list .item", has_text="许租客")).to_have_count(0)
+    worker.goto(f"/building/{b['code']}")  # 一楼一档 shows the last on-site verification and who did it
+    expect(worker.locator("#bld-verified")).to_contain_text(f"{seed['grid_worker']} · 核查属实（自主申报）")
+    expect(worker.locator("#bld-res")).to_contain_text("许租客")

@@ -187,6 +187,9 @@ def test_confirming_writes_a_record_with_provenance_and_a_settled_task_is_refuse
     )
     assert again.status_code == 409, again.text
     assert again.json()["error"]["code"] == "illegal_transition"
+    profile = app_client.get(f"/api/blockdata/profile/{b.code}", headers=headers).json()
+    assert profile["last_verification"]["by"] == f"gw_{grid_code}"
+    assert profile["last_verification"]["outcome"] == "confirmed"
     done = app_client.get("/api/blockdata/verifications", params={"status": "confirmed"}, headers=headers).json()
     [item] = [i for i in done["items"] if i["id"] == task.id]
     assert item["done_by_name"] == f"gw_{grid_code}" and item["note"] == "现场核实"
