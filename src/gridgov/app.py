@@ -23,6 +23,9 @@ import gridgov.models  # noqa: F401 - the whole schema, so every foreign key res
 from gridgov import __version__
 from gridgov.address.api import router as address_router
 from gridgov.blockdata.api import router as blockdata_router
+from gridgov.blockdata.verification import VerifyDueWorker
+from gridgov.blockdata.verify_api import public_router as declaration_router
+from gridgov.blockdata.verify_api import router as verification_router
 from gridgov.catalog.api import router as catalog_router
 from gridgov.classify.api import router as classify_router
 from gridgov.common import ratelimit
@@ -173,6 +176,7 @@ def create_app(
     factory = session_factory(engine, settings)
     event_bus = wire()
     sla = Sweeper(factory, settings.sla_sweep_seconds if sweeper else 0)
+    verify_due = VerifyDueWorker(factory, settings.blockdata_verify_sweep_seconds if sweeper else 0)
     outbox = OutboxWorker(factory, settings.outbox_poll_seconds if sweeper else 0, event_bus)
     # the outbox worker feeds the planner; this thread sends what is due (see notify/worker.py)
     notifier = NotifyWorker(factory, settings, settings.notify_poll_seconds if sweeper else 0, plan=False)
@@ -184,12 +188,14 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         checkpointer.start()
         sla.start()
+        verify_due.start()
         outbox.start()
         notifier.start()
         if warm:
             threading.Thread(target=_warm_up, args=(factory,), name="warm-up", daemon=True).start()
         yield
         sla.stop()
+        verify_due.stop()
         outbox.stop()
         notifier.stop()
         writer.close()
@@ -252,6 +258,8 @@ def create_app(
         public_router,
         address_router,
         blockdata_router,
+        verification_router,
+        declaration_router,
         dashboard_router,
         audit_router,
         notify_router,

@@ -47,6 +47,14 @@ class Settings(BaseSettings):
         default=0.8, gt=0, lt=1, description="Share of the time limit used that turns a case yellow"
     )
     sla_sweep_seconds: int = Field(default=60, description="In-process sweeper interval; 0 disables it")
+    blockdata_verify_days: dict[str, int] = Field(
+        default={"floating": 90, "registered": 365, "entity": 365},
+        description="Block data: days after its last verification (or import) a record becomes a 核查 task, per type"
+        " (floating / registered population, entity); 0 turns a type off",
+    )
+    blockdata_verify_sweep_seconds: int = Field(
+        default=3600, description="How often the due re-verification tasks are opened in process; 0 disables it"
+    )
     major_alert_repeat_minutes: float = Field(
         default=5, gt=0, description="重特大: an alert not acknowledged is sent again every this many minutes"
     )

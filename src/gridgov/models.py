@@ -2,6 +2,7 @@
 
 from gridgov.address.models import Address, AddressAlias, AddressChange, AddressReview
 from gridgov.blockdata.models import ColumnMapping, EntityRecord, ImportBatch, PersonRecord, PhoneRecord, RoomRecord
+from gridgov.blockdata.verify_models import Declaration, VerificationTask
 from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
 from gridgov.classify.models import ClassifierVersion, ClassifyLabel, ClassifyPrediction, ClassifyThreshold
 from gridgov.common.audit import AuditHead, AuditLog
@@ -51,6 +52,7 @@ __all__ = [
     "ClassifyPrediction",
     "ClassifyThreshold",
     "ColumnMapping",
+    "Declaration",
     "DemoSource",
     "Department",
     "Device",
@@ -90,4 +92,5 @@ __all__ = [
     "Telemetry",
     "TelemetryReject",
     "User",
+    "VerificationTask",
 ]

@@ -31,6 +31,8 @@ class Scope(StrEnum):
     BLOCKDATA = "blockdata"  # {record}/{record_id}: a block-data record in the caller's data scope (else 404)
     BLOCKDATA_LIST = "blockdata_list"  # block-data reads (lookups, 一楼一档): the caller's data scope is in the query
     IMPORTER = "importer"  # {batch_id}: an importer's own import batches (the admin: everyone's); mappings
+    VERIFICATION = "verification"  # {task_id}: a 核查 task in the caller's block-data scope (else 404)
+    DECLARATION = "declaration"  # a public 自主申报: writes a new declaration, reads nothing back
 
 
 ACTION_ROUTES = (
@@ -144,6 +146,7 @@ ROUTE_SCOPES: dict[str, Scope] = {
     # block data: import, mappings, lookups, the audited reveal, 一楼一档
     "POST /api/blockdata/import": Scope.IMPORTER,
     "GET /api/blockdata/batches": Scope.IMPORTER,
+    "GET /api/blockdata/import/progress": Scope.SELF,  # the caller's own running import, by its job key
     "GET /api/blockdata/batches/{batch_id}/errors.csv": Scope.IMPORTER,
     "GET /api/blockdata/mappings/{department}/{kind}": Scope.REFERENCE,
     "PUT /api/blockdata/mappings/{department}/{kind}": Scope.IMPORTER,
@@ -151,6 +154,11 @@ ROUTE_SCOPES: dict[str, Scope] = {
     "POST /api/blockdata/{record}/{record_id}/reveal": Scope.BLOCKDATA,
     "GET /api/blockdata/profile/{code}": Scope.BLOCKDATA_LIST,
     "GET /building/{code}": Scope.PAGE,
+    # 自主申报 and 核查: the public declaration, the grid worker's queue (scoped in the query), settling one task
+    "POST /api/public/declarations": Scope.DECLARATION,
+    "GET /api/blockdata/verifications": Scope.BLOCKDATA_LIST,
+    "POST /api/blockdata/verifications/{task_id}/settle": Scope.VERIFICATION,
+    "POST /api/blockdata/verifications/due": Scope.ADMIN,
     # the pages and the health probe
     **{
         f"GET {path}": Scope.PAGE
@@ -167,6 +175,7 @@ ROUTE_SCOPES: dict[str, Scope] = {
             "/resident",
             "/sheet",
             "/mediation",
+            "/declare",
         )
     },
     # mediation: disputes in the caller's area (lists scoped in the query), one dispute or task through its scope

@@ -216,6 +216,13 @@ def main() -> None:
 
         final = session.get(Event, overdue.id)
         assert final is not None
+        # 自主申报: another building of the same grid, so that a declaration confirmed there leaves 一楼一档's alone
+        declare_building = session.scalars(
+            select(Address)
+            .where(Address.grid_id == grid.id, Address.level == "building", Address.id != building.id)
+            .order_by(Address.code)
+        ).first()
+        assert declare_building is not None
         out = {
             "logins": {u: {"password": p, "role": r} for u, p, r, _s in demo.logins},
             "test_password": TEST_PASSWORD,
@@ -228,6 +235,7 @@ def main() -> None:
             "overdue_id": overdue.id,
             "overdue_state": [final.status, final.sla_state, final.level],
             "public_case": {"number": closed.number, "token": token, "title": closed.title, "phone": phone},
+            "declare_building": {"code": declare_building.code, "full_name": declare_building.full_name},
             "building": {
                 "code": building.code,
                 "name": building.name,

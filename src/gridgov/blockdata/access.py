@@ -14,6 +14,8 @@ from gridgov.common.errors import Forbidden
 from gridgov.common.principal import Principal, Role
 
 IMPORTERS = frozenset({Role.ADMIN, Role.SYSTEM, Role.DISPATCHER})
+# Who settles verification tasks (in their data scope): the grid worker of the grid, community staff above it.
+VERIFIERS = frozenset({Role.ADMIN, Role.SYSTEM, Role.COMMUNITY_STAFF, Role.GRID_WORKER})
 READERS = frozenset({Role.ADMIN, Role.SYSTEM, Role.DISPATCHER, Role.LEADER, Role.COMMUNITY_STAFF, Role.GRID_WORKER})
 
 
@@ -22,6 +24,9 @@ class BlockdataAudit(AuditAction):
     IMPORT = ("blockdata.import", "导入块数据")
     IMPORT_REJECTED = ("blockdata.import_rejected", "块数据导入被拒（有错误行）")
     MAPPING = ("blockdata.mapping", "保存部门字段映射")
+    DECLARE = ("blockdata.declare", "自主申报（租客入住/退租）")
+    VERIFY = ("blockdata.verify", "块数据现场核查")
+    VERIFY_DUE = ("blockdata.verify_due", "生成到期复核任务")
 
 
 def require(actor: Principal, roles: frozenset[Role], what: str) -> None:

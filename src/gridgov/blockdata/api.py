@@ -4,15 +4,17 @@ the audited reveal of one record's PII and the profile of a standard address (�
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from gridgov.address.models import Address
-from gridgov.blockdata import importing, profile, protect, queries
+from gridgov.blockdata import importing, profile, progress, protect, queries
 from gridgov.blockdata.fileio import read_table
 from gridgov.blockdata.models import PersonRecord
 from gridgov.blockdata.rules import FIELDS
@@ -25,7 +27,8 @@ from gridgov.blockdata.schemas import (
     ProfileOut,
     RevealOut,
 )
-from gridgov.common.errors import InvalidInput
+from gridgov.common.errors import InvalidInput, NotFound
+from gridgov.common.principal import Principal
 from gridgov.common.uow import UnitOfWork
 from gridgov.org.deps import PrincipalDep, SessionDep
 
@@ -42,6 +45,41 @@ def import_file(
     department: Annotated[str, Form(min_length=1, max_length=32, description="来源部门，如 公安、市场监管、住建")],
     kind: Annotated[Kind, Form(description="person 人口 / entity 法人 / rental 房屋租赁")],
     columns: Annotated[str | None, Form(description="可选：本次的列名映射 JSON；不给则用该部门保存的映射")] = None,
+    job_id: Annotated[
+        str | None,
+        Form(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="可选：进度查询键（页面轮询进度）"),
+    ] = None,
+) -> Response:
+    track = _tracker(actor.user_id, job_id)
+    track("upload", 0, 0)
+    try:
+        answer = _import(session, actor, file, department, kind, columns, track)
+    except Exception:
+        track("failed", 0, 0)
+        raise
+    track("done", 1, 1)
+    return answer
+
+
+def _tracker(owner: int | None, job: str | None) -> Callable[[str, int, int], None]:
+    def track(stage: str, done: int, total: int) -> None:
+        if job is not None:
+            previous = progress.board.get(owner, job)
+            if stage == "done" and previous is not None and previous.stage == "failed":
+                return
+            progress.board.update(owner, job, stage, done, total, finished=stage in ("done", "failed"))
+
+    return track
+
+
+def _import(
+    session: Session,
+    actor: Principal,
+    file: UploadFile,
+    department: str,
+    kind: str,
+    columns: str | None,
+    track: Callable[[str, int, int], None],
 ) -> Response:
     data = file.file.read(MAX_FILE + 1)
     if len(data) > MAX_FILE:
@@ -56,9 +94,17 @@ def import_file(
     rows = read_table(filename, data)
     with UnitOfWork(session):
         report = importing.import_records(
-            session, actor, department=department, kind=kind, filename=filename, rows=rows, columns=mapping
+            session,
+            actor,
+            department=department,
+            kind=kind,
+            filename=filename,
+            rows=rows,
+            columns=mapping,
+            progress=track,
         )
     if not report.ok:
+        track("failed", len(report.errors), report.rows)
         with UnitOfWork(session):
             importing.record_rejection(
                 session, actor, department=department, kind=kind, filename=filename, report=report
@@ -84,6 +130,16 @@ def import_file(
     return Response(
         json.dumps(body, ensure_ascii=False), status_code=201 if report.ok else 422, media_type="application/json"
     )
+
+
+@router.get("/import/progress", summary="导入进度（本人发起的导入，按进度查询键）")
+def import_progress(
+    actor: PrincipalDep, job_id: Annotated[str, Query(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+) -> dict[str, object]:
+    found = progress.board.get(actor.user_id, job_id)
+    if found is None:
+        raise NotFound("没有该导入的进度（尚未开始，或不是本人发起）", field="job_id")
+    return found.as_dict()
 
 
 @router.get("/batches", response_model=list[BatchOut], summary="导入批次")

@@ -1,4 +1,5 @@
-"""`gridgov blockdata …`: import a department file (with a progress bar), save a department's column mapping."""
+"""`gridgov blockdata …`: import a department file (with a progress bar), save a department's column mapping, open
+the due re-verification (核查) tasks."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-app = typer.Typer(help="块数据：部门数据导入、字段映射", no_args_is_help=True)
+app = typer.Typer(help="块数据：部门数据导入、字段映射、到期复核任务", no_args_is_help=True)
 console = Console()
 STAGES = {"check": "逐行校验", "address": "地址翻译（按楼栋去重）", "write": "加密并写入"}
 
@@ -97,3 +98,16 @@ def save_mapping(
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from exc
     console.print(f"[green]已保存 {department} 的 {kind} 字段映射[/green]")
+
+
+@app.command("verify-due")
+def verify_due() -> None:
+    """Open a 核查 task for every record not verified for the days of its type (GRIDGOV_BLOCKDATA_VERIFY_DAYS);
+    the server does this every GRIDGOV_BLOCKDATA_VERIFY_SWEEP_SECONDS too."""
+    from gridgov.blockdata.verification import open_due_tasks
+    from gridgov.common.principal import SYSTEM_PRINCIPAL
+    from gridgov.db import session_scope
+
+    with session_scope() as session:
+        opened = open_due_tasks(session, SYSTEM_PRINCIPAL)
+    console.print("[green]已生成到期复核任务：" + "，".join(f"{k} {v}" for k, v in opened.items()) + "[/green]")

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from gridgov.address.models import AddressReview
@@ -26,7 +26,7 @@ from gridgov.blockdata.models import (
 )
 from gridgov.blockdata.placing import Placement, place_all
 from gridgov.blockdata.protect import seal_document, seal_phone
-from gridgov.blockdata.rules import FIELDS, Checked, check_row, mapped
+from gridgov.blockdata.rules import FIELDS, Checked, apply_targets, check_row, column_targets
 from gridgov.common.audit import record_audit
 from gridgov.common.errors import InvalidInput
 from gridgov.common.events import bus
@@ -107,31 +107,54 @@ def import_records(
     labels = FIELDS[kind]
     checked: list[Checked] = []
     errors: list[dict[str, Any]] = []
+    targets: dict[tuple[str, ...], dict[str, str]] = {}  # per shape of row (a file's rows share one)
     for offset, raw in enumerate(rows):
-        record, problems = check_row(kind, mapped(dict(raw), mapping, kind), today)
+        shape = tuple(raw)
+        if shape not in targets:
+            targets[shape] = column_targets(shape, mapping, kind)
+        record, problems = check_row(kind, apply_targets(raw, targets[shape]), today)
         for name, message in problems:
             if len(errors) < MAX_REPORTED_ERRORS:
                 errors.append({"line": offset + 2, "field": name, "label": labels[name], "message": message})
         checked.append(record)
-        if progress and offset % 5_000 == 0:
+        if progress and offset % 1_000 == 0:
             progress("check", offset, len(rows))
     if progress:
         progress("check", len(rows), len(rows))
     if errors:
         return ImportReport(ok=False, rows=len(rows), errors=errors)
     placements = place_all(session, [c.address for c in checked], progress)
+    return write_checked(session, actor, department, kind, filename, checked, placements, progress)
+
+
+def write_checked(
+    session: Session,
+    actor: Principal,
+    department: str,
+    kind: str,
+    filename: str,
+    checked: list[Checked],
+    placements: list[Placement],
+    progress: ProgressFn | None = None,
+) -> ImportReport:
+    """Write rows already checked and placed as one committed batch, with its audit row and event. The caller has
+    checked the permission: an import (`import_records`) or an on-site verification (`verification.settle`)."""
     batch = ImportBatch(
-        department=department, kind=kind, filename=filename[:200], rows=len(rows), status=BatchStatus.COMMITTED.value
+        department=department,
+        kind=kind,
+        filename=filename[:200],
+        rows=len(checked),
+        status=BatchStatus.COMMITTED.value,
     )
     batch.created_by = actor.user_id
     session.add(batch)
     session.flush()
     counts = _write(session, batch, checked, placements, progress)
     batch.counts = counts
-    detail = {"department": department, "kind": kind, "rows": len(rows), "counts": counts, "file": filename[:200]}
+    detail = {"department": department, "kind": kind, "rows": len(checked), "counts": counts, "file": filename[:200]}
     record_audit(session, actor, BlockdataAudit.IMPORT, "bd_import_batch", batch.id, detail)
     bus.publish(session, BATCH_IMPORTED, "bd_import_batch", batch.id, detail, actor=actor)
-    return ImportReport(ok=True, rows=len(rows), batch_id=batch.id, counts=counts)
+    return ImportReport(ok=True, rows=len(checked), batch_id=batch.id, counts=counts)
 
 
 def record_rejection(
@@ -282,12 +305,18 @@ def _person(cipher: PiiCipher, c: Checked) -> dict[str, Any]:
 def _insert(
     session: Session, model: type[PersonRecord] | type[EntityRecord] | type[RoomRecord], rows: list[dict[str, Any]]
 ) -> list[int]:
-    """Insert many rows in a few multi-row statements and give their ids back in the order of `rows`. The ids
-    come back with each row's line (unique in a batch) rather than in parameter order: SQLAlchemy keeps the order
-    on SQLite only by inserting one row per statement (5,000 statements for 5,000 rows, measured)."""
+    """Insert many rows of one batch with a plain executemany and give their ids back in the order of `rows`, read
+    by (batch, line) — unique in a batch — with one indexed query. Measured on 10,000 people: INSERT … RETURNING
+    through the ORM spent 9.9 s of a 17.6 s import (SQLAlchemy splices the RETURNING rows of each page of
+    parameters into the previous ones, quadratic in the pages); this takes well under a second."""
     if not rows:
         return []
-    by_line = {
-        int(line): int(row_id) for row_id, line in session.execute(insert(model).returning(model.id, model.line), rows)
-    }
-    return [by_line[int(r["line"])] for r in rows]
+    table = cast(Table, model.__table__)
+    session.execute(insert(table), rows)  # Core, not the ORM's bulk path: no per-row unit-of-work bookkeeping
+    batch_id = rows[0]["batch_id"]
+    lines = [int(r["line"]) for r in rows]
+    found = session.execute(
+        select(model.line, model.id).where(model.batch_id == batch_id, model.line.between(min(lines), max(lines)))
+    )
+    by_line = {int(line): int(row_id) for line, row_id in found}
+    return [by_line[line] for line in lines]

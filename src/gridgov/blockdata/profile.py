@@ -1,5 +1,6 @@
 """一楼一档: the whole picture of one standard address — residents (current and past), legal entities, rooms and
-their use, phones and the cases at the address with their outcomes — read inside the caller's data scope.
+their use, phones, the cases at the address with their outcomes and the last on-site verification (核查) with who
+did it — read inside the caller's data scope.
 
 The cases live in an outer context (dispatch), which registers its reader here at start-up (wiring.py), so this
 context never imports it."""
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from gridgov.address.models import Address
 from gridgov.blockdata.access import READERS, record_scope, require
 from gridgov.blockdata.models import EntityRecord, PersonRecord, PhoneRecord, RoomRecord
+from gridgov.blockdata.verify_models import VerificationTask, VerifySource, VerifyStatus
 from gridgov.common.errors import NotFound
 from gridgov.common.principal import Principal
 from gridgov.org import cache
@@ -42,6 +44,7 @@ class Profile:
     rooms: list[dict[str, Any]] = field(default_factory=list)
     phones: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    last_verification: dict[str, Any] | None = None  # the latest on-site 核查 at the address, and who did it
 
 
 def _below(session: Session, root_id: int) -> list[int]:
@@ -163,7 +166,32 @@ def address_profile(session: Session, actor: Principal, code: str, today: date |
                 {"masked": ph.phone_masked, "owner_kind": owner[0], "owner_id": owner[1], "owner": names.get(owner, "")}
                 | {"source": _source(ph)}
             )
+    profile.last_verification = _last_verification(session, actor, in_ids)
     for reader in _readers:
         profile.events += reader(session, actor, in_ids, 100)
     profile.residents, profile.past_residents = profile.residents[:LIMIT], profile.past_residents[:LIMIT]
     return profile
+
+
+def _last_verification(session: Session, actor: Principal, address_ids: list[int]) -> dict[str, Any] | None:
+    t = VerificationTask
+    last = session.scalar(
+        select(t)
+        .where(
+            t.address_id.in_(address_ids),
+            t.status != VerifyStatus.OPEN.value,
+            record_scope(actor, t.division_path, t.grid_id),
+        )
+        .order_by(t.done_at.desc(), t.id.desc())
+        .limit(1)
+    )
+    if last is None:
+        return None
+    return {
+        "at": last.done_at,
+        "by": last.done_by_name,
+        "outcome": last.status,
+        "outcome_label": VerifyStatus(last.status).label,
+        "source_label": VerifySource(last.source).label,
+        "note": last.note,
+    }

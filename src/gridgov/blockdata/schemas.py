@@ -80,3 +80,4 @@ class ProfileOut(BaseModel):
     rooms: list[dict[str, Any]]
     phones: list[dict[str, Any]]
     events: list[dict[str, Any]]
+    last_verification: dict[str, Any] | None = Field(default=None, description="最近一次现场核查：时间、核查人、结果")

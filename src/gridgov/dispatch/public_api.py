@@ -150,10 +150,10 @@ async def public_upload(
 
 @router.post("/events", response_model=PublicReceipt, status_code=201, summary="随手拍：免登录上报")
 def public_report(body: PublicReportIn, session: SessionDep, settings: SettingsDep) -> PublicReceipt:
-    per_phone_reports.hit(body.phone)
+    scope = pii_cipher(settings.pii_secret).blind_index(body.phone)[:32]
+    per_phone_reports.hit(scope)  # keyed by the blind index: the counter table never holds the number
     if body.lon is None and not body.address_text.strip():
         raise InvalidInput("请允许定位或填写地址", field="address_text")
-    scope = pii_cipher(settings.pii_secret).blind_index(body.phone)[:32]
     actor = _public_principal(scope=scope)
     token = _followup_token(settings.pii_secret, actor.idempotency_scope, body.idempotency_key)
     command = IntakeCommand(

@@ -47,6 +47,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "admin": ("admin.html", "系统管理"),
     "sheet": ("sheet.html", "派遣单"),  # one case, printable (/sheet?id=N)
     "mediation": ("mediation.html", "矛盾纠纷调解"),
+    "declare": ("declare.html", "自主申报"),  # landlords, property companies, agents: no login
 }
 
 

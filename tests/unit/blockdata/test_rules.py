@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
+from gridgov.blockdata.idcodes import CodeError
 from gridgov.blockdata.placing import split_room
-from gridgov.blockdata.rules import check_row, mapped, room_code
+from gridgov.blockdata.rules import check_row, mapped, parse_date, room_code
 
 TODAY = date(2026, 12, 7)
 
@@ -99,3 +102,11 @@ def test_rooms_are_split_from_the_building() -> None:
     assert split_room("福民路1号福民新村") == ("福民路1号福民新村", None)
     assert room_code("440304001001B00001", "2单元 501") == "440304001001B00001-2单元501"
     assert room_code("440304001001B00001", None) is None
+
+
+def test_dates_in_every_accepted_shape_and_impossible_ones_refused() -> None:
+    for text in ("2015-03-01", "2015/3/1", "20150301", "2015.03.01", "2015年3月1日", " 2015-03-01 10:00"):
+        assert parse_date(text) == date(2015, 3, 1), text
+    for bad in ("2015-02-30", "2015-03/01", "2015年13月1日", "abc", "2015-3"):
+        with pytest.raises(CodeError):
+            parse_date(bad)

@@ -1,6 +1,6 @@
 /* Admin: org tree and grids, departments, users (list/create), event catalog and time limits, working calendar,
  * routing rules, standard address search and the address review queue, notification templates (admin_notify.js),
- * the audit log (admin_audit.js). */
+ * the audit log (admin_audit.js), block data import with its progress (admin_blockdata.js). */
 (function () {
   "use strict";
   const { $, $$, esc, api } = GG;
@@ -299,7 +299,8 @@
   const roster = (root) => GG.adminRoster(root);
   const notify = (root) => GG.adminNotify(root);
   const audit = (root) => GG.adminAudit(root);
-  const TABS = { org, depts, users, catalog, calendar, rules, address, roster, notify, audit };
+  const blockdata = (root) => GG.adminBlockdata(root);
+  const TABS = { org, depts, users, catalog, calendar, rules, address, roster, notify, audit, blockdata };
   function switchTab(name) {
     state.tab = name;
     $$("#tabs button").forEach((b) => b.classList.toggle("active", b.dataset.tab === name));

@@ -46,7 +46,8 @@
     $("#bld-head").innerHTML =
       "<h2>" + esc(a.full_name) + "</h2>" +
       '<dl class="kv"><dt>地址编码</dt><dd>' + esc(a.code) + "</dd><dt>层级</dt><dd>" + esc(LEVEL[a.level] || a.level) + "（含下级地址 " + esc(pf.addresses - 1) + " 个）</dd><dt>网格</dt><dd>" +
-      esc(a.grid ? a.grid.name + "（" + a.grid.code + "）" : "—") + "</dd><dt>概况</dt><dd>现住 " + pf.residents.length + " 人 · 房屋 " + pf.rooms.length + " 间 · 法人 " + pf.companies.length + " 个 · 事件 " + pf.events.length + " 件</dd></dl>";
+      esc(a.grid ? a.grid.name + "（" + a.grid.code + "）" : "—") + "</dd><dt>概况</dt><dd>现住 " + pf.residents.length + " 人 · 房屋 " + pf.rooms.length + " 间 · 法人 " + pf.companies.length + " 个 · 事件 " + pf.events.length + " 件</dd>" +
+      "<dt>最近核查</dt><dd id=\"bld-verified\">" + (pf.last_verification ? esc(fmtTime(pf.last_verification.at) + " · " + (pf.last_verification.by || "") + " · " + pf.last_verification.outcome_label + "（" + pf.last_verification.source_label + "）") : "暂无现场核查记录") + "</dd></dl>";
     const head = ["姓名", "性别·出生", "证件", "类别", "房号", "居住期间", "标签", "来源"];
     $("#bld-res").innerHTML = table(head, pf.residents.map(personRow), "本地址暂无现住人员记录（或不在您的数据范围内）");
     $("#bld-past").innerHTML = table(head, pf.past_residents.map(personRow), "暂无曾住人员");

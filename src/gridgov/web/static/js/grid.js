@@ -1,5 +1,6 @@
 /* Grid worker (phone-first): report what I see (photo, location, category with search), handle on the spot,
- * my handling tasks, my verification tasks (复核 pass/fail with photo), my grid's open cases on a small map. */
+ * my handling tasks, my verification tasks (复核 pass/fail with photo), my block-data checks (核查, grid_checks.js),
+ * my grid's open cases on a small map. */
 (function () {
   "use strict";
   const { $, $$, esc, api, fmtTime } = GG;
@@ -12,7 +13,7 @@
     state.view = view;
     $$("[data-view]").forEach((s) => s.classList.toggle("hidden", s.dataset.view !== view));
     $$("#nav button").forEach((b) => b.classList.toggle("active", b.dataset.nav === view));
-    const loaders = { tasks: loadTasks, verify: loadVerify, area: loadArea, mine: loadMine };
+    const loaders = { tasks: loadTasks, verify: loadVerify, checks: GG.gridChecks.load, area: loadArea, mine: loadMine };
     if (loaders[view]) loaders[view]().catch((e) => GG.toast(e.message, "error"));
     window.scrollTo(0, 0);
   }
@@ -319,6 +320,7 @@
     const start = new URLSearchParams(location.search).get("view");
     show(start && $('[data-view="' + start + '"]') ? start : "report");
     queue().catch(() => {});
+    GG.gridChecks.count().catch(() => {});
   }
 
   main().catch((e) => GG.showError(e, $("main")));
