@@ -188,6 +188,6 @@ ROUTE_SCOPES: dict[str, Scope] = {
     # the IOC
     **{
         f"GET /api/dashboard/{name}": Scope.DIVISION_VIEW
-        for name in ("summary", "trend", "breakdown", "rankings", "warnings", "hotspots", "map", "stream")
+        for name in ("summary", "trend", "breakdown", "rankings", "warnings", "hotspots", "hot-issues", "map", "stream")
     },
 }

@@ -359,7 +359,7 @@ def test_grid_worker_page_fits_a_phone(login: Login, seed: dict[str, Any], artif
 def test_admin_tabs_load_without_errors(login: Login, artifacts: Path) -> None:
     page = login("admin")
     assert page.url.endswith("/admin")
-    for tab in ("org", "depts", "users", "catalog", "calendar", "rules", "address"):
+    for tab in ("org", "depts", "users", "catalog", "calendar", "rules", "address", "classifier"):
         page.click(f'#tabs button[data-tab="{tab}"]')
         expect(page.locator("#tab-body .loading")).to_have_count(0)
         expect(page.locator("#tab-body .msg.error, #tab-body .msg.warn")).to_have_count(0)
