@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov.common.timeutil import utcnow
 from gridgov.common.uow import one_action
 from gridgov.config import Settings
 from gridgov.dispatch import lifecycle as lc
@@ -97,3 +100,32 @@ def test_every_reporter_is_told_and_a_dispatcher_splits_a_wrong_attachment(attac
     session.refresh(main)
     assert repeat.status == "reported" and repeat.merged_into_id is None and main.repeat_count == 0
     assert Directory(session).resolve(Audience.REPEAT_REPORTERS, main, {}) == []
+
+
+def test_the_ioc_hot_issues_group_reports_by_place_and_topic(
+    session: Session, people: People, app_client: TestClient, login: Any
+) -> None:
+    grid, lon, lat = _place(session, 72)
+    now = utcnow()
+    texts = ["丽景小区旁搅拌站噪音扰民严重", "丽景小区附近搅拌站噪音扰民", "丽景小区搅拌站噪音扰民，晚上睡不着"]
+    for i, (who, text) in enumerate(zip(("resident1", "resident2", "resident1"), texts, strict=True)):
+        cmd = IntakeCommand(title=text, category_code="10001", lon=lon + i * 0.0001, lat=lat)
+        submit_report(session, people.user(who), cmd, now=now - timedelta(hours=3 - i))
+    submit_report(session, people.user("resident2"), IntakeCommand(title="路灯不亮", lon=lon, lat=lat), now=now)
+    district = _district_code(session, grid)
+    r = app_client.get("/api/dashboard/hot-issues", params={"period": "week"}, headers=login(f"ldr_{district}"))
+    assert r.status_code == 200, r.text
+    ours = [h for h in r.json()["items"] if any("丽景小区" in t for t in h["texts"])]
+    assert len(ours) == 1
+    hot = ours[0]
+    assert hot["count"] == 3 and hot["spread"] == 2 and hot["places"] == [grid.name]
+    assert sum(hot["trend"]) == 3 and hot["texts"][0] in texts and len(hot["numbers"]) == 3
+    assert app_client.get("/api/dashboard/hot-issues", params={"limit": 0}, headers=login("admin")).status_code == 422
+
+
+def _district_code(session: Session, grid: Division) -> str:
+    node: Division | None = grid
+    while node is not None and node.level != "district":
+        node = session.get(Division, node.parent_id) if node.parent_id else None
+    assert node is not None
+    return node.code

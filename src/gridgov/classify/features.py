@@ -33,10 +33,13 @@ class HashedCharNgrams(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """`fit` learns which hashed n-grams occur in training and their idf; `transform` maps a batch of documents to
     an l2-normalised sparse TF-IDF matrix over them (unseen n-grams are dropped, as a vocabulary would)."""
 
-    def __init__(self, ngram_range: tuple[int, int] = (1, 4), n_bits: int = 22, min_df: int = 1) -> None:
+    def __init__(
+        self, ngram_range: tuple[int, int] = (1, 4), n_bits: int = 22, min_df: int = 1, max_chars: int | None = None
+    ) -> None:
         self.ngram_range = ngram_range
         self.n_bits = n_bits
         self.min_df = min_df
+        self.max_chars = max_chars  # the opening of a long text only
 
     # -- hashing ------------------------------------------------------------------------------------------------
     def _entries(self, docs: Sequence[str]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], int]:
@@ -47,7 +50,7 @@ class HashedCharNgrams(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         mask = (1 << self.n_bits) - 1
         for i, doc in enumerate(docs):
             text, sep, extra = doc.partition(CONTEXT_MARK)
-            texts.append(text)
+            texts.append(text[: self.max_chars] if self.max_chars else text)
             if sep:
                 for token in extra.split():
                     ctx_rows.append(i)
