@@ -2,7 +2,7 @@
 context tokens (channel, place), and over the words of the training texts (jieba at training, found again by an
 Aho–Corasick automaton at prediction), one linear SVM over both, its scores calibrated into probabilities
 (sigmoid, fitted on cross-validated scores) so that a threshold on the confidence means something. The features of
-a batch are computed at once (`features`): ~6,000 message bodies and ~50,000 titles a CPU-second. Saved and loaded
+a batch are computed at once (`features`): ~5,000 message bodies and ~50,000 titles a CPU-second. Saved and loaded
 with joblib: nothing is downloaded, jieba's dictionary ships with its wheel. Files of format 1 (per-text sklearn
 char analyser and jieba at prediction) still load and answer, slower."""
 
@@ -24,6 +24,9 @@ from gridgov.classify.features import DictionaryWords, HashedCharNgrams
 from gridgov.common.errors import InvalidInput
 
 FORMAT = 2
+# n-grams from the first 1,000 characters of a text (9.7 % of the 泰迪杯 bodies are longer): chosen on a held-out
+# fifth of the train rows, macro-F1 0.9135 against 0.9108 for whole texts, 8.8k against 6.3k bodies a CPU-second
+CHAR_LIMIT = 1000
 READABLE_FORMATS = (1, 2)
 CALIBRATION_FOLDS = 3
 
@@ -35,7 +38,8 @@ class Scored:
 
 
 def _features(char_range: tuple[int, int]) -> FeatureUnion:
-    return FeatureUnion([("chars", HashedCharNgrams(char_range)), ("words", DictionaryWords())])
+    chars = HashedCharNgrams(char_range, max_chars=CHAR_LIMIT)
+    return FeatureUnion([("chars", chars), ("words", DictionaryWords())])
 
 
 class TextClassifier:

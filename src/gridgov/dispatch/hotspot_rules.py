@@ -8,12 +8,14 @@ most alike to the rest of the group) and a daily trend for the sparkline."""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from gridgov.dispatch.repeat_rules import RepeatPolicy, Report, bigrams, repeat_score, similarity
+from gridgov.dispatch.repeat_rules import M_PER_DEG, RepeatPolicy, Report, bigrams, repeat_score, similarity
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,26 +57,41 @@ class _Union:
 
 
 def repeat_pairs(items: Sequence[Item], policy: RepeatPolicy) -> list[tuple[int, int]]:
-    """Index pairs (i < j) of items that repeat each other. Only items at the same place (address id) or with a
-    position are compared, so the cost follows the reports per place, not all pairs."""
+    """Index pairs (i < j) of items that repeat each other. Only items at the same standard address, or in
+    neighbouring cells of a grid as wide as the radius, are compared, so that the cost follows the reports per
+    place and not all pairs."""
     grams = [bigrams(it.report.text) for it in items]
-    by_place: dict[object, list[int]] = defaultdict(list)
+    groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    step = policy.radius_m / M_PER_DEG if policy.radius_m > 0 else 0.0
     for i, it in enumerate(items):
-        if it.report.address_id is not None:
-            by_place[it.report.address_id].append(i)
-        elif it.report.lat is not None:
-            by_place["positioned"].append(i)  # neither an address nor a position: never near anything
-    out: list[tuple[int, int]] = []
-    for members in by_place.values():
-        members.sort(key=lambda i: items[i].at)
-        for x, i in enumerate(members):
-            for j in members[x + 1 :]:
-                if items[j].at - items[i].at > policy.window:
-                    break
-                sim = similarity(grams[i], grams[j])
-                if repeat_score(items[j].report, items[i].report, policy, sim) is not None:
-                    out.append((min(i, j), max(i, j)))
-    return out
+        r = it.report
+        if r.address_id is not None:
+            groups[("address", r.address_id)].append(i)
+        if step and r.lat is not None and r.lon is not None:
+            # a degree of longitude is shorter than one of latitude: cells twice as wide hold the radius to ±60°
+            groups[("cell", math.floor(r.lat / step), math.floor(r.lon / (2 * step)))].append(i)
+    found: set[tuple[int, int]] = set()
+
+    def compare(first: list[int], second: list[int], same: bool) -> None:
+        for x, i in enumerate(first):
+            for j in first[x + 1 :] if same else second:
+                if abs(items[j].at - items[i].at) > policy.window:
+                    continue
+                a, b = (i, j) if items[i].at <= items[j].at else (j, i)
+                if (min(a, b), max(a, b)) in found:
+                    continue
+                if repeat_score(items[b].report, items[a].report, policy, similarity(grams[a], grams[b])) is not None:
+                    found.add((min(a, b), max(a, b)))
+
+    for key, members in groups.items():
+        compare(members, members, True)
+        if key[0] == "cell":  # the neighbouring cells after this one (each pair of cells once)
+            _, cy, cx = key
+            for dy, dx in ((0, 1), (1, -1), (1, 0), (1, 1)):
+                other = groups.get(("cell", cy + dy, cx + dx))
+                if other:
+                    compare(members, other, False)
+    return sorted(found)
 
 
 def hotspots(items: Sequence[Item], policy: RepeatPolicy, *, min_size: int = 2, texts: int = 3) -> list[Hotspot]:

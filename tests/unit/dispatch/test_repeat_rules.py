@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from gridgov.dispatch.hotspot_rules import Item, hotspots
+from gridgov.dispatch.hotspot_rules import Item, hotspots, repeat_pairs
 from gridgov.dispatch.repeat_rules import RepeatPolicy, Report, best_repeat, bigrams, repeat_score, similarity
 
 P = RepeatPolicy(radius_m=100.0, window=timedelta(days=7))
@@ -56,3 +56,12 @@ def test_hotspots_group_rank_and_trend() -> None:
     assert top.keys == (0, 1, 2) and top.spread == 3 and top.places == ("丽发新城",)
     assert top.trend == (1, 1, 1) and top.first == T0 and top.last == T0 + timedelta(days=2)
     assert found[1].spread == 1 and len(top.texts) == 3
+
+
+def test_positioned_reports_are_compared_across_cell_borders_only_when_near() -> None:
+    step = 100 / 111_320
+    base = 22.5 - (22.5 % step) + step * 0.999  # just below a cell border
+    a = Item(1, _r("路口井盖缺失很危险", address=None, lat=base), T0, "u1", "")
+    b = Item(2, _r("路口井盖缺失，很危险", address=None, lat=base + 20 / 111_320), T0, "u2", "")  # next cell
+    c = Item(3, _r("路口井盖缺失很危险", address=None, lat=base + 400 / 111_320), T0, "u3", "")  # 400 m
+    assert repeat_pairs([a, b, c], P) == [(0, 1)]
