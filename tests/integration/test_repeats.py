@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gridgov.common.timeutil import utcnow
@@ -129,3 +129,20 @@ def _district_code(session: Session, grid: Division) -> str:
         node = session.get(Division, node.parent_id) if node.parent_id else None
     assert node is not None
     return node.code
+
+
+def test_the_same_problem_after_its_case_closed_is_a_new_case_linked_to_it(attaching: Session, people: People) -> None:
+    session = attaching
+    _grid, lon, lat = _place(session, 73)
+    main = _report(session, people, "resident1", "楼道灯坏了一直不亮", "05001", lon, lat)
+    # the case was handled and closed (its walk through the loop is the lifecycle tests' business)
+    session.execute(update(Event).where(Event.id == main.id).values(status="closed", closed_at=AT))
+    session.commit()
+    again = _report(session, people, "resident1", "楼道灯坏了又不亮了", "05001", lon, lat)
+    assert again.status == "reported" and again.merged_into_id is None
+    first = session.scalars(
+        select(EventTransition).where(EventTransition.event_id == again.id).order_by(EventTransition.id)
+    ).first()
+    assert first is not None and first.data["repeat_of"] == main.id
+    session.refresh(main)
+    assert main.repeat_count == 1
