@@ -318,6 +318,7 @@ def test_dispatcher_merges_a_duplicate_report(
     expect(dsp.locator("#dup-list li", has_text=second)).to_have_count(0)
     expect(dsp.locator('#queues button[data-q="to_file"]')).to_have_class(re.compile("active"))
     expect(dsp.locator("#case-list")).not_to_contain_text(second)  # gone from 待立案
+    expect(dsp.locator("#case-list li", has_text=first)).to_contain_text("重复 +1")  # counted on the main case
 
     # the duplicate itself: 已合并, pointing at the main case, nothing left to do
     dsp.keyboard.press("/")
