@@ -289,6 +289,7 @@ def _plan(
             lon=loc.lon,
             category_id=guess.id if guess else None,
             now=now,
+            grid_id=loc.grid_id,
         )
         if plan.repeat_of is not None and plan.repeat_of.open:  # 重复诉求: attached to its case, not a new one
             rep = plan.repeat_of

@@ -55,7 +55,11 @@ def find_repeat(
     lon: float | None,
     category_id: int | None,
     now: datetime,
+    grid_id: int | None = None,
 ) -> Repeat | None:
+    """The case the report repeats, or None. Candidates come through indexes: the standard address
+    (ix_event_address) or, for a position, the report's grid (ix_event_grid_status) and the radius's box — a case
+    just across the grid's border is not found by position (it is by address)."""
     if not settings_of(session).repeat_attach:
         return None
     policy = policy_of(session)
@@ -66,7 +70,8 @@ def find_repeat(
     if lat is not None and lon is not None and policy.radius_m > 0:
         dlat = policy.radius_m / M_PER_DEG
         dlon = policy.radius_m / (M_PER_DEG * max(math.cos(math.radians(lat)), 0.01))
-        places.append(Event.lat.between(lat - dlat, lat + dlat) & Event.lon.between(lon - dlon, lon + dlon))
+        box = Event.lat.between(lat - dlat, lat + dlat) & Event.lon.between(lon - dlon, lon + dlon)
+        places.append((Event.grid_id == grid_id) & box if grid_id is not None else box)
     if not places:
         return None
     since = now - policy.window
