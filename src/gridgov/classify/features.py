@@ -41,6 +41,22 @@ class HashedCharNgrams(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.min_df = min_df
         self.max_chars = max_chars  # the opening of a long text only
 
+    # -- pickling: the kept buckets only (the dense bucket → column table is 4 M entries, 16 MB) ---------------
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        column = state.pop("column_", None)
+        if column is not None:
+            state["kept_"] = np.flatnonzero(column >= 0).astype(np.int32)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        kept = state.pop("kept_", None)
+        super().__setstate__(state)
+        if kept is not None:
+            column = np.full(1 << self.n_bits, -1, dtype=np.int32)
+            column[kept] = np.arange(len(kept), dtype=np.int32)
+            self.column_ = column
+
     # -- hashing ------------------------------------------------------------------------------------------------
     def _entries(self, docs: Sequence[str]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], int]:
         """(row, bucket) of every n-gram and context token of the batch, and the number of rows."""

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -38,3 +40,11 @@ def test_dictionary_words_are_the_training_words() -> None:
     x = words.transform(["门口的垃圾", "", "完全无关"])
     assert x.shape[0] == 3 and x[0].nnz >= 2 and x[1].nnz == 0 and x[2].nnz == 0
     assert DictionaryWords().fit(["a", "b"]).transform(["a"]).nnz == 0  # no word learnt: no features
+
+
+def test_pickled_without_the_dense_bucket_table() -> None:
+    feats = HashedCharNgrams((1, 3)).fit(DOCS)
+    blob = pickle.dumps(feats)
+    assert len(blob) < 100_000  # the 4 M-entry table alone is 16 MB
+    again = pickle.loads(blob)
+    assert np.allclose(again.transform(DOCS).toarray(), feats.transform(DOCS).toarray())
