@@ -3,7 +3,7 @@
     python bench/dispatch.py [--quick] [--only NAME ...] [--profile] [--py-spy PATH]
 
 Prints one JSON line per figure on stdout ({"metric","value","unit","anchor","anchor_value"}); progress,
-targets and diagnostics go to stderr. NAME is one of: service, http, sweep, queue, notify.
+targets and diagnostics go to stderr. NAME is one of: service, http, sweep, queue, notify, firsttime.
 
 * service  submit → file_event → dispatch_event through the service layer (hotline cases filed by a
            district dispatcher), against plain Core INSERTs of the same event rows (one transaction each),
@@ -15,6 +15,10 @@ targets and diagnostics go to stderr. NAME is one of: service, http, sweep, queu
            loading every open case with the ORM and checking the deadlines in Python (read only).
 * notify   notification delivery (bench/_notify_bench.py): notifications/s through the worker (plan from the
            outbox, in-app and SMS by the file adapter), against a plain scan of the same outbox rows.
+* firsttime  first-time-right dispatch over simulated weeks (bench/_first_time.py): the demo catalog, generated
+           texts of known 小类 through intake, mis-dispatches returned and re-routed, the labels retraining the
+           model weekly; first-time-right share and mean transfers after learning, against week 0. Runs on its
+           own small demo (福田区, 60 grids) when it is the only benchmark asked for.
 * queue    my_queue(limit=20) for grid workers, handlers and street dispatchers with 1M cases in the
            database, against one plain `SELECT * ... WHERE <scope> ORDER BY id DESC LIMIT 20` per call.
 
@@ -65,11 +69,12 @@ from _common import (
     serve,
     summarize_stacks,
 )
+from _first_time import bench_first_time
 from _notify_bench import bench_notify
 from _world import World, load_world, sqlite_times
 from gridgov.dispatch.schemas import ReportIn
 
-BENCHES = ("service", "http", "sweep", "queue", "notify")
+BENCHES = ("service", "http", "sweep", "queue", "notify", "firsttime")
 
 
 @dataclass(frozen=True)
@@ -947,6 +952,7 @@ RUNNERS: dict[str, Callable[[Ctx], None]] = {
     "sweep": bench_sweep,
     "queue": bench_queue,
     "notify": lambda ctx: bench_notify(ctx, fresh_engine, principal, hotline_bodies, ReportIn),
+    "firsttime": lambda ctx: bench_first_time(ctx, fresh_engine, principal),
 }
 
 
@@ -969,9 +975,10 @@ def main(argv: list[str] | None = None) -> int:
     env = prepare_env()
     t = time.perf_counter()
     try:
-        build_demo_db(env)
+        small = args.only == ["firsttime"]  # the simulation needs the catalog and a few grids only
+        build_demo_db(env, ["福田区"], 60, 30) if small else build_demo_db(env)
         ctx = Ctx(env, sizes, args.profile, args.py_spy)
-        ctx.world = world_from(env)
+        ctx.world = None if small else world_from(env)
         for name in args.only or BENCHES:
             log(f"== {name} ({load_note()})")
             RUNNERS[name](ctx)

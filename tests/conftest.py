@@ -18,6 +18,9 @@ os.environ["GRIDGOV_SLA_SWEEP_SECONDS"] = "0"
 # The `login` fixture keeps one bearer token per user for the whole run (as a machine client would keep it
 # between refreshes); the tests of expiry and refresh set short lifetimes of their own.
 os.environ.setdefault("GRIDGOV_ACCESS_TOKEN_MINUTES", "600")
+# the suite's tests share one database and report the same things at the same places: repeats are attached
+# only where a test turns it on (tests/integration/test_repeats.py)
+os.environ.setdefault("GRIDGOV_REPEAT_ATTACH", "0")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -116,9 +116,10 @@ class RedactSecrets(logging.Filter):
 
 
 def _warm_up(factory: sessionmaker[Session]) -> None:
-    """Build the grid index and the address engines before the first report needs them."""
+    """Build the grid index, the address engines and the live classifier before the first report needs them."""
     from gridgov.address import library
     from gridgov.address.native import stale_sources
+    from gridgov.classify.live import preload
     from gridgov.org.spatial import grid_locator
 
     warm_password_check()  # the dummy hash unknown users are checked against, before the first login
@@ -129,6 +130,7 @@ def _warm_up(factory: sessionmaker[Session]) -> None:
         with factory() as session:
             grid_locator(session)
             library.engines(session)
+            preload(session)
         # The address engines hold a few hundred thousand long-lived objects; keep them out of the cyclic
         # collector's generations so that full collections do not pause requests.
         gc.collect()

@@ -76,6 +76,18 @@ class Settings(BaseSettings):
         ge=10,
         description="Newest history labels held out to score a retrained classifier against the live one",
     )
+    repeat_attach: bool = Field(
+        default=True, description="Attach repeated reports (重复诉求) to their open case at intake; off: file each one"
+    )
+    repeat_radius_m: float = Field(
+        default=100.0,
+        ge=0,
+        description="A new report within this distance of an open case (or at its standard address), of the same or "
+        "a related 小类 and similar text, is attached to it as a repeat (重复诉求); 0: the same address only",
+    )
+    repeat_window_days: int = Field(
+        default=7, ge=1, description="How far back a repeat looks: cases reported (or closed) within this many days"
+    )
     routing_learn_after: int = Field(
         default=1,
         ge=1,

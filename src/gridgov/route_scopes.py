@@ -38,7 +38,7 @@ class Scope(StrEnum):
 ACTION_ROUTES = (
     *("file", "reject", "dispatch", "accept", "return", "request_extension", "approve_extension", "deny_extension"),
     *("hold", "resume", "co_report", "handle", "verify", "rate", "reopen", "supervise", "escalate", "locate", "merge"),
-    *("place", "set_urgency", "summon", "report_in", "summons_result"),
+    *("place", "set_urgency", "summon", "report_in", "summons_result", "split"),
 )
 
 ROUTE_SCOPES: dict[str, Scope] = {
@@ -198,6 +198,6 @@ ROUTE_SCOPES: dict[str, Scope] = {
     # the IOC
     **{
         f"GET /api/dashboard/{name}": Scope.DIVISION_VIEW
-        for name in ("summary", "trend", "breakdown", "rankings", "warnings", "hotspots", "map", "stream")
+        for name in ("summary", "trend", "breakdown", "rankings", "warnings", "hotspots", "hot-issues", "map", "stream")
     },
 }

@@ -75,3 +75,24 @@ def test_the_dispatcher_accepts_the_first_suggestion_with_one_key(
     expect(page.locator("#toasts")).to_contain_text("立案")
     detail = httpx.get(f"{server}/api/events/{case}", headers=headers, timeout=60).json()
     assert detail["status"] == "filed" and detail["category_code"] == first["code"]
+
+
+def test_the_admin_sees_the_model_versions_and_puts_an_older_one_back_live(
+    live_classifier: None, e2e_env: dict[str, str], login: Callable[..., Page], artifacts: Path
+) -> None:
+    engine = make_engine(e2e_env["GRIDGOV_DATABASE_URL"])
+    with session_factory(engine)() as session:  # a second version, live: the first is the one to roll back to
+        second = train_demo_classifier(session, Path(e2e_env["GRIDGOV_VAR_DIR"]) / "v2", per_item=6)
+        session.commit()
+        new_id = second.version.id
+    engine.dispose()
+    page = login("admin", "/admin#classifier")
+    rows = page.locator("#clf-versions tbody tr")
+    expect(page.locator(f'#clf-versions tr[data-id="{new_id}"].live')).to_have_count(1)
+    assert rows.count() >= 2
+    older = page.locator("#clf-versions tbody tr:not(.live) button[data-live]").first
+    older_id = older.get_attribute("data-live")
+    older.click()
+    expect(page.locator(f'#clf-versions tr[data-id="{older_id}"].live')).to_have_count(1)
+    expect(page.locator(f'#clf-versions tr[data-id="{new_id}"] button[data-live]')).to_have_count(1)
+    page.screenshot(path=str(artifacts / "admin-classifier.png"), full_page=True)

@@ -318,6 +318,7 @@ def test_dispatcher_merges_a_duplicate_report(
     expect(dsp.locator("#dup-list li", has_text=second)).to_have_count(0)
     expect(dsp.locator('#queues button[data-q="to_file"]')).to_have_class(re.compile("active"))
     expect(dsp.locator("#case-list")).not_to_contain_text(second)  # gone from 待立案
+    expect(dsp.locator("#case-list li", has_text=first)).to_contain_text("重复 +1")  # counted on the main case
 
     # the duplicate itself: 已合并, pointing at the main case, nothing left to do
     dsp.keyboard.press("/")
@@ -359,7 +360,7 @@ def test_grid_worker_page_fits_a_phone(login: Login, seed: dict[str, Any], artif
 def test_admin_tabs_load_without_errors(login: Login, artifacts: Path) -> None:
     page = login("admin")
     assert page.url.endswith("/admin")
-    for tab in ("org", "depts", "users", "catalog", "calendar", "rules", "address"):
+    for tab in ("org", "depts", "users", "catalog", "calendar", "rules", "address", "classifier"):
         page.click(f'#tabs button[data-tab="{tab}"]')
         expect(page.locator("#tab-body .loading")).to_have_count(0)
         expect(page.locator("#tab-body .msg.error, #tab-body .msg.warn")).to_have_count(0)

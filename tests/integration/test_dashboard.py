@@ -421,6 +421,8 @@ def test_http_summary_now(app_client: TestClient, login: Login, world: World) ->
         "escalated",
         "satisfaction",
         "open",
+        "first_time_right",
+        "mean_transfers",
     }
     assert body["period"] == "today" and body["division"]["code"] == world.c1.code
     assert (body["open"], body["overdue"], body["warning"]) == (4, 1, 1)
@@ -722,6 +724,7 @@ def plain_summary(p: Plain, win: Window) -> dict[str, object]:
     rating = {e.id: e.rating for e in p.events}
     in_period = [t for t in p.transitions if _in(t.at, win.start, win.end)]
     ratings = [r for t in in_period if t.action == "rate" and (r := rating[t.event_id]) is not None]
+    routed = [e for e in p.events if _in(e.dispatched_at, win.start, win.end)]
     return {
         "reported": len(rep),
         "filed": sum(_in(e.filed_at, win.start, win.end) for e in p.events),
@@ -735,6 +738,8 @@ def plain_summary(p: Plain, win: Window) -> dict[str, object]:
         "escalated": sum(t.action == "escalate" for t in in_period),
         "satisfaction": round(sum(ratings) / len(ratings), 2) if ratings else None,
         "open": len(open_now),
+        "first_time_right": _rate(sum(e.return_count == 0 for e in routed), len(routed)),
+        "mean_transfers": round(sum(e.return_count for e in routed) / len(routed), 3) if routed else None,
     }
 
 

@@ -50,9 +50,9 @@ def test_nearby_report_is_suggested_and_merged(app_client: TestClient, login: Lo
     body = merged.json()
     assert body["status"] == "merged" and body["merged_into_id"] == main
     assert body["history"][-1]["action"] == "merge"
-    # a merged case is terminal: nothing more can happen to it
+    # a merged case is terminal: nothing more can happen to it but a dispatcher's split
     again = app_client.post(f"/api/events/{dup}/actions/file", json={"category_code": "01002"}, headers=dispatcher)
-    assert again.status_code == 409 and again.json()["error"]["allowed"] == []
+    assert again.status_code == 409 and again.json()["error"]["allowed"] == ["split"]
     # merging into itself or into a finished case is refused
     self_merge = app_client.post(f"/api/events/{main}/actions/merge", json={"into_event_id": main}, headers=dispatcher)
     assert self_merge.status_code == 422 and self_merge.json()["error"]["field"] == "into_event_id"

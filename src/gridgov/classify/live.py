@@ -51,6 +51,13 @@ def load_model(path: str) -> TextClassifier:
     return clf
 
 
+def preload(session: Session) -> None:
+    """Load the live model's file ahead of the first report (at app start-up); one prediction warms it up."""
+    version = live_version(session)
+    if version is not None and Path(version.path).is_file():
+        load_model(version.path).top([with_context("预热")], k=1)
+
+
 def forget() -> None:
     with _lock:
         _loaded.clear()

@@ -19,6 +19,7 @@ from gridgov.common.errors import NotAuthenticated
 from gridgov.common.principal import Principal
 from gridgov.dashboard import breakdowns, emergency, maps, rankings, summary
 from gridgov.dashboard.cache import cached
+from gridgov.dashboard.hot_issues import HotIssuesOut, hot_issues
 from gridgov.dashboard.schemas import (
     BreakdownBy,
     BreakdownOut,
@@ -130,6 +131,20 @@ def get_hotspots(
     view = resolve_view(session, actor, division_code)
     win = period_window(period)
     return _render("hotspots", view, (win.period, win.start, limit), lambda: maps.hotspots(session, view, win, limit))
+
+
+@router.get("/hot-issues", response_model=HotIssuesOut, summary="热点诉求（按地点与主题聚类）")
+def get_hot_issues(
+    session: SessionDep,
+    actor: PrincipalDep,
+    division_code: DivisionCode = None,
+    period: PeriodQ = Period.WEEK,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> Response:
+    """本时段的报件按同一地点（标准地址或重复诉求半径内）、相关小类与相近文本聚成热点，按件数、上报人数与增长排序。"""
+    view = resolve_view(session, actor, division_code)
+    win = period_window(period)
+    return _render("hot_issues", view, (win.period, win.start, limit), lambda: hot_issues(session, view, win, limit))
 
 
 @router.get("/map", response_model=MapOut, summary="地图：区划面（在办、红灯数）与事件点位")

@@ -50,6 +50,8 @@ class SummaryOut(BaseModel):
     escalated: int = Field(description="本时段上报上级（升级）次数")
     satisfaction: float | None = Field(description="本时段评价的平均满意度（1–5）")
     open: int = Field(description="当前在办事件")
+    first_time_right: float | None = Field(default=None, description="本时段派遣的事件中未被退回（一次派准）的比例")
+    mean_transfers: float | None = Field(default=None, description="本时段派遣的事件平均被退回重派的次数")
 
     model_config = {"populate_by_name": True}
 

@@ -91,6 +91,18 @@ def summary(session: Session, view: View, win: Window) -> SummaryOut:
             RATED_INDEX,
         )
     )
+    # first-time-right: of the cases dispatched in the period, those never returned as mis-dispatched
+    routed = session.execute(
+        in_period(
+            select(func.count(), func.count().filter(Event.return_count == 0), func.sum(Event.return_count)).where(
+                where
+            ),
+            Event.dispatched_at,
+            win.start,
+            win.end,
+        )
+    ).one()
+    n_routed = int(routed[0])
     reported, closed_of_reported, rejected = int(rep[0]), int(rep[1] or 0), int(rep[2] or 0)
     return SummaryOut(
         period=win.period,
@@ -109,6 +121,8 @@ def summary(session: Session, view: View, win: Window) -> SummaryOut:
         escalated=int(escalated or 0),
         satisfaction=round(float(satisfaction), 2) if satisfaction is not None else None,
         open=int(now_open[0]),
+        first_time_right=ratio(int(routed[1] or 0), n_routed),
+        mean_transfers=round(int(routed[2] or 0) / n_routed, 3) if n_routed else None,
     )
 
 

@@ -103,6 +103,7 @@ ACTIONS: dict[str, ActionRoute] = {
     "escalate": ActionRoute(lc.escalate_event, NoteIn, "上报上级"),
     "locate": ActionRoute(lc.locate_event, LocateIn, "确认地址"),
     "merge": ActionRoute(lc.merge_event, MergeIn, "合并重复件"),
+    "split": ActionRoute(lc.split_event, NoteIn, "拆分重复件"),
     "place": ActionRoute(lc.place_event, PointIn, "补充位置"),
     "set_urgency": ActionRoute(lc.set_urgency, UrgencyIn, "调整紧急程度"),
     "summon": ActionRoute(lc.summon_departments, SummonIn, "吹哨"),

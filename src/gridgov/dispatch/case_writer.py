@@ -55,6 +55,7 @@ class Planned:
     note: str | None = None  # the first step's note (a self-handled case's result)
     tasks: list[dict[str, Any]] = field(default_factory=list)
     step_actors: dict[int, Principal] = field(default_factory=dict)  # steps another actor took (the system's)
+    repeat_of: Any = None  # the case this report repeats (repeats.Repeat), found at intake
 
 
 @dataclass(frozen=True)

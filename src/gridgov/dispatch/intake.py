@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from gridgov.catalog import cache as catalog_cache
 from gridgov.classify import live as classifier
 from gridgov.classify.live import Suggestions
 from gridgov.common import scope
@@ -36,7 +37,8 @@ from gridgov.dispatch.case_writer import EVENT_TABLE, NewCase, Planned, write_ca
 from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.guards import require_tier
 from gridgov.dispatch.locate import locate
-from gridgov.dispatch.models import SlaState, TaskRole, TaskStatus
+from gridgov.dispatch.models import Channel, SlaState, TaskRole, TaskStatus
+from gridgov.dispatch.repeats import attached, find_repeat, linked
 from gridgov.dispatch.rules import Action, Status, check_transition
 from gridgov.dispatch.sla import basis_for
 from gridgov.dispatch.verification import resolve_for
@@ -145,6 +147,9 @@ def submit_many(
         now,
     )
     for p in planned:
+        if p.repeat_of is not None:
+            link = attached if p.repeat_of.open else linked
+            link(session, p.repeat_of.event_id, p.row["id"], p.row["number"], now)
         if p.row.get("public_token_digest"):
             record_audit(session, p.actor, DispatchAudit.PUBLIC_TOKEN, "event", p.row["id"], {})
     out: list[IntakeResult | AppError] = []
@@ -254,6 +259,9 @@ def _plan(
         "return_count": 0,
         "reopen_count": 0,
         "ever_overdue": False,
+        "merged_into_id": None,
+        "closed_at": None,
+        "repeat_count": 0,
         "extension_granted_hours": 0.0,
         "verifier": None,
         "urgency": urgency,
@@ -271,6 +279,27 @@ def _plan(
         address_code=loc.address_code,
         attachments=list(cmd.attachments),
     )
+    if not cmd.self_handle and cmd.channel != Channel.IOT:  # alarms have their own repeat rule (hazards)
+        guess = category or _guessed(session, suggestion)
+        plan.repeat_of = find_repeat(
+            session,
+            text=_text(row["title"], row["description"]),
+            address_code=loc.address_code,
+            lat=loc.lat,
+            lon=loc.lon,
+            category_id=guess.id if guess else None,
+            now=now,
+            grid_id=loc.grid_id,
+        )
+        if plan.repeat_of is not None and plan.repeat_of.open:  # 重复诉求: attached to its case, not a new one
+            rep = plan.repeat_of
+            row.update(status=Status.MERGED.value, merged_into_id=rep.event_id, closed_at=now)
+            data = {"into": rep.event_id, "into_number": rep.number, "auto": True, "similarity": rep.similarity}
+            plan.steps.append((Action.MERGE, "reported", "merged", data))
+            plan.step_actors[len(plan.steps) - 1] = SYSTEM_PRINCIPAL
+            return plan
+        if plan.repeat_of is not None:  # the same problem again after its case closed: a new case, linked
+            plan.steps[0][3].update(repeat_of=plan.repeat_of.event_id, repeat_of_number=plan.repeat_of.number)
     if cmd.self_handle:
         _self_handled(plan, cmd, loc.grid_id, now)
         plan.row["verifier"] = resolve_for(
@@ -312,6 +341,11 @@ def _plan(
             {"role": TaskRole.CO.value, "department_id": d, "grid_id": None} for d in route.co_department_ids
         ]
     return plan
+
+
+def _guessed(session: Session, suggestion: Suggestions | None) -> Any:
+    """The classifier's best 小类 (below its threshold too): enough to compare with open cases."""
+    return catalog_cache.snapshot(session).by_code.get(suggestion.best.code) if suggestion else None
 
 
 def unplaced_owner(snap: cache.OrgSnapshot, reporter_division: int | None, named_code: str | None) -> int:

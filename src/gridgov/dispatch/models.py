@@ -79,6 +79,8 @@ class Event(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
     self_handled: Mapped[bool] = mapped_column(Boolean, default=False)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"))  # a duplicate's main case
+    # reports attached to this case as repeats (重复诉求: at intake or merged by hand), shown in every queue
+    repeat_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # the channel's original payload (a 12345 work order, an alarm), kept as it arrived
     origin: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

@@ -57,6 +57,7 @@ class Action(ChoiceSet):
     LOCATE = ("locate", "确认地址", "#5b8ff9")
     PLACE = ("place", "补充位置", "#5b8ff9")
     MERGE = ("merge", "合并重复件", "#8c8c8c")
+    SPLIT = ("split", "拆分重复件", "#5b8ff9")
     SET_URGENCY = ("set_urgency", "调整紧急程度", "#cf1322")
     SUMMON = ("summon", "吹哨", "#fa541c")
     REPORT_IN = ("report_in", "报到", "#1f6feb")
@@ -129,7 +130,8 @@ TRANSITIONS: dict[Action, Transition] = {
     ),
     Action.WARN_YELLOW: Transition(CLOCK_RUNNING, None, frozenset({R.SYSTEM})),
     Action.WARN_RED: Transition(CLOCK_RUNNING, None, frozenset({R.SYSTEM})),
-    Action.MERGE: Transition(frozenset({S.REPORTED, S.FILED}), S.MERGED, DISPATCH_ROLES, needs_note=False),
+    Action.MERGE: Transition(frozenset({S.REPORTED, S.FILED}), S.MERGED, DISPATCH_ROLES | {R.SYSTEM}, needs_note=False),
+    Action.SPLIT: Transition(frozenset({S.MERGED}), S.REPORTED, DISPATCH_ROLES, needs_note=False),
     Action.LOCATE: Transition(OPEN, None, frozenset({R.SYSTEM, R.DISPATCHER, R.COMMUNITY_STAFF, R.ADMIN})),
     Action.PLACE: Transition(OPEN - {S.HANDLED}, None, REPORTERS),
     Action.SET_URGENCY: Transition(OPEN, None, frozenset({R.DISPATCHER, R.ADMIN}), needs_note=True),

@@ -243,6 +243,7 @@ class EventOut(BaseModel):
     reopen_count: int
     self_handled: bool
     merged_into_id: int | None = None
+    repeat_count: int = 0  # reports attached to this case as repeats (重复诉求)
     rating: int | None
     extension_requested: float | None
     verifier: str | None = None  # who verifies the result (catalog.verifiers), once handled

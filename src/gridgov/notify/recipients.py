@@ -116,6 +116,12 @@ class Directory:
             return []
         if audience is Audience.REPORTER:
             return self._reporter(case)
+        if audience is Audience.REPEAT_REPORTERS:  # everyone whose report joined the case, each once
+            told = {r.key for r in self._reporter(case)}
+            out: dict[str, Recipient] = {}
+            for repeat in self.session.scalars(select(Event).where(Event.merged_into_id == case.id)):
+                out.update({r.key: r for r in self._reporter(repeat) if r.key not in told})
+            return list(out.values())
         if audience is Audience.HANDLERS:
             return self.users(self._task_holders(case.tasks))
         return self.users(i for path, i in self._leader_paths() if is_ancestor(path, case.division_path))

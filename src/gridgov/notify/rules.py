@@ -45,6 +45,7 @@ class DeliveryStatus(ChoiceSet):
 
 class Audience(ChoiceSet):
     REPORTER = ("reporter", "上报人")
+    REPEAT_REPORTERS = ("repeat_reporters", "重复诉求的上报人")  # of the reports attached to the case
     HANDLERS = ("handlers", "承办人员")
     LEADERS = ("leaders", "上级领导")
     NAMED = ("named", "事件指定的人员")
@@ -63,7 +64,7 @@ ROUTES: dict[str, tuple[Route, ...]] = {
     "event.dispatch": (Route(K.DISPATCHED, A.REPORTER), Route(K.NEW_TASK, A.HANDLERS)),
     "event.escalate": (Route(K.NEW_TASK, A.HANDLERS),),
     "event.verify_fail": (Route(K.RETURNED, A.HANDLERS),),
-    "event.verify_pass": (Route(K.RESULT, A.REPORTER),),
+    "event.verify_pass": (Route(K.RESULT, A.REPORTER), Route(K.RESULT, A.REPEAT_REPORTERS)),
     "event.warn_yellow": (Route(K.YELLOW, A.HANDLERS),),
     "event.warn_red": (Route(K.RED, A.LEADERS, urgent=True),),
     "alert.raised": (Route(K.MAJOR, A.NAMED, urgent=True),),

@@ -15,6 +15,7 @@ from gridgov.common.errors import Conflict, IllegalTransition
 from gridgov.common.principal import Role
 from gridgov.dispatch.rules import (
     CLOCK_RUNNING,
+    DISPATCH_ROLES,
     OPEN,
     TERMINAL,
     TRANSITIONS,
@@ -209,11 +210,11 @@ def test_self_handle_only_grid_worker_from_new() -> None:
                 check_transition(A.SELF_HANDLE, status, R.GRID_WORKER)
 
 
-def test_terminal_statuses_allow_nothing_but_reopen_from_rated() -> None:
+def test_terminal_statuses_allow_nothing_but_reopen_from_rated_and_split_of_a_merged_report() -> None:
     assert {S.REJECTED, S.RATED, S.MERGED} == TERMINAL
     for role in Role:
         assert allowed_actions(S.REJECTED, role) == [], role
-        assert allowed_actions(S.MERGED, role) == [], role
+        assert allowed_actions(S.MERGED, role) == ([A.SPLIT] if role in DISPATCH_ROLES else []), role
         assert allowed_actions(S.RATED, role) in ([], [A.REOPEN]), role
     assert allowed_actions(S.RATED, R.RESIDENT) == [A.REOPEN]
     exc = _refusal(A.DISPATCH, S.REJECTED, R.ADMIN)

@@ -9,7 +9,14 @@ from gridgov.dispatch.lifecycle.closing import (
     supervise_event,
     verify_event,
 )
-from gridgov.dispatch.lifecycle.filing import dispatch_event, file_event, locate_event, merge_event, reject_event
+from gridgov.dispatch.lifecycle.filing import (
+    dispatch_event,
+    file_event,
+    locate_event,
+    merge_event,
+    reject_event,
+    split_event,
+)
 from gridgov.dispatch.lifecycle.handling import (
     accept_event,
     approve_extension,
@@ -48,6 +55,7 @@ __all__ = [
     "resume_event",
     "return_event",
     "set_urgency",
+    "split_event",
     "summon_departments",
     "supervise_event",
     "verify_event",

@@ -1,4 +1,5 @@
-"""立案, 不立案, 派遣, 确认地址, 合并重复件: a dispatching centre's actions on a case before it is handled."""
+"""立案, 不立案, 派遣, 确认地址, 合并重复件, 拆分重复件: a dispatching centre's actions on a case before it is
+handled."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from sqlalchemy.orm import Session
 from gridgov.address.access import require_within
 from gridgov.address.models import Address, AddressStatus
 from gridgov.common.errors import Conflict, InvalidInput
-from gridgov.common.events import bus
 from gridgov.common.principal import Principal
 from gridgov.dispatch.assign import assign, placed_grid, recategorize, restart_clock, route_data, suggest_route
 from gridgov.dispatch.choice import choose
@@ -19,6 +19,7 @@ from gridgov.dispatch.history import publish_if_major
 from gridgov.dispatch.lifecycle.skeleton import Step, perform
 from gridgov.dispatch.locate import place_at
 from gridgov.dispatch.models import Event
+from gridgov.dispatch.repeats import attached, detached
 from gridgov.dispatch.rules import TERMINAL, Action, Status
 from gridgov.dispatch.schemas import CategoryIn, DispatchIn, LocateIn, MergeIn, NoteIn
 from gridgov.dispatch.scope import load_visible
@@ -103,8 +104,24 @@ def merge_event(session: Session, actor: Principal, event_id: int, cmd: MergeIn,
             raise Conflict("主案件已办结或已合并，不能再并入", field="into_event_id")
         event.merged_into_id, event.closed_at = main.id, at
         note = (cmd.note or "").strip() or f"重复上报，并入 {main.number}"
-        payload = {"duplicate": event.id, "number": event.number}
-        bus.publish(session, "event.duplicate_merged", "event", main.id, payload, actor=actor, at=at)
+        attached(session, main.id, event.id, event.number or "", at, auto=False)
         return Step(note=note, data={"into": main.id, "into_number": main.number})
 
     return perform(session, actor, event_id, Action.MERGE, apply, check=require_dispatcher, now=now)
+
+
+def split_event(session: Session, actor: Principal, event_id: int, cmd: NoteIn, now: datetime | None = None) -> Event:
+    """A report merged (by hand or at intake) into a case it does not repeat becomes a case of its own again:
+    back to 已上报 for the dispatcher to file, and no longer counted on the case it had joined."""
+
+    def apply(event: Event, _at: datetime) -> Step:
+        main_id = event.merged_into_id
+        if main_id is None:
+            raise Conflict("该事件没有并入其他案件，无需拆分", field="event_id")
+        main = session.get(Event, main_id)
+        detached(session, main_id)
+        event.merged_into_id, event.closed_at = None, None
+        note = (cmd.note or "").strip() or f"不是 {main.number if main else main_id} 的重复诉求，拆分为独立案件"
+        return Step(note=note, data={"from": main_id, "from_number": main.number if main else None})
+
+    return perform(session, actor, event_id, Action.SPLIT, apply, check=require_dispatcher, now=now)

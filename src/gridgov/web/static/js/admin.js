@@ -300,7 +300,8 @@
   const notify = (root) => GG.adminNotify(root);
   const audit = (root) => GG.adminAudit(root);
   const blockdata = (root) => GG.adminBlockdata(root);
-  const TABS = { org, depts, users, catalog, calendar, rules, address, roster, notify, audit, blockdata };
+  const classifier = (root) => GG.adminClassifier(root);
+  const TABS = { org, depts, users, catalog, calendar, rules, address, roster, notify, audit, blockdata, classifier };
   function switchTab(name) {
     state.tab = name;
     $$("#tabs button").forEach((b) => b.classList.toggle("active", b.dataset.tab === name));

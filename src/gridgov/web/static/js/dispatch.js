@@ -95,6 +95,7 @@
           '<input type="checkbox" class="pick" aria-label="选择" ' + (state.selected.has(ev.id) ? "checked" : "") + ">" +
           '<div class="body"><div class="title">' + esc(ev.title) + "</div>" +
           '<div class="meta">' + GG.statusBadge(state.ch, ev.status, ev.status_label) + GG.slaBadge(state.ch, ev.sla_state) +
+          (ev.repeat_count ? '<span class="badge" style="background:#fa8c16" title="重复诉求：另有 ' + ev.repeat_count + ' 件同一问题的报件并入本案">重复 +' + ev.repeat_count + "</span>" : "") +
           "<span>" + esc(ev.number || "#" + ev.id) + "</span><span>" + esc(ev.category_name || "未分类") + "</span><span>" + esc(fmtTime(ev.reported_at)) + "</span>" +
           (left ? '<span class="' + (ev.sla_state === "red" ? "left-red" : ev.sla_state === "yellow" ? "left-yellow" : "") + '">' + esc(left) + "</span>" : "") +
           "</div></div></li>"

@@ -43,6 +43,7 @@
             '<li data-id="' + ev.id + '" class="task-card ' + esc(ev.sla_state) + (state.current === ev.id ? " selected" : "") + '"><div class="body">' +
             '<div class="title">' + esc(ev.title) + "</div>" +
             '<div class="meta">' + GG.statusBadge(state.ch, ev.status, ev.status_label) + GG.slaBadge(state.ch, ev.sla_state) +
+            (ev.repeat_count ? '<span class="badge" style="background:#fa8c16" title="重复诉求：另有 ' + ev.repeat_count + ' 件同一问题的报件并入本案">重复 +' + ev.repeat_count + "</span>" : "") +
             "<span>" + esc(ev.number || "#" + ev.id) + "</span><span>" + esc(ev.category_name || "") + "</span></div>" +
             '<div class="meta"><span class="' + cls + '" data-left>' + esc(left.text) + "</span><span>时限 " + esc(fmtTime(ev.deadline_at)) + "</span></div>" +
             "</div></li>"

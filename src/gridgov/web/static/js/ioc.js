@@ -25,6 +25,8 @@
     ["overdue", "超时", "n", "red"],
     ["warning", "预警", "n", "yellow"],
     ["escalated", "上报上级", "n"],
+    ["first_time_right", "一次派准率", "pct"],
+    ["mean_transfers", "平均转派", "dec"],
   ];
 
   const state = {
@@ -54,6 +56,7 @@
     if (v === null || v === undefined) return "—";
     if (kind === "pct") return (Number(v) * 100).toFixed(1) + "%";
     if (kind === "sat") return Number(v).toFixed(2) + " 分";
+    if (kind === "dec") return Number(v).toFixed(2) + " 次";
     return Number(v).toLocaleString("zh-CN");
   }
 
@@ -258,6 +261,32 @@
       .join("");
   }
 
+  function sparkline(values) {
+    const w = 64, h = 16, n = values.length, max = Math.max(...values, 1);
+    if (n < 2) return '<svg class="spark" width="' + w + '" height="' + h + '"><circle cx="' + w / 2 + '" cy="' + h / 2 + '" r="2" fill="#ff9c6e"/></svg>';
+    const pts = values.map((v, i) => ((i * w) / (n - 1)).toFixed(1) + "," + (h - 1 - (v / max) * (h - 2)).toFixed(1)).join(" ");
+    return '<svg class="spark" width="' + w + '" height="' + h + '"><polyline points="' + pts + '" fill="none" stroke="#ff9c6e" stroke-width="1.5"/></svg>';
+  }
+
+  function renderHotIssues(h) {
+    const items = h.items || [];
+    const box = $("#hot-issues");
+    if (!items.length) return panelMsg(box, "暂无热点诉求（同一地点、同类问题的重复报件）");
+    const day = (iso) => GG.fmtTime(iso).slice(0, 5);
+    box.innerHTML =
+      '<table class="grid hot"><thead><tr><th>#</th><th>热点诉求</th><th>件数</th><th>人数</th><th>增长</th><th>时间</th><th>趋势</th></tr></thead><tbody>' +
+      items
+        .map(
+          (x, i) =>
+            '<tr title="' + esc(x.texts.join("\n") + "\n" + x.numbers.join("、")) + '"><td><span class="medal m' + (i + 1) + '">' + (i + 1) + "</span></td>" +
+            '<td class="name">' + esc(x.texts[0] || "") + '<div class="muted small">' + esc(x.places.join("、")) + "</div></td><td><b>" + x.count + "</b></td><td>" + x.spread +
+            "</td><td>" + (x.growth > 1 ? '<span style="color:#ff7875">↑' : "<span>") + Number(x.growth).toFixed(1) + "</span></td><td class=\"small\">" + esc(day(x.first)) + "–" + esc(day(x.last)) +
+            "</td><td>" + sparkline(x.trend) + "</td></tr>",
+        )
+        .join("") +
+      "</tbody></table>";
+  }
+
   // --- map ----------------------------------------------------------------------------------------------
   async function ensureMap() {
     if (state.map || !window.L) return state.map;
@@ -367,6 +396,7 @@
         ),
         section(async () => renderWarnings(await dash("warnings", { limit: 30 })), $("#warnings")),
         section(async () => renderHotspots(await dash("hotspots", { period: p, limit: 10 })), $("#hotspots")),
+        section(async () => renderHotIssues(await dash("hot-issues", { period: p === "today" ? "week" : p, limit: 8 })), $("#hot-issues")),
         section(async () => renderMap(await dash("map", { level: childLevel || "grid" })), null),
       ]);
     } catch (e) {
@@ -416,6 +446,7 @@
     });
     panelMsg($("#rankings"), "统计接口暂不可用");
     panelMsg($("#hotspots"), "统计接口暂不可用");
+    panelMsg($("#hot-issues"), "统计接口暂不可用");
     const warn = await api("/api/events", { params: { division_code: code(), status: OPEN, sla_state: "red", limit: 30 } });
     renderWarnings({ items: warn.items });
     await ensureMap();
