@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from gridgov.common.audit import AuditLog
 from gridgov.common.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from gridgov.common.events import DomainEvent
+from gridgov.common.principal import Principal
 from gridgov.common.timeutil import utcnow
 from gridgov.common.uow import one_action
 from gridgov.dashboard import rankings
@@ -48,7 +49,7 @@ def test_the_centre_withdraws_a_summons_not_yet_reported_in(session: Session, pe
     zhujian_handler = people.handler(district.code, "zhujian")
     assert event.id in [e.id for e in my_queue(session, zhujian_handler)["summons"].items]
 
-    def withdraw(actor: object, summons_id: int, note: str | None = "已由街道自行处置，无需到场") -> None:
+    def withdraw(actor: Principal, summons_id: int, note: str | None = "已由街道自行处置，无需到场") -> None:
         one_action(
             lc.withdraw_summons,
             session,
