@@ -19,7 +19,9 @@ from typing import Any
 from _common import emit, log
 
 
-def bench_notify(ctx: Any, fresh_engine: Any, principal: Any, hotline_bodies: Any, report_in: Any) -> None:
+def bench_notify(
+    ctx: Any, fresh_engine: Any, principal: Any, hotline_bodies: Any, report_in: Any, profiled: Any
+) -> None:
     from sqlalchemy import func, select
 
     from gridgov.common.events import DomainEvent, last_id
@@ -86,9 +88,10 @@ def bench_notify(ctx: Any, fresh_engine: Any, principal: Any, hotline_bodies: An
     scan_s = scan()
 
     worker = NotifyWorker(factory, settings, 0)
-    t0 = time.perf_counter()
-    done = worker.run_once()
-    worker_s = time.perf_counter() - t0
+    with profiled(ctx.profile, "notify worker"):
+        t0 = time.perf_counter()
+        done = worker.run_once()
+        worker_s = time.perf_counter() - t0
     with factory() as s:
         made = s.scalar(select(func.count()).select_from(Notification)) or 0
         by_status = dict(
