@@ -116,20 +116,23 @@ def plan_batch(session: Session, events: Sequence[DomainEvent]) -> None:
         )
     }
     base = settings.notify_public_url.rstrip("/")
-    for event in events:
-        case_id = case_of(event)
-        case = directory.cases.get(case_id) if case_id is not None else None
-        context = case_context(directory, case, tz) | {"at": _fmt(event.at, tz)}
-        for route in routes_for(event.name):
-            if route.kind is Kind.RETURNED and case is not None:
-                context["note"] = _note(session, case.id, event.name.removeprefix("event."))
-            for person in directory.resolve(route.audience, case, event.payload):
-                if (event.id, route.kind.value, person.key) in done:
-                    continue
-                done.add((event.id, route.kind.value, person.key))
-                note = _plan_one(event, route, person, context, in_force[route.kind], now, base)
-                note.deliveries = _deliveries(event, route, person, configured, fallback_quiet, now, tz)
-                session.add(note)
+    planned: list[Notification] = []
+    with session.no_autoflush:  # nothing read below depends on the plan: it is flushed once, at the end
+        for event in events:
+            case_id = case_of(event)
+            case = directory.cases.get(case_id) if case_id is not None else None
+            context = case_context(directory, case, tz) | {"at": _fmt(event.at, tz)}
+            for route in routes_for(event.name):
+                if route.kind is Kind.RETURNED and case is not None:
+                    context["note"] = _note(session, case.id, event.name.removeprefix("event."))
+                for person in directory.resolve(route.audience, case, event.payload):
+                    if (event.id, route.kind.value, person.key) in done:
+                        continue
+                    done.add((event.id, route.kind.value, person.key))
+                    note = _plan_one(event, route, person, context, in_force[route.kind], now, base)
+                    note.deliveries = _deliveries(event, route, person, configured, fallback_quiet, now, tz)
+                    planned.append(note)
+    session.add_all(planned)
 
 
 def _plan_one(

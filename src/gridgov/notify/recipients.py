@@ -58,6 +58,7 @@ class Directory:
     departments: dict[int, str] = field(default_factory=dict)
     places: dict[int, str] = field(default_factory=dict)  # grid id -> name
     _users: dict[int, Recipient] = field(default_factory=dict)
+    _absent: set[int] = field(default_factory=set)  # ids asked for that are no (active) user
     _leaders: list[tuple[str, int]] | None = None
     # the handlers of each lead department and the grid workers of each lead grid of the loaded cases
     _dept_handlers: dict[int, list[int]] = field(default_factory=dict)
@@ -80,8 +81,13 @@ class Directory:
         if grids:
             rows = self.session.execute(select(Division.id, Division.name).where(Division.id.in_(grids)))
             self.places.update({i: n for i, n in rows})
-        self._load_task_holders([t for e in self.cases.values() for t in _lead_tasks(e.tasks)])
-        self._load_users(user_ids)
+        leads = [t for e in self.cases.values() for t in _lead_tasks(e.tasks)]
+        self._load_task_holders(leads)
+        # everyone the batch's cases may concern, read at once: their reporters and the holders of their tasks
+        holders = {u for t in leads if t.department_id is not None for u in self._dept_handlers[t.department_id]}
+        holders |= {u for t in leads if t.grid_id is not None for u in self._grid_workers[t.grid_id]}
+        reporters = {e.reporter_id for e in self.cases.values() if e.reporter_id is not None}
+        self._load_users({*user_ids, *holders, *reporters})
 
     def _load_task_holders(self, leads: Sequence[EventTask]) -> None:
         """Who holds these lead tasks (those not known yet), in two queries for a whole batch of cases."""
@@ -108,14 +114,17 @@ class Directory:
                 self._grid_workers[grid].append(uid)
 
     def _load_users(self, user_ids: Iterable[int]) -> None:
-        wanted = set(user_ids) - set(self._users)
+        wanted = {i for i in user_ids if i not in self._users and i not in self._absent}
         if not wanted:
             return
+        self._absent |= wanted  # until found active below
         prefs = {
             p.user_id: p
             for p in self.session.scalars(select(NotifyPreference).where(NotifyPreference.user_id.in_(wanted)))
         }
-        for u in self.session.scalars(select(User).where(User.id.in_(wanted), User.active.is_(True))):
+        columns = (User.id, User.display_name, User.phone_enc, User.role)
+        for u in self.session.execute(select(*columns).where(User.id.in_(wanted), User.active.is_(True))):
+            self._absent.discard(u.id)
             p = prefs.get(u.id)
             quiet = None
             if p is not None and p.quiet_start and p.quiet_end:
