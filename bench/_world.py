@@ -23,6 +23,8 @@ class Cat:
     level: str  # the 小类's default handling level
     limit_hours: dict[str, float]  # area class → working hours
     self_handle: bool
+    urgency: str = "normal"  # the 小类's default urgency
+    clock_basis: str = "working"  # what its limits run on: the working calendar or natural time (24×7)
 
 
 @dataclass
@@ -104,6 +106,8 @@ def load_world(engine: Any, seed: int) -> World:
             c.default_level,
             {a: float(c.limit_for(a)) * (7.0 if c.limit_unit == "working_days" else 1.0) for a in "ABC"},
             bool(c.self_handle),
+            c.urgency,
+            c.clock_basis,
         )
         for c in cat_rows
     ]

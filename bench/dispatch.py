@@ -11,7 +11,8 @@ targets and diagnostics go to stderr. NAME is one of: service, http, sweep, queu
 * http     POST /api/events on uvicorn (child process, 127.0.0.1) with 8 keep-alive connections, against a
            bare FastAPI app whose POST /events only validates the same ReportIn body and echoes it; the two
            servers run side by side and are loaded in alternating rounds.
-* sweep    sla sweeper over 100k open cases (10% due a yellow warning, 2% overdue → escalation), against
+* sweep    sla sweeper over 100k open cases (10% due a yellow warning, 2% overdue → escalation) on mixed clocks
+           (urgency from the 小类 or raised by a dispatcher; ~70% working calendar, ~30% natural time), against
            loading every open case with the ORM and checking the deadlines in Python (read only).
 * notify   notification delivery (bench/_notify_bench.py): notifications/s through the worker (plan from the
            outbox, in-app and SMS by the file adapter), against a plain scan of the same outbox rows.
@@ -522,6 +523,8 @@ EVENT_COLS = [
     "return_count",
     "reopen_count",
     "rating",
+    "urgency",
+    "clock_basis",
 ]
 TASK_COLS = ["id", "event_id", "role", "department_id", "grid_id", "status", "created_at", "done_at"]
 
@@ -554,6 +557,9 @@ LEAD_TASK_STATUS = {
     "rated": "done",
     "returned": "cancelled",
 }
+# A dispatcher's change of urgency (None: the 小类's default stands): 紧急 and 重特大 cases run on natural time.
+RAISED: list[str | None] = [None, "urgent", "major"]
+RAISED_WEIGHTS = [0.8, 0.18, 0.02]
 TIER_UP = {"grid": "community", "community": "street", "street": "district", "district": "district"}
 
 
@@ -597,8 +603,18 @@ class Generator:
         limit_h = np.array(
             [w.cats[c].limit_hours[w.grid_area[g]] for c, g in zip(ci.tolist(), gi.tolist(), strict=True)]
         )
-        # Wall-clock span of the working-time limit (about 4.8 wall hours per working hour: 35 h a week).
-        span = (limit_h * 4.8 * 3600e6).astype(np.int64)
+        # Mixed clocks: a case's urgency is its 小类's default unless a dispatcher raised it (RAISED shares);
+        # urgent and 重特大 cases, and natural-time 小类, run on natural time (24×7, `sla.basis_for`).
+        raised = rng.choice(len(RAISED), size=n, p=RAISED_WEIGHTS).tolist()
+        urgency = [RAISED[r] or w.cats[c].urgency for r, c in zip(raised, ci.tolist(), strict=True)]
+        basis = [
+            "natural" if u != "normal" or w.cats[c].clock_basis == "natural" else "working"
+            for u, c in zip(urgency, ci.tolist(), strict=True)
+        ]
+        # Wall-clock span of the limit: natural time is wall time; a working hour is about 4.8 wall hours (35 h a
+        # week).
+        per_hour = np.where(np.array(basis) == "natural", 1.0, 4.8)
+        span = (limit_h * per_hour * 3600e6).astype(np.int64)
         deadline = dispatched + span
         warn = dispatched + (span * 0.8).astype(np.int64)
         if mode == "sweep":
@@ -697,6 +713,8 @@ class Generator:
                     1 if st == "returned" else 0,
                     0,
                     rating[k] if st == "rated" else None,
+                    urgency[k],
+                    basis[k],
                 )
             )
             self.events_by_grid[grid_id] += 1
@@ -799,8 +817,15 @@ def bench_sweep(ctx: Ctx) -> None:
             "WHERE status IN ('dispatched', 'accepted')",
             tuple(now.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f") for _ in range(3)),
         ).one()
+        mix = conn.exec_driver_sql(
+            "SELECT clock_basis, urgency, count(*) FROM event WHERE status IN ('dispatched', 'accepted') "
+            "GROUP BY clock_basis, urgency ORDER BY clock_basis, urgency"
+        ).all()
     want_yellow, want_red = int(counts[0] or 0), int(counts[1] or 0)
     log(f"sweep: due now: {want_yellow:,} yellow warnings, {want_red:,} overdue")
+    log("sweep: clocks of the open cases: " + ", ".join(f"{b}/{u} {c:,}" for b, u, c in mix))
+    if len({b for b, _u, _c in mix}) < 2:
+        log("sweep: WARNING the open cases do not mix working-calendar and natural-time clocks")
     factory = session_factory(engine)
 
     # Anchor: load every open case with the ORM and check the deadlines in Python (read-only, no writes).
@@ -951,7 +976,7 @@ RUNNERS: dict[str, Callable[[Ctx], None]] = {
     "http": bench_http,
     "sweep": bench_sweep,
     "queue": bench_queue,
-    "notify": lambda ctx: bench_notify(ctx, fresh_engine, principal, hotline_bodies, ReportIn),
+    "notify": lambda ctx: bench_notify(ctx, fresh_engine, principal, hotline_bodies, ReportIn, profiled),
     "firsttime": lambda ctx: bench_first_time(ctx, fresh_engine, principal),
 }
 

@@ -38,7 +38,7 @@ class Scope(StrEnum):
 ACTION_ROUTES = (
     *("file", "reject", "dispatch", "accept", "return", "request_extension", "approve_extension", "deny_extension"),
     *("hold", "resume", "co_report", "handle", "verify", "rate", "reopen", "supervise", "escalate", "locate", "merge"),
-    *("place", "set_urgency", "summon", "report_in", "summons_result", "split"),
+    *("place", "set_urgency", "summon", "report_in", "summons_result", "split", "withdraw_summons"),
 )
 
 ROUTE_SCOPES: dict[str, Scope] = {

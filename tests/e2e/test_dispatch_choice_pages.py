@@ -181,3 +181,69 @@ def test_the_admin_keeps_a_centre_roster(signed_in: Login, seed: dict[str, Any],
     expect(admin.locator("#duty-list")).to_contain_text("白班")
     expect(admin.locator("#duty-now")).not_to_contain_text("未排班")
     admin.screenshot(path=str(artifacts / "admin-roster.png"))
+
+
+def test_the_dispatcher_raises_the_urgency_and_the_clock_changes(
+    signed_in: Login, centre: StreetCentre, artifacts: Path
+) -> None:
+    title = "夜市排档占道（紧急程度演示）"
+    case = centre.case(title, dispatch=True)
+    before = centre.get(f"/api/events/{case}")
+    assert (before["urgency"], before["clock_basis"]) == ("normal", "working")
+
+    dsp = signed_in(f"dsp_{centre.street}", "/dispatch")
+    _open_case(dsp, title)
+    box = dsp.locator("#urgency-box")
+    shown = dsp.locator("#case-list li", has_text=title).locator(".meta")
+    was = shown.inner_text()
+    expect(box.locator("#urgency-now")).to_contain_text("一般")
+    expect(box.locator("#clock-basis")).to_have_text("工作时间")
+    dsp.select_option("#urgency-level", "urgent")
+    dsp.click("#btn-urgency")
+    expect(dsp.locator("#urgency-error")).to_contain_text("理由")  # the reason is required, said in Chinese
+    dsp.fill("#urgency-reason", "排档明火靠近燃气瓶，需立即处置")
+    dsp.click("#btn-urgency")
+    expect(dsp.locator("#toasts")).to_contain_text("紧急程度已调整为“紧急”")
+    expect(box.locator("#urgency-now")).to_contain_text("紧急")
+    expect(box.locator("#urgency-now")).to_contain_text("排档明火靠近燃气瓶")
+    expect(box.locator("#clock-basis")).to_have_text("自然时间（24×7）")  # the clock changed at once
+    expect(dsp.locator("#case-panel .timeline")).to_contain_text("一般 → 紧急，按自然时间（24×7）计时")
+    after = centre.get(f"/api/events/{case}")
+    assert (after["urgency"], after["clock_basis"]) == ("urgent", "natural")
+    assert after["deadline_at"] is not None
+    if after["deadline_at"] != before["deadline_at"]:  # the list's countdown follows the new deadline
+        expect(shown).not_to_have_text(was)
+    box.scroll_into_view_if_needed()
+    dsp.screenshot(path=str(artifacts / "dispatch-urgency.png"))
+
+
+def test_the_street_withdraws_a_summons_not_yet_reported_in(
+    signed_in: Login, centre: StreetCentre, artifacts: Path
+) -> None:
+    title = "夜市排档占道（撤回吹哨演示）"
+    case = centre.case(title, dispatch=True)
+    options = centre.get(f"/api/events/{case}/dispatch-options")
+    lead = centre.get(f"/api/events/{case}")["tasks"][0]["department_id"]
+    dept = next(d for d in options["departments"] if d["level"] == "street" and d["id"] != lead)
+    body = {"department_ids": [dept["id"]], "note": "请到场协助疏导"}
+    r = httpx.post(f"{centre.server}/api/events/{case}/actions/summon", json=body, headers=centre.headers)
+    assert r.status_code == 200, r.text
+
+    dsp = signed_in(f"dsp_{centre.street}", "/dispatch")
+    _open_case(dsp, title)
+    row = dsp.locator("#summons-list li", has_text=dept["name"])
+    expect(row).to_contain_text("待报到")
+    row.locator("[data-withdraw]").click()
+    expect(dsp.locator("#summons-error")).to_contain_text("撤回理由")
+    row.locator("[data-withdraw-note]").fill("街道已自行疏导完毕，无需到场")
+    row.locator("[data-withdraw]").click()
+    expect(dsp.locator("#toasts")).to_contain_text("已撤回吹哨")
+    row = dsp.locator("#summons-list li", has_text=dept["name"])
+    expect(row).to_contain_text("已撤回")
+    expect(row).to_contain_text("街道已自行疏导完毕，无需到场")
+    expect(row.locator("[data-withdraw]")).to_have_count(0)
+    expect(dsp.locator("#case-panel .timeline")).to_contain_text("撤回吹哨")
+    dsp.locator("#summons-box").scroll_into_view_if_needed()
+    dsp.screenshot(path=str(artifacts / "dispatch-summons-withdrawn.png"))
+    summons = centre.get(f"/api/events/{case}")["summons"]
+    assert [(s["status"], s["withdraw_note"]) for s in summons] == [("withdrawn", "街道已自行疏导完毕，无需到场")]

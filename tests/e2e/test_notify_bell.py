@@ -84,8 +84,8 @@ def test_the_bell_shows_counts_lists_and_marks_read(
     expect(panel.locator("li", has_text="您反映的问题已派遣")).to_be_visible()
     page.screenshot(path=str(artifacts / "notify-bell-resident.png"))
 
-    panel.locator("li", has_text="您反映的问题已受理").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # marked read, then its case opens (a new page: wait for it, not the old one)
+        panel.locator("li", has_text="您反映的问题已受理").click()
     page.evaluate("() => GG.bell.refresh()")
     expect(page.locator("#bell-count")).to_have_text("1")
     page.click("#bell")

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gridgov.common.errors import Conflict, NotFound
@@ -171,3 +171,58 @@ def test_a_case_flagged_major_by_the_dispatcher_raises_alerts_once(session: Sess
     one_action(lc.set_urgency, session, dsp, ev.id, UrgencyIn(urgency="major", note="复燃"), now=t0)
     assert len(alerts(session, ev.id)) == 3  # each recipient is alerted about a case once
     assert street.level == "street"
+
+
+def test_a_roster_change_changes_who_is_alerted(session: Session, people: People) -> None:
+    """The duty tier follows the district centre's roster at the case's time: with nobody rostered every dispatcher
+    of the centre is alerted; rostered, only the one on shift; after the roster changes, the newly rostered one."""
+    from gridgov.common.security import hash_password
+    from gridgov.org import roster
+
+    grid, _community, _street, district, _city = chain(session, 23)
+    usual = user_id(session, f"dsp_{district.code}")
+    night = User(
+        username=f"dsp_night_{uuid.uuid4().hex[:6]}",
+        display_name="夜班分拨员",
+        password_hash=hash_password(uuid.uuid4().hex),
+        role="dispatcher",
+        division_id=district.id,
+    )
+    session.add(night)
+    session.commit()
+    t0 = datetime(2031, 5, 10, 14, 0, tzinfo=UTC)  # a Saturday 22:00 in Shanghai, far from other tests' shifts
+    admin = people.user("admin")
+
+    def duty_alerted(at: datetime) -> set[int]:
+        cmd = IntakeCommand(
+            title=f"厂房坍塌 {uuid.uuid4().hex[:6]}",
+            grid_code=grid.code,
+            lon=grid.center_lon,
+            lat=grid.center_lat,
+            category_code=GAS_LEAK,
+        )
+        ev, _ = report_event(session, people.user("resident2"), cmd, now=at)
+        return {a.user_id for a in alerts(session, ev.id) if a.tier == "duty"}
+
+    try:
+        assert duty_alerted(t0) == {usual, night.id}  # nobody rostered: every dispatcher of the centre
+        shifts = one_action(
+            roster.add_shifts,
+            session,
+            admin,
+            district,
+            [
+                roster.NewShift(night.id, t0, t0 + timedelta(hours=10), note="夜班"),
+                roster.NewShift(usual, t0 + timedelta(hours=10), t0 + timedelta(hours=22), note="白班"),
+            ],
+        )
+        assert duty_alerted(t0 + timedelta(hours=1)) == {night.id}  # the night shift only
+        assert duty_alerted(t0 + timedelta(hours=11)) == {usual}  # the day shift only
+        # the night shift is swapped: the usual dispatcher takes it, and the next case at night alerts him
+        one_action(roster.remove_shift, session, admin, shifts[0].id)
+        one_action(roster.add_shifts, session, admin, district, [roster.NewShift(usual, t0, t0 + timedelta(hours=10))])
+        assert duty_alerted(t0 + timedelta(hours=2)) == {usual}
+    finally:  # the extra dispatcher must not join other tests' "every dispatcher of the centre"
+        session.rollback()
+        session.execute(update(User).where(User.id == night.id).values(active=False))
+        session.commit()

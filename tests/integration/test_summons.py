@@ -4,7 +4,6 @@ response ranking — and then reports its result; other streets cannot summon on
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -22,44 +21,20 @@ from gridgov.dashboard import rankings
 from gridgov.dashboard.schemas import Period
 from gridgov.dashboard.view import period_window, resolve_view
 from gridgov.dispatch import lifecycle as lc
-from gridgov.dispatch.commands import IntakeCommand
-from gridgov.dispatch.models import Event, EventSummons, EventTransition
+from gridgov.dispatch.models import EventSummons, EventTransition
 from gridgov.dispatch.queues import my_queue
-from gridgov.dispatch.schemas import CategoryIn, DispatchIn, SummonIn, SummonsStepIn
+from gridgov.dispatch.schemas import SummonIn, SummonsStepIn
 from gridgov.org.models import Division
+from summons_support import live_case, street_at
 from support import People
-from support import report as submit_report
-
-CAT = "02009"  # 夜市排档占道: street tier, 城管
 
 Login = Callable[[str], dict[str, str]]
 
 
-def _street(session: Session, index: int) -> tuple[Division, Division, Division]:
-    streets = session.scalars(select(Division).where(Division.level == "street").order_by(Division.code)).all()
-    street = streets[index % len(streets)]
-    grid = next(
-        g
-        for g in session.scalars(select(Division).where(Division.level == "grid").order_by(Division.code))
-        if g.path.startswith(street.path)
-    )
-    district = session.get(Division, street.parent_id)
-    assert district is not None
-    return street, grid, district
-
-
-def _live_case(session: Session, people: People, street: Division, grid: Division, at: object) -> Event:
-    dsp = people.user(f"dsp_{street.code}")
-    cmd = IntakeCommand(title=f"吹哨测试 {uuid.uuid4().hex[:6]}", grid_code=grid.code)
-    event, _ = submit_report(session, people.user("resident2"), cmd, now=at)  # type: ignore[arg-type]
-    one_action(lc.file_event, session, dsp, event.id, CategoryIn(category_code=CAT), now=at)  # type: ignore[arg-type]
-    return one_action(lc.dispatch_event, session, dsp, event.id, DispatchIn(), now=at)  # type: ignore[arg-type]
-
-
 def test_summoned_departments_report_in_and_their_time_is_ranked(session: Session, people: People) -> None:
-    street, grid, district = _street(session, 7)
+    street, grid, district = street_at(session, 7)
     t0 = utcnow() - timedelta(minutes=40)
-    event = _live_case(session, people, street, grid, t0)
+    event = live_case(session, people, street, grid, t0)
     dsp = people.user(f"dsp_{street.code}")
     zhujian = people.department(district.id, "zhujian")
     police = people.department(street.id, "gongan")
@@ -147,9 +122,9 @@ def test_summoned_departments_report_in_and_their_time_is_ranked(session: Sessio
 
 
 def test_a_street_summons_only_onto_its_own_cases(session: Session, people: People) -> None:
-    street, grid, district = _street(session, 8)
-    other, _, _ = _street(session, 9)
-    event = _live_case(session, people, street, grid, utcnow() - timedelta(minutes=5))
+    street, grid, district = street_at(session, 8)
+    other, _, _ = street_at(session, 9)
+    event = live_case(session, people, street, grid, utcnow() - timedelta(minutes=5))
     cmd = SummonIn(department_ids=[people.department(district.id, "shuiwu").id], note="请到场")
     with pytest.raises(NotFound):  # another street does not even see it
         one_action(lc.summon_departments, session, people.user(f"dsp_{other.code}"), event.id, cmd)
@@ -177,8 +152,8 @@ def test_a_street_summons_only_onto_its_own_cases(session: Session, people: Peop
 
 
 def test_summons_over_http(app_client: TestClient, login: Login, session: Session, people: People) -> None:
-    street, grid, district = _street(session, 10)
-    event = _live_case(session, people, street, grid, utcnow() - timedelta(minutes=5))
+    street, grid, district = street_at(session, 10)
+    event = live_case(session, people, street, grid, utcnow() - timedelta(minutes=5))
     headers = login(f"dsp_{street.code}")
     post = app_client.post
     url = f"/api/events/{event.id}/actions/summon"

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.base import PASSIVE_NO_INITIALIZE
 
 from gridgov.common.pii_text import find_pii, mask_text
 from gridgov.common.security import PiiCipher, pii_cipher
@@ -61,7 +62,11 @@ def _protect_instance(cipher: PiiCipher, obj: Base, spec: Protected, is_new: boo
     state = inspect(obj)
     changed: dict[str, str | None] = {}
     for name in spec.fields:
-        if not is_new and not state.attrs[name].history.has_changes():
+        # the attribute's own history, as `state.attrs[name].history` reads it, without building an AttributeState
+        # for every column of the row first (that cost 2 ms a case in the SLA sweep's escalations)
+        if not is_new and (
+            name not in state.committed_state or not state.get_history(name, PASSIVE_NO_INITIALIZE).has_changes()
+        ):
             continue
         value = getattr(obj, name)
         if isinstance(value, str) and find_pii(value):

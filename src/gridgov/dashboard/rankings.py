@@ -168,7 +168,8 @@ def summons_response(session: Session, view: View, win: Window) -> SummonsRespon
       deadline: late already); one still waiting inside its deadline is not counted yet
     * median_minutes / mean_minutes: natural minutes from the whistle to the report-in, over those reported in
 
-    Fastest median first; departments nobody reported in for are listed last, most summons first."""
+    Withdrawn summons (撤回吹哨) are not counted. Fastest median first; departments nobody reported in for are
+    listed last, most summons first."""
     stmt = (
         select(
             EventSummons.department_id,
@@ -180,6 +181,7 @@ def summons_response(session: Session, view: View, win: Window) -> SummonsRespon
         .select_from(EventSummons)
         .join(Event, Event.id == EventSummons.event_id)
         .where(view.where(), EventSummons.summoned_at >= win.start, EventSummons.summoned_at < win.end)
+        .where(EventSummons.status != SummonsStatus.WITHDRAWN.value)
     )
     stmt = through(through(stmt, SUMMONS_INDEX, EventSummons), None)
     per: dict[int, list[tuple[datetime, datetime, datetime | None, str]]] = {}

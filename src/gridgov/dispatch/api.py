@@ -109,6 +109,7 @@ ACTIONS: dict[str, ActionRoute] = {
     "summon": ActionRoute(lc.summon_departments, SummonIn, "吹哨"),
     "report_in": ActionRoute(lc.report_in, SummonsStepIn, "报到"),
     "summons_result": ActionRoute(lc.report_summons_result, SummonsStepIn, "报到反馈"),
+    "withdraw_summons": ActionRoute(lc.withdraw_summons, SummonsStepIn, "撤回吹哨"),
 }
 
 
@@ -170,7 +171,7 @@ def detail(
             task.department_name = names.get(task.department_id or 0)
         if new is None:
             task_people(session, out.tasks)
-            out.summons = summons_of(session, event.id)
+            out.summons = summons_of(session, event.id, actor)
         out.history = [TransitionOut.model_validate(h) for h in steps]
         for step in out.history:
             step.action_label = Action(step.action).label

@@ -17,3 +17,4 @@ class DispatchAudit(AuditAction):
     SUMMON = ("summons.create", "吹哨")
     REPORT_IN = ("summons.report_in", "吹哨报到")
     SUMMONS_RESULT = ("summons.result", "报到部门反馈结果")
+    WITHDRAW_SUMMONS = ("summons.withdraw", "撤回吹哨")

@@ -312,7 +312,8 @@ class RoutingCorrection(Base):
 
 class EventSummons(Base):
     """吹哨报到: one department summoned onto a live case by a community or street centre, with a note and a
-    deadline to report in; the department reports in (报到, its time is the response time) and later its result."""
+    deadline to report in; the department reports in (报到, its time is the response time) and later its result,
+    unless the centre withdraws the summons first (撤回吹哨)."""
 
     __tablename__ = "event_summons"
 
@@ -331,6 +332,10 @@ class EventSummons(Base):
     result_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     result_by_id: Mapped[int | None] = mapped_column(Integer)
     result_note: Mapped[str | None] = mapped_column(Text)
+    # 撤回吹哨: the summoning centre called the department off before it reported in (not counted in the figures)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(Integer)
+    withdraw_note: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         Index("ix_summons_event", "event_id", "id"),

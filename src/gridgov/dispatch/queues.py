@@ -14,7 +14,7 @@ from gridgov.address.models import Address
 from gridgov.catalog.verifiers import Verifier
 from gridgov.common.principal import Principal, Role
 from gridgov.dispatch.models import Event, EventSummons, EventTask, EventTransition, TaskRole
-from gridgov.dispatch.rules import OPEN, Status, SummonsStatus
+from gridgov.dispatch.rules import OPEN, PENDING_SUMMONS, Status
 from gridgov.dispatch.scope import event_scope, event_scope_parts, in_subtree
 
 
@@ -171,7 +171,7 @@ def _summons_queue(session: Session, department_id: int, limit: int) -> Page:
     """吹哨报到: the live cases this department was summoned onto and has not yet reported its result on, the
     earliest report-in deadline first."""
     open_summons = select(EventSummons.event_id, func.min(EventSummons.respond_by).label("by")).where(
-        EventSummons.department_id == department_id, EventSummons.status != SummonsStatus.DONE.value
+        EventSummons.department_id == department_id, EventSummons.status.in_(sorted(PENDING_SUMMONS))
     )
     sub = open_summons.group_by(EventSummons.event_id).subquery()
     stmt = select(Event).join(sub, sub.c.event_id == Event.id).where(Event.status.in_(sorted(s.value for s in OPEN)))

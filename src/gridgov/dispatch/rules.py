@@ -62,6 +62,7 @@ class Action(ChoiceSet):
     SUMMON = ("summon", "吹哨", "#fa541c")
     REPORT_IN = ("report_in", "报到", "#1f6feb")
     SUMMONS_RESULT = ("summons_result", "报到反馈", "#269a99")
+    WITHDRAW_SUMMONS = ("withdraw_summons", "撤回吹哨", "#8c8c8c")
     ALARM_UPDATE = ("alarm_update", "物联告警更新", "#6dc8ec")
 
 
@@ -138,6 +139,8 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.SUMMON: Transition(LIVE, None, SUMMONERS, needs_note=True),
     Action.REPORT_IN: Transition(LIVE | {S.HANDLED}, None, SUMMONED),
     Action.SUMMONS_RESULT: Transition(LIVE | {S.HANDLED}, None, SUMMONED, needs_note=True),
+    # the summoning centre withdraws a summons the department has not reported in to (which one: the service's)
+    Action.WITHDRAW_SUMMONS: Transition(LIVE | {S.HANDLED}, None, SUMMONERS, needs_note=True),
     # an alarm's later news on the case it opened (escalated, raised again, cleared): recorded, status unchanged
     Action.ALARM_UPDATE: Transition(OPEN | {S.CLOSED}, None, frozenset({R.SYSTEM}), needs_note=True),
 }
@@ -148,24 +151,34 @@ class SummonsStatus(ChoiceSet):
     SUMMONED = ("summoned", "待报到", "#fa8c16")
     REPORTED_IN = ("reported_in", "已报到", "#1f6feb")
     DONE = ("done", "已反馈结果", "#269a99")
+    WITHDRAWN = ("withdrawn", "已撤回", "#8c8c8c")
 
 
-# A summons' own steps: 待报到 → 已报到 → 已反馈结果 (the state each needs, the state it leads to).
+# Summons still waiting on their department (报到 or its result): neither reported back nor withdrawn.
+PENDING_SUMMONS: frozenset[str] = frozenset({SummonsStatus.SUMMONED.value, SummonsStatus.REPORTED_IN.value})
+
+
+# A summons' own steps: 待报到 → 已报到 → 已反馈结果, or 待报到 → 已撤回 (the state each needs, the state it leads to).
 SUMMONS_STEPS: dict[Action, tuple[SummonsStatus, SummonsStatus]] = {
     Action.REPORT_IN: (SummonsStatus.SUMMONED, SummonsStatus.REPORTED_IN),
     Action.SUMMONS_RESULT: (SummonsStatus.REPORTED_IN, SummonsStatus.DONE),
+    Action.WITHDRAW_SUMMONS: (SummonsStatus.SUMMONED, SummonsStatus.WITHDRAWN),
 }
 
 
-def check_summons_step(action: Action, status: SummonsStatus) -> SummonsStatus:
-    """The summons' state after `action`, or IllegalTransition naming the step it allows now."""
+def check_summons_step(action: Action, status: SummonsStatus, role: Role | None = None) -> SummonsStatus:
+    """The summons' state after `action`, or IllegalTransition naming the steps `role` may take now (and those
+    left to others: the department's 报到反馈 when the centre tries to withdraw a summons reported in)."""
     need, to = SUMMONS_STEPS[action]
     if status == need:
         return to
-    allowed = [a.value for a, (src, _to) in SUMMONS_STEPS.items() if src == status]
+    steps = [a for a, (src, _to) in SUMMONS_STEPS.items() if src == status]
+    allowed = [a.value for a in steps if role is None or role in TRANSITIONS[a].roles]
     listed = "、".join(Action(a).label for a in allowed) or "无"
+    others = "、".join(a.label for a in steps if a.value not in allowed)
     raise IllegalTransition(
-        f"该吹哨“{status.label}”，不能执行“{action.label}”；可执行的操作：{listed}",
+        f"该吹哨“{status.label}”，不能执行“{action.label}”；可执行的操作：{listed}"
+        + (f"（待被召集部门：{others}）" if others else ""),
         allowed=allowed,
         status_now=status.value,
     )

@@ -189,6 +189,10 @@ class SummonsOut(BaseModel):
     on_time: bool | None = Field(default=None, description="是否在报到时限内报到")
     result_at: datetime | None
     result_note: str | None
+    centre_division_id: int | None = None
+    withdrawn_at: datetime | None = None
+    withdraw_note: str | None = None
+    may_withdraw: bool = Field(default=False, description="当前用户可否撤回这次吹哨（尚未报到，且为吹哨人或其中心）")
 
 
 class TransitionOut(BaseModel):

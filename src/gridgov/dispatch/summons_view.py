@@ -1,5 +1,5 @@
 """Read side of the dispatcher's choice and of 吹哨报到 for a case's detail: who a task is named to, and each
-summons with its state and its report-in clock."""
+summons with its state, its report-in clock and whether the caller may withdraw it."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov.common.principal import Principal
 from gridgov.common.timeutil import as_utc
-from gridgov.dispatch.lifecycle.summons import response_minutes
+from gridgov.dispatch.lifecycle.summons import may_withdraw, response_minutes
 from gridgov.dispatch.models import EventSummons
 from gridgov.dispatch.rules import SummonsStatus
 from gridgov.dispatch.schemas import SummonsOut, TaskOut
@@ -28,7 +29,7 @@ def task_people(session: Session, tasks: Sequence[TaskOut]) -> None:
             t.assignee_name = names.get(t.assignee_id)
 
 
-def summons_of(session: Session, event_id: int) -> list[SummonsOut]:
+def summons_of(session: Session, event_id: int, actor: Principal) -> list[SummonsOut]:
     rows = session.scalars(select(EventSummons).where(EventSummons.event_id == event_id).order_by(EventSummons.id))
     names = cache.snapshot(session).dept_names
     out: list[SummonsOut] = []
@@ -37,6 +38,7 @@ def summons_of(session: Session, event_id: int) -> list[SummonsOut]:
         item.department_name = names.get(row.department_id)
         item.status_label = SummonsStatus(row.status).label
         item.response_minutes = response_minutes(row)
+        item.may_withdraw = row.status == SummonsStatus.SUMMONED.value and may_withdraw(actor, row)
         if row.reported_in_at is not None:
             item.on_time = as_utc(row.reported_in_at) <= as_utc(row.respond_by)
         out.append(item)

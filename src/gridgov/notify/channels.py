@@ -12,6 +12,7 @@ import json
 import logging
 import smtplib
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -50,10 +51,15 @@ class InAppChannel:
     name = ChannelName.IN_APP
 
     def send(self, session: Session, message: Message) -> None:
+        self.send_many(session, [message])
+
+    def send_many(self, session: Session, messages: Sequence[Message]) -> None:
+        """The bell of a whole batch in one statement (each notification reaches the inbox once)."""
         session.execute(
             update(Notification)
-            .where(Notification.id == message.notification_id, Notification.inbox_at.is_(None))
+            .where(Notification.id.in_([m.notification_id for m in messages]), Notification.inbox_at.is_(None))
             .values(inbox_at=utcnow())
+            .execution_options(synchronize_session=False)
         )
 
     def close(self) -> None:

@@ -1,6 +1,7 @@
 """The outbox subscriber that plans notifications: for each domain event of a batch, its routes (rules.ROUTES),
 the people of each route, one `Notification` per (event, kind, person) rendered from the template in force, and
-one `NotificationDelivery` per channel he is reached on, each with its idempotency key.
+one `NotificationDelivery` per channel he is reached on, each with its idempotency key; the batch's plan is
+written in two multi-row INSERTs.
 
 It writes only through the session it is handed, so the outbox worker commits the plan together with the
 subscriber's new position: a crash in the middle of a batch leaves neither, and the batch is planned again."""
@@ -12,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from gridgov.common.events import AsyncSubscriber, DomainEvent
@@ -116,6 +117,7 @@ def plan_batch(session: Session, events: Sequence[DomainEvent]) -> None:
         )
     }
     base = settings.notify_public_url.rstrip("/")
+    planned: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []  # (notification, its deliveries) as rows
     for event in events:
         case_id = case_of(event)
         case = directory.cases.get(case_id) if case_id is not None else None
@@ -128,8 +130,20 @@ def plan_batch(session: Session, events: Sequence[DomainEvent]) -> None:
                     continue
                 done.add((event.id, route.kind.value, person.key))
                 note = _plan_one(event, route, person, context, in_force[route.kind], now, base)
-                note.deliveries = _deliveries(event, route, person, configured, fallback_quiet, now, tz)
-                session.add(note)
+                planned.append((note, _deliveries(event, route, person, configured, fallback_quiet, now, tz)))
+    _write(session, planned)
+
+
+def _write(session: Session, planned: Sequence[tuple[dict[str, Any], list[dict[str, Any]]]]) -> None:
+    """The batch's plan in two multi-row INSERTs (notifications, then their deliveries with the ids they got)."""
+    if not planned:
+        return
+    ids = session.scalars(
+        insert(Notification).returning(Notification.id, sort_by_parameter_order=True), [n for n, _d in planned]
+    ).all()
+    rows = [d | {"notification_id": nid} for (_n, ds), nid in zip(planned, ids, strict=True) for d in ds]
+    if rows:
+        session.execute(insert(NotificationDelivery), rows)
 
 
 def _plan_one(
@@ -140,26 +154,26 @@ def _plan_one(
     template: templates.Template,
     now: datetime,
     base: str,
-) -> Notification:
+) -> dict[str, Any]:
     number = context.get("number", "")
     case_id = case_of(event)
     link = f"{person.home}?case={case_id}" if case_id is not None else person.home
     rating = f"{base}/resident?number={number}"
     values = context | {"recipient": person.name, "link": base + link, "rating_link": rating}
     title, body = templates.render(template, values)
-    return Notification(
-        source_event_id=event.id,
-        kind=route.kind.value,
-        urgent=route.urgent,
-        case_id=case_id,
-        recipient=person.key,
-        user_id=person.user_id,
-        phone_enc=person.phone_enc,  # where a text goes (the account's or the report's number)
-        title=title[:200],
-        body=body,
-        link=link[:300],
-        created_at=now,
-    )
+    return {
+        "source_event_id": event.id,
+        "kind": route.kind.value,
+        "urgent": route.urgent,
+        "case_id": case_id,
+        "recipient": person.key,
+        "user_id": person.user_id,
+        "phone_enc": person.phone_enc,  # where a text goes (the account's or the report's number)
+        "title": title[:200],
+        "body": body,
+        "link": link[:300],
+        "created_at": now,
+    }
 
 
 def _deliveries(
@@ -170,15 +184,15 @@ def _deliveries(
     fallback_quiet: QuietHours | None,
     now: datetime,
     tz: ZoneInfo,
-) -> list[NotificationDelivery]:
+) -> list[dict[str, Any]]:
     quiet = person.quiet if person.quiet is not None or person.channels is not None else fallback_quiet
     return [
-        NotificationDelivery(
-            channel=channel.value,
-            key=delivery_key(event.id, route.kind, person.key, channel),
-            not_before=release_at(now, quiet, route.urgent, channel, tz),
-            created_at=now,
-        )
+        {
+            "channel": channel.value,
+            "key": delivery_key(event.id, route.kind, person.key, channel),
+            "not_before": release_at(now, quiet, route.urgent, channel, tz),
+            "created_at": now,
+        }
         for channel in chosen_channels(route.kind, dict(person.channels or {}), person.reachable(configured))
     ]
 

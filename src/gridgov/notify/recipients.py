@@ -58,7 +58,11 @@ class Directory:
     departments: dict[int, str] = field(default_factory=dict)
     places: dict[int, str] = field(default_factory=dict)  # grid id -> name
     _users: dict[int, Recipient] = field(default_factory=dict)
+    _absent: set[int] = field(default_factory=set)  # ids asked for that are no (active) user
     _leaders: list[tuple[str, int]] | None = None
+    # the handlers of each lead department and the grid workers of each lead grid of the loaded cases
+    _dept_handlers: dict[int, list[int]] = field(default_factory=dict)
+    _grid_workers: dict[int, list[int]] = field(default_factory=dict)
 
     def load(self, case_ids: Iterable[int], user_ids: Iterable[int] = ()) -> None:
         ids = set(case_ids) - set(self.cases)
@@ -77,17 +81,50 @@ class Directory:
         if grids:
             rows = self.session.execute(select(Division.id, Division.name).where(Division.id.in_(grids)))
             self.places.update({i: n for i, n in rows})
-        self._load_users(user_ids)
+        leads = [t for e in self.cases.values() for t in _lead_tasks(e.tasks)]
+        self._load_task_holders(leads)
+        # everyone the batch's cases may concern, read at once: their reporters and the holders of their tasks
+        holders = {u for t in leads if t.department_id is not None for u in self._dept_handlers[t.department_id]}
+        holders |= {u for t in leads if t.grid_id is not None for u in self._grid_workers[t.grid_id]}
+        reporters = {e.reporter_id for e in self.cases.values() if e.reporter_id is not None}
+        self._load_users({*user_ids, *holders, *reporters})
+
+    def _load_task_holders(self, leads: Sequence[EventTask]) -> None:
+        """Who holds these lead tasks (those not known yet), in two queries for a whole batch of cases."""
+        depts = {t.department_id for t in leads if t.department_id is not None} - set(self._dept_handlers)
+        grids = {t.grid_id for t in leads if t.grid_id is not None} - set(self._grid_workers)
+        if depts:
+            self._dept_handlers.update({d: [] for d in depts})
+            handlers = self.session.execute(
+                select(User.department_id, User.id)
+                .where(User.department_id.in_(depts), User.role == Role.HANDLER.value)
+                .order_by(User.id)
+            )
+            for dept, uid in handlers:
+                if dept is not None:
+                    self._dept_handlers[dept].append(uid)
+        if grids:
+            self._grid_workers.update({g: [] for g in grids})
+            workers = self.session.execute(
+                select(GridAssignment.grid_id, GridAssignment.user_id)
+                .where(GridAssignment.grid_id.in_(grids))
+                .order_by(GridAssignment.user_id)
+            )
+            for grid, uid in workers:
+                self._grid_workers[grid].append(uid)
 
     def _load_users(self, user_ids: Iterable[int]) -> None:
-        wanted = set(user_ids) - set(self._users)
+        wanted = {i for i in user_ids if i not in self._users and i not in self._absent}
         if not wanted:
             return
+        self._absent |= wanted  # until found active below
         prefs = {
             p.user_id: p
             for p in self.session.scalars(select(NotifyPreference).where(NotifyPreference.user_id.in_(wanted)))
         }
-        for u in self.session.scalars(select(User).where(User.id.in_(wanted), User.active.is_(True))):
+        columns = (User.id, User.display_name, User.phone_enc, User.role)
+        for u in self.session.execute(select(*columns).where(User.id.in_(wanted), User.active.is_(True))):
+            self._absent.discard(u.id)
             p = prefs.get(u.id)
             quiet = None
             if p is not None and p.quiet_start and p.quiet_end:
@@ -145,19 +182,12 @@ class Directory:
 
     def _task_holders(self, tasks: Sequence[EventTask]) -> list[int]:
         # the case's lead as it stands when the event is planned (a re-dispatch cancels the old lead's task)
-        lead = [t for t in tasks if t.role == TaskRole.LEAD.value and t.status != TaskStatus.CANCELLED.value]
+        lead = _lead_tasks(tasks)
         depts = [t.department_id for t in lead if t.department_id is not None]
         grids = [t.grid_id for t in lead if t.grid_id is not None]
-        ids: list[int] = []
-        if depts:
-            ids += self.session.scalars(
-                select(User.id).where(User.department_id.in_(depts), User.role == Role.HANDLER.value).order_by(User.id)
-            )
-        if grids:
-            ids += self.session.scalars(
-                select(GridAssignment.user_id).where(GridAssignment.grid_id.in_(grids)).order_by(GridAssignment.user_id)
-            )
-        return ids
+        self._load_task_holders(lead)
+        ids = [u for d in sorted(set(depts)) for u in self._dept_handlers[d]]
+        return ids + [u for g in sorted(set(grids)) for u in self._grid_workers[g]]
 
     def _leader_paths(self) -> list[tuple[str, int]]:
         if self._leaders is None:
@@ -169,3 +199,7 @@ class Directory:
             )
             self._leaders = [(p, i) for p, i in rows]
         return self._leaders
+
+
+def _lead_tasks(tasks: Sequence[EventTask]) -> list[EventTask]:
+    return [t for t in tasks if t.role == TaskRole.LEAD.value and t.status != TaskStatus.CANCELLED.value]

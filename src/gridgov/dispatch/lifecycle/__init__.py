@@ -29,7 +29,12 @@ from gridgov.dispatch.lifecycle.handling import (
     return_event,
 )
 from gridgov.dispatch.lifecycle.placing import place_event
-from gridgov.dispatch.lifecycle.summons import report_in, report_summons_result, summon_departments
+from gridgov.dispatch.lifecycle.summons import (
+    report_in,
+    report_summons_result,
+    summon_departments,
+    withdraw_summons,
+)
 from gridgov.dispatch.lifecycle.urgency import set_urgency
 
 __all__ = [
@@ -59,4 +64,5 @@ __all__ = [
     "summon_departments",
     "supervise_event",
     "verify_event",
+    "withdraw_summons",
 ]

@@ -1,7 +1,8 @@
 """吹哨报到: a community workstation or a street centre summons chosen departments onto a live case with a note
 and a deadline to report in (one action); each summoned department reports in (报到: its response time) and
-later reports its result. Each step is a case step (history row + domain event `event.<action>` whose payload
-names the departments, so the notifications can find their people) and an audit row."""
+later reports its result; until it reports in, the centre may withdraw the summons (撤回吹哨). Each step is a
+case step (history row + domain event `event.<action>` whose payload names the departments, so the
+notifications can find their people) and an audit row."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from gridgov.dispatch.choice import in_chain
 from gridgov.dispatch.guards import lead_task, note_for, require_area
 from gridgov.dispatch.lifecycle.skeleton import Step, perform
 from gridgov.dispatch.models import Event, EventSummons
-from gridgov.dispatch.rules import Action, SummonsStatus, check_summons_step
+from gridgov.dispatch.rules import PENDING_SUMMONS, Action, SummonsStatus, check_summons_step
 from gridgov.dispatch.schemas import SummonIn, SummonsStepIn
 from gridgov.org import cache
 
@@ -50,7 +51,7 @@ def summon_departments(
         waiting = {
             s.department_id
             for s in session.scalars(select(EventSummons).where(EventSummons.event_id == event.id))
-            if s.status != SummonsStatus.DONE.value
+            if s.status in PENDING_SUMMONS
         }
         chosen = list(dict.fromkeys(cmd.department_ids))
         for dept in chosen:
@@ -98,7 +99,7 @@ def _step(
             raise NotFound("该事件没有这条吹哨记录", field="summons_id")
         if actor.department_id is None or actor.department_id != summons.department_id:
             raise Forbidden("您的部门不是这次吹哨召集的部门", field="summons_id")
-        after = check_summons_step(action, SummonsStatus(summons.status))
+        after = check_summons_step(action, SummonsStatus(summons.status), actor.role)
         note = note_for(action, cmd.note)
         summons.status = after.value
         data: dict[str, object] = {
@@ -133,3 +134,45 @@ def report_summons_result(
 ) -> Event:
     """报到反馈: what the summoned department did (after it reported in)."""
     return _step(session, actor, event_id, cmd, Action.SUMMONS_RESULT, now)
+
+
+def may_withdraw(actor: Principal, summons: EventSummons) -> bool:
+    """Who may call a summons off: whoever blew the whistle, a colleague of the same centre (its community
+    workstation, street or district centre), or the admin."""
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.user_id is not None and actor.user_id == summons.summoned_by_id:
+        return True
+    return (
+        actor.role in (Role.COMMUNITY_STAFF, Role.DISPATCHER)
+        and summons.centre_division_id is not None
+        and actor.division_id == summons.centre_division_id
+    )
+
+
+def withdraw_summons(
+    session: Session, actor: Principal, event_id: int, cmd: SummonsStepIn, now: datetime | None = None
+) -> Event:
+    """撤回吹哨: the summoning centre calls a department off with a reason, while it has not reported in yet; a
+    summons reported in (or already withdrawn) is refused with the steps it still allows."""
+
+    def apply(event: Event, at: datetime) -> Step:
+        summons = session.get(EventSummons, cmd.summons_id, with_for_update=True)
+        if summons is None or summons.event_id != event.id:
+            raise NotFound("该事件没有这条吹哨记录", field="summons_id")
+        if not may_withdraw(actor, summons):
+            raise Forbidden("只有吹哨的人员或其所在中心可以撤回这次吹哨", field="summons_id")
+        after = check_summons_step(Action.WITHDRAW_SUMMONS, SummonsStatus(summons.status), actor.role)
+        note = note_for(Action.WITHDRAW_SUMMONS, cmd.note)
+        summons.status = after.value
+        summons.withdrawn_at, summons.withdrawn_by_id, summons.withdraw_note = at, actor.user_id, note
+        data: dict[str, object] = {
+            "summons_id": summons.id,
+            "department_id": summons.department_id,
+            "department": cache.snapshot(session).dept_names.get(summons.department_id),
+            "summoned_by_id": summons.summoned_by_id,
+        }
+        record_audit(session, actor, DispatchAudit.WITHDRAW_SUMMONS, "event_summons", summons.id, data)
+        return Step(note=note, data=data)
+
+    return perform(session, actor, event_id, Action.WITHDRAW_SUMMONS, apply, now=now)

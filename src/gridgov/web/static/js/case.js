@@ -51,7 +51,12 @@
           if (data.assignee) extra.push("指派到人：" + data.assignee.name);
           if (data.added_co_departments && data.added_co_departments.length) extra.push("增加协办：" + data.added_co_departments.join("、"));
           if (h.action === "summon" && data.summons) extra.push("召集：" + data.summons.map((x) => x.department).join("、"));
-          if ((h.action === "report_in" || h.action === "summons_result") && data.department) extra.push(data.department + (data.response_minutes != null ? "，报到用时 " + data.response_minutes + " 分钟" : ""));
+          if ((h.action === "report_in" || h.action === "summons_result" || h.action === "withdraw_summons") && data.department) extra.push(data.department + (data.response_minutes != null ? "，报到用时 " + data.response_minutes + " 分钟" : ""));
+          if (h.action === "set_urgency" && data.urgency) {
+            const lv = (v) => (ch.urgency && ch.urgency[v] ? ch.urgency[v].label : v);
+            const basis = ch.clock_basis && ch.clock_basis[data.clock_basis] ? ch.clock_basis[data.clock_basis].label : data.clock_basis;
+            extra.push(lv(data.urgency_from) + " → " + lv(data.urgency) + "，按" + basis + "计时" + (data.deadline_at ? "，时限 " + fmtTime(data.deadline_at) : ""));
+          }
           if (data.to_level) extra.push("升至" + (LEVEL[data.to_level] || data.to_level) + "级");
           if (data.hours) extra.push(data.hours + " 工作小时");
           if (data.rating) extra.push("评分 " + data.rating + " 分");

@@ -1,6 +1,6 @@
 /* Dispatcher workbench: named queues, the case panel with a suggested 小类 and standard address, the possible
- * duplicates (疑似重复, each with 并入此案), one-action 立案/不立案/派遣/督办/延期审批/挂账/合并, bulk file/dispatch
- * and keyboard shortcuts. */
+ * duplicates (疑似重复, each with 并入此案), one-action 立案/不立案/派遣/督办/延期审批/挂账/合并, 紧急程度 (urgency.js),
+ * 吹哨报到 (summons.js), bulk file/dispatch and keyboard shortcuts. */
 (function () {
   "use strict";
   const { $, $$, esc, api, fmtTime } = GG;
@@ -166,6 +166,7 @@
       '<h2><span id="case-title">' + esc(ev.title) + '</span> <a class="btn small ghost print-sheet" target="_blank" href="/sheet?id=' + ev.id + '">打印派遣单</a></h2>' +
       (ev.description ? '<p class="muted">' + esc(ev.description) + "</p>" : "") +
       CV.summaryHtml(state.ch, ev) +
+      GG.urgency.section(state.ch, ev) +
       '<section id="case-map-box" class="case-map-box"></section>' +
       '<section id="dup-box"></section>' +
       '<section id="addr-box"></section>' +
@@ -185,11 +186,18 @@
       GG.summons.section(ev, state.me) +
       "<section><h3>办理记录</h3>" + CV.historyHtml(state.ch, ev.history) + "</section>";
     CV.loadPhotos(panel);
-    GG.summons.wire(panel, ev, state.me, async (msg) => {
+    const redraw = async (msg) => {
       GG.toast(msg);
       await loadQueues();
       await showCase(ev.id);
+    };
+    // a new urgency moves the deadline: the list's countdown is redrawn too
+    GG.urgency.wire(panel, state.ch, ev, async (msg) => {
+      GG.toast(msg);
+      await refresh(ev.id, true);
+      if (state.index < 0) await showCase(ev.id);
     });
+    GG.summons.wire(panel, ev, state.me, redraw);
     if (allowed.includes("dispatch")) GG.dispatchChoice.load(ev);
     if (needsCategory) {
       state.picker = CV.categoryPicker($("#cat-input"), state.majors);

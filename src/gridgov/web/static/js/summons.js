@@ -1,14 +1,16 @@
 /* 吹哨报到 in every case panel: each summons' state and clock (剩余/已超时 until the department reports in, then its
- * response time), 报到 and 反馈结果 for the caller's own department, and the one-action 吹哨 form (departments,
+ * response time), 报到 and 反馈结果 for the caller's own department, 撤回 (with a reason) for the summoning centre
+ * while the department has not reported in, and the one-action 吹哨 form (departments,
  * note, report-in deadline) for those who may summon. GG.summons.section(ev, me) renders, .wire(root, ev, me, done)
  * binds; done(message) is called after an action succeeded. */
 (function () {
   "use strict";
   const { $, $$, esc, api, fmtTime } = GG;
-  const COLORS = { summoned: "#fa8c16", reported_in: "#1f6feb", done: "#269a99" };
+  const COLORS = { summoned: "#fa8c16", reported_in: "#1f6feb", done: "#269a99", withdrawn: "#8c8c8c" };
   const LEVEL = { community: "社区", street: "街道", district: "区" };
 
   function clock(s) {
+    if (s.status === "withdrawn") return '<span class="muted">已撤回，不计入报到用时</span>';
     if (s.reported_in_at) {
       const mins = s.response_minutes == null ? "" : s.response_minutes + " 分钟";
       return '<span class="' + (s.on_time ? "ok-text" : "left-red") + '">报到用时 ' + esc(mins) + (s.on_time ? "（按时）" : "（超时）") + "</span>";
@@ -34,6 +36,11 @@
               '<textarea class="summons-result" data-result-note="' + s.id + '" placeholder="本部门到场处置的结果"></textarea>' +
               '<button type="button" class="btn small ok" data-summons-result="' + s.id + '">反馈结果</button>';
           }
+          if (s.may_withdraw && allowed.includes("withdraw_summons")) {
+            buttons +=
+              '<input class="summons-withdraw-note" data-withdraw-note="' + s.id + '" placeholder="撤回理由（必填）" aria-label="撤回理由">' +
+              '<button type="button" class="btn small danger" data-withdraw="' + s.id + '">撤回吹哨</button>';
+          }
           return (
             '<li data-summons="' + s.id + '"><div class="body"><div><b>' + esc(s.department_name || "部门" + s.department_id) + "</b> " +
             GG.badge(s.status_label || s.status, COLORS[s.status] || "#888") + " " + clock(s) + "</div>" +
@@ -41,6 +48,7 @@
             (s.reported_in_at ? " · 报到于 " + esc(fmtTime(s.reported_in_at)) : "") + "</div>" +
             "<div>" + esc(s.note) + "</div>" +
             (s.result_note ? '<div class="small">处置结果：' + esc(s.result_note) + "</div>" : "") +
+            (s.withdrawn_at ? '<div class="small muted">撤回于 ' + esc(fmtTime(s.withdrawn_at)) + "：" + esc(s.withdraw_note || "") + "</div>" : "") +
             "</div>" + (buttons ? '<div class="summons-actions">' + buttons + "</div>" : "") + "</li>"
           );
         })
@@ -72,7 +80,7 @@
     try {
       const o = await api("/api/events/" + ev.id + "/dispatch-options");
       const lead = (ev.tasks || []).filter((t) => t.role === "lead" && t.status !== "cancelled").map((t) => t.department_id);
-      const waiting = new Set((ev.summons || []).filter((s) => s.status !== "done").map((s) => s.department_id));
+      const waiting = new Set((ev.summons || []).filter((s) => s.status === "summoned" || s.status === "reported_in").map((s) => s.department_id));
       const depts = o.departments.filter((d) => !lead.includes(d.id));
       box.innerHTML = depts.length
         ? depts
@@ -118,6 +126,20 @@
     }
     $$("[data-report-in]", root).forEach((b) =>
       b.addEventListener("click", () => run(() => GG.caseView.act(ev.id, "report_in", { summons_id: Number(b.dataset.reportIn) }).then(() => "已报到"))),
+    );
+    $$("[data-withdraw]", root).forEach((b) =>
+      b.addEventListener("click", () =>
+        run(async () => {
+          const input = $('[data-withdraw-note="' + b.dataset.withdraw + '"]', root);
+          const note = input.value.trim();
+          if (!note) {
+            input.focus();
+            throw new GG.ApiError("请填写撤回理由", 422, { error: { field: "note" } });
+          }
+          await GG.caseView.act(ev.id, "withdraw_summons", { summons_id: Number(b.dataset.withdraw), note });
+          return "已撤回吹哨";
+        }),
+      ),
     );
     $$("[data-summons-result]", root).forEach((b) =>
       b.addEventListener("click", () =>
