@@ -43,7 +43,6 @@ from gridgov.db import WalCheckpointer, make_engine, session_factory
 from gridgov.dispatch.alerts_api import router as alerts_router
 from gridgov.dispatch.api import router as dispatch_router
 from gridgov.dispatch.choice_api import router as choice_router
-from gridgov.dispatch.public_api import edge_limiter
 from gridgov.dispatch.public_api import router as public_router
 from gridgov.dispatch.report_writer import ReportWriter
 from gridgov.dispatch.suggestions_api import router as suggestions_router
@@ -162,7 +161,7 @@ def add_edges(app: FastAPI, settings: Settings) -> None:
     routes' per-address rate limits before any parsing, and X-Forwarded-For believed only from the configured
     proxies."""
     app.add_middleware(BodyLimit, limit_for=body_limits(settings))
-    app.add_middleware(LimitBeforeBody, limiter_for=edge_limiter)
+    app.add_middleware(LimitBeforeBody)  # the limits the public routers registered (limit_at_edge)
     app.add_middleware(
         SecurityHeaders, tile_url=settings.map_tile_url, docs_path="/docs" if settings.api_docs else None
     )

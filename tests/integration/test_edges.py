@@ -21,7 +21,7 @@ from gridgov.app import create_app
 from gridgov.cli import app as cli_app
 from gridgov.common.audit import AuditLog
 from gridgov.common.headers import page_policy, tile_source
-from gridgov.common.ratelimit import RateLimiter, TooManyRequests
+from gridgov.common.ratelimit import RateLimiter, TooManyRequests, edge_limiter
 from gridgov.common.redirects import safe_next
 from gridgov.config import Settings
 
@@ -146,6 +146,23 @@ def test_a_limited_upload_is_refused_before_the_multipart_is_parsed(client: Clie
         c.post("/api/public/attachments", files={"file": ("a.txt", b"x", "text/plain")})
     status, reads = _raw_post(c.app, "/api/public/attachments", "10.2.1.7", b"x" * 4 * 1024 * 1024)
     assert status == 429 and reads == 0
+
+
+def test_every_public_write_route_is_limited_at_the_edge(client: Client) -> None:
+    """Each context registers its public routes' per-address limits where it defines them (limit_at_edge): a new
+    public route that writes and forgot to do so fails here, whichever router it lives in."""
+    from gridgov.common.error_docs import api_routes
+
+    writes = [
+        (method, route.path)
+        for route in api_routes(client("10.2.1.8").app)  # type: ignore[arg-type]
+        if route.path.startswith("/api/public/")
+        for method in sorted(route.methods or ())
+        if method in {"POST", "PUT", "PATCH", "DELETE"}
+    ]
+    assert writes, "no public write route found"
+    unlimited = [f"{m} {p}" for m, p in writes if edge_limiter(m, p.replace("{", "").replace("}", "")) is None]
+    assert not unlimited, f"public write routes without a per-address limit at the edge: {unlimited}"
 
 
 def test_gridgov_serve_turns_off_uvicorns_own_forwarded_headers(monkeypatch: pytest.MonkeyPatch) -> None:

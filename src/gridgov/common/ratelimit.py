@@ -91,12 +91,34 @@ class RateLimiter:
         return current, previous or 0
 
 
+_edge: list[tuple[str | None, str, bool, RateLimiter]] = []
+
+
+def limit_at_edge(limiter: RateLimiter, path: str, method: str | None = "POST", prefix: bool = False) -> RateLimiter:
+    """Register `limiter` as the per-address limit of a public route (`path` exactly, or every path under it with
+    `prefix`; `method` None: any method), applied by LimitBeforeBody before the body is read. Each context
+    registers its own public routes where it defines their limiters; returns the limiter."""
+    _edge.append((method, path, prefix, limiter))
+    return limiter
+
+
+def edge_limiter(method: str, path: str) -> RateLimiter | None:
+    """The registered per-address limiter of a request (None: the route is not limited at the edge)."""
+    for want_method, want_path, prefix, limiter in _edge:
+        if want_method is not None and want_method != method:
+            continue
+        if path == want_path or (prefix and path.startswith(want_path)):
+            return limiter
+    return None
+
+
 class LimitBeforeBody:
-    """Pure ASGI middleware: `limiter_for(method, path)` names the limiter of a route (None: not limited); the
+    """Pure ASGI middleware: `limiter_for(method, path)` names the limiter of a route (None: not limited; by
+    default the limiters registered with `limit_at_edge`); the
     request is counted under its client address (the socket's, or the one a trusted proxy gave: the proxy
     middleware sits outside this one) and refused with 429 before its body is read."""
 
-    def __init__(self, app: ASGIApp, limiter_for: Callable[[str, str], RateLimiter | None]) -> None:
+    def __init__(self, app: ASGIApp, limiter_for: Callable[[str, str], RateLimiter | None] = edge_limiter) -> None:
         self.app, self.limiter_for = app, limiter_for
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

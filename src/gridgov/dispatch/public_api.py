@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from gridgov.common.errors import InvalidInput, NotFound
 from gridgov.common.fields import NonBlank
 from gridgov.common.principal import Principal, Role
-from gridgov.common.ratelimit import RateLimiter
+from gridgov.common.ratelimit import RateLimiter, limit_at_edge
 from gridgov.common.security import normalize_phone, pii_cipher
 from gridgov.common.uow import UnitOfWork, atomic_retrying_a_race
 from gridgov.dispatch import lifecycle as lc
@@ -47,22 +47,14 @@ router = APIRouter(
 )
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 PUBLIC_UPLOAD_BYTES = 5 * 1024 * 1024
-per_ip_reports = RateLimiter("public_report_ip", limit=20, window_seconds=600)
+# Per-address limits at the edge (common.ratelimit.LimitBeforeBody, before the body is read or parsed); the
+# per-phone limit needs the parsed body and stays in the route.
+per_ip_reports = limit_at_edge(RateLimiter("public_report_ip", limit=20, window_seconds=600), "/api/public/events")
 per_phone_reports = RateLimiter("public_report_phone", limit=5, window_seconds=600)
-per_ip_uploads = RateLimiter("public_upload_ip", limit=30, window_seconds=600)
-per_ip_follow = RateLimiter("public_follow_ip", limit=120, window_seconds=600)
-
-
-def edge_limiter(method: str, path: str) -> RateLimiter | None:
-    """The per-address limiter of a public route, applied at the edge before the body is read or parsed
-    (common.ratelimit.LimitBeforeBody); the per-phone limit needs the parsed body and stays in the route."""
-    if method == "POST" and path == "/api/public/events":
-        return per_ip_reports
-    if method == "POST" and path == "/api/public/attachments":
-        return per_ip_uploads
-    if path.startswith("/api/public/events/"):
-        return per_ip_follow
-    return None
+per_ip_uploads = limit_at_edge(RateLimiter("public_upload_ip", limit=30, window_seconds=600), "/api/public/attachments")
+per_ip_follow = limit_at_edge(
+    RateLimiter("public_follow_ip", limit=120, window_seconds=600), "/api/public/events/", method=None, prefix=True
+)
 
 
 def _digest(token: str) -> str:
