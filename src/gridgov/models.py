@@ -9,6 +9,7 @@ from gridgov.common.events import DomainEvent, OutboxPosition
 from gridgov.common.ratelimit import RateCounter
 from gridgov.db import Base
 from gridgov.dispatch.models import Attachment, Event, EventSummons, EventTask, EventTransition, RoutingCorrection
+from gridgov.hazards.inspection_models import Finding, Inspection
 from gridgov.hazards.models import (
     Alarm,
     AlarmRuleRow,
@@ -68,10 +69,12 @@ __all__ = [
     "EventSummons",
     "EventTask",
     "EventTransition",
+    "Finding",
     "GridAssignment",
     "HazardClass",
     "HazardSource",
     "ImportBatch",
+    "Inspection",
     "LoginThrottle",
     "MediationAgency",
     "Mediator",

@@ -140,6 +140,10 @@ ROUTE_SCOPES: dict[str, Scope] = {
     "GET /api/hazards/rules": Scope.ADMIN,
     "PUT /api/hazards/rules/{code}": Scope.ADMIN,
     "POST /api/hazards/rules/dry-run": Scope.ADMIN,
+    "GET /api/hazards/inspections": Scope.HAZARD,
+    "GET /api/hazards/inspections/{inspection_id}": Scope.HAZARD,
+    "POST /api/hazards/inspections/{inspection_id}/complete": Scope.HAZARD,
+    "POST /api/hazards/inspections/sweep": Scope.ADMIN,
     # block data: import, mappings, lookups, the audited reveal, 一楼一档
     "POST /api/blockdata/import": Scope.IMPORTER,
     "GET /api/blockdata/batches": Scope.IMPORTER,

@@ -18,6 +18,7 @@ from gridgov.common.uow import UnitOfWork
 from gridgov.hazards import alarms, queries, rule_admin
 from gridgov.hazards.alarms import DeviceInfo
 from gridgov.hazards.ingest import ingest, keep_reject
+from gridgov.hazards.inspection_api import router as inspection_router
 from gridgov.hazards.models import AlarmRuleRow, HazardClass
 from gridgov.hazards.payload import parse_samples
 from gridgov.hazards.registry import device_by_key, device_types
@@ -141,3 +142,6 @@ def put_rule(code: str, body: RuleIn, session: SessionDep, actor: PrincipalDep) 
 def dry_run(body: DryRunIn, session: SessionDep, actor: PrincipalDep) -> DryRunOut:
     samples, outcomes = rule_admin.dry_run(session, actor, body.spec, body.device_code, body.limit)
     return DryRunOut(samples=samples, outcomes=outcomes)
+
+
+router.include_router(inspection_router)

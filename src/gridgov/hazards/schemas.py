@@ -99,3 +99,52 @@ class DryRunIn(BaseModel):
 class DryRunOut(BaseModel):
     samples: int
     outcomes: list[dict[str, Any]]
+
+
+class InspectionItemIn(BaseModel):
+    item: str = Field(max_length=200, description="检查项（须在隐患源的检查清单中）")
+    ok: bool = Field(description="true 合格；false 发现问题（须填说明）")
+    note: str = Field(default="", max_length=500, description="发现的情况")
+
+
+class InspectionDoneIn(BaseModel):
+    results: list[InspectionItemIn] = Field(max_length=100, description="逐项检查结果，每项一条")
+
+
+class FindingOut(BaseModel):
+    id: int
+    item: str
+    note: str
+    rectify_by: datetime = Field(description="整改期限")
+    case_id: int | None
+    case_number: str | None
+    case_status: str | None
+
+
+class InspectionOut(BaseModel):
+    id: int
+    source_id: int
+    source_code: str
+    source_name: str
+    class_name: str
+    risk_level: str
+    responsible_unit: str
+    address_text: str
+    lon: float | None
+    lat: float | None
+    grid_code: str | None
+    due_at: datetime
+    status: str
+    status_label: str
+    overdue: bool
+    tier: int = Field(description="逾期上报到的层级数（0 未逾期，1 社区，2 街道，3 区）")
+    tier_label: str | None
+    checklist: list[str]
+    results: list[dict[str, Any]] | None
+    done_at: datetime | None
+    findings: list[FindingOut]
+
+
+class InspectionSweepOut(BaseModel):
+    scheduled: int
+    escalated: int
