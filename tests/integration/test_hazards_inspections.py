@@ -78,6 +78,10 @@ def test_an_inspection_finding_becomes_a_case_linked_to_its_source(
     task = next(t for t in queue.json() if t["id"] == due.id)
     assert task["checklist"] == CHECKLIST and task["status"] == "due" and task["status_label"] == "待巡查"
     assert due.id not in {t["id"] for t in app_client.get("/api/hazards/inspections", headers=stranger).json()}
+    soon = app_client.get("/api/hazards/inspections", params={"within_days": 0}, headers=worker).json()
+    assert due.id not in {t["id"] for t in soon}  # due in three days: not within today
+    week = app_client.get("/api/hazards/inspections", params={"within_days": 7}, headers=worker).json()
+    assert due.id in {t["id"] for t in week}
     url = f"/api/hazards/inspections/{due.id}/complete"
     answers = [
         {"item": "消防通道畅通", "ok": False, "note": "安全出口堆放纸箱，通道堵塞"},

@@ -1,5 +1,5 @@
-"""`gridgov hazards ...`: load the registry, sweep for silent devices, run the MQTT ingest, look at rejected
-payloads."""
+"""`gridgov hazards ...`: load the registry, sweep for silent devices and due or overdue inspections, run the
+MQTT ingest, look at rejected payloads."""
 
 from __future__ import annotations
 
@@ -31,14 +31,20 @@ def sweep_cmd(
     follow: Annotated[bool, typer.Option(help="持续运行（Ctrl-C 结束）")] = False,
     interval: Annotated[float, typer.Option(min=1.0, help="间隔（秒）")] = 60.0,
 ) -> None:
-    """Judge the no-data (offline) conditions of every device and mark the silent ones offline."""
+    """The hazards worker's round: judge the no-data (offline) conditions of every device and mark the silent ones
+    offline; schedule the inspections that fell due and escalate the overdue ones."""
     from gridgov.db import session_scope
+    from gridgov.hazards import inspections
     from gridgov.hazards.ingest import sweep
 
     while True:
         with session_scope() as session:
             result = sweep(session)
-        console.print(f"无数据告警 {result.changes['create']} 条")
+        with session_scope() as session:
+            due = inspections.sweep(session)
+        console.print(
+            f"无数据告警 {result.changes['create']} 条；新巡查任务 {due.scheduled} 个，逾期上报 {due.escalated} 个"
+        )
         if not follow:
             return
         time.sleep(interval)

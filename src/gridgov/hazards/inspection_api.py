@@ -4,6 +4,7 @@ sweep (schedule what fell due, escalate what is overdue — the worker job `grid
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -99,9 +100,11 @@ def queue(
     actor: PrincipalDep,
     status: Annotated[Literal["due", "done", "all"], Query(description="待巡查 / 已巡查 / 全部")] = "due",
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
+    within_days: Annotated[int | None, Query(ge=0, le=366, description="只列出这么多天内到期的（含已逾期）")] = None,
 ) -> list[InspectionOut]:
     wanted = None if status == "all" else InspectionStatus(status)
-    return _out(session, inspections.list_inspections(session, actor, wanted, limit))
+    due_by = utcnow() + timedelta(days=within_days) if within_days is not None else None
+    return _out(session, inspections.list_inspections(session, actor, wanted, limit, due_by))
 
 
 @router.get("/{inspection_id}", response_model=InspectionOut, summary="一次巡查：检查清单、结果与发现的隐患")

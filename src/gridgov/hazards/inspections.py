@@ -145,12 +145,19 @@ def get_inspection(session: Session, actor: Principal, inspection_id: int) -> In
 
 
 def list_inspections(
-    session: Session, actor: Principal, status: InspectionStatus | None = None, limit: int = 200
+    session: Session,
+    actor: Principal,
+    status: InspectionStatus | None = None,
+    limit: int = 200,
+    due_by: datetime | None = None,
 ) -> list[Inspection]:
-    """The caller's queue in their scope (a grid worker: his grids), the most urgent first."""
+    """The caller's queue in their scope (a grid worker: his grids), the most urgent first; `due_by`: only those
+    due by then (the phone's 待巡查: the coming week and everything overdue)."""
     stmt = select(Inspection).where(where(actor, Inspection.division_path, Inspection.grid_id))
     if status is not None:
         stmt = stmt.where(Inspection.status == status.value)
+    if due_by is not None:
+        stmt = stmt.where(Inspection.due_at <= due_by)
     return list(session.scalars(stmt.order_by(Inspection.due_at, Inspection.id).limit(limit)))
 
 
