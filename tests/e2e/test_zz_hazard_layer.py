@@ -4,31 +4,17 @@ hazards demo to the shared e2e database.)"""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
-HERE = Path(__file__).resolve().parent
-
 
 def test_the_ioc_shows_hazard_sources_and_active_alarms(
-    e2e_env: dict[str, str], seed: dict[str, Any], server: str, login: Callable[..., Page], artifacts: Path
+    run_script: Callable[[str], Any], server: str, login: Callable[..., Page], artifacts: Path
 ) -> None:
-    proc = subprocess.run(
-        [sys.executable, str(HERE / "hazards_seed.py")],
-        env=e2e_env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    made = json.loads(proc.stdout.strip().splitlines()[-1])
+    made = run_script("hazards_seed.py")
     assert made["sources"] > 0 and made["alarms"] > 0, made
     ioc = login("admin", "/ioc", viewport={"width": 1920, "height": 1080})
     # a gas alarm's case is 燃气泄漏, a 重特大 category: the IOC opens its emergency view first (the fast track)

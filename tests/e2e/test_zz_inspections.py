@@ -4,31 +4,17 @@ to run after the hazard layer: it uses the hazards demo in the shared e2e databa
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
-HERE = Path(__file__).resolve().parent
-
 
 def test_a_grid_worker_inspects_and_a_finding_becomes_a_case(
-    e2e_env: dict[str, str], seed: dict[str, Any], server: str, login: Callable[..., Page], artifacts: Path
+    run_script: Callable[[str], Any], server: str, login: Callable[..., Page], artifacts: Path
 ) -> None:
-    proc = subprocess.run(
-        [sys.executable, str(HERE / "inspections_seed.py")],
-        env=e2e_env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    task = json.loads(proc.stdout.strip().splitlines()[-1])
+    task = run_script("inspections_seed.py")
     page = login(f"gw_{task['grid_code']}", "/grid?view=inspect", viewport={"width": 390, "height": 844})
     item = page.locator(f'#inspect-list .item[data-inspection="{task["inspection_id"]}"]')
     expect(item).to_contain_text(task["source_name"])
