@@ -9,7 +9,7 @@ from gridgov.common.events import DomainEvent, OutboxPosition
 from gridgov.common.ratelimit import RateCounter
 from gridgov.db import Base
 from gridgov.dispatch.models import Attachment, Event, EventSummons, EventTask, EventTransition, RoutingCorrection
-from gridgov.hazards.inspection_models import Finding, Inspection
+from gridgov.hazards.inspection_models import Finding, Inspection, RiskGradeRow
 from gridgov.hazards.models import (
     Alarm,
     AlarmRuleRow,
@@ -86,6 +86,7 @@ __all__ = [
     "PersonRecord",
     "PhoneRecord",
     "RateCounter",
+    "RiskGradeRow",
     "RoomRecord",
     "RoutingCorrection",
     "RoutingRule",

@@ -144,6 +144,8 @@ ROUTE_SCOPES: dict[str, Scope] = {
     "GET /api/hazards/inspections/{inspection_id}": Scope.HAZARD,
     "POST /api/hazards/inspections/{inspection_id}/complete": Scope.HAZARD,
     "POST /api/hazards/inspections/sweep": Scope.ADMIN,
+    "GET /api/hazards/risk-grades": Scope.HAZARD,  # a handler: his department's list under its division
+    "POST /api/hazards/risk-grades/run": Scope.ADMIN,
     # block data: import, mappings, lookups, the audited reveal, 一楼一档
     "POST /api/blockdata/import": Scope.IMPORTER,
     "GET /api/blockdata/batches": Scope.IMPORTER,

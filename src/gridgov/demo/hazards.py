@@ -25,6 +25,7 @@ from gridgov.hazards.ingest import ingest, sweep
 from gridgov.hazards.models import Device, HazardSource
 from gridgov.hazards.payload import Sample
 from gridgov.hazards.registry import CONTACT_ROLES, Contact, SourceIn, load_registry, register_device, register_source
+from gridgov.hazards.risk_grading import grade_all
 from gridgov.org import cache
 
 # class → (device type, telemetry key, calm value, alarming value, place-name stem)
@@ -51,6 +52,7 @@ class DemoHazards:
     cleared: int = 0
     no_data: int = 0
     inspections: int = 0
+    graded: int = 0
 
 
 def load_sources(session: Session, per_street: int = 8, seed: int = 7) -> DemoHazards:
@@ -112,6 +114,7 @@ def load_sources(session: Session, per_street: int = 8, seed: int = 7) -> DemoHa
             out.sources += 1
             out.devices += 1
     session.flush()
+    out.graded = grade_all(session, SYSTEM_PRINCIPAL, now).graded  # grades first: they shorten inspection plans
     out.inspections = inspections.schedule_due(session, now)  # the first ones: some already due, a few overdue
     inspections.escalate_overdue(session, now)
     return out

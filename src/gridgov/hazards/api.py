@@ -22,6 +22,7 @@ from gridgov.hazards.inspection_api import router as inspection_router
 from gridgov.hazards.models import AlarmRuleRow, HazardClass
 from gridgov.hazards.payload import parse_samples
 from gridgov.hazards.registry import device_by_key, device_types
+from gridgov.hazards.risk_api import router as risk_router
 from gridgov.hazards.schemas import AlarmOut, ClearIn, DryRunIn, DryRunOut, IngestOut, RuleIn, RuleOut, SourceOut
 from gridgov.org.deps import PrincipalDep, SessionDep
 
@@ -145,3 +146,4 @@ def dry_run(body: DryRunIn, session: SessionDep, actor: PrincipalDep) -> DryRunO
 
 
 router.include_router(inspection_router)
+router.include_router(risk_router)

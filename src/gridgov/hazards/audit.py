@@ -20,3 +20,4 @@ class HazardAudit(AuditAction):
     INSPECTION_DONE = ("hazards.inspection_done", "完成巡查检查")
     INSPECTION_ESCALATE = ("hazards.inspection_escalate", "巡查逾期上报上级")
     FINDING_REPORT = ("hazards.finding_report", "巡查发现隐患立案整改")
+    RISK_GRADE = ("hazards.risk_grade", "企业风险分级")

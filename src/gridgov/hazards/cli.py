@@ -50,6 +50,23 @@ def sweep_cmd(
         time.sleep(interval)
 
 
+@app.command("grade")
+def grade_cmd() -> None:
+    """Grade every legal entity (or address with hazard sources) low / medium / high from its industry, hazard
+    sources, inspection findings and cases; the grade shortens its sources' inspection period."""
+    from gridgov.common.principal import SYSTEM_PRINCIPAL
+    from gridgov.db import session_scope
+    from gridgov.hazards.risk_grading import grade_all
+
+    with session_scope() as session:
+        done = grade_all(session, SYSTEM_PRINCIPAL)
+    n = done.by_grade or {}
+    console.print(
+        f"分级 {done.graded} 个（高 {n.get('high', 0)}，中 {n.get('medium', 0)}，低 {n.get('low', 0)}），"
+        f"等级变化 {done.changed} 个"
+    )
+
+
 @app.command("mqtt")
 def mqtt_cmd(
     host: Annotated[str, typer.Option(help="MQTT 服务器")] = "127.0.0.1",

@@ -1,5 +1,6 @@
-"""The inspection tables: one row per due or done inspection of a hazard source (its checklist answers once
-done, the tier its lateness reached), and one row per finding with the rectification case it opened."""
+"""The inspection and grading tables: one row per due or done inspection of a hazard source (its checklist answers
+once done, the tier its lateness reached), one row per finding with the rectification case it opened, and the
+latest risk grade of each legal entity (or address, where no entity is known) with its factors."""
 
 from __future__ import annotations
 
@@ -51,3 +52,24 @@ class Finding(Base):
     found_at: Mapped[datetime] = mapped_column(UTCDateTime)
     rectify_by: Mapped[datetime] = mapped_column(UTCDateTime)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"), index=True)
+
+
+class RiskGradeRow(Base):
+    """企业风险分级: the latest grade of one subject — ``entity:<统一社会信用代码>`` or ``address:<standard code>`` —
+    with its score, the factors that gave it and the department types that regulate it."""
+
+    __tablename__ = "hazard_risk_grade"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(100), unique=True)
+    entity_id: Mapped[int | None] = mapped_column(ForeignKey("bd_entity.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    industry: Mapped[str] = mapped_column(String(64), default="")
+    address_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("division.id"))
+    division_path: Mapped[str] = mapped_column(PATH, index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    grade: Mapped[str] = mapped_column(String(16), index=True)
+    factors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    regulators: Mapped[list[str]] = mapped_column(JSON, default=list)
+    graded_at: Mapped[datetime] = mapped_column(UTCDateTime)

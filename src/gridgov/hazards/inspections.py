@@ -1,5 +1,6 @@
 """Inspections (巡查检查) of hazard sources, the services: due inspections are scheduled from each source's plan
-(`inspection_days`, `checklist`) into its grid's queue; the grid worker (or the area's staff) fills in the
+(`inspection_days` — shortened by the risk grade of its place, `risk_grading.plan_days` — and `checklist`) into
+its grid's queue; the grid worker (or the area's staff) fills in the
 checklist; each failed item is a finding that opens a rectification case through the intake port (channel 网格巡查,
 the class's 小类, the source's grid, the rectification deadline, the inspector as reporter so that the case's 复核
 comes back to them), linked back to the source by the finding row and the case's origin; an inspection not done in
@@ -39,6 +40,7 @@ from gridgov.hazards.inspection_rules import (
     tier_reached,
 )
 from gridgov.hazards.models import HazardClass, HazardSource
+from gridgov.hazards.risk_grading import grades_by_address, plan_days
 from gridgov.hazards.scope import may_act_on, where
 from gridgov.org import cache
 
@@ -91,12 +93,13 @@ def schedule_due(session: Session, now: datetime | None = None) -> int:
             .group_by(Inspection.source_id)
         ).all()
     )
+    grades = grades_by_address(session)
     made = 0
     for source in sources:
         if not source.checklist:
             continue
-        done = last_done.get(source.id)
-        due = next_due(done, source.inspection_days) if done else first_due(source.created_at, source.inspection_days)
+        done, days = last_done.get(source.id), plan_days(source, grades)
+        due = next_due(done, days) if done else first_due(source.created_at, days)
         _schedule(session, source, due)
         made += 1
     return made
@@ -227,7 +230,8 @@ def complete_inspection(
     done = _payload(row, findings=len(made), case_ids=[f.case_id for f in made])
     record_audit(session, actor, HazardAudit.INSPECTION_DONE, "hazard_inspection", row.id, done)
     bus.publish(session, "hazards.inspection_done", "hazard_inspection", row.id, done, actor=actor, at=now)
-    _schedule(session, source, next_due(now, source.inspection_days))
+    grades = grades_by_address(session, [source.address_code] if source.address_code else [])
+    _schedule(session, source, next_due(now, plan_days(source, grades)))
     return row, made
 
 

@@ -148,3 +148,31 @@ class InspectionOut(BaseModel):
 class InspectionSweepOut(BaseModel):
     scheduled: int
     escalated: int
+
+
+class FactorOut(BaseModel):
+    name: str = Field(description="因素：行业 / 隐患源 / 巡查发现 / 事件")
+    detail: str
+    points: int
+
+
+class RiskGradeOut(BaseModel):
+    subject: str = Field(description="entity:<统一社会信用代码> 或 address:<标准地址编码>（无法人信息时按地址）")
+    name: str
+    industry: str
+    address_code: str | None
+    grid_code: str | None
+    score: int
+    grade: str
+    grade_label: str
+    color: str
+    factors: list[FactorOut]
+    regulators: list[str] = Field(description="监管部门类型（部门的 dept_type）")
+    inspection_days: int = Field(description="该等级要求的巡查周期（天）")
+    graded_at: datetime
+
+
+class GradingOut(BaseModel):
+    graded: int
+    changed: int
+    by_grade: dict[str, int]

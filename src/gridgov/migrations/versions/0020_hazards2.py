@@ -1,5 +1,5 @@
-"""hazards: inspections of hazard sources (due, done with their checklist answers, escalation tier) and their
-findings with the rectification case each opened
+"""hazards: inspections of hazard sources (due, done with their checklist answers, escalation tier), their
+findings with the rectification case each opened, and the enterprise risk grades
 
 Revision ID: 0020_hazards2
 Revises: 0019_classify
@@ -69,8 +69,32 @@ def upgrade() -> None:
     op.create_index(op.f("ix_hazard_finding_case_id"), "hazard_finding", ["case_id"], unique=False)
     op.create_index(op.f("ix_hazard_finding_inspection_id"), "hazard_finding", ["inspection_id"], unique=False)
     op.create_index(op.f("ix_hazard_finding_source_id"), "hazard_finding", ["source_id"], unique=False)
+    op.create_table(
+        "hazard_risk_grade",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("subject", sa.String(length=100), nullable=False),
+        sa.Column("entity_id", sa.Integer(), nullable=True),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("industry", sa.String(length=64), nullable=False),
+        sa.Column("address_code", sa.String(length=64), nullable=True),
+        sa.Column("grid_id", sa.Integer(), nullable=True),
+        sa.Column("division_path", PATH, nullable=False),
+        sa.Column("score", sa.Integer(), nullable=False),
+        sa.Column("grade", sa.String(length=16), nullable=False),
+        sa.Column("factors", sa.JSON(), nullable=False),
+        sa.Column("regulators", sa.JSON(), nullable=False),
+        sa.Column("graded_at", UTC, nullable=False),
+        sa.ForeignKeyConstraint(["entity_id"], ["bd_entity.id"], name=op.f("fk_hazard_risk_grade_entity_id_bd_entity")),
+        sa.ForeignKeyConstraint(["grid_id"], ["division.id"], name=op.f("fk_hazard_risk_grade_grid_id_division")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_hazard_risk_grade")),
+        sa.UniqueConstraint("subject", name=op.f("uq_hazard_risk_grade_subject")),
+    )
+    op.create_index(op.f("ix_hazard_risk_grade_address_code"), "hazard_risk_grade", ["address_code"], unique=False)
+    op.create_index(op.f("ix_hazard_risk_grade_division_path"), "hazard_risk_grade", ["division_path"], unique=False)
+    op.create_index(op.f("ix_hazard_risk_grade_grade"), "hazard_risk_grade", ["grade"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table("hazard_risk_grade")
     op.drop_table("hazard_finding")
     op.drop_table("hazard_inspection")
