@@ -20,12 +20,12 @@ from gridgov.common.uow import UnitOfWork, one_action
 from gridgov.db import session_factory
 from gridgov.dispatch.models import Event
 from gridgov.hazards import inspections
-from gridgov.hazards.inspection_models import Finding, Inspection
+from gridgov.hazards.inspection_models import Finding
 from gridgov.hazards.models import HazardClass, HazardSource
 from gridgov.hazards.registry import SourceIn, load_registry, register_source
 from gridgov.org import cache
 from gridgov.org.models import User
-from hazards_support import streets_with_buildings
+from hazards_support import pending_inspection, streets_with_buildings
 
 Login = Callable[[str], dict[str, str]]
 CHECKLIST = ["消防通道畅通", "灭火器在有效期内", "应急照明完好"]
@@ -55,20 +55,13 @@ def _source(engine: Engine, street_index: int = 0) -> tuple[int, str]:
         return source.id, cache.snapshot(s).divisions[source.grid_id].code
 
 
-def _due(session: Session, source_id: int) -> Inspection:
-    session.expire_all()
-    row = session.scalar(select(Inspection).where(Inspection.source_id == source_id, Inspection.status == "due"))
-    assert row is not None
-    return row
-
-
 def test_an_inspection_finding_becomes_a_case_linked_to_its_source(
     app_client: TestClient, engine: Engine, session: Session, login: Login
 ) -> None:
     source_id, grid_code = _source(engine)
     _other_id, other_grid = _source(engine, street_index=1)
     one_action(inspections.sweep, session, utcnow())
-    due = _due(session, source_id)
+    due = pending_inspection(session, source_id)
     assert due.checklist == CHECKLIST and due.tier == 0
     assert one_action(inspections.schedule_due, session, utcnow()) == 0  # one pending inspection per source
 
@@ -95,7 +88,7 @@ def test_an_inspection_finding_becomes_a_case_linked_to_its_source(
     silent = [{**answers[0], "note": ""}, *answers[1:]]
     r = app_client.post(url, json={"results": silent}, headers=worker)
     assert r.status_code == 422 and r.json()["error"]["field"] == "results[0].note"
-    assert _due(session, source_id).id == due.id  # nothing half-written
+    assert pending_inspection(session, source_id).id == due.id  # nothing half-written
 
     done = app_client.post(url, json={"results": answers}, headers=worker)
     assert done.status_code == 200, done.text
@@ -117,7 +110,7 @@ def test_an_inspection_finding_becomes_a_case_linked_to_its_source(
     assert body["findings"][0]["case_number"] == case.number
     assert app_client.post(url, json={"results": answers}, headers=worker).status_code == 409
 
-    following = _due(session, source_id)  # the next one, a plan's period after this one
+    following = pending_inspection(session, source_id)  # the next one, a plan's period after this one
     assert following.id != due.id
     assert timedelta(days=6, hours=23) < following.due_at - finding.found_at <= timedelta(days=7)
     actions = set(
@@ -131,15 +124,15 @@ def test_an_inspection_finding_becomes_a_case_linked_to_its_source(
 def test_an_overdue_inspection_escalates_one_tier_at_a_time(engine: Engine, session: Session) -> None:
     source_id, _grid = _source(engine)
     one_action(inspections.schedule_due, session, utcnow())
-    due = _due(session, source_id)
+    due = pending_inspection(session, source_id)
     at = due.due_at
     assert one_action(inspections.escalate_overdue, session, at - timedelta(minutes=1)) >= 0
-    assert _due(session, source_id).tier == 0
+    assert pending_inspection(session, source_id).tier == 0
     one_action(inspections.escalate_overdue, session, at + timedelta(hours=1))
-    assert _due(session, source_id).tier == 1
+    assert pending_inspection(session, source_id).tier == 1
     one_action(inspections.escalate_overdue, session, at + timedelta(hours=2))  # still the 社区 tier: no repeat
     one_action(inspections.escalate_overdue, session, at + timedelta(days=4))
-    assert _due(session, source_id).tier == 2
+    assert pending_inspection(session, source_id).tier == 2
     steps = session.scalars(
         select(DomainEvent)
         .where(DomainEvent.name == "hazards.inspection_escalated", DomainEvent.aggregate_id == due.id)

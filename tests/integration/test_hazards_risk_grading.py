@@ -19,19 +19,12 @@ from gridgov.common.timeutil import utcnow
 from gridgov.common.uow import UnitOfWork, one_action
 from gridgov.db import session_factory
 from gridgov.hazards import inspections
-from gridgov.hazards.inspection_models import Inspection
 from gridgov.hazards.registry import SourceIn, load_registry, register_source
 from gridgov.org import cache
+from hazards_support import pending_inspection
 
 Login = Callable[[str], dict[str, str]]
 CHECKLIST = ["危化品储存符合规范", "应急物资到位"]
-
-
-def _due(session: Session, source_id: int) -> Inspection:
-    session.expire_all()
-    row = session.scalar(select(Inspection).where(Inspection.source_id == source_id, Inspection.status == "due"))
-    assert row is not None
-    return row
 
 
 def test_an_entity_is_graded_with_its_factors_for_its_regulators_and_inspected_more_often(
@@ -69,7 +62,7 @@ def test_an_entity_is_graded_with_its_factors_for_its_regulators_and_inspected_m
     other_street = next(d.code for d in snap.divisions.values() if d.level == "street" and d.code != street)
 
     one_action(inspections.schedule_due, session, utcnow())
-    first = _due(session, source_id)
+    first = pending_inspection(session, source_id)
     worker = login(f"gw_{grid_code}")
     answers = [{"item": CHECKLIST[0], "ok": False, "note": "危化品与普通货物混放"}, {"item": CHECKLIST[1], "ok": True}]
     done = app_client.post(f"/api/hazards/inspections/{first.id}/complete", json={"results": answers}, headers=worker)
@@ -102,13 +95,13 @@ def test_an_entity_is_graded_with_its_factors_for_its_regulators_and_inspected_m
     # the grade shortens the plan: the next inspection after this one is due in the grade's days, not 30
     days = row["inspection_days"]
     assert days < 30
-    following = _due(session, source_id)
+    following = pending_inspection(session, source_id)
     again = app_client.post(
         f"/api/hazards/inspections/{following.id}/complete",
         json={"results": [{"item": c, "ok": True} for c in CHECKLIST]},
         headers=worker,
     )
     assert again.status_code == 200, again.text
-    latest = _due(session, source_id)
+    latest = pending_inspection(session, source_id)
     assert latest.done_at is None and following.id != latest.id
     assert timedelta(days=days - 1) < latest.due_at - utcnow() <= timedelta(days=days)
