@@ -135,6 +135,7 @@ ROUTE_SCOPES: dict[str, Scope] = {
     "GET /api/hazards/classes": Scope.REFERENCE,
     "GET /api/hazards/sources": Scope.HAZARD,
     "GET /api/hazards/alarms": Scope.HAZARD,
+    "GET /api/hazards/crowd-heat": Scope.HAZARD,
     "POST /api/hazards/alarms/{alarm_id}/acknowledge": Scope.HAZARD,
     "POST /api/hazards/alarms/{alarm_id}/clear": Scope.HAZARD,
     "GET /api/hazards/rules": Scope.ADMIN,

@@ -4,6 +4,7 @@ layer in their scope and acknowledge or clear alarms; the administrator edits ru
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
@@ -15,7 +16,7 @@ from gridgov.common.errors import Forbidden, InvalidInput, NotAuthenticated
 from gridgov.common.principal import Role
 from gridgov.common.timeutil import utcnow
 from gridgov.common.uow import UnitOfWork
-from gridgov.hazards import alarms, queries, rule_admin
+from gridgov.hazards import alarms, crowd, queries, rule_admin
 from gridgov.hazards.alarms import DeviceInfo
 from gridgov.hazards.ingest import ingest, keep_reject
 from gridgov.hazards.inspection_api import router as inspection_router
@@ -23,7 +24,18 @@ from gridgov.hazards.models import AlarmRuleRow, HazardClass
 from gridgov.hazards.payload import parse_samples
 from gridgov.hazards.registry import device_by_key, device_types
 from gridgov.hazards.risk_api import router as risk_router
-from gridgov.hazards.schemas import AlarmOut, ClearIn, DryRunIn, DryRunOut, IngestOut, RuleIn, RuleOut, SourceOut
+from gridgov.hazards.schemas import (
+    AlarmOut,
+    ClearIn,
+    CrowdHeatOut,
+    CrowdPointOut,
+    DryRunIn,
+    DryRunOut,
+    IngestOut,
+    RuleIn,
+    RuleOut,
+    SourceOut,
+)
 from gridgov.org.deps import PrincipalDep, SessionDep
 
 router = APIRouter(prefix="/api/hazards", tags=["hazards"])
@@ -94,6 +106,14 @@ def sources(
     risk_level: Annotated[str | None, Query(max_length=16)] = None,
 ) -> list[SourceOut]:
     return queries.list_sources(session, actor, class_code=class_code, risk_level=risk_level)
+
+
+@router.get(
+    "/crowd-heat", response_model=CrowdHeatOut, summary="人流热力：客流计数设备最近 15 分钟的人员密度（本人管辖范围内）"
+)
+def crowd_heat(session: SessionDep, actor: PrincipalDep) -> CrowdHeatOut:
+    points, scale = crowd.crowd_heat(session, actor)
+    return CrowdHeatOut(points=[CrowdPointOut(**asdict(p)) for p in points], scale=scale)
 
 
 @router.get("/alarms", response_model=list[AlarmOut], summary="物联告警（本人管辖范围内）")

@@ -176,3 +176,19 @@ class GradingOut(BaseModel):
     graded: int
     changed: int
     by_grade: dict[str, int]
+
+
+class CrowdPointOut(BaseModel):
+    source_code: str
+    source_name: str
+    device_code: str
+    lon: float
+    lat: float
+    density: float = Field(description="人员密度（人/平方米），最近一次上报")
+    at: datetime
+    intensity: float = Field(description="热力强度 0–1：密度 / 人员密度告警规则的最高阈值")
+
+
+class CrowdHeatOut(BaseModel):
+    points: list[CrowdPointOut]
+    scale: float | None = Field(description="强度为 1 的密度（告警规则的最高阈值）")
