@@ -139,6 +139,7 @@ ROUTE_SCOPES: dict[str, Scope] = {
     "POST /api/hazards/alarms/{alarm_id}/acknowledge": Scope.HAZARD,
     "POST /api/hazards/alarms/{alarm_id}/clear": Scope.HAZARD,
     "GET /api/hazards/rules": Scope.ADMIN,
+    "GET /api/hazards/devices": Scope.ADMIN,
     "PUT /api/hazards/rules/{code}": Scope.ADMIN,
     "POST /api/hazards/rules/dry-run": Scope.ADMIN,
     "GET /api/hazards/inspections": Scope.HAZARD,

@@ -29,6 +29,7 @@ from gridgov.hazards.schemas import (
     ClearIn,
     CrowdHeatOut,
     CrowdPointOut,
+    DeviceOut,
     DryRunIn,
     DryRunOut,
     IngestOut,
@@ -157,6 +158,20 @@ def put_rule(code: str, body: RuleIn, session: SessionDep, actor: PrincipalDep) 
         row = rule_admin.edit_rule(session, actor, code, name=body.name, enabled=body.enabled, spec=body.spec)
         out = _rule_out(row)
     return out
+
+
+@router.get(
+    "/devices", response_model=list[DeviceOut], summary="物联设备（管理员；可按设备类型筛选，供规则试运行选择）"
+)
+def devices(
+    session: SessionDep,
+    actor: PrincipalDep,
+    device_type: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[DeviceOut]:
+    if actor.role != Role.ADMIN:
+        raise Forbidden("只有系统管理员可以查看设备清单", field="role")
+    return queries.list_devices(session, device_type, limit)
 
 
 @router.post("/rules/dry-run", response_model=DryRunOut, summary="规则试运行：用设备的历史遥测回放（不写入）")

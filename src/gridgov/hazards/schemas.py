@@ -90,6 +90,16 @@ class RuleIn(BaseModel):
     spec: dict[str, Any]
 
 
+class DeviceOut(BaseModel):
+    code: str
+    name: str
+    device_type: str
+    source_code: str
+    source_name: str
+    online: bool
+    last_seen_at: datetime | None
+
+
 class DryRunIn(BaseModel):
     spec: dict[str, Any]
     device_code: str = Field(min_length=1, max_length=64)

@@ -297,7 +297,8 @@
 
   const roster = (root) => GG.adminRoster(root);
   const notify = (root) => GG.adminNotify(root);
-  const TABS = { org, depts, users, catalog, calendar, rules, address, roster, notify };
+  const alarmrules = (root) => GG.adminAlarmRules(root);
+  const TABS = { org, depts, users, catalog, calendar, rules, address, roster, notify, alarmrules };
   function switchTab(name) {
     state.tab = name;
     $$("#tabs button").forEach((b) => b.classList.toggle("active", b.dataset.tab === name));
