@@ -13,6 +13,9 @@ On a throwaway demo database (福田区) with the demo's hazard sources and one 
   sqlite3 ``executemany`` of the same rows, JSON encoded beforehand (the floor: the insert alone, nothing else).
 * ``telemetry_ingest_msgs_per_cpu_s``: the same three runs per second of the process's CPU time (steadier than
   wall time when other work shares the machine; waits on the disk are not counted).
+* ``telemetry_mqtt_flush_msgs_per_s`` (and per CPU-second): the same samples as MQTT payloads (one message per
+  device and batch, with its key) through `hazards.mqtt.process`, the bridge's flush: JSON parsing, one key lookup
+  per flush, payload checks, then the same ingest. Anchor: the plain Core insert above.
 * ``chatter_cases_per_alarm_episode``: a replay where every smoke sensor chatters across its threshold with quiet
   stretches long enough, now and then, to clear the alarm. An episode is a device's alarming from its first raise
   until its case is closed (no case is closed here, so: one per device that alarmed); the figure is cases opened
@@ -167,6 +170,49 @@ def main(argv: list[str] | None = None) -> int:
         cpu = "msg/cpu_s"
         emit("telemetry_ingest_msgs_per_cpu_s", rate_cpu, cpu, "plain_core_insert_msgs_per_cpu_s", plain_cpu)
         emit("telemetry_ingest_msgs_per_cpu_s", rate_cpu, cpu, "raw_sqlite3_executemany_msgs_per_cpu_s", raw_cpu)
+
+        # --- the same messages as MQTT payloads through the bridge's flush (parse, one key lookup, ingest) ----
+        from gridgov.hazards.mqtt import process, topic_for
+
+        flushes = [
+            [
+                (
+                    topic_for(d.code),
+                    json.dumps(
+                        {
+                            "key": loaded.keys[d.code],
+                            "telemetry": [{"ts": round(x.ts * 1000), "values": x.values} for x in samples],
+                        }
+                    ).encode(),
+                )
+                for d, samples in batch
+            ]
+            for batch in batches
+        ]
+        cache.invalidate()
+        engine = make_engine(env.url(env.clone("mqtt")))
+        factory = session_factory(engine)
+        profiler = None
+        if args.profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        t, c = time.perf_counter(), time.process_time()
+        for flush in flushes:
+            with factory() as s, UnitOfWork(s):
+                done = process(s, flush)
+                assert done.rejected == 0
+        mqtt_rate, mqtt_cpu = total / (time.perf_counter() - t), total / (time.process_time() - c)
+        if profiler is not None:
+            import pstats
+
+            profiler.disable()
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+        engine.dispose()
+        log(f"mqtt flush: {mqtt_rate:,.0f} msg/s ({sum(len(f) for f in flushes)} MQTT messages, {load_note()})")
+        emit("telemetry_mqtt_flush_msgs_per_s", mqtt_rate, "msg/s", "plain_core_insert_same_messages_msgs_per_s", plain)
+        emit("telemetry_mqtt_flush_msgs_per_cpu_s", mqtt_cpu, cpu, "plain_core_insert_msgs_per_cpu_s", plain_cpu)
 
         # --- chattering replay: cases per alarm episode ------------------------------------------------
         cache.invalidate()
