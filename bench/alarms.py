@@ -62,6 +62,25 @@ def _messages(devices: list[Any], per_device: int, start: float, seed: int) -> l
     return batches
 
 
+def _profiler(enabled: bool) -> Any:
+    """A running cProfile profiler when --profile was given (the timed part only), else None."""
+    if not enabled:
+        return None
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    return profiler
+
+
+def _report(profiler: Any) -> None:
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
@@ -107,23 +126,14 @@ def main(argv: list[str] | None = None) -> int:
         total = sum(len(samples) for batch in batches for _d, samples in batch)
         log(f"ingest: {total} messages in {len(batches)} batches ({load_note()})")
         raised = 0
-        profiler = None
-        if args.profile:
-            import cProfile
-
-            profiler = cProfile.Profile()
-            profiler.enable()
+        profiler = _profiler(args.profile)
         t, c = time.perf_counter(), time.process_time()
         for batch in batches:
             with factory() as s, UnitOfWork(s):
                 result = ingest(s, batch, now=datetime.now(UTC))
                 raised += result.changes["create"]
         took, rate_cpu = time.perf_counter() - t, total / (time.process_time() - c)
-        if profiler is not None:
-            import pstats
-
-            profiler.disable()
-            pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+        _report(profiler)
         rate = total / took
         log(f"ingest: {rate:,.0f} msg/s ({took:.2f}s), {raised} alarms raised")
         engine.dispose()
@@ -192,23 +202,14 @@ def main(argv: list[str] | None = None) -> int:
         cache.invalidate()
         engine = make_engine(env.url(env.clone("mqtt")))
         factory = session_factory(engine)
-        profiler = None
-        if args.profile:
-            import cProfile
-
-            profiler = cProfile.Profile()
-            profiler.enable()
+        profiler = _profiler(args.profile)
         t, c = time.perf_counter(), time.process_time()
         for flush in flushes:
             with factory() as s, UnitOfWork(s):
                 done = process(s, flush)
                 assert done.rejected == 0
         mqtt_rate, mqtt_cpu = total / (time.perf_counter() - t), total / (time.process_time() - c)
-        if profiler is not None:
-            import pstats
-
-            profiler.disable()
-            pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+        _report(profiler)
         engine.dispose()
         log(f"mqtt flush: {mqtt_rate:,.0f} msg/s ({sum(len(f) for f in flushes)} MQTT messages, {load_note()})")
         emit("telemetry_mqtt_flush_msgs_per_s", mqtt_rate, "msg/s", "plain_core_insert_same_messages_msgs_per_s", plain)
