@@ -7,8 +7,15 @@ On a throwaway demo database (福田区) with the demo's hazard sources and one 
 * ``telemetry_ingest_msgs_per_s``: messages per second through `hazards.ingest.ingest` — every applicable rule
   (the device type's and the no-data rule) evaluated on every message, rule memories and last-seen kept, alarms
   raised and their cases opened through the intake port — in batches of BATCH messages, one committed unit of
-  work each (as an HTTP batch or an MQTT flush runs it). Anchor, same run, same messages, a fresh copy of the same
-  database: a plain Core insert of the rows into the telemetry table, committed per batch.
+  work each, called exactly as an HTTP batch or an MQTT flush calls it (the enabled rules read by ingest itself).
+  Anchors, same run, same messages, a fresh copy of the same database each, committed per batch: a plain Core
+  insert of the rows into the telemetry table (SQLAlchemy's executemany with its type processing), and a raw
+  sqlite3 ``executemany`` of the same rows, JSON encoded beforehand (the floor: the insert alone, nothing else).
+* ``telemetry_ingest_msgs_per_cpu_s``: the same three runs per second of the process's CPU time (steadier than
+  wall time when other work shares the machine; waits on the disk are not counted).
+* ``telemetry_mqtt_flush_msgs_per_s`` (and per CPU-second): the same samples as MQTT payloads (one message per
+  device and batch, with its key) through `hazards.mqtt.process`, the bridge's flush: JSON parsing, one key lookup
+  per flush, payload checks, then the same ingest. Anchor: the plain Core insert above.
 * ``chatter_cases_per_alarm_episode``: a replay where every smoke sensor chatters across its threshold with quiet
   stretches long enough, now and then, to clear the alarm. An episode is a device's alarming from its first raise
   until its case is closed (no case is closed here, so: one per device that alarmed); the figure is cases opened
@@ -55,6 +62,25 @@ def _messages(devices: list[Any], per_device: int, start: float, seed: int) -> l
     return batches
 
 
+def _profiler(enabled: bool) -> Any:
+    """A running cProfile profiler when --profile was given (the timed part only), else None."""
+    if not enabled:
+        return None
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    return profiler
+
+
+def _report(profiler: Any) -> None:
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
@@ -74,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         from gridgov.demo.hazards import load_sources
         from gridgov.dispatch.models import Event
         from gridgov.hazards.alarms import DeviceInfo
-        from gridgov.hazards.ingest import enabled_rules, ingest
+        from gridgov.hazards.ingest import ingest
         from gridgov.hazards.models import Alarm, Device, Telemetry
         from gridgov.hazards.payload import Sample
         from gridgov.org import cache
@@ -96,28 +122,18 @@ def main(argv: list[str] | None = None) -> int:
         factory = session_factory(engine)
         with factory() as s:
             devices = [DeviceInfo.of(d) for d in s.scalars(select(Device).order_by(Device.id))]
-            rules = enabled_rules(s)
         batches = _messages(devices, per_device, start, seed=5)
         total = sum(len(samples) for batch in batches for _d, samples in batch)
         log(f"ingest: {total} messages in {len(batches)} batches ({load_note()})")
         raised = 0
-        profiler = None
-        if args.profile:
-            import cProfile
-
-            profiler = cProfile.Profile()
-            profiler.enable()
-        t = time.perf_counter()
+        profiler = _profiler(args.profile)
+        t, c = time.perf_counter(), time.process_time()
         for batch in batches:
             with factory() as s, UnitOfWork(s):
-                result = ingest(s, batch, now=datetime.now(UTC), rules=rules)
+                result = ingest(s, batch, now=datetime.now(UTC))
                 raised += result.changes["create"]
-        took = time.perf_counter() - t
-        if profiler is not None:
-            import pstats
-
-            profiler.disable()
-            pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+        took, rate_cpu = time.perf_counter() - t, total / (time.process_time() - c)
+        _report(profiler)
         rate = total / took
         log(f"ingest: {rate:,.0f} msg/s ({took:.2f}s), {raised} alarms raised")
         engine.dispose()
@@ -127,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         engine = make_engine(env.url(env.clone("plain")))
         table = cast(Table, Telemetry.__table__)
         stmt = insert(table)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         for batch in batches:
             rows = [
                 {"device_id": d.id, "ts": round(x.ts * 1000), "values": x.values}
@@ -136,10 +152,68 @@ def main(argv: list[str] | None = None) -> int:
             ]
             with engine.begin() as conn:
                 conn.execute(stmt, rows)
-        plain = total / (time.perf_counter() - t)
+        plain, plain_cpu = total / (time.perf_counter() - t), total / (time.process_time() - c)
         log(f"plain insert: {plain:,.0f} msg/s")
         engine.dispose()
+
+        # --- the floor: a raw sqlite3 executemany of the same rows, JSON encoded beforehand ------------------
+        import json
+        import sqlite3
+
+        raw_rows = [
+            [(d.id, round(x.ts * 1000), json.dumps(x.values)) for d, samples in batch for x in samples]
+            for batch in batches
+        ]
+        db = sqlite3.connect(env.clone("raw"))
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        t, c = time.perf_counter(), time.process_time()
+        for chunk in raw_rows:
+            with db:
+                db.executemany('INSERT INTO telemetry (device_id, ts, "values") VALUES (?, ?, ?)', chunk)
+        raw, raw_cpu = total / (time.perf_counter() - t), total / (time.process_time() - c)
+        db.close()
+        log(f"raw sqlite3 executemany: {raw:,.0f} msg/s")
         emit("telemetry_ingest_msgs_per_s", rate, "msg/s", "plain_core_insert_same_messages_msgs_per_s", plain)
+        emit("telemetry_ingest_msgs_per_s", rate, "msg/s", "raw_sqlite3_executemany_same_messages_msgs_per_s", raw)
+        # the same runs per second of this process's CPU time: steadier than wall time on a shared, loaded machine
+        cpu = "msg/cpu_s"
+        emit("telemetry_ingest_msgs_per_cpu_s", rate_cpu, cpu, "plain_core_insert_msgs_per_cpu_s", plain_cpu)
+        emit("telemetry_ingest_msgs_per_cpu_s", rate_cpu, cpu, "raw_sqlite3_executemany_msgs_per_cpu_s", raw_cpu)
+
+        # --- the same messages as MQTT payloads through the bridge's flush (parse, one key lookup, ingest) ----
+        from gridgov.hazards.mqtt import process, topic_for
+
+        flushes = [
+            [
+                (
+                    topic_for(d.code),
+                    json.dumps(
+                        {
+                            "key": loaded.keys[d.code],
+                            "telemetry": [{"ts": round(x.ts * 1000), "values": x.values} for x in samples],
+                        }
+                    ).encode(),
+                )
+                for d, samples in batch
+            ]
+            for batch in batches
+        ]
+        cache.invalidate()
+        engine = make_engine(env.url(env.clone("mqtt")))
+        factory = session_factory(engine)
+        profiler = _profiler(args.profile)
+        t, c = time.perf_counter(), time.process_time()
+        for flush in flushes:
+            with factory() as s, UnitOfWork(s):
+                done = process(s, flush)
+                assert done.rejected == 0
+        mqtt_rate, mqtt_cpu = total / (time.perf_counter() - t), total / (time.process_time() - c)
+        _report(profiler)
+        engine.dispose()
+        log(f"mqtt flush: {mqtt_rate:,.0f} msg/s ({sum(len(f) for f in flushes)} MQTT messages, {load_note()})")
+        emit("telemetry_mqtt_flush_msgs_per_s", mqtt_rate, "msg/s", "plain_core_insert_same_messages_msgs_per_s", plain)
+        emit("telemetry_mqtt_flush_msgs_per_cpu_s", mqtt_cpu, cpu, "plain_core_insert_msgs_per_cpu_s", plain_cpu)
 
         # --- chattering replay: cases per alarm episode ------------------------------------------------
         cache.invalidate()

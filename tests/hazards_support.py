@@ -1,5 +1,5 @@
-"""Helpers of the hazards tests: a fresh hazard source with one device (and its key) in a chosen street, and the
-alarms and case steps to assert on."""
+"""Helpers of the hazards tests: a fresh hazard source with one device (and its key) in a chosen street, the
+alarms and case steps to assert on, and a source's pending inspection."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from gridgov.common.principal import SYSTEM_PRINCIPAL
 from gridgov.common.uow import UnitOfWork
 from gridgov.db import session_factory
 from gridgov.dispatch.models import EventTransition
+from gridgov.hazards.inspection_models import Inspection
 from gridgov.hazards.models import Alarm
 from gridgov.hazards.registry import Contact, SourceIn, load_registry, register_device, register_source
 from gridgov.org import cache
@@ -78,3 +79,11 @@ def alarm_notes(session: Session, case_id: int) -> list[str]:
         .order_by(EventTransition.id)
     )
     return [n or "" for n in rows]
+
+
+def pending_inspection(session: Session, source_id: int) -> Inspection:
+    """The one inspection of the source waiting to be done (read afresh)."""
+    session.expire_all()
+    row = session.scalar(select(Inspection).where(Inspection.source_id == source_id, Inspection.status == "due"))
+    assert row is not None
+    return row

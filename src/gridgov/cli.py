@@ -174,7 +174,9 @@ def demo_hazards(
     with session_scope() as session:
         done = replay(session, minutes=minutes)
     console.print(
-        f"隐患源 {loaded.sources} 个，设备 {loaded.devices} 台；回放遥测 {done.messages} 条，"
+        f"隐患源 {loaded.sources} 个，设备 {loaded.devices} 台，巡查任务 {loaded.inspections} 个，"
+        f"风险分级 {loaded.graded} 个；"
+        f"回放遥测 {done.messages} 条，"
         f"触发告警 {done.raised} 条（解除 {done.cleared} 条），无数据告警 {done.no_data} 条"
     )
 

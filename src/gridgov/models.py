@@ -10,6 +10,7 @@ from gridgov.common.events import DomainEvent, OutboxPosition
 from gridgov.common.ratelimit import RateCounter
 from gridgov.db import Base
 from gridgov.dispatch.models import Attachment, Event, EventSummons, EventTask, EventTransition, RoutingCorrection
+from gridgov.hazards.inspection_models import Finding, Inspection, RiskGradeRow
 from gridgov.hazards.models import (
     Alarm,
     AlarmRuleRow,
@@ -70,10 +71,12 @@ __all__ = [
     "EventSummons",
     "EventTask",
     "EventTransition",
+    "Finding",
     "GridAssignment",
     "HazardClass",
     "HazardSource",
     "ImportBatch",
+    "Inspection",
     "LoginThrottle",
     "MediationAgency",
     "Mediator",
@@ -85,6 +88,7 @@ __all__ = [
     "PersonRecord",
     "PhoneRecord",
     "RateCounter",
+    "RiskGradeRow",
     "RoomRecord",
     "RoutingCorrection",
     "RoutingRule",

@@ -127,6 +127,21 @@ def _serve(env: dict[str, str], log_name: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def run_script(e2e_env: dict[str, str], seed: dict[str, Any]) -> Callable[[str], Any]:
+    """run_script("hazards_seed.py") -> what a helper script next to this file printed last, as JSON (run in a
+    subprocess with the e2e environment, after seed.py)."""
+
+    def _run(name: str) -> Any:
+        proc = subprocess.run(
+            [sys.executable, str(HERE / name)], env=e2e_env, capture_output=True, text=True, timeout=300, check=False
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    return _run
+
+
+@pytest.fixture(scope="session")
 def server(e2e_env: dict[str, str], seed: dict[str, Any]) -> Iterator[str]:
     yield from _serve(e2e_env, "server.log")
 

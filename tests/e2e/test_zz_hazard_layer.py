@@ -1,34 +1,20 @@
 """The /ioc hazard layer in a real browser: hazard sources of the demo districts and their active IoT alarms on
-the map, the alarm list with the cases the alarms opened, and the class filter. (Named to run last: it adds the
-hazards demo to the shared e2e database.)"""
+the map, the alarm list with the cases the alarms opened, the class filter and the crowd heat layer. (Named to
+run last: it adds the hazards demo to the shared e2e database.)"""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
-HERE = Path(__file__).resolve().parent
-
 
 def test_the_ioc_shows_hazard_sources_and_active_alarms(
-    e2e_env: dict[str, str], seed: dict[str, Any], server: str, login: Callable[..., Page], artifacts: Path
+    run_script: Callable[[str], Any], server: str, login: Callable[..., Page], artifacts: Path
 ) -> None:
-    proc = subprocess.run(
-        [sys.executable, str(HERE / "hazards_seed.py")],
-        env=e2e_env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    made = json.loads(proc.stdout.strip().splitlines()[-1])
+    made = run_script("hazards_seed.py")
     assert made["sources"] > 0 and made["alarms"] > 0, made
     ioc = login("admin", "/ioc", viewport={"width": 1920, "height": 1080})
     # a gas alarm's case is 燃气泄漏, a 重特大 category: the IOC opens its emergency view first (the fast track)
@@ -52,3 +38,13 @@ def test_the_ioc_shows_hazard_sources_and_active_alarms(
     ioc.locator("#ioc-map path.hz-source, #ioc-map path.hz-alarm").first.click(force=True)
     expect(ioc.locator(".leaflet-popup-content")).to_contain_text("人员密集场所")
     ioc.screenshot(path=str(artifacts / "ioc-hazards-crowd.png"))
+    # 人流热力: the crowd counters' latest densities as a heat layer of their own
+    ioc.select_option("#hz-class", "")
+    with ioc.expect_response(lambda r: "/api/hazards/crowd-heat" in r.url) as got:
+        ioc.click("#btn-crowd")
+    heat = got.value.json()
+    assert heat["points"] and all(0 <= p["intensity"] <= 1 for p in heat["points"]), heat
+    expect(ioc.locator("#ioc-map canvas.leaflet-heatmap-layer")).to_have_count(1)
+    ioc.screenshot(path=str(artifacts / "ioc-crowd-heat.png"))
+    ioc.click("#btn-crowd")
+    expect(ioc.locator("#ioc-map canvas.leaflet-heatmap-layer")).to_have_count(0)

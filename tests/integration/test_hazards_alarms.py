@@ -192,3 +192,14 @@ def test_rules_are_data_edited_by_the_admin_with_a_dry_run(
     r = app_client.put("/api/hazards/rules/water-high", json=bad, headers=admin)
     assert r.status_code == 422 and r.json()["error"]["field"] == "spec.create.minor.op"
     assert app_client.get("/api/hazards/rules", headers=login(f"dsp_{dev.street_code}")).status_code == 403
+
+
+def test_the_admin_lists_devices_by_type_for_the_dry_run(app_client: TestClient, engine: Engine, login: Login) -> None:
+    dev = place_device(engine, "gas", "gas")
+    admin = login("admin")
+    listed = app_client.get("/api/hazards/devices", params={"device_type": "gas", "limit": 1000}, headers=admin)
+    assert listed.status_code == 200, listed.text
+    assert dev.device_code in {d["code"] for d in listed.json()} and {d["device_type"] for d in listed.json()} == {
+        "gas"
+    }
+    assert app_client.get("/api/hazards/devices", headers=login(f"dsp_{dev.street_code}")).status_code == 403

@@ -18,9 +18,10 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from gridgov.common.uow import UnitOfWork
 from gridgov.db import session_factory
 from gridgov.hazards.models import Telemetry, TelemetryReject
-from gridgov.hazards.mqtt import MqttIngest, topic_for
+from gridgov.hazards.mqtt import MqttIngest, process, topic_for
 from hazards_support import alarms_of, place_device
 
 MOSQUITTO = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
@@ -108,3 +109,30 @@ def test_telemetry_over_mqtt_raises_the_alarm_and_keeps_refusals(broker: int, en
     ).all()
     assert [(k.transport, k.field) for k in kept] == [("mqtt", "body"), ("mqtt", "key")]
     assert kept[0].body == "{broken"
+
+
+def test_a_flush_looks_keys_up_once_and_ingests_each_device_as_one_run(engine: Engine, session: Session) -> None:
+    one, two = place_device(engine, "smoke", "fire"), place_device(engine, "water_level", "waterlogging")
+    now_ms = int(time.time() * 1000)
+
+    def msg(dev_code: str, key: str, ts: int, values: dict[str, float]) -> tuple[str, bytes]:
+        body = {"key": key, "telemetry": [{"ts": ts, "values": values}]}
+        return topic_for(dev_code), json.dumps(body).encode()
+
+    flush = [
+        msg(one.device_code, one.key, now_ms - 2000, {"smoke": 0.01}),
+        msg(two.device_code, two.key, now_ms - 2000, {"water_level": 0.02}),
+        msg(one.device_code, one.key, now_ms - 1000, {"smoke": 0.5}),  # the same device again: one run
+        msg(one.device_code, two.key, now_ms, {"smoke": 0.5}),  # another device's key on this topic
+        (topic_for(two.device_code), b"[1, 2"),
+    ]
+    with UnitOfWork(session):
+        done = process(session, flush)
+    assert done.rejected == 2 and done.ingested.messages == 3 and done.ingested.changes["create"] == 1
+    session.expire_all()
+    fields = session.scalars(
+        select(TelemetryReject.field)
+        .where(TelemetryReject.device_code.in_([one.device_code, two.device_code]))
+        .order_by(TelemetryReject.id)
+    ).all()
+    assert list(fields) == ["key", "body"]

@@ -2,7 +2,9 @@
 one simulated device per source, and a telemetry replay through the real ingest (rules, alarms, cases): most
 devices report calm values, a few rise past their thresholds (积水 rising, a gas leak, a slope tilting, a crowd),
 one smoke sensor chatters across its threshold (one case, not a storm) and one device falls silent (a no-data
-alarm once the sweep runs). All of it is synthetic and says so: names carry 演示, phones are 1380000xxxx."""
+alarm once the sweep runs). Sources are registered over the past six days, so their first inspections (巡查) are
+in the grid workers' queues, some already overdue and escalated. All of it is synthetic and says so: names carry
+演示, phones are 1380000xxxx."""
 
 from __future__ import annotations
 
@@ -17,11 +19,13 @@ from sqlalchemy.orm import Session
 from gridgov.address import library
 from gridgov.common.principal import SYSTEM_PRINCIPAL
 from gridgov.common.timeutil import utcnow
+from gridgov.hazards import inspections
 from gridgov.hazards.alarms import DeviceInfo
 from gridgov.hazards.ingest import ingest, sweep
 from gridgov.hazards.models import Device, HazardSource
 from gridgov.hazards.payload import Sample
 from gridgov.hazards.registry import CONTACT_ROLES, Contact, SourceIn, load_registry, register_device, register_source
+from gridgov.hazards.risk_grading import grade_all
 from gridgov.org import cache
 
 # class → (device type, telemetry key, calm value, alarming value, place-name stem)
@@ -47,6 +51,8 @@ class DemoHazards:
     raised: int = 0
     cleared: int = 0
     no_data: int = 0
+    inspections: int = 0
+    graded: int = 0
 
 
 def load_sources(session: Session, per_street: int = 8, seed: int = 7) -> DemoHazards:
@@ -67,6 +73,7 @@ def load_sources(session: Session, per_street: int = 8, seed: int = 7) -> DemoHa
         if street is not None:
             by_street.setdefault(street, []).append(rec.code)
     classes = list(CLASS_DEVICES)
+    now = utcnow()
     for street_id in sorted(by_street):
         codes = sorted(by_street[street_id])
         picks = rnd.sample(codes, min(per_street, len(codes)))
@@ -94,6 +101,7 @@ def load_sources(session: Session, per_street: int = 8, seed: int = 7) -> DemoHa
                     checklist=["现场安全警示标识齐全", "监测设备运行正常", "应急物资到位"],
                 ),
             )
+            source.created_at = now - timedelta(hours=rnd.uniform(0, 144))  # registered over the past six days
             new = register_device(
                 session,
                 SYSTEM_PRINCIPAL,
@@ -105,6 +113,10 @@ def load_sources(session: Session, per_street: int = 8, seed: int = 7) -> DemoHa
             out.keys[new.device.code] = new.key
             out.sources += 1
             out.devices += 1
+    session.flush()
+    out.graded = grade_all(session, SYSTEM_PRINCIPAL, now).graded  # grades first: they shorten inspection plans
+    out.inspections = inspections.schedule_due(session, now)  # the first ones: some already due, a few overdue
+    inspections.escalate_overdue(session, now)
     return out
 
 

@@ -4,6 +4,7 @@ layer in their scope and acknowledge or clear alarms; the administrator edits ru
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
@@ -15,13 +16,27 @@ from gridgov.common.errors import Forbidden, InvalidInput, NotAuthenticated
 from gridgov.common.principal import Role
 from gridgov.common.timeutil import utcnow
 from gridgov.common.uow import UnitOfWork
-from gridgov.hazards import alarms, queries, rule_admin
+from gridgov.hazards import alarms, crowd, queries, rule_admin
 from gridgov.hazards.alarms import DeviceInfo
 from gridgov.hazards.ingest import ingest, keep_reject
+from gridgov.hazards.inspection_api import router as inspection_router
 from gridgov.hazards.models import AlarmRuleRow, HazardClass
 from gridgov.hazards.payload import parse_samples
 from gridgov.hazards.registry import device_by_key, device_types
-from gridgov.hazards.schemas import AlarmOut, ClearIn, DryRunIn, DryRunOut, IngestOut, RuleIn, RuleOut, SourceOut
+from gridgov.hazards.risk_api import router as risk_router
+from gridgov.hazards.schemas import (
+    AlarmOut,
+    ClearIn,
+    CrowdHeatOut,
+    CrowdPointOut,
+    DeviceOut,
+    DryRunIn,
+    DryRunOut,
+    IngestOut,
+    RuleIn,
+    RuleOut,
+    SourceOut,
+)
 from gridgov.org.deps import PrincipalDep, SessionDep
 
 router = APIRouter(prefix="/api/hazards", tags=["hazards"])
@@ -94,6 +109,14 @@ def sources(
     return queries.list_sources(session, actor, class_code=class_code, risk_level=risk_level)
 
 
+@router.get(
+    "/crowd-heat", response_model=CrowdHeatOut, summary="人流热力：客流计数设备最近 15 分钟的人员密度（本人管辖范围内）"
+)
+def crowd_heat(session: SessionDep, actor: PrincipalDep) -> CrowdHeatOut:
+    points, scale = crowd.crowd_heat(session, actor)
+    return CrowdHeatOut(points=[CrowdPointOut(**asdict(p)) for p in points], scale=scale)
+
+
 @router.get("/alarms", response_model=list[AlarmOut], summary="物联告警（本人管辖范围内）")
 def alarm_list(
     session: SessionDep,
@@ -137,7 +160,25 @@ def put_rule(code: str, body: RuleIn, session: SessionDep, actor: PrincipalDep) 
     return out
 
 
+@router.get(
+    "/devices", response_model=list[DeviceOut], summary="物联设备（管理员；可按设备类型筛选，供规则试运行选择）"
+)
+def devices(
+    session: SessionDep,
+    actor: PrincipalDep,
+    device_type: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[DeviceOut]:
+    if actor.role != Role.ADMIN:
+        raise Forbidden("只有系统管理员可以查看设备清单", field="role")
+    return queries.list_devices(session, device_type, limit)
+
+
 @router.post("/rules/dry-run", response_model=DryRunOut, summary="规则试运行：用设备的历史遥测回放（不写入）")
 def dry_run(body: DryRunIn, session: SessionDep, actor: PrincipalDep) -> DryRunOut:
     samples, outcomes = rule_admin.dry_run(session, actor, body.spec, body.device_code, body.limit)
     return DryRunOut(samples=samples, outcomes=outcomes)
+
+
+router.include_router(inspection_router)
+router.include_router(risk_router)

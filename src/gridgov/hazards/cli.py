@@ -1,5 +1,5 @@
-"""`gridgov hazards ...`: load the registry, sweep for silent devices, run the MQTT ingest, look at rejected
-payloads."""
+"""`gridgov hazards ...`: load the registry, sweep for silent devices and due or overdue inspections, run the
+MQTT ingest, look at rejected payloads."""
 
 from __future__ import annotations
 
@@ -31,17 +31,40 @@ def sweep_cmd(
     follow: Annotated[bool, typer.Option(help="持续运行（Ctrl-C 结束）")] = False,
     interval: Annotated[float, typer.Option(min=1.0, help="间隔（秒）")] = 60.0,
 ) -> None:
-    """Judge the no-data (offline) conditions of every device and mark the silent ones offline."""
+    """The hazards worker's round: judge the no-data (offline) conditions of every device and mark the silent ones
+    offline; schedule the inspections that fell due and escalate the overdue ones."""
     from gridgov.db import session_scope
+    from gridgov.hazards import inspections
     from gridgov.hazards.ingest import sweep
 
     while True:
         with session_scope() as session:
             result = sweep(session)
-        console.print(f"无数据告警 {result.changes['create']} 条")
+        with session_scope() as session:
+            due = inspections.sweep(session)
+        console.print(
+            f"无数据告警 {result.changes['create']} 条；新巡查任务 {due.scheduled} 个，逾期上报 {due.escalated} 个"
+        )
         if not follow:
             return
         time.sleep(interval)
+
+
+@app.command("grade")
+def grade_cmd() -> None:
+    """Grade every legal entity (or address with hazard sources) low / medium / high from its industry, hazard
+    sources, inspection findings and cases; the grade shortens its sources' inspection period."""
+    from gridgov.common.principal import SYSTEM_PRINCIPAL
+    from gridgov.db import session_scope
+    from gridgov.hazards.risk_grading import grade_all
+
+    with session_scope() as session:
+        done = grade_all(session, SYSTEM_PRINCIPAL)
+    n = done.by_grade or {}
+    console.print(
+        f"分级 {done.graded} 个（高 {n.get('high', 0)}，中 {n.get('medium', 0)}，低 {n.get('low', 0)}），"
+        f"等级变化 {done.changed} 个"
+    )
 
 
 @app.command("mqtt")

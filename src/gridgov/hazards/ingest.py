@@ -6,12 +6,13 @@ A refused payload is kept with its reason (`keep_reject`) in a transaction of it
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, case, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from gridgov.common.timeutil import utcnow
@@ -45,10 +46,63 @@ _UPDATE_MEMORY = (
     .where(_MEMORY.c.device_id == bindparam("b_device"), _MEMORY.c.rule_id == bindparam("b_rule"))
     .values(state=bindparam("b_state"))
 )
-_SEEN_BEFORE = select(_DEVICE.c.id, _DEVICE.c.last_seen_at, _DEVICE.c.online).where(
-    _DEVICE.c.id.in_(bindparam("ids", expanding=True))
+_SEEN = (
+    update(_DEVICE)
+    .where(
+        _DEVICE.c.id == bindparam("b_id"),
+        or_(
+            _DEVICE.c.online.is_(False),
+            _DEVICE.c.last_seen_at.is_(None),
+            _DEVICE.c.last_seen_at <= bindparam("b_floor", type_=_DEVICE.c.last_seen_at.type),
+        ),
+    )
+    .values(
+        last_seen_at=case(
+            (
+                or_(_DEVICE.c.last_seen_at.is_(None), _DEVICE.c.last_seen_at < bindparam("b_seen")),
+                bindparam("b_seen"),
+            ),
+            else_=_DEVICE.c.last_seen_at,
+        ),
+        online=True,
+    )
 )
-_SEEN = update(_DEVICE).where(_DEVICE.c.id == bindparam("b_id")).values(last_seen_at=bindparam("b_seen"), online=True)
+# SQLite, the embedded default, gets the same two writes as driver-level executemany of pre-formatted rows: the
+# ORM's per-row parameter processing cost more than SQLite's own work (bench/alarms.py)
+_SQLITE_TELEMETRY = 'INSERT INTO telemetry (device_id, ts, "values") VALUES (?, ?, ?)'
+_SQLITE_SEEN = (
+    "UPDATE hazard_device SET online = 1, last_seen_at = CASE WHEN last_seen_at IS NULL OR last_seen_at < ?1 "
+    "THEN ?1 ELSE last_seen_at END WHERE id = ?2 AND (online = 0 OR last_seen_at IS NULL "
+    f"OR last_seen_at <= strftime('%Y-%m-%d %H:%M:%f', ?1, '-{SEEN_RESOLUTION_S:g} seconds'))"
+)
+_JSON = json.JSONEncoder(check_circular=False)  # the JSON type's own format (json.dumps defaults)
+
+
+def _sqlite_time(ts: float) -> str:
+    """The text UTCDateTime writes on SQLite for POSIX seconds `ts`."""
+    return datetime.fromtimestamp(ts, UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _write_telemetry(conn: Connection, rows: list[tuple[int, int, dict[str, float]]]) -> None:
+    if conn.dialect.name == "sqlite":
+        enc = _JSON.encode
+        conn.exec_driver_sql(_SQLITE_TELEMETRY, [(d, ts, enc(v)) for d, ts, v in rows])
+    else:
+        conn.execute(_INSERT_TELEMETRY, [{"device_id": d, "ts": ts, "values": v} for d, ts, v in rows])
+
+
+def _write_seen(conn: Connection, seen: dict[int, float]) -> None:
+    """Move each device's last-seen time forward (never back) and mark it online — in the statement's own
+    condition, only where it is offline or the time moved at least SEEN_RESOLUTION_S, so a chattering device
+    costs no write and no read."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(_SQLITE_SEEN, [(_sqlite_time(t), i) for i, t in seen.items()])
+    else:
+        at = datetime.fromtimestamp
+        conn.execute(
+            _SEEN,
+            [{"b_id": i, "b_seen": at(t, UTC), "b_floor": at(t - SEEN_RESOLUTION_S, UTC)} for i, t in seen.items()],
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,10 +194,9 @@ def ingest(
     ids = sorted({d.id for d, _ in batches})
     stored = _memories(session, ids)
     loaded = set(stored)
-    seen_before = {r[0]: (r[1], r[2]) for r in session.execute(_SEEN_BEFORE, {"ids": ids})}
     before: dict[tuple[int, int], dict[str, Any]] = {}
     watched: set[tuple[int, int]] = set()
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[int, int, dict[str, float]]] = []
     seen: dict[int, float] = {}
     outcomes: list[tuple[DeviceInfo, CompiledRule, RuleState, Outcome]] = []
     for dev, samples in batches:
@@ -152,24 +205,30 @@ def ingest(
             k = (dev.id, cr.id)
             st = stored.get(k)
             if st is None:
+                if not cr.rule.on_samples:  # only no-data conditions: a sample matters to an active alarm only
+                    continue
                 st = stored[k] = new_state()
+            elif not cr.rule.on_samples and not st["active"]:
+                continue
             if cr.rule.stateful and k not in watched:
                 watched.add(k)
                 if k in loaded:
                     before[k] = dict(st["c"])
             states.append((cr, st))
         last = seen.get(dev.id, 0.0)
+        dev_id = dev.id
         for s in samples:
-            rows.append({"device_id": dev.id, "ts": round(s.ts * 1000), "values": s.values})
-            if s.ts > last:
-                last = s.ts
+            ts = s.ts
+            rows.append((dev_id, round(ts * 1000), s.values))
+            if ts > last:
+                last = ts
             for cr, st in states:
-                out = evaluate(cr.rule, st, s.ts, s.values)
+                out = evaluate(cr.rule, st, ts, s.values)
                 if out is not None:
                     outcomes.append((dev, cr, st, out))
-        seen[dev.id] = last
+        seen[dev_id] = last
     conn = session.connection()
-    conn.execute(_INSERT_TELEMETRY, rows)
+    _write_telemetry(conn, rows)
     result.messages = len(rows)
     touched: set[tuple[int, int]] = set()
     for dev, cr, st, out in outcomes:
@@ -177,13 +236,7 @@ def ingest(
         result.count(out, alarm.id)
         touched.add((dev.id, cr.id))
     _write_memories(session, stored, before, watched, touched, loaded)
-    moved = []
-    for device_id, last in seen.items():
-        old, online = seen_before.get(device_id, (None, False))
-        if not online or old is None or last - old.replace(tzinfo=UTC).timestamp() >= SEEN_RESOLUTION_S:
-            moved.append({"b_id": device_id, "b_seen": datetime.fromtimestamp(last, UTC)})
-    if moved:
-        conn.execute(_SEEN, moved)
+    _write_seen(conn, seen)
     return result
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import operator
 import queue
 import threading
 from collections.abc import Sequence
@@ -24,10 +25,12 @@ from gridgov.common.uow import UnitOfWork
 from gridgov.hazards.alarms import DeviceInfo
 from gridgov.hazards.ingest import IngestResult, ingest, keep_reject
 from gridgov.hazards.payload import Sample, parse_samples
-from gridgov.hazards.registry import device_by_key
+from gridgov.hazards.registry import devices_by_keys
 
 log = logging.getLogger(__name__)
 TOPIC = "gridgov/devices/+/telemetry"
+_NOT_JSON = object()
+_TS = operator.attrgetter("ts")
 
 
 def topic_for(device_code: str) -> str:
@@ -50,29 +53,44 @@ def _device_code(topic: str) -> str | None:
 
 
 def process(session: Session, messages: Sequence[tuple[str, bytes]]) -> FlushResult:
-    """Ingest a flush of (topic, payload) messages in the caller's transaction; refused ones are kept."""
+    """Ingest a flush of (topic, payload) messages in the caller's transaction; refused ones are kept. The keys of
+    the whole flush are looked up in one query, and each device's samples go to the ingest as one run."""
     now = utcnow()
-    batches: list[tuple[DeviceInfo, list[Sample]]] = []
-    rejected = 0
+    parsed: list[tuple[str, bytes, str | None, Any]] = []
     for topic, raw in messages:
-        text = raw.decode("utf-8", "replace")
-        code = _device_code(topic)
-        device = None
         try:
             body: Any = json.loads(raw)
+        except ValueError:
+            body = _NOT_JSON
+        parsed.append((topic, raw, _device_code(topic), body))
+    keys = {b["key"] for *_r, b in parsed if isinstance(b, dict) and isinstance(b.get("key"), str)}
+    devices = devices_by_keys(session, keys)
+    runs: dict[int, tuple[DeviceInfo, list[Sample]]] = {}
+    rejected = 0
+    for _topic, raw, code, body in parsed:
+        device = None
+        try:
+            if body is _NOT_JSON:
+                raise InvalidInput("遥测数据不是有效的 JSON", field="body")
             if not isinstance(body, dict):
                 raise InvalidInput("MQTT 消息应为对象 {key, telemetry}", field="body")
-            device = device_by_key(session, body.get("key") if isinstance(body.get("key"), str) else None)
+            key = body.get("key")
+            device = devices.get(key) if isinstance(key, str) else None
             if device is None or device.code != code:
                 device = None
                 raise InvalidInput("设备密钥无效或与主题中的设备不符", field="key")
             samples = parse_samples(body.get("telemetry"), now.timestamp())
-        except (ValueError, InvalidInput) as exc:
-            err = exc if isinstance(exc, InvalidInput) else InvalidInput("遥测数据不是有效的 JSON", field="body")
+        except InvalidInput as err:
+            text = raw.decode("utf-8", "replace")
             keep_reject(session, "mqtt", text, err.message, err.field, device, device_code=code)
             rejected += 1
             continue
-        batches.append((DeviceInfo.of(device), samples))
+        run = runs.get(device.id)
+        if run is None:
+            runs[device.id] = (DeviceInfo.of(device), samples)
+        else:
+            run[1].extend(samples)
+    batches = [(info, sorted(samples, key=_TS)) for info, samples in runs.values()]
     return FlushResult(ingest(session, batches, now=now), rejected)
 
 

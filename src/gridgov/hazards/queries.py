@@ -13,7 +13,7 @@ from gridgov.hazards import scope
 from gridgov.hazards.models import Alarm, Device, HazardClass, HazardSource
 from gridgov.hazards.registry import RiskLevel
 from gridgov.hazards.rules import Severity, status_of
-from gridgov.hazards.schemas import AlarmOut, ContactOut, SourceOut
+from gridgov.hazards.schemas import AlarmOut, ContactOut, DeviceOut, SourceOut
 from gridgov.org import cache
 
 
@@ -159,3 +159,27 @@ def alarm_by_id(session: Session, actor: Principal, alarm_id: int) -> AlarmOut:
     if not found:
         raise NotFound("告警不存在", field="alarm_id")
     return found[0]
+
+
+def list_devices(session: Session, device_type: str | None, limit: int) -> list[DeviceOut]:
+    """Devices (for the administrator), the most recently seen first."""
+    q = (
+        select(Device, HazardSource.code, HazardSource.name)
+        .join(HazardSource, HazardSource.id == Device.source_id)
+        .order_by(Device.last_seen_at.desc().nulls_last(), Device.id)
+        .limit(limit)
+    )
+    if device_type:
+        q = q.where(Device.device_type == device_type)
+    return [
+        DeviceOut(
+            code=d.code,
+            name=d.name,
+            device_type=d.device_type,
+            source_code=scode,
+            source_name=sname,
+            online=d.online,
+            last_seen_at=d.last_seen_at,
+        )
+        for d, scode, sname in session.execute(q)
+    ]

@@ -265,3 +265,12 @@ def device_by_key(session: Session, key: str | None) -> Device | None:
     if not key or not key.startswith(DEVICE_KEY_PREFIX):
         return None
     return session.scalar(select(Device).where(Device.key_hash == device_key_digest(key), Device.enabled.is_(True)))
+
+
+def devices_by_keys(session: Session, keys: set[str]) -> dict[str, Device]:
+    """The enabled devices of many keys in one query (a flush of MQTT messages), by key."""
+    digests = {device_key_digest(k): k for k in keys if k.startswith(DEVICE_KEY_PREFIX)}
+    if not digests:
+        return {}
+    rows = session.scalars(select(Device).where(Device.key_hash.in_(list(digests)), Device.enabled.is_(True)))
+    return {digests[d.key_hash]: d for d in rows}

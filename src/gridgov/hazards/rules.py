@@ -59,6 +59,9 @@ class AlarmRule:
     clear: Condition | None = None
     clears_on_data: bool = field(init=False, compare=False)
     stateful: bool = field(init=False, compare=False)  # has conditions with a memory (duration, repeating)
+    # the create conditions a sample can meet (all but no-data), with their severity and memory name: the hot
+    # path's view of `create`; a rule with none can only be cleared by samples, so only an active one needs them
+    on_samples: tuple[tuple[Severity, Condition, str], ...] = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         conds = [c for _, c in self.create] + ([self.clear] if self.clear else [])
@@ -66,6 +69,8 @@ class AlarmRule:
         object.__setattr__(self, "clears_on_data", on_data)
         memory_kinds = (ConditionKind.DURATION, ConditionKind.REPEATING)
         object.__setattr__(self, "stateful", any(c.kind in memory_kinds for c in conds))
+        judged = tuple((s, c, s.value) for s, c in self.create if c.kind != ConditionKind.NO_DATA)
+        object.__setattr__(self, "on_samples", judged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +114,8 @@ def evaluate(rule: AlarmRule, state: RuleState, ts: float, values: Values) -> Ou
     the clear condition sees the samples while the alarm is active."""
     memory: dict[str, Any] = state["c"]
     best: Severity | None = None
-    for sev, cond in rule.create:
-        if on_sample(cond, memory, sev.value, ts, values) and best is None:
+    for sev, cond, name in rule.on_samples:  # a no-data condition is never met by a sample
+        if on_sample(cond, memory, name, ts, values) and best is None:
             best = sev
     clear_met = False
     if state["active"]:

@@ -301,7 +301,10 @@
   const audit = (root) => GG.adminAudit(root);
   const blockdata = (root) => GG.adminBlockdata(root);
   const classifier = (root) => GG.adminClassifier(root);
-  const TABS = { org, depts, users, catalog, calendar, rules, address, roster, notify, audit, blockdata, classifier };
+  const alarmrules = (root) => GG.adminAlarmRules(root);
+  const TABS = {
+    org, depts, users, catalog, calendar, rules, address, roster, notify, audit, blockdata, classifier, alarmrules,
+  };
   function switchTab(name) {
     state.tab = name;
     $$("#tabs button").forEach((b) => b.classList.toggle("active", b.dataset.tab === name));

@@ -1,11 +1,12 @@
 // /ioc: the hazard layer — hazard sources in the caller's scope (coloured by class, filtered by class) and the
-// active IoT alarms on them (pulsing by severity), with the alarm list and its cases. Reads /api/hazards.
+// active IoT alarms on them (pulsing by severity), with the alarm list and its cases — and the crowd heat layer
+// (button 人流热力: crowd counters' latest densities, leaflet.heat, or circles without it). Reads /api/hazards.
 (function () {
   "use strict";
   const { $, esc, api } = GG;
   const SEV = { warning: "#1677ff", minor: "#faad14", major: "#fa541c", critical: "#cf1322" };
   const REFRESH_MS = 15000;
-  const st = { map: null, layer: null, renderer: null, on: true, klass: "" };
+  const st = { map: null, layer: null, renderer: null, on: true, klass: "", crowd: false, crowdLayer: null };
 
   function draw(sources, alarms) {
     if (!st.layer) return;
@@ -58,7 +59,26 @@
       : "<li class='muted'>暂无活动告警</li>";
   }
 
+  async function drawCrowd() {
+    if (!st.map) return;
+    if (st.crowdLayer) {
+      st.map.removeLayer(st.crowdLayer);
+      st.crowdLayer = null;
+    }
+    if (!st.crowd) return;
+    const heat = await api("/api/hazards/crowd-heat");
+    const pts = heat.points;
+    if (L.heatLayer) {
+      st.crowdLayer = L.heatLayer(pts.map((p) => [p.lat, p.lon, p.intensity]), { radius: 35, blur: 25, minOpacity: 0.35, max: 1 });
+    } else {
+      st.crowdLayer = L.layerGroup(pts.map((p) => L.circleMarker([p.lat, p.lon], { radius: 6 + 14 * p.intensity, color: "#13c2c2", fillOpacity: 0.4 })));
+    }
+    st.crowdLayer.addTo(st.map);
+    $("#btn-crowd").title = pts.length + " 个客流监测点" + (heat.scale ? "（密度 " + heat.scale + " 人/㎡ 为最高强度）" : "");
+  }
+
   async function refresh() {
+    drawCrowd().catch((e) => GG.toast("人流热力加载失败：" + e.message, "warn"));
     try {
       const params = st.klass ? { class_code: st.klass } : {};
       const [sources, alarms] = await Promise.all([api("/api/hazards/sources", { params }), api("/api/hazards/alarms")]);
@@ -93,6 +113,11 @@
       st.on = !st.on;
       e.target.classList.toggle("active", st.on);
       refresh();
+    });
+    $("#btn-crowd").addEventListener("click", (e) => {
+      st.crowd = !st.crowd;
+      e.target.classList.toggle("active", st.crowd);
+      drawCrowd().catch((x) => GG.toast("人流热力加载失败：" + x.message, "warn"));
     });
     $("#hz-class").addEventListener("change", (e) => {
       st.klass = e.target.value;
