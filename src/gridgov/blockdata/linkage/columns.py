@@ -18,18 +18,20 @@ _STR: Final = "string[pyarrow]"
 
 
 def _objects(values: pd.Series) -> pd.Series:
-    return values.astype(object).where(values.notna(), NONE)
+    """Arrow-backed strings (NA for missing): what DuckDB reads without a copy; `records.with_none` makes them
+    Python objects where those are needed."""
+    return values.astype(_STR)
 
 
 def text(series: pd.Series) -> pd.Series:
     """Strings with None for empty cells, whatever the reader gave (NaN, numbers, blanks)."""
     out = series.astype(_STR).str.strip()
-    return _objects(out.mask(out == "", pd.NA))
+    return out.mask(out == "", pd.NA)
 
 
 def id_numbers(series: pd.Series) -> pd.Series:
     """chinese.normalize_id_number over a column: NFKC, no spaces, upper case."""
-    out = text(series).astype(_STR).str.normalize("NFKC").str.strip().str.replace(" ", "", regex=False).str.upper()
+    out = text(series).str.normalize("NFKC").str.strip().str.replace(" ", "", regex=False).str.upper()
     return _objects(out.mask(out == "", pd.NA))
 
 
@@ -67,7 +69,7 @@ def dates(series: pd.Series) -> pd.Series:
 
 def names(series: pd.Series) -> pd.Series:
     """chinese.normalize_name over a column: NFKC, without spaces and middle dots."""
-    out = text(series).astype(_STR).str.normalize("NFKC").str.replace(r"[\s·•・.．\-]", "", regex=True)
+    out = text(series).str.normalize("NFKC").str.replace(r"[\s·•・.．\-]", "", regex=True)
     return _objects(out.mask(out == "", pd.NA))
 
 
@@ -93,7 +95,7 @@ def sorted_characters(normalised: pd.Series) -> pd.Series:
 
 def phones(series: pd.Series) -> pd.Series:
     """chinese.normalize_phone over a column: digits only, no +86, None under 7 digits."""
-    digits = text(series).astype(_STR).str.normalize("NFKC").str.replace(r"\D", "", regex=True)
+    digits = text(series).str.normalize("NFKC").str.replace(r"\D", "", regex=True)
     prefixed = (digits.str.len() == 13) & digits.str.startswith("86")
     digits = digits.where(~prefixed.fillna(False), digits.str.slice(2))
     return _objects(digits.mask(digits.str.len() < 7, pd.NA))

@@ -1,6 +1,7 @@
-"""The golden record of each cluster: for every field, which record wins and why. No I/O.
+"""The golden record of each cluster: for every field, which record wins and why. In-memory DuckDB over the
+prepared frame (one grouped query, multi-threaded: a million records in seconds); no I/O.
 
-Rules (in this order for each field):
+Rules (in this order for each field; the record id breaks the last tie):
 - 身份证号: a value that passes the GB 11643 checksum beats one that fails; then the most authoritative source
   (`SOURCE_PRIORITY`: 公安 first); then the value most records carry; then the most recently updated.
 - 出生日期 and 性别: taken from the chosen valid 身份证号 (it encodes them); without one, as for the name.
@@ -10,65 +11,101 @@ Rules (in this order for each field):
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Final
 
-import numpy as np
+import duckdb
 import pandas as pd
-
-from gridgov.blockdata.linkage.records import NONE
 
 SOURCE_PRIORITY: Final = ("公安", "民政", "人社", "卫健", "住建", "市场监管", "教育")
 FIELDS: Final = ("name", "id_number", "dob", "sex", "phone", "address_code", "address")
+_COLUMNS: Final = ("unique_id", "source", "id_valid", "updated_at", *FIELDS)
+_OLD: Final = "DATE '1000-01-01'"
+
+# field -> the winner's ordering keys (ascending), as SQL over the row `f`
+_KEYS: Final = {
+    "id_number": "(NOT id_valid)::INT, rank, -n_id_number, updated DESC",
+    "name": "rank, -n_name, updated DESC",
+    "dob": "rank, -n_dob, updated DESC",
+    "sex": "rank, -n_sex, updated DESC",
+    "phone": "updated DESC, rank",
+    "address_code": "updated DESC, rank",
+    "address": "updated DESC, rank",
+}
 
 
-def _codes(values: pd.Series, *, sort: bool = False) -> np.ndarray:
-    codes, _uniques = pd.factorize(values, sort=sort)
-    return np.asarray(codes, dtype=np.int64)
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
-def _label(keys: pd.DataFrame, make: Callable[..., str]) -> pd.Series:
-    """`make(*row)` for each row of keys, computed once per distinct row (few distinct rows: fast at any size)."""
-    combined = np.zeros(len(keys), dtype=np.int64)
-    for column in keys.columns:
-        codes, uniques = pd.factorize(keys[column], use_na_sentinel=False)
-        combined = combined * (len(uniques) + 1) + codes
-    _u, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
-    rows = keys.iloc[first].astype(object).where(keys.iloc[first].notna(), NONE)
-    labels = np.array([make(*row) for row in rows.itertuples(index=False)], dtype=object)
-    return pd.Series(labels[inverse.reshape(-1)] if len(keys) else [], index=keys.index, dtype=object)
+def _winner(field: str) -> str:
+    """arg_min over a struct of the ordering keys: the winning row's value, record id and reasons."""
+    keys = [k.strip() for k in _KEYS[field].split(",")]
+    parts = []
+    for i, key in enumerate(keys):
+        expr = key
+        if key.endswith(" DESC"):
+            expr = f"-epoch(coalesce({key[: -len(' DESC')]}, {_OLD}))"
+        parts.append(f"k{i} := {expr}")
+    parts.append("k_id := unique_id")
+    carried = (
+        f"v := {field}, uid := unique_id, src := source, ok := id_valid, day := updated_at, dob := dob, sex := sex"
+    )
+    return (
+        f"arg_min(struct_pack({carried}), struct_pack({', '.join(parts)})) FILTER (WHERE {field} IS NOT NULL)"
+        f" AS w_{field}"
+    )
 
 
-def _sources(frame: pd.DataFrame, clusters: int) -> np.ndarray:
-    """The distinct sources of each cluster, joined in name order (a bit mask per cluster, then one string per
-    distinct mask: there are few sources, so this stays vectorised)."""
-    names = sorted(frame["source"].dropna().unique())
-    bit = {name: 1 << i for i, name in enumerate(names)}
-    bits = frame["source"].map(bit).fillna(0).to_numpy(dtype=np.int64)
-    masks = np.zeros(clusters, dtype=np.int64)
-    np.bitwise_or.at(masks, frame["cluster"].to_numpy(), bits)
-    text = {int(m): "、".join(n for n in names if int(m) & bit[n]) for m in np.unique(masks)}
-    return pd.Series(masks).map(text).to_numpy(dtype=object)
+def _why(field: str) -> str:
+    w = f"w_{field}"
+    if field == "id_number":
+        return (
+            f"CASE WHEN {w}.ok THEN '校验通过；' ELSE '校验不通过（无可用的有效号码）；' END"
+            f" || '来源「' || {w}.src || '」优先'"
+        )
+    if field == "name":
+        return f"'来源「' || {w}.src || '」优先，其次为多数记录的写法'"
+    if field in ("dob", "sex"):
+        label = "出生日期" if field == "dob" else "性别"
+        return (
+            f"CASE WHEN w_id_number.ok THEN '由有效身份证号推出{label}' ELSE '无有效身份证号：按来源优先取{label}' END"
+        )
+    return (
+        f"CASE WHEN {w}.day IS NOT NULL THEN '最近更新（' || {w}.day || '，来源「' || {w}.src || '」）'"
+        f" ELSE '无更新日期：来源「' || {w}.src || '」优先' END"
+    )
 
 
-def _pick(frame: pd.DataFrame, field: str, keys: list[str], ascending: list[bool]) -> pd.DataFrame:
-    """The winning row per cluster for one field among the rows that have it (integer keys, one lexsort)."""
-    rows = frame[frame[field].notna()]
-    value = _codes(rows[field])
-    cluster = rows["cluster"].to_numpy()
-    pair = cluster * (int(value.max(initial=0)) + 1) + value
-    _u, inverse, counts = np.unique(pair, return_inverse=True, return_counts=True)
-    columns = {"frequency": counts[inverse], **{k: rows[k].to_numpy() for k in keys if k != "frequency"}}
-    order_keys = [rows["order"].to_numpy()]
-    for key, up in zip(reversed(keys), reversed(ascending), strict=True):
-        column = np.asarray(columns[key], dtype=np.int64)
-        order_keys.append(column if up else -column)
-    order_keys.append(cluster)
-    order = np.lexsort(order_keys)
-    sorted_cluster = cluster[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = sorted_cluster[1:] != sorted_cluster[:-1]
-    return rows.iloc[order[first]]
+def _select(field: str) -> str:
+    w = f"w_{field}"
+    value, source = f"{w}.v", f"{w}.uid"
+    if field in ("dob", "sex"):  # a valid 身份证号 encodes both: the record whose 身份证号 won gives them
+        value = f"CASE WHEN w_id_number.ok THEN w_id_number.{field} ELSE {w}.v END"
+        source = f"CASE WHEN w_id_number.ok THEN w_id_number.uid ELSE {w}.uid END"
+    why = f"CASE WHEN {w} IS NULL AND NOT coalesce(w_id_number.ok, false) THEN NULL ELSE {_why(field)} END"
+    return f"{value} AS {field}, {source} AS {field}_from, {why} AS {field}_why"
+
+
+def _sql(priority: tuple[str, ...]) -> str:
+    rank = " ".join(f"WHEN {_quote(name)} THEN {i}" for i, name in enumerate(priority))
+    counted = ("id_number", "name", "dob", "sex")
+    counts = ", ".join(f"count(*) OVER (PARTITION BY cluster_id, {f}) AS n_{f}" for f in counted)
+    winners = ",\n    ".join(_winner(f) for f in FIELDS)
+    return f"""
+WITH f AS (
+  SELECT p.unique_id, p.source, coalesce(p.id_valid, false) AS id_valid, p.updated_at,
+    {", ".join(f"p.{c}" for c in FIELDS)}, c.cluster_id,
+    CASE p.source {rank} ELSE {len(priority)} END AS rank,
+    try_strptime(p.updated_at, '%Y-%m-%d') AS updated, {counts}
+  FROM prepared p JOIN clusters c ON c.record_id = p.unique_id
+), g AS (
+  SELECT cluster_id, count(*) AS record_count,
+    array_to_string(list_sort(list_distinct(list(source))), '、') AS sources,
+    {winners}
+  FROM f GROUP BY cluster_id
+)
+SELECT cluster_id, record_count, sources, {", ".join(_select(f) for f in FIELDS)}
+FROM g ORDER BY cluster_id"""
 
 
 def golden_records(
@@ -76,56 +113,12 @@ def golden_records(
 ) -> pd.DataFrame:
     """One row per cluster: cluster_id, record_count, sources, and for each field its value, `<field>_from` (the
     winning record id) and `<field>_why` (the rule that chose it, in Chinese)."""
-    frame = prepared.merge(clusters.rename(columns={"record_id": "unique_id"}), on="unique_id")
-    cluster_codes, cluster_ids = pd.factorize(frame["cluster_id"], sort=True)
-    frame["cluster"] = cluster_codes
-    frame["order"] = _codes(frame["unique_id"], sort=True)
-    order = {name: i for i, name in enumerate(priority)}
-    frame["rank"] = frame["source"].map(order).fillna(len(priority)).astype(np.int64)
-    updated = pd.to_datetime(frame["updated_at"], errors="coerce", format="%Y-%m-%d")
-    frame["updated"] = np.where(
-        updated.isna(), np.iinfo(np.int64).min // 2, updated.to_numpy(dtype="datetime64[D]").astype(np.int64)
-    )
-    frame["updated_day"] = updated.dt.strftime("%Y-%m-%d")
-    frame["invalid"] = (~frame["id_valid"].astype(bool)).astype(np.int64)
-    out = pd.DataFrame(index=pd.Index(cluster_ids, name="cluster_id"))
-    out["record_count"] = np.bincount(cluster_codes, minlength=len(cluster_ids))
-    out["sources"] = _sources(frame, len(cluster_ids))
-
-    def put(field: str, winners: pd.DataFrame, why: pd.Series) -> None:
-        where = winners["cluster"].to_numpy()
-        for column, values in ((field, winners[field]), (f"{field}_from", winners["unique_id"]), (f"{field}_why", why)):
-            filled = np.full(len(cluster_ids), None, dtype=object)
-            filled[where] = values.to_numpy(dtype=object)
-            out[column] = filled
-
-    ids = _pick(frame, "id_number", ["invalid", "rank", "frequency", "updated"], [True, True, False, False])
-    put(
-        "id_number",
-        ids,
-        _label(
-            ids[["invalid", "source"]],
-            lambda inv, src: ("校验通过；" if not inv else "校验不通过（无可用的有效号码）；") + f"来源「{src}」优先",
-        ),
-    )
-    names = _pick(frame, "name", ["rank", "frequency", "updated"], [True, False, False])
-    put("name", names, _label(names[["source"]], lambda s: f"来源「{s}」优先，其次为多数记录的写法"))
-    valid_ids = ids[ids["invalid"] == 0]
-    for field, label in (("dob", "出生日期"), ("sex", "性别")):
-        fallback = _pick(frame, field, ["rank", "frequency", "updated"], [True, False, False])
-        fallback = fallback[~fallback["cluster"].isin(valid_ids["cluster"])]
-        chosen = pd.concat([valid_ids, fallback])
-        why = np.where(
-            np.arange(len(chosen)) < len(valid_ids),
-            f"由有效身份证号推出{label}",
-            f"无有效身份证号：按来源优先取{label}",
-        )
-        put(field, chosen, pd.Series(why, index=chosen.index))
-    for field in ("phone", "address_code", "address"):
-        recent = _pick(frame, field, ["updated", "rank"], [False, True])
-        why = _label(
-            recent[["updated_day", "source"]],
-            lambda d, s: f"最近更新（{d}，来源「{s}」）" if d is not None else f"无更新日期：来源「{s}」优先",
-        )
-        put(field, recent, why)
-    return out.reset_index()
+    con = duckdb.connect()
+    try:
+        con.register("prepared", prepared[list(_COLUMNS)])
+        con.register("clusters", clusters[["record_id", "cluster_id"]].astype(str))
+        out = con.execute(_sql(priority)).df()
+    finally:
+        con.close()
+    out["record_count"] = out["record_count"].astype(int)
+    return out

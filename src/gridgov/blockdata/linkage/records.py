@@ -77,7 +77,9 @@ def prepare(df: pd.DataFrame) -> pd.DataFrame:
     check_columns(df)
     out = pd.DataFrame({"unique_id": columns.text(df["record_id"]), "source": columns.text(df["source"])})
     for column in OPTIONAL:
-        out[column] = columns.text(df[column]) if column in df.columns else None
+        out[column] = columns.text(
+            df[column] if column in df.columns else pd.Series(None, index=df.index, dtype=object)
+        )
     out["name"] = columns.names(df["name"])
     out["name_py"] = columns.pinyin_keys(out["name"])
     out["name_sorted"] = columns.sorted_characters(out["name"])
@@ -86,11 +88,11 @@ def prepare(df: pd.DataFrame) -> pd.DataFrame:
     out["id_valid"] = valid
     out["dob"] = id_dob.where(id_dob.notna(), columns.dates(out["birth_date"]))
     out["dob_year"] = out["dob"].str.slice(0, 4)
-    stated_sex = out["sex"].astype("string[pyarrow]").str.upper().map(_SEX)
+    stated_sex = out["sex"].str.upper().map(_SEX).astype(id_sex.dtype)
     out["sex"] = id_sex.where(id_sex.notna(), stated_sex)
     out["phone"] = columns.phones(out["phone"])
     code = out["address_code"]
     for width in (6, 9, 12):
         part = code.str.slice(0, width)
-        out[f"addr_{width}"] = part.where(code.str.len() >= width, NONE)
-    return with_none(out)
+        out[f"addr_{width}"] = part.where(code.str.len() >= width)
+    return out
