@@ -1,6 +1,7 @@
 """Every ORM model, imported once so the metadata (and Alembic) sees the whole schema."""
 
 from gridgov.address.models import Address, AddressAlias, AddressChange, AddressReview
+from gridgov.blockdata.linkage.tables import LinkCluster, LinkDecision, LinkMember, LinkModel
 from gridgov.blockdata.models import ColumnMapping, EntityRecord, ImportBatch, PersonRecord, PhoneRecord, RoomRecord
 from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
 from gridgov.classify.models import ClassifierVersion, ClassifyLabel, ClassifyPrediction, ClassifyThreshold
@@ -72,6 +73,10 @@ __all__ = [
     "HazardClass",
     "HazardSource",
     "ImportBatch",
+    "LinkCluster",
+    "LinkDecision",
+    "LinkMember",
+    "LinkModel",
     "LoginThrottle",
     "MediationAgency",
     "Mediator",

@@ -97,3 +97,12 @@ def save_mapping(
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from exc
     console.print(f"[green]已保存 {department} 的 {kind} 字段映射[/green]")
+
+
+def _link_command() -> None:
+    from gridgov.blockdata.linkage.cli import link
+
+    app.command("link")(link)
+
+
+_link_command()

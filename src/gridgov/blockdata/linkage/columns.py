@@ -8,6 +8,8 @@ from typing import Any, Final, cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from gridgov.blockdata.linkage.chinese import char_pinyin
 
@@ -23,6 +25,12 @@ def _objects(values: pd.Series) -> pd.Series:
     return values.astype(_STR)
 
 
+def _nfkc(values: pd.Series) -> pd.Series:
+    """NFKC in Arrow's kernel (pandas' .str.normalize calls Python per value)."""
+    array = pa.array(values.astype(_STR).array)
+    return pd.Series(pd.arrays.ArrowStringArray(pc.utf8_normalize(array, "NFKC")), index=values.index)
+
+
 def text(series: pd.Series) -> pd.Series:
     """Strings with None for empty cells, whatever the reader gave (NaN, numbers, blanks)."""
     out = series.astype(_STR).str.strip()
@@ -31,7 +39,7 @@ def text(series: pd.Series) -> pd.Series:
 
 def id_numbers(series: pd.Series) -> pd.Series:
     """chinese.normalize_id_number over a column: NFKC, no spaces, upper case."""
-    out = text(series).str.normalize("NFKC").str.strip().str.replace(" ", "", regex=False).str.upper()
+    out = _nfkc(text(series)).str.strip().str.replace(" ", "", regex=False).str.upper()
     return _objects(out.mask(out == "", pd.NA))
 
 
@@ -69,7 +77,7 @@ def dates(series: pd.Series) -> pd.Series:
 
 def names(series: pd.Series) -> pd.Series:
     """chinese.normalize_name over a column: NFKC, without spaces and middle dots."""
-    out = text(series).str.normalize("NFKC").str.replace(r"[\s·•・.．\-]", "", regex=True)
+    out = _nfkc(text(series)).str.replace(r"[\s·•・.．\-]", "", regex=True)
     return _objects(out.mask(out == "", pd.NA))
 
 
@@ -95,7 +103,7 @@ def sorted_characters(normalised: pd.Series) -> pd.Series:
 
 def phones(series: pd.Series) -> pd.Series:
     """chinese.normalize_phone over a column: digits only, no +86, None under 7 digits."""
-    digits = text(series).str.normalize("NFKC").str.replace(r"\D", "", regex=True)
+    digits = _nfkc(text(series)).str.replace(r"\D", "", regex=True)
     prefixed = (digits.str.len() == 13) & digits.str.startswith("86")
     digits = digits.where(~prefixed.fillna(False), digits.str.slice(2))
     return _objects(digits.mask(digits.str.len() < 7, pd.NA))
