@@ -23,6 +23,7 @@ import gridgov.models  # noqa: F401 - the whole schema, so every foreign key res
 from gridgov import __version__
 from gridgov.address.api import router as address_router
 from gridgov.blockdata.api import router as blockdata_router
+from gridgov.blockdata.linkage.api import router as linkage_router
 from gridgov.catalog.api import router as catalog_router
 from gridgov.classify.api import router as classify_router
 from gridgov.common import ratelimit
@@ -248,6 +249,7 @@ def create_app(
         public_router,
         address_router,
         blockdata_router,
+        linkage_router,
         dashboard_router,
         audit_router,
         notify_router,

@@ -149,6 +149,10 @@ ROUTE_SCOPES: dict[str, Scope] = {
     "GET /api/blockdata/people": Scope.BLOCKDATA_LIST,
     "POST /api/blockdata/{record}/{record_id}/reveal": Scope.BLOCKDATA,
     "GET /api/blockdata/profile/{code}": Scope.BLOCKDATA_LIST,
+    "GET /api/blockdata/clusters/{key}": Scope.BLOCKDATA_LIST,
+    "POST /api/blockdata/clusters/merge": Scope.IMPORTER,
+    "POST /api/blockdata/clusters/split": Scope.IMPORTER,
+    "GET /api/blockdata/waterfall": Scope.BLOCKDATA_LIST,
     "GET /building/{code}": Scope.PAGE,
     # the pages and the health probe
     **{

@@ -5,8 +5,10 @@ that survive relinking (incremental and full), and the CLI links with its progre
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -26,6 +28,7 @@ from support import People
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚英华玉萍红"
+Login = Callable[[str], dict[str, str]]
 HOMOPHONE = {"伟": "玮", "芳": "方", "静": "靖", "丽": "莉", "明": "鸣", "华": "桦", "红": "虹"}
 
 
@@ -126,3 +129,52 @@ def test_the_cli_links_with_a_progress_bar(session: Session, people: People) -> 
     done = CliRunner().invoke(app, ["blockdata", "link"])
     assert done.exit_code == 0, done.output
     assert "增量关联" in done.output or "全量关联" in done.output
+
+
+def test_the_api_serves_clusters_waterfalls_and_steward_decisions(
+    session: Session, people: People, app_client: TestClient, login: Login
+) -> None:
+    made = population(session, people)
+    one_action(store.run_link, session, people.user("admin"))
+    admin = login("admin")
+    original, copy = made["base"][2], made["copies"][2]
+    key = _cluster_of(session, original)
+    got = app_client.get(f"/api/blockdata/clusters/{key}", headers=admin)
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert {original, copy} <= set(body["members"]) and "*" in body["golden"]["id_number"]
+    fall = app_client.get("/api/blockdata/waterfall", params={"left": original, "right": copy}, headers=admin)
+    assert fall.status_code == 200, fall.text
+    steps = fall.json()["steps"]
+    assert steps[0]["column"] == "prior" and steps[-1]["cumulative_weight"] == pytest.approx(
+        fall.json()["match_weight"]
+    )
+    ids = next(s for s in steps if s["column"] == "id_number")
+    assert ids["label"] == "身份证号相同且校验通过" and "*" in ids["left"]  # masked
+    assert fall.json()["match_probability"] > 0.9
+    split = app_client.post("/api/blockdata/clusters/split", json={"person_ids": [copy]}, headers=admin)
+    assert split.status_code == 200, split.text
+    new_key = split.json()["key"]
+    assert new_key != key and split.json()["members"] == [copy]
+    merged = app_client.post("/api/blockdata/clusters/merge", json={"keys": [new_key, key]}, headers=admin)
+    assert merged.status_code == 200 and merged.json()["key"] == key
+    bad = app_client.post("/api/blockdata/clusters/merge", json={"keys": [key, key]}, headers=admin)
+    assert bad.status_code == 422
+    missing = app_client.get("/api/blockdata/clusters/P999999999", headers=admin)
+    assert missing.status_code == 404
+    worker = login(people_in_other_grid(session, people, original))
+    assert app_client.get(f"/api/blockdata/clusters/{key}", headers=worker).status_code == 404
+    denied = app_client.get("/api/blockdata/waterfall", params={"left": original, "right": copy}, headers=worker)
+    assert denied.status_code == 404
+
+
+def people_in_other_grid(session: Session, people: People, person_id: int) -> str:
+    """A grid worker whose grids hold neither record of the person."""
+    grid = session.scalar(select(PersonRecord.grid_id).where(PersonRecord.id == person_id))
+    from gridgov.org.models import GridAssignment, User
+
+    for user in session.scalars(select(User).where(User.role == "grid_worker").order_by(User.username)):
+        grids = set(session.scalars(select(GridAssignment.grid_id).where(GridAssignment.user_id == user.id)))
+        if grid not in grids:
+            return user.username
+    raise AssertionError("no grid worker outside the record's grid")
