@@ -115,9 +115,11 @@ def golden_records(
     winning record id) and `<field>_why` (the rule that chose it, in Chinese)."""
     con = duckdb.connect()
     try:
+        con.execute("SET enable_progress_bar = false")
         con.register("prepared", prepared[list(_COLUMNS)])
-        con.register("clusters", clusters[["record_id", "cluster_id"]].astype(str))
-        out = con.execute(_sql(priority)).df()
+        con.register("clusters", clusters[["record_id", "cluster_id"]].astype(str).astype("string[pyarrow]"))
+        table = con.sql(_sql(priority)).to_arrow_table()
+        out = table.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow") if str(t) == "string" else None)
     finally:
         con.close()
     out["record_count"] = out["record_count"].astype(int)
