@@ -150,6 +150,7 @@ ROUTE_SCOPES: dict[str, Scope] = {
     "POST /api/blockdata/{record}/{record_id}/reveal": Scope.BLOCKDATA,
     "GET /api/blockdata/profile/{code}": Scope.BLOCKDATA_LIST,
     "GET /api/blockdata/clusters/{key}": Scope.BLOCKDATA_LIST,
+    "GET /api/blockdata/person/{person_id}/cluster": Scope.BLOCKDATA,
     "POST /api/blockdata/clusters/merge": Scope.IMPORTER,
     "POST /api/blockdata/clusters/split": Scope.IMPORTER,
     "GET /api/blockdata/waterfall": Scope.BLOCKDATA_LIST,

@@ -3,13 +3,17 @@ and the match-weight waterfall of any two person records (PII masked in every an
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from gridgov.blockdata.linkage import store, waterfall
 from gridgov.blockdata.linkage.tables import LinkCluster
+from gridgov.blockdata.models import PersonRecord
+from gridgov.common.principal import Principal
 from gridgov.common.uow import UnitOfWork
 from gridgov.org.deps import PrincipalDep, SessionDep
 
@@ -17,10 +21,19 @@ router = APIRouter(prefix="/api/blockdata", tags=["blockdata"])
 KEY = r"^P\d{9}$"
 
 
+class MemberOut(BaseModel):
+    id: int
+    name: str
+    department: str
+    id_masked: str | None
+    address_text: str
+
+
 class ClusterOut(BaseModel):
     key: str
     record_count: int
     members: list[int] = Field(description="人口记录编号（调用者数据范围内的）")
+    records: list[MemberOut] = Field(default_factory=list, description="成员记录（证件号已脱敏）")
     golden: dict[str, str] = Field(
         description="标准档案：字段值（证件号、电话已脱敏）、来源记录（*_from）与理由（*_why）"
     )
@@ -56,9 +69,27 @@ class WaterfallOut(BaseModel):
     match_probability: float
 
 
-def _out(session: Any, actor: Any, row: LinkCluster) -> ClusterOut:
+def _members(session: Session, actor: Principal, row: LinkCluster, members: list[int]) -> ClusterOut:
+    rows = session.execute(
+        select(
+            PersonRecord.id,
+            PersonRecord.name,
+            PersonRecord.department,
+            PersonRecord.id_masked,
+            PersonRecord.address_text,
+        )
+        .where(PersonRecord.id.in_(members))
+        .order_by(PersonRecord.id)
+    ).all()
+    records = [MemberOut(id=r[0], name=r[1], department=r[2], id_masked=r[3], address_text=r[4]) for r in rows]
+    return ClusterOut(
+        key=row.key, record_count=row.record_count, members=members, records=records, golden=dict(row.golden)
+    )
+
+
+def _out(session: Session, actor: Principal, row: LinkCluster) -> ClusterOut:
     found, members = store.read_cluster(session, actor, row.key)
-    return ClusterOut(key=found.key, record_count=found.record_count, members=members, golden=dict(found.golden))
+    return _members(session, actor, found, members)
 
 
 @router.get(
@@ -66,7 +97,14 @@ def _out(session: Any, actor: Any, row: LinkCluster) -> ClusterOut:
 )
 def cluster(session: SessionDep, actor: PrincipalDep, key: Annotated[str, Path(pattern=KEY)]) -> ClusterOut:
     found, members = store.read_cluster(session, actor, key)
-    return ClusterOut(key=found.key, record_count=found.record_count, members=members, golden=dict(found.golden))
+    return _members(session, actor, found, members)
+
+
+@router.get("/person/{person_id}/cluster", response_model=ClusterOut, summary="一条人口记录所属的人员聚类与标准档案")
+def person_cluster(
+    session: SessionDep, actor: PrincipalDep, person_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+) -> ClusterOut:
+    return _out(session, actor, store.cluster_of_person(session, actor, person_id))
 
 
 @router.post("/clusters/merge", response_model=ClusterOut, summary="合并人员聚类（人工决定，重新关联后仍保留，留痕）")

@@ -119,7 +119,9 @@ def golden_records(
         con.register("prepared", prepared[list(_COLUMNS)])
         con.register("clusters", clusters[["record_id", "cluster_id"]].astype(str).astype("string[pyarrow]"))
         table = con.sql(_sql(priority)).to_arrow_table()
-        out = table.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow") if str(t) == "string" else None)
+        out: pd.DataFrame = table.to_pandas(
+            types_mapper=lambda t: pd.StringDtype("pyarrow") if str(t) == "string" else None
+        )
     finally:
         con.close()
     out["record_count"] = out["record_count"].astype(int)

@@ -303,3 +303,20 @@ def read_cluster(session: Session, actor: Principal, key: str) -> tuple[LinkClus
     if not members:  # nothing of it in the caller's data scope: as if it did not exist
         raise NotFound(f"聚类不存在：{key}", field="key")
     return row, sorted(members)
+
+
+def cluster_of_person(session: Session, actor: Principal, person_id: int) -> LinkCluster:
+    """The cluster of one person record in the caller's data scope (else 404)."""
+    require(actor, READERS, "查看人员聚类")
+    found = session.scalar(
+        select(LinkCluster)
+        .join(LinkMember, LinkMember.cluster_id == LinkCluster.id)
+        .join(PersonRecord, PersonRecord.id == LinkMember.person_id)
+        .where(
+            LinkMember.person_id == person_id,
+            record_scope(actor, PersonRecord.division_path, PersonRecord.grid_id),
+        )
+    )
+    if found is None:
+        raise NotFound(f"人口记录不存在或尚未关联：{person_id}", field="person_id")
+    return found
