@@ -32,8 +32,8 @@ def test_id_numbers_validity_birth_date_and_sex_match_the_one_value_rules() -> N
     expected = [chinese.id_is_valid(v) for v in IDS]
     assert valid.tolist() == expected == [True, True, True, False, False, False, False, False]
     births = [chinese.id_birth_date(v) for v in IDS]
-    assert _values(dob) == [b.isoformat() if ok and b else None for b, ok in zip(births, expected)]
-    assert _values(sex) == [chinese.id_sex(v) if ok else None for v, ok in zip(IDS, expected)]
+    assert _values(dob) == [b.isoformat() if ok and b else None for b, ok in zip(births, expected, strict=True)]
+    assert _values(sex) == [chinese.id_sex(v) if ok else None for v, ok in zip(IDS, expected, strict=True)]
 
 
 def test_phones_names_and_pinyin_match_the_one_value_rules() -> None:
@@ -41,10 +41,10 @@ def test_phones_names_and_pinyin_match_the_one_value_rules() -> None:
     names = columns.names(pd.Series(NAMES, name="n"))
     assert _values(names) == [chinese.normalize_name(v) for v in NAMES]
     keys = _values(columns.pinyin_keys(names))
-    assert keys == [chinese.pinyin_key(v) if v else None for v in _values(names)]
+    assert keys == [chinese.pinyin_key(str(v)) if v else None for v in _values(names)]
     assert keys[0] == keys[2] == "zhang wei"
     swapped = _values(columns.sorted_characters(names))
-    assert swapped == [chinese.sorted_characters(v) if v else None for v in _values(names)]
+    assert swapped == [chinese.sorted_characters(str(v)) if v else None for v in _values(names)]
 
 
 def test_stated_dates_in_any_form_become_iso() -> None:
