@@ -3,7 +3,7 @@ and the match-weight waterfall of any two person records (PII masked in every an
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
@@ -19,6 +19,7 @@ from gridgov.org.deps import PrincipalDep, SessionDep
 
 router = APIRouter(prefix="/api/blockdata", tags=["blockdata"])
 KEY = r"^P\d{9}$"
+MISSING: dict[int | str, dict[str, Any]] = {404: {"description": "聚类或记录不存在（或不在调用者的数据范围内）"}}
 
 
 class MemberOut(BaseModel):
@@ -107,7 +108,12 @@ def person_cluster(
     return _out(session, actor, store.cluster_of_person(session, actor, person_id))
 
 
-@router.post("/clusters/merge", response_model=ClusterOut, summary="合并人员聚类（人工决定，重新关联后仍保留，留痕）")
+@router.post(
+    "/clusters/merge",
+    response_model=ClusterOut,
+    responses=MISSING,
+    summary="合并人员聚类（人工决定，重新关联后仍保留，留痕）",
+)
 def merge(session: SessionDep, actor: PrincipalDep, body: MergeIn) -> ClusterOut:
     with UnitOfWork(session):
         row = store.merge(session, actor, body.keys, body.reason)
@@ -115,7 +121,10 @@ def merge(session: SessionDep, actor: PrincipalDep, body: MergeIn) -> ClusterOut
 
 
 @router.post(
-    "/clusters/split", response_model=ClusterOut, summary="从聚类中拆出记录（人工决定，重新关联后仍保留，留痕）"
+    "/clusters/split",
+    response_model=ClusterOut,
+    responses=MISSING,
+    summary="从聚类中拆出记录（人工决定，重新关联后仍保留，留痕）",
 )
 def split(session: SessionDep, actor: PrincipalDep, body: SplitIn) -> ClusterOut:
     with UnitOfWork(session):
@@ -124,7 +133,10 @@ def split(session: SessionDep, actor: PrincipalDep, body: SplitIn) -> ClusterOut
 
 
 @router.get(
-    "/waterfall", response_model=WaterfallOut, summary="任意两条人口记录的匹配权重瀑布图（先验与各比较项的贝叶斯因子）"
+    "/waterfall",
+    response_model=WaterfallOut,
+    responses=MISSING,
+    summary="任意两条人口记录的匹配权重瀑布图（先验与各比较项的贝叶斯因子）",
 )
 def pair_waterfall(
     session: SessionDep,
