@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from blockdata_support import buildings, new_id
 from gridgov.blockdata import importing
+from gridgov.blockdata.access import may_see
 from gridgov.blockdata.linkage import store
 from gridgov.blockdata.linkage.tables import LinkCluster, LinkMember
 from gridgov.blockdata.models import PersonRecord
@@ -24,6 +25,7 @@ from gridgov.common.errors import Forbidden
 from gridgov.common.events import DomainEvent
 from gridgov.common.principal import Principal
 from gridgov.common.uow import one_action
+from gridgov.org.models import User
 from support import People
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -55,7 +57,8 @@ def population(session: Session, people: People) -> dict[str, list[int]]:
     """120 people from 公安; 40 of them again from 住建 (same ID, a homophone name, another room)."""
     admin = people.user("admin")
     rng = random.Random(13)
-    places = buildings(session)[:6]
+    every = buildings(session)  # the middle of the list: other tests count residents at the first and last ones
+    places = every[len(every) // 2 : len(every) // 2 + 6]
     base: list[dict[str, str]] = []
     for i in range(120):
         born = f"{rng.randint(1950, 2004)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
@@ -162,6 +165,15 @@ def test_the_api_serves_clusters_waterfalls_and_steward_decisions(
     assert bad.status_code == 422
     missing = app_client.get("/api/blockdata/clusters/P999999999", headers=admin)
     assert missing.status_code == 404
+    record = session.get(PersonRecord, original)
+    assert record is not None
+    neighbour = _cluster_of(session, made["base"][8])  # same building as the original
+    streets = session.scalars(select(User.username).where(User.username.like("dsp_%")).order_by(User.username))
+    stranger = next(u for u in streets if not may_see(people.user(u), record.division_path, record.grid_id))
+    outside = app_client.post("/api/blockdata/clusters/merge", json={"keys": [key, neighbour]}, headers=login(stranger))
+    assert outside.status_code == 404, outside.text  # a dispatcher of another street cannot touch it
+    cut = app_client.post("/api/blockdata/clusters/split", json={"person_ids": [copy]}, headers=login(stranger))
+    assert cut.status_code == 404, cut.text
     worker = login(people_in_other_grid(session, people, original))
     assert app_client.get(f"/api/blockdata/clusters/{key}", headers=worker).status_code == 404
     denied = app_client.get("/api/blockdata/waterfall", params={"left": original, "right": copy}, headers=worker)
@@ -171,7 +183,7 @@ def test_the_api_serves_clusters_waterfalls_and_steward_decisions(
 def people_in_other_grid(session: Session, people: People, person_id: int) -> str:
     """A grid worker whose grids hold neither record of the person."""
     grid = session.scalar(select(PersonRecord.grid_id).where(PersonRecord.id == person_id))
-    from gridgov.org.models import GridAssignment, User
+    from gridgov.org.models import GridAssignment
 
     for user in session.scalars(select(User).where(User.role == "grid_worker").order_by(User.username)):
         grids = set(session.scalars(select(GridAssignment.grid_id).where(GridAssignment.user_id == user.id)))

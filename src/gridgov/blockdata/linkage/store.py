@@ -243,7 +243,7 @@ def merge(session: Session, actor: Principal, keys: list[str], reason: str = "")
     """A steward's merge of clusters into the oldest of them; survives every later relink."""
     require(actor, IMPORTERS, "合并人员聚类")
     for key in keys:
-        _cluster(session, key)
+        read_cluster(session, actor, key)  # each one exists and holds records of the caller's data scope (else 404)
     after, decision = rules.apply_merge(stored_clusters(session), keys)
     row = LinkDecision(
         kind="merge", record_ids=[int(r) for r in decision.record_ids], reason=reason, created_by=actor.user_id
@@ -261,6 +261,15 @@ def merge(session: Session, actor: Principal, keys: list[str], reason: str = "")
 def split(session: Session, actor: Principal, person_ids: list[int], reason: str = "") -> LinkCluster:
     """A steward's split of records out of their cluster into a new one; survives every later relink."""
     require(actor, IMPORTERS, "拆分人员聚类")
+    wanted = sorted(set(person_ids))
+    visible = session.scalars(
+        select(PersonRecord.id).where(
+            PersonRecord.id.in_(wanted), record_scope(actor, PersonRecord.division_path, PersonRecord.grid_id)
+        )
+    )
+    missing = sorted(set(wanted) - set(visible))
+    if missing:
+        raise NotFound(f"人口记录不存在：{missing[0]}", field="person_ids")
     before = stored_clusters(session)
     issued = _issued(session)
     after, decision = rules.apply_split(before, [str(p) for p in person_ids], issued)
