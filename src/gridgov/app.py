@@ -23,6 +23,7 @@ import gridgov.models  # noqa: F401 - the whole schema, so every foreign key res
 from gridgov import __version__
 from gridgov.address.api import router as address_router
 from gridgov.blockdata.api import router as blockdata_router
+from gridgov.blockdata.linkage.api import router as linkage_router
 from gridgov.blockdata.verification import VerifyDueWorker
 from gridgov.blockdata.verify_api import public_router as declaration_router
 from gridgov.blockdata.verify_api import router as verification_router
@@ -261,6 +262,7 @@ def create_app(
         blockdata_router,
         verification_router,
         declaration_router,
+        linkage_router,
         dashboard_router,
         audit_router,
         notify_router,

@@ -1,6 +1,7 @@
 """Every ORM model, imported once so the metadata (and Alembic) sees the whole schema."""
 
 from gridgov.address.models import Address, AddressAlias, AddressChange, AddressReview
+from gridgov.blockdata.linkage.tables import LinkCluster, LinkDecision, LinkMember, LinkModel
 from gridgov.blockdata.models import ColumnMapping, EntityRecord, ImportBatch, PersonRecord, PhoneRecord, RoomRecord
 from gridgov.blockdata.verify_models import Declaration, VerificationTask
 from gridgov.catalog.models import CalendarDay, EventCategory, RoutingRule
@@ -77,6 +78,10 @@ __all__ = [
     "HazardSource",
     "ImportBatch",
     "Inspection",
+    "LinkCluster",
+    "LinkDecision",
+    "LinkMember",
+    "LinkModel",
     "LoginThrottle",
     "MediationAgency",
     "Mediator",

@@ -161,6 +161,11 @@ ROUTE_SCOPES: dict[str, Scope] = {
     "GET /api/blockdata/people": Scope.BLOCKDATA_LIST,
     "POST /api/blockdata/{record}/{record_id}/reveal": Scope.BLOCKDATA,
     "GET /api/blockdata/profile/{code}": Scope.BLOCKDATA_LIST,
+    "GET /api/blockdata/clusters/{key}": Scope.BLOCKDATA_LIST,
+    "GET /api/blockdata/person/{person_id}/cluster": Scope.BLOCKDATA,
+    "POST /api/blockdata/clusters/merge": Scope.IMPORTER,
+    "POST /api/blockdata/clusters/split": Scope.IMPORTER,
+    "GET /api/blockdata/waterfall": Scope.BLOCKDATA_LIST,
     "GET /building/{code}": Scope.PAGE,
     # 自主申报 and 核查: the public declaration, the grid worker's queue (scoped in the query), settling one task
     "POST /api/public/declarations": Scope.DECLARATION,

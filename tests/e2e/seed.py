@@ -7,6 +7,7 @@ anonymously (随手拍 without an account) and already closed, with its case num
 from __future__ import annotations
 
 import json
+import random
 import secrets
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from gridgov.address.models import Address
 from gridgov.blockdata import importing
 from gridgov.blockdata.idcodes import resident_id_check_char, uscc_check_char
+from gridgov.blockdata.linkage import store
 from gridgov.common.principal import Principal
 from gridgov.common.security import hash_password, pii_cipher
 from gridgov.common.timeutil import utcnow
@@ -214,6 +216,8 @@ def main() -> None:
         opened = session.get(Event, open_case.event_id)
         assert opened is not None and opened.address_id == building.id, opened and opened.address_id
 
+        _linked_people(session, admin, building, rows[0])
+
         final = session.get(Event, overdue.id)
         assert final is not None
         # 自主申报: another building of the same grid, so that a declaration confirmed there leaves 一楼一档's alone
@@ -247,6 +251,29 @@ def main() -> None:
         }
     print("SEED-JSON " + json.dumps(out, ensure_ascii=False))
     engine.dispose()
+
+
+def _linked_people(session: Session, admin: Principal, building: Address, resident: dict[str, str]) -> None:
+    """一人一档: the same resident again from 住建 (a homophone of her name, another building), beside a made-up
+    background population at other buildings (some of it delivered twice), all linked by the real link run."""
+    others = session.scalars(
+        select(Address).where(Address.level == "building", Address.id != building.id).order_by(Address.code).limit(8)
+    ).all()
+    rng = random.Random(5)
+    background: list[dict[str, str]] = []
+    for i in range(150):
+        first17 = "440305" + f"{rng.randint(1950, 2004)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{i:03d}"
+        name = rng.choice("王李张刘陈杨黄赵吴周") + "".join(rng.choice("伟芳娜敏静丽强磊军洋") for _ in range(2))
+        place = others[i % len(others)].full_name
+        background.append({"name": name, "id_number": first17 + resident_id_check_char(first17), "address": place})
+    again = [dict(row, name=row["name"].replace("芳", "方").replace("静", "靖")) for row in background[:50]]
+    copy = resident | {"name": "林晓玫", "address": others[0].full_name, "tags": "", "move_in": "", "move_out": ""}
+    for department, batch in (("公安", background), ("住建", [copy, *again])):
+        done = one_action(
+            importing.import_records, session, admin, department=department, kind="person", filename="p.csv", rows=batch
+        )
+        assert done.ok, done.errors[:3]
+    one_action(store.run_link, session, admin, full=True)
 
 
 if __name__ == "__main__":

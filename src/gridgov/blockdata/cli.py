@@ -111,3 +111,12 @@ def verify_due() -> None:
     with session_scope() as session:
         opened = open_due_tasks(session, SYSTEM_PRINCIPAL)
     console.print("[green]已生成到期复核任务：" + "，".join(f"{k} {v}" for k, v in opened.items()) + "[/green]")
+
+
+def _link_command() -> None:
+    from gridgov.blockdata.linkage.cli import link
+
+    app.command("link")(link)
+
+
+_link_command()

@@ -65,10 +65,16 @@ def normalize_name(raw: str | None) -> str | None:
     return text or None
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=20_000)
+def char_pinyin(char: str) -> str:
+    """The toneless pinyin of one character (its commonest reading, the same whatever name it stands in)."""
+    return (lazy_pinyin(char, style=Style.NORMAL, errors="default") or [char])[0]
+
+
 def pinyin_key(name: str) -> str:
-    """Toneless pinyin syllables joined by spaces: homophones share it (张伟 and 章伟 are both 'zhang wei')."""
-    return " ".join(lazy_pinyin(name, style=Style.NORMAL, errors="default"))
+    """Toneless pinyin syllables, one per character, joined by spaces: homophones share it (张伟 and 章伟 are both
+    'zhang wei'). Character by character, so a name reads the same whatever phrase its characters could form."""
+    return " ".join(char_pinyin(c) for c in name)
 
 
 def sorted_characters(name: str) -> str:

@@ -61,7 +61,9 @@ def apply_merge(clusters: pd.DataFrame, cluster_ids: Sequence[str]) -> tuple[pd.
     return out, Merge(tuple(str(v) for v in first))
 
 
-def apply_split(clusters: pd.DataFrame, record_ids: Sequence[str]) -> tuple[pd.DataFrame, Split]:
+def apply_split(
+    clusters: pd.DataFrame, record_ids: Sequence[str], issued: Iterable[str] = ()
+) -> tuple[pd.DataFrame, Split]:
     """Moves the named records of one cluster into a new cluster: the clusters after, and the decision."""
     group = list(dict.fromkeys(str(r) for r in record_ids))
     rows = clusters[clusters["record_id"].isin(group)]
@@ -76,6 +78,6 @@ def apply_split(clusters: pd.DataFrame, record_ids: Sequence[str]) -> tuple[pd.D
     if rest.empty:
         raise InvalidInput("拆分须留下至少一条记录在原聚类中", field="record_ids")
     out = clusters.copy()
-    (new_id,) = next_ids(clusters["cluster_id"], 1)
+    (new_id,) = next_ids([*clusters["cluster_id"], *issued], 1)
     out.loc[out["record_id"].isin(group), "cluster_id"] = new_id
     return out, Split(tuple(group), tuple(str(r) for r in rest))

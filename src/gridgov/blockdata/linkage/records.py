@@ -25,7 +25,7 @@ from typing import Any, Final, cast
 
 import pandas as pd
 
-from gridgov.blockdata.linkage import chinese
+from gridgov.blockdata.linkage import columns
 from gridgov.common.errors import InvalidInput
 
 REQUIRED: Final = ("record_id", "source", "name")
@@ -53,55 +53,46 @@ def with_none(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), NONE)
 
 
-def _text(series: pd.Series) -> pd.Series:
-    """Strings with None for empty cells, whatever the reader gave (NaN, numbers, blanks)."""
-    out = series.astype("string").str.strip()
-    out = out.mask(out == "", pd.NA)
-    return out.astype(object).where(out.notna(), NONE)
-
-
 def check_columns(df: pd.DataFrame) -> None:
     """Refuses a frame without the required columns or with empty or repeated record ids, naming the field."""
     for column in REQUIRED:
         if column not in df.columns:
             raise InvalidInput(f"缺少必填列：{FIELD_LABELS[column]}（{column}）", field=column)
-    ids = _text(df["record_id"])
+    ids = columns.text(df["record_id"])
     if ids.isna().any():
         line = int(ids.isna().to_numpy().argmax()) + 1
         raise InvalidInput(f"第 {line} 行缺少记录编号（record_id）", field="record_id")
     repeated = ids[ids.duplicated()]
     if len(repeated):
         raise InvalidInput(f"记录编号重复：{repeated.iloc[0]}", field="record_id")
-    names = _text(df["name"])
+    names = columns.text(df["name"])
     if names.isna().any():
         line = int(names.isna().to_numpy().argmax()) + 1
         raise InvalidInput(f"第 {line} 行缺少姓名（name）", field="name")
 
 
 def prepare(df: pd.DataFrame) -> pd.DataFrame:
-    """The Splink input for a batch of person records: normalised fields plus the derived comparison columns."""
+    """The Splink input for a batch of person records: normalised fields plus the derived comparison columns
+    (column-wise, see columns.py)."""
     check_columns(df)
-    out = pd.DataFrame({"unique_id": _text(df["record_id"]), "source": _text(df["source"])})
+    out = pd.DataFrame({"unique_id": columns.text(df["record_id"]), "source": columns.text(df["source"])})
     for column in OPTIONAL:
-        out[column] = _text(df[column]) if column in df.columns else None
-    out["name"] = [chinese.normalize_name(v) for v in _text(df["name"])]
-    out["name_py"] = [chinese.pinyin_key(v) if v else None for v in out["name"]]
-    out["name_sorted"] = [chinese.sorted_characters(v) if v else None for v in out["name"]]
-    ids = [chinese.normalize_id_number(v) for v in out["id_number"]]
-    valid = [chinese.id_is_valid(v) for v in ids]
-    out["id_number"] = ids
+        out[column] = columns.text(
+            df[column] if column in df.columns else pd.Series(None, index=df.index, dtype=object)
+        )
+    out["name"] = columns.names(df["name"])
+    out["name_py"] = columns.pinyin_keys(out["name"])
+    out["name_sorted"] = columns.sorted_characters(out["name"])
+    out["id_number"] = columns.id_numbers(out["id_number"])
+    valid, id_dob, id_sex = columns.id_facts(out["id_number"])
     out["id_valid"] = valid
-    id_dob = [chinese.id_birth_date(v).isoformat() if ok else None for v, ok in zip(ids, valid, strict=True)]  # type: ignore[union-attr]
-    stated = pd.to_datetime(out["birth_date"], errors="coerce", format="mixed").dt.strftime("%Y-%m-%d")
-    stated_dob = stated.astype(object).where(stated.notna(), NONE)
-    out["dob"] = [a if a is not None else b for a, b in zip(id_dob, stated_dob, strict=True)]
-    out["dob_year"] = [d[:4] if d else None for d in out["dob"]]
-    id_sex = [chinese.id_sex(v) if ok else None for v, ok in zip(ids, valid, strict=True)]
-    stated_sex = [_SEX.get(str(v).upper()) if v is not None else None for v in out["sex"]]
-    out["sex"] = [a if a is not None else b for a, b in zip(id_sex, stated_sex, strict=True)]
-    out["phone"] = [chinese.normalize_phone(v) for v in out["phone"]]
+    out["dob"] = id_dob.where(id_dob.notna(), columns.dates(out["birth_date"]))
+    out["dob_year"] = out["dob"].str.slice(0, 4)
+    stated_sex = out["sex"].str.upper().map(_SEX).astype(id_sex.dtype)
+    out["sex"] = id_sex.where(id_sex.notna(), stated_sex)
+    out["phone"] = columns.phones(out["phone"])
     code = out["address_code"]
     for width in (6, 9, 12):
         part = code.str.slice(0, width)
-        out[f"addr_{width}"] = part.where(code.str.len() >= width, NONE)
+        out[f"addr_{width}"] = part.where(code.str.len() >= width)
     return out

@@ -36,7 +36,7 @@
       "<tr><td>" + esc(p.name) + "</td><td>" + esc(SEX[p.sex] || "—") + (p.birth_year ? " · " + esc(p.birth_year) + "年生" : "") +
       '</td><td><span class="pii" data-pii="person:' + p.id + '">' + esc(ID_TYPE[p.id_type] || p.id_type) + " " + esc(p.id_masked || "—") + "</span>" + revealButton("person", p.id) +
       "</td><td>" + esc(POP[p.population] || p.population) + "</td><td>" + room(p.room_code) + "</td><td>" + esc(p.move_in || "—") + (p.move_out ? " 至 " + esc(p.move_out) : "") +
-      "</td><td>" + tags + "</td><td>" + src(p.source) + "</td></tr>"
+      "</td><td>" + tags + "</td><td>" + src(p.source) + ' <button type="button" class="btn ghost small" data-cluster="' + p.id + '">关联档案</button></td></tr>'
     );
   }
 
