@@ -23,6 +23,7 @@ Backend = Literal["duckdb", "spark"]
 Frames = pd.DataFrame | Sequence[pd.DataFrame]
 EDGE_COLUMNS = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
 _QUIET = logging.WARNING  # Splink logs every step at INFO
+log = logging.getLogger(__name__)
 
 
 class Engine:
@@ -79,8 +80,21 @@ def train(
         list(deterministic_rules), recall=deterministic_recall
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+    trained_by = 0
     for rule in training_rules:
-        linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=em_max_pairs)
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=em_max_pairs)
+        except ValueError as exc:
+            # Splink 5 refuses an m or u that EM drove below 1e-300 (a level almost never seen among the pairs of
+            # that rule, as in a small or lopsided batch); the session then leaves the model as it was, and the
+            # other rules' passes still estimate those comparisons.
+            if "below the minimum allowed" not in str(exc):
+                raise
+            log.warning("linkage: EM pass on %s skipped: %s", rule, exc)
+            continue
+        trained_by += 1
+    if training_rules and not trained_by:
+        raise ValueError("no EM pass could estimate the model: every training rule drove a probability to zero")
     return linker.misc.save_model_to_json()
 
 

@@ -137,3 +137,33 @@ def test_steward_decisions_refuse_what_cannot_be_done(first_run: pipeline.LinkRe
         apply_split(first_run.clusters, ["GA00001"])
     with pytest.raises(InvalidInput, match="不存在"):
         apply_merge(first_run.clusters, ["P999999999", cluster_of(first_run, "GA00001")])
+
+
+def test_an_em_pass_driven_to_zero_is_skipped_and_the_others_still_train(
+    people: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Splink 5 raises when EM drives an m or u below 1e-300 (a level almost never seen among a rule's pairs, as in
+    a small or lopsided batch): that pass is skipped, the model still trains and links; other errors still raise."""
+    from splink.internals.linker_components.training import LinkerTraining
+
+    original = LinkerTraining.estimate_parameters_using_expectation_maximisation
+    calls: list[str] = []
+
+    def first_pass_underflows(self: LinkerTraining, rule: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(str(rule))
+        if len(calls) == 1:
+            raise ValueError("m_probability value 1.2e-303 is below the minimum allowed value of 1e-300.")
+        return original(self, rule, *args, **kwargs)
+
+    monkeypatch.setattr(LinkerTraining, "estimate_parameters_using_expectation_maximisation", first_pass_underflows)
+    result = pipeline.link(people.drop(columns="person"))
+    assert len(calls) == len(engine.person_model.TRAINING_RULES) > 1
+    precision, recall = pairwise(result.clusters, truth(people))
+    assert precision > 0.9 and recall > 0.9
+
+    def broken(self: LinkerTraining, rule: Any, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("something else")
+
+    monkeypatch.setattr(LinkerTraining, "estimate_parameters_using_expectation_maximisation", broken)
+    with pytest.raises(ValueError, match="something else"):
+        pipeline.link(people.drop(columns="person"))
