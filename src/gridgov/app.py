@@ -45,6 +45,7 @@ from gridgov.dispatch.suggestions_api import router as suggestions_router
 from gridgov.dispatch.sweeper import Sweeper
 from gridgov.hazards.api import router as hazards_router
 from gridgov.mediation.api import router as mediation_router
+from gridgov.mediation.worker import TaskSweeper
 from gridgov.notify.api import router as notify_router
 from gridgov.notify.worker import NotifyWorker
 from gridgov.org.api import router as org_router
@@ -169,6 +170,7 @@ def create_app(
     factory = session_factory(engine, settings)
     event_bus = wire()
     sla = Sweeper(factory, settings.sla_sweep_seconds if sweeper else 0)
+    mediation_tasks = TaskSweeper(factory, settings.sla_sweep_seconds if sweeper else 0)  # 联调任务 on the same beat
     outbox = OutboxWorker(factory, settings.outbox_poll_seconds if sweeper else 0, event_bus)
     # the outbox worker feeds the planner; this thread sends what is due (see notify/worker.py)
     notifier = NotifyWorker(factory, settings, settings.notify_poll_seconds if sweeper else 0, plan=False)
@@ -180,12 +182,14 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         checkpointer.start()
         sla.start()
+        mediation_tasks.start()
         outbox.start()
         notifier.start()
         if warm:
             threading.Thread(target=_warm_up, args=(factory,), name="warm-up", daemon=True).start()
         yield
         sla.stop()
+        mediation_tasks.stop()
         outbox.stop()
         notifier.stop()
         writer.close()
@@ -220,6 +224,7 @@ def create_app(
     app.state.settings, app.state.engine, app.state.session_factory = settings, engine, factory
     app.state.report_writer = writer
     app.state.outbox_worker = outbox
+    app.state.mediation_sweeper = mediation_tasks
     app.state.notify_worker = notifier
     app.state.wal_checkpointer = checkpointer
 

@@ -185,6 +185,9 @@ ROUTE_SCOPES: dict[str, Scope] = {
         )
     },
     "POST /api/mediation/tasks/{task_id}/done": Scope.DISPUTE,
+    "GET /api/mediation/figures": Scope.CASE_LIST,  # aggregated over the caller's disputes (scoped in the query)
+    "GET /api/mediation/figures.{fmt}": Scope.CASE_LIST,
+    "GET /api/mediation/high-risk": Scope.CASE_LIST,
     # the IOC
     **{
         f"GET /api/dashboard/{name}": Scope.DIVISION_VIEW

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from gridgov.address.models import Address
 from gridgov.common.timeutil import utcnow
 from gridgov.mediation import assignment, services
+from gridgov.mediation.channel import submit_dispute
 from gridgov.mediation.models import MediationAgency, Mediator
 from gridgov.mediation.parties import PartyData
-from gridgov.mediation.registration import DisputeIn, register_dispute
+from gridgov.mediation.registration import DisputeIn
 from gridgov.mediation.rules import AgencyKind, MediatorKind, PartyKind, PartyRole, Source, Stage
 from gridgov.org.models import Department, Division, User
 from gridgov.org.services import principal_for
@@ -257,7 +258,7 @@ def seed_disputes(session: Session, per_street: int = 3, seed: int = 17, now: da
                     ),
                 ),
             )
-            dispute = register_dispute(session, actor, cmd, now=at)
+            dispute = submit_dispute(session, actor, cmd, now=at)  # through the intake port
             _take_to(session, staff[community.id], dispute.id, stage, at + timedelta(hours=2), rng)
             counts[stage.value] = counts.get(stage.value, 0) + 1
     return counts

@@ -3,15 +3,16 @@ task feedback, mediators and dispute types. Each write is one service call in on
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from gridgov.common.errors import NotFound
 from gridgov.common.uow import UnitOfWork
-from gridgov.mediation import assignment, documents, services, views
+from gridgov.mediation import assignment, documents, figures, services, views
+from gridgov.mediation.channel import submit_dispute
 from gridgov.mediation.dispute_types import dispute_types
-from gridgov.mediation.registration import register_dispute
 from gridgov.mediation.schemas import (
     AssignIn,
     DisputeCreate,
@@ -26,6 +27,10 @@ from gridgov.mediation.schemas import (
 from gridgov.org.deps import PrincipalDep, SessionDep
 
 router = APIRouter(prefix="/api/mediation", tags=["mediation"])
+EXPORTS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 @router.get("/types", summary="纠纷类型")
@@ -52,7 +57,7 @@ def stages(session: SessionDep, actor: PrincipalDep) -> dict[str, int]:
 @router.post("/disputes", response_model=DisputeDetail, status_code=201, summary="受理矛盾纠纷")
 def create(body: DisputeCreate, session: SessionDep, actor: PrincipalDep) -> DisputeDetail:
     with UnitOfWork(session):
-        dispute = register_dispute(session, actor, body.to_command())
+        dispute = submit_dispute(session, actor, body.to_command())
     return views.detail(session, actor, dispute.id)
 
 
@@ -146,3 +151,30 @@ def task_done(task_id: int, body: NoteIn, session: SessionDep, actor: PrincipalD
 @router.get("/mediators", summary="本辖区的调解员")
 def mediators(session: SessionDep, actor: PrincipalDep) -> list[dict[str, object]]:
     return views.mediators(session, actor)
+
+
+ByQ = Annotated[Literal["centre", "mediator"], Query(description="centre 按调解中心 / mediator 按调解员")]
+
+
+@router.get("/figures", summary="调解成效：成功率、达成协议用时、司法确认、转入去向（按中心或调解员）")
+def get_figures(session: SessionDep, actor: PrincipalDep, by: ByQ = "centre") -> dict[str, Any]:
+    return figures.figures(session, actor, by)
+
+
+@router.get(
+    "/figures.{fmt}",
+    summary="导出调解成效（CSV 或 Excel）",
+    responses={404: {"description": "导出格式不存在（csv 或 xlsx）"}},
+)
+def export_figures(fmt: str, session: SessionDep, actor: PrincipalDep, by: ByQ = "centre") -> Response:
+    if fmt not in EXPORTS:
+        raise NotFound("导出格式只有 csv 和 xlsx", field="fmt")
+    rows = figures.table(figures.figures(session, actor, by))
+    content = figures.to_csv(rows) if fmt == "csv" else figures.to_xlsx(rows, "调解成效")
+    name = f"mediation-figures-{by}.{fmt}"
+    return Response(content, media_type=EXPORTS[fmt], headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@router.get("/high-risk", summary="高风险矛盾纠纷（领导大屏，附风险说明）")
+def get_high_risk(session: SessionDep, actor: PrincipalDep) -> list[dict[str, Any]]:
+    return figures.high_risk(session, actor)
