@@ -45,6 +45,8 @@ from gridgov.dispatch.suggestions_api import router as suggestions_router
 from gridgov.dispatch.sweeper import Sweeper
 from gridgov.hazards.api import router as hazards_router
 from gridgov.mediation.api import router as mediation_router
+from gridgov.mediation.legal_api import public_router as legal_public_router
+from gridgov.mediation.legal_api import router as legal_router
 from gridgov.mediation.worker import TaskSweeper
 from gridgov.notify.api import router as notify_router
 from gridgov.notify.worker import NotifyWorker
@@ -258,6 +260,8 @@ def create_app(
         notify_router,
         hazards_router,
         mediation_router,
+        legal_router,
+        legal_public_router,
         suggestions_router,
         classify_router,
     )

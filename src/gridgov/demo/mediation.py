@@ -16,7 +16,7 @@ from gridgov.address.models import Address
 from gridgov.common.timeutil import utcnow
 from gridgov.mediation import assignment, services
 from gridgov.mediation.channel import submit_dispute
-from gridgov.mediation.models import MediationAgency, Mediator
+from gridgov.mediation.models import LegalAdviser, MediationAgency, Mediator
 from gridgov.mediation.parties import PartyData
 from gridgov.mediation.registration import DisputeIn
 from gridgov.mediation.rules import AgencyKind, MediatorKind, PartyKind, PartyRole, Source, Stage
@@ -61,6 +61,9 @@ STORIES: list[tuple[str, str, str, int, Stage]] = [
 ]
 
 
+WEEKDAYS = ("一", "二", "三", "四", "五")
+
+
 @dataclass
 class MediationDemo:
     agencies: int = 0
@@ -85,18 +88,18 @@ def _mediator(
     agency: MediationAgency,
     skills: list[str],
     user: int | None,
-) -> None:
-    session.add(
-        Mediator(
-            name=name,
-            kind=kind.value,
-            agency_id=agency.id,
-            user_id=user,
-            division_id=div.id,
-            division_path=div.path,
-            skills=skills,
-        )
+) -> Mediator:
+    found = Mediator(
+        name=name,
+        kind=kind.value,
+        agency_id=agency.id,
+        user_id=user,
+        division_id=div.id,
+        division_path=div.path,
+        skills=skills,
     )
+    session.add(found)
+    return found
 
 
 def seed_agencies(session: Session) -> tuple[int, int]:
@@ -132,7 +135,19 @@ def seed_agencies(session: Session) -> tuple[int, int]:
                 everyday,
                 user.id if user else None,
             )
-            _mediator(session, div, f"{div.name}法律顾问", MediatorKind.ADVISER, made[AgencyKind.COMMITTEE], [], None)
+            adviser = _mediator(
+                session, div, f"{div.name}法律顾问", MediatorKind.ADVISER, made[AgencyKind.COMMITTEE], [], None
+            )
+            session.flush()
+            session.add(  # 一社区一法律顾问, on duty one afternoon a week
+                LegalAdviser(
+                    mediator_id=adviser.id,
+                    community_id=div.id,
+                    community_path=div.path,
+                    duty_hours=f"每周{WEEKDAYS[div.id % len(WEEKDAYS)]} 14:30-17:30",
+                    office=f"{div.name}党群服务中心法律服务室",
+                )
+            )
             mediators += 2
         elif div.level == "street":
             _mediator(session, div, f"{div.name}司法所调解员", MediatorKind.OFFICER, made[AgencyKind.JUSTICE], [], None)

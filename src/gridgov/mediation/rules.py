@@ -49,6 +49,8 @@ class Source(ChoiceSet):
     HOTLINE = ("hotline_12345", "12345热线", "#f6bd16")
     POLICE = ("police", "公安移送", "#1f6feb")
     COURT = ("court", "法院委派", "#269a99")
+    SCREENING = ("screening", "访前甄别转入", "#fa8c16")
+    CONSULTATION = ("consultation", "法律咨询转入", "#5ad8a6")
 
 
 @published("dispute_destination")
