@@ -166,6 +166,7 @@ ROUTE_SCOPES: dict[str, Scope] = {
             "/resident",
             "/sheet",
             "/mediation",
+            "/legal",
         )
     },
     # mediation: disputes in the caller's area (lists scoped in the query), one dispute or task through its scope

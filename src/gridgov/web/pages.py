@@ -47,6 +47,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "admin": ("admin.html", "系统管理"),
     "sheet": ("sheet.html", "派遣单"),  # one case, printable (/sheet?id=N)
     "mediation": ("mediation.html", "矛盾纠纷调解"),
+    "legal": ("legal.html", "法律服务"),  # public, like /resident: residents book their community's legal adviser
 }
 
 
