@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 
 
 def _mediator(seed: dict[str, Any]) -> str:
-    return next(u for u, v in seed["logins"].items() if v["role"] == "community_staff")
+    return str(next(u for u, v in seed["logins"].items() if v["role"] == "community_staff"))
 
 
 def test_a_resident_books_the_adviser_and_the_workbench_answers(
@@ -56,7 +56,7 @@ def test_a_resident_books_the_adviser_and_the_workbench_answers(
     panel.locator("#ca-mode").select_option("met")
     panel.locator("#ca-text").fill("已约周二下午到社区法律服务室面谈，指导准备援助材料")
     panel.locator("#ca-go").click()
-    expect(panel).to_contain_text("已约见")
+    expect(panel.locator("dl.kv")).to_contain_text("已约见")
     expect(panel.locator("#cc-go")).to_be_attached()  # it may turn into a mediation case now
     staff.screenshot(path=str(artifacts / "mediation-consults.png"), full_page=True)
 
@@ -69,6 +69,7 @@ def test_a_visit_is_screened_by_the_adviser_and_followed_up(
     login: Callable[..., Page], seed: dict[str, Any], artifacts: Path
 ) -> None:
     staff = login(_mediator(seed), "/mediation")
+    expect(staff.locator("#petition-list .loading")).to_have_count(0)  # the screenings are loaded
     staff.locator("#view-tabs button[data-view=petitions]").click()
     staff.locator("#pt-new summary").click()
     expect(staff.locator("#pt-division")).not_to_have_value("")
@@ -83,10 +84,11 @@ def test_a_visit_is_screened_by_the_adviser_and_followed_up(
     panel.locator("#ps-outcome").select_option("legal_route")
     panel.locator("#ps-advice").fill("补偿争议可申请行政复议，已释法明理")
     panel.locator("#ps-go").click()
-    expect(panel).to_contain_text("释法明理，引导法律途径")
+    expect(panel.locator("dl.kv")).to_contain_text("释法明理，引导法律途径")
     panel.locator("#pf-note").fill("回访：已申请复议，未上访")
     panel.locator("#pf-go").click()
-    expect(panel).to_contain_text("已在信访前化解")
+    expect(panel.locator("dl.kv")).to_contain_text("已回访")
+    expect(panel).to_contain_text("（已在信访前化解）")
     staff.screenshot(path=str(artifacts / "mediation-petitions.png"), full_page=True)
 
 

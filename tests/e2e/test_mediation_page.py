@@ -41,6 +41,7 @@ def test_a_mediator_takes_a_dispute_to_agreement(
     panel.locator("#btn-agree").click()
     expect(panel.locator("#doc-pdf")).to_be_visible()
     expect(panel).to_contain_text("达成协议")
+    expect(panel.locator("#follow-up-due")).to_be_visible()  # 回访 scheduled with the outcome
     href = panel.locator("#doc-pdf").get_attribute("href")
     assert href
     pdf = page.request.get(href)

@@ -27,8 +27,8 @@
           .slice(0, 20)
           .map(
             (d) =>
-              "<li><span class='tag' style='background:#f5222d'>高风险 " + d.risk_score + "</span> " + esc(d.title) +
-              " <span class='muted small'>" + esc(d.number) + " · " + esc(d.stage_label) + " · " + esc(d.place || "") + "</span>" +
+              "<li style='display:block'><span class='tag' style='white-space:nowrap;background:#f5222d'>高风险 " + d.risk_score + "</span> " + esc(d.title) +
+              " <span class='muted small'>" + esc(d.number) + " · " + esc(d.stage_label) + "</span>" +
               "<br><span class='small'>" + d.flags.map((f) => esc(f.label) + "：" + esc(f.explanation)).join("；") + "</span></li>"
           )
           .join("")

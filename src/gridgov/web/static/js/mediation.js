@@ -93,7 +93,8 @@
       '<dl class="kv"><dt>编号</dt><dd>' + esc(d.number) + "</dd><dt>阶段</dt><dd>" + GG.badge(d.stage_label, "#1f6feb") + "</dd>" +
       "<dt>类型</dt><dd>" + esc(d.type_label) + "</dd><dt>来源</dt><dd>" + esc(d.source_label) + "</dd>" +
       "<dt>金额</dt><dd>" + esc(GG.fmtNum(Number(d.amount), 2)) + " 元</dd><dt>发生地</dt><dd>" + esc(d.place) + "</dd>" +
-      "<dt>调解员</dt><dd>" + esc(d.mediator || "未分派") + "</dd><dt>风险</dt><dd>" + GG.badge(d.risk_label, RISK[d.risk_level] || "#888") + "</dd></dl>" +
+      "<dt>调解员</dt><dd>" + esc(d.mediator || "未分派") + "</dd><dt>风险</dt><dd>" + GG.badge(d.risk_label, RISK[d.risk_level] || "#888") + "</dd>" +
+      (d.follow_up_due ? '<dt>回访期限</dt><dd id="follow-up-due">' + esc(fmtTime(d.follow_up_due)) + "</dd>" : "") + "</dl>" +
       (d.risk_flags.length ? '<ul class="risk-flags">' + d.risk_flags.map((f) => "<li><b>" + esc(f.label) + "</b>：" + esc(f.explanation) + "</li>").join("") + "</ul>" : "") +
       (d.description ? '<p class="muted">' + esc(d.description) + "</p>" : "") +
       "<section><h3>当事人</h3>" + table(["身份", "姓名或名称", "证件号码", "联系电话"], d.parties.map((p) => [esc(p.role_label), esc(p.name), esc(p.id_number || "—"), esc(p.phone || "—")])) + "</section>" +

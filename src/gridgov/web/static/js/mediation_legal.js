@@ -100,14 +100,21 @@
     await run(err, () => api("/api/mediation/petitions", { method: "POST", json: {
       channel: $("#pt-channel").value, name: $("#pt-name").value.trim(), phone: $("#pt-phone").value.trim() || null,
       division_code: $("#pt-division").value.trim(), matter: $("#pt-matter").value.trim(),
-    } }).then((p) => "已登记 " + p.number), loadPetitions);
+    } }).then((p) => {
+      ["#pt-name", "#pt-phone", "#pt-matter"].forEach((sel) => ($(sel).value = ""));
+      $("#pt-new").open = false;
+      return "已登记 " + p.number;
+    }), loadPetitions);
   }
 
+  $$("#view-tabs button").forEach((b) => b.addEventListener("click", () => show(b.dataset.view)));
   GG.requireLogin(["community_staff", "dispatcher", "admin", "leader"]).then(async (me) => {
-    $$("#view-tabs button").forEach((b) => b.addEventListener("click", () => show(b.dataset.view)));
     $("#pt-create").addEventListener("click", createPetition);
     if (me && me.division_code) $("#pt-division").value = me.division_code;
-    state.lawyers = (await api("/api/mediation/mediators")).filter((m) => m.kind === "lawyer" || m.kind === "adviser");
+    // the community's own legal adviser first, then the lawyers serving the area above it
+    state.lawyers = (await api("/api/mediation/mediators"))
+      .filter((m) => m.kind === "lawyer" || m.kind === "adviser")
+      .sort((a, b) => (a.kind === "adviser" ? 0 : 1) - (b.kind === "adviser" ? 0 : 1));
     await Promise.all([loadPetitions(), loadConsults()]).catch((e) => GG.showError(e, $("#petition-list")));
   });
 })();
