@@ -134,3 +134,11 @@ def test_high_risk_disputes_reach_the_leaders_screen_with_their_explanation(
     one_action(services.hold_session, session, actor, dispute.id, now, "双方到场", None, now)
     agreed = one_action(services.agree, session, actor, dispute.id, "分三期还款", now)
     assert agreed.follow_up_due is not None and agreed.follow_up_due - now == timedelta(days=15)
+
+
+def test_an_unknown_stage_filter_names_the_field(app_client: TestClient, login: Login, session: Session) -> None:
+    community = session.scalars(select(User.division_id).where(User.role == "community_staff")).first()
+    found = session.get(Division, community)
+    assert found is not None
+    r = app_client.get("/api/mediation/disputes", params={"stage": "-shm"}, headers=login(f"cs_{found.code}"))
+    assert r.status_code == 422 and r.json()["error"]["field"] == "stage" and "accepted" in r.json()["error"]["message"]

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov.common.audit import record_audit
-from gridgov.common.errors import Forbidden
+from gridgov.common.errors import Forbidden, InvalidInput
 from gridgov.common.principal import Principal
 from gridgov.common.scope import UNLIMITED, subtree
 from gridgov.common.security import pii_cipher
@@ -55,7 +55,11 @@ def list_disputes(
 ) -> list[DisputeRow]:
     query = scoped(actor)
     if stage:
-        query = query.where(Dispute.stage == Stage(stage).value)
+        try:
+            query = query.where(Dispute.stage == Stage(stage).value)
+        except ValueError:
+            listed = "、".join(f"{s.value}（{s.label}）" for s in Stage if s != Stage.NEW)
+            raise InvalidInput(f"阶段“{stage}”不存在；可选：{listed}", field="stage") from None
     if mine:
         own = select(Mediator.id).where(Mediator.user_id == actor.user_id)
         query = query.where(Dispute.mediator_id.in_(own))
