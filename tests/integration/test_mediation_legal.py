@@ -132,6 +132,7 @@ def test_bad_bookings_name_the_field(app_client: TestClient, session: Session) -
         ({"kind": "gossip"}, "kind"),
         ({"community_code": "440304999999"}, "community_code"),
         ({"preferred_at": "2020-01-01T09:00:00+08:00"}, "preferred_at"),
+        ({"preferred_at": "2030-01-01T09:00:00"}, "preferred_at"),  # no time zone: refused, not guessed
     ):
         r = app_client.post("/api/public/legal/consultations", json=base | change)
         assert r.status_code == 422, (change, r.text)

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from gridgov.common.principal import Principal, Role
 from gridgov.common.ratelimit import RateLimiter
@@ -72,7 +72,7 @@ class BookingBody(BaseModel):
     name: str = Field(min_length=1, max_length=50)
     phone: str = Field(max_length=20, description="手机号，顾问据此联系")
     question: str = Field(min_length=1, max_length=2000, description="咨询事项")
-    preferred_at: datetime | None = Field(default=None, description="希望约见的时间（线下）")
+    preferred_at: AwareDatetime | None = Field(default=None, description="希望约见的时间（线下，带时区）")
 
     @field_validator("phone")
     @classmethod

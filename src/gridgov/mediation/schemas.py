@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from gridgov.mediation.parties import PartyData
 from gridgov.mediation.registration import DisputeIn
@@ -53,7 +53,7 @@ class AssignIn(BaseModel):
 
 
 class SessionIn(BaseModel):
-    held_at: datetime
+    held_at: AwareDatetime = Field(description="调解日期（带时区）")
     notes: str = Field(min_length=1, max_length=5000, description="调解记录")
     mediator_ids: list[int] = Field(default_factory=list, max_length=10)
 
