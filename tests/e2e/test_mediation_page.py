@@ -34,7 +34,10 @@ def test_a_mediator_takes_a_dispute_to_agreement(
     expect(parties).to_contain_text("申请人")
     expect(parties).to_contain_text("*")  # names, ID and phone numbers masked
     assert not re.search(r"1\d{10}", parties.inner_text())
-    expect(panel.locator(".risk-flags")).to_contain_text("“报复”")  # the demo's family dispute: a threat
+    expect(panel.locator(".risk-flags")).to_contain_text("“报复”")
+    expect(
+        panel.locator("#source-case")
+    ).not_to_be_empty()  # the demo's disputes entered through the intake port  # the demo's family dispute: a threat
     page.screenshot(path=str(artifacts / "mediation-detail.png"), full_page=True)
 
     panel.locator("#terms").fill("一、每月五日前支付抚养费叁仟元。\n二、双方不再就此争吵。")

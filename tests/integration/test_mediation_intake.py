@@ -160,3 +160,4 @@ def test_the_api_registers_a_dispute_through_the_port(
     assert dispute is not None and dispute.source_event_id is not None
     case = session.get(Event, dispute.source_event_id)
     assert case is not None and case.channel == Channel.HOTLINE.value
+    assert r.json()["source_case"] == case.number  # the detail names the case filed through the port

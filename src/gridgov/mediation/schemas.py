@@ -112,3 +112,4 @@ class DisputeDetail(DisputeRow):
     destination: str | None
     follow_up_due: datetime | None
     allowed: list[dict[str, str]]
+    source_case: str | None = Field(default=None, description="受理时经统一受理端口登记的事件编号")

@@ -13,6 +13,7 @@ from gridgov.common.principal import Principal
 from gridgov.common.scope import UNLIMITED, subtree
 from gridgov.common.security import pii_cipher
 from gridgov.db import settings_of
+from gridgov.dispatch.models import Event
 from gridgov.mediation import parties
 from gridgov.mediation.access import load, scoped
 from gridgov.mediation.dispute_types import dispute_type
@@ -132,6 +133,9 @@ def detail(session: Session, actor: Principal, dispute_id: int) -> DisputeDetail
         "destination": d.destination,
         "follow_up_due": d.follow_up_due,
         "allowed": [{"value": a.value, "label": a.label} for a in allowed_actions(Stage(d.stage), actor.role)],
+        "source_case": session.scalar(select(Event.number).where(Event.id == d.source_event_id))
+        if d.source_event_id
+        else None,
     }
     return DisputeDetail.model_validate(body)
 

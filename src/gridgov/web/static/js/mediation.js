@@ -91,7 +91,7 @@
     $("#dispute-panel").innerHTML =
       "<h2>" + esc(d.title) + "</h2>" +
       '<dl class="kv"><dt>编号</dt><dd>' + esc(d.number) + "</dd><dt>阶段</dt><dd>" + GG.badge(d.stage_label, "#1f6feb") + "</dd>" +
-      "<dt>类型</dt><dd>" + esc(d.type_label) + "</dd><dt>来源</dt><dd>" + esc(d.source_label) + "</dd>" +
+      "<dt>类型</dt><dd>" + esc(d.type_label) + "</dd><dt>来源</dt><dd>" + esc(d.source_label) + (d.source_case ? '（事件 <span id="source-case">' + esc(d.source_case) + "</span>）" : "") + "</dd>" +
       "<dt>金额</dt><dd>" + esc(GG.fmtNum(Number(d.amount), 2)) + " 元</dd><dt>发生地</dt><dd>" + esc(d.place) + "</dd>" +
       "<dt>调解员</dt><dd>" + esc(d.mediator || "未分派") + "</dd><dt>风险</dt><dd>" + GG.badge(d.risk_label, RISK[d.risk_level] || "#888") + "</dd>" +
       (d.follow_up_due ? '<dt>回访期限</dt><dd id="follow-up-due">' + esc(fmtTime(d.follow_up_due)) + "</dd>" : "") + "</dl>" +
