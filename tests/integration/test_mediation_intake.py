@@ -161,3 +161,25 @@ def test_the_api_registers_a_dispute_through_the_port(
     case = session.get(Event, dispute.source_event_id)
     assert case is not None and case.channel == Channel.HOTLINE.value
     assert r.json()["source_case"] == case.number  # the detail names the case filed through the port
+
+
+def test_the_api_refers_a_classified_report_with_the_type_from_its_category(
+    app_client: TestClient, login: Login, session: Session, staff: tuple[Principal, Division, Division]
+) -> None:
+    actor, community, grid = staff
+    report = IntakeCommand(title="房东不退押金", channel=Channel.PHOTO, category_code="07007", grid_code=grid.code)
+    case_id = one_action(intake.submit, session, actor, report).event_id
+    before = _events(session)
+    body = {
+        "title": "押金纠纷（事件转办）",
+        "source_event_id": case_id,
+        "parties": [{"role": "applicant", "name": NAME, "phone": PHONE}, {"role": "respondent", "name": "房东"}],
+    }
+    r = app_client.post("/api/mediation/disputes", json=body, headers=login(f"cs_{community.code}"))
+    assert r.status_code == 201, r.text
+    assert r.json()["dispute_type"] == "tenancy" and r.json()["source"] == "case_referral"
+    assert _events(session) == before
+    bad = app_client.post(
+        "/api/mediation/disputes", json=body | {"source_event_id": None}, headers=login(f"cs_{community.code}")
+    )
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "dispute_type"

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from gridgov.common.errors import NotFound
 from gridgov.common.uow import UnitOfWork
 from gridgov.mediation import assignment, documents, figures, services, views
-from gridgov.mediation.channel import submit_dispute
+from gridgov.mediation.channel import refer_case, submit_dispute
 from gridgov.mediation.dispute_types import dispute_types
 from gridgov.mediation.schemas import (
     AssignIn,
@@ -57,7 +57,11 @@ def stages(session: SessionDep, actor: PrincipalDep) -> dict[str, int]:
 @router.post("/disputes", response_model=DisputeDetail, status_code=201, summary="受理矛盾纠纷")
 def create(body: DisputeCreate, session: SessionDep, actor: PrincipalDep) -> DisputeDetail:
     with UnitOfWork(session):
-        dispute = submit_dispute(session, actor, body.to_command())
+        cmd = body.to_command()
+        if cmd.source_event_id is not None:  # a case already in the ledger: referred, no second case
+            dispute = refer_case(session, actor, cmd.source_event_id, cmd)
+        else:
+            dispute = submit_dispute(session, actor, cmd)
     return views.detail(session, actor, dispute.id)
 
 

@@ -22,7 +22,9 @@ class PartyIn(BaseModel):
 
 
 class DisputeCreate(BaseModel):
-    dispute_type: str = Field(max_length=32, description="纠纷类型代码，见 /api/mediation/types")
+    dispute_type: str = Field(
+        default="", max_length=32, description="纠纷类型代码，见 /api/mediation/types（事件转办时可不填：按事件小类）"
+    )
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=5000)
     source: Source = Source.WALK_IN
