@@ -180,5 +180,10 @@ def register_dispute(session: Session, actor: Principal, cmd: DisputeIn, now: da
         dispute,
         MediationAction.REGISTER,
         now,
-        data={"type": cmd.dispute_type, "source": cmd.source.value, "risk": dispute.risk_level},
+        data={
+            "type": cmd.dispute_type,
+            "source": cmd.source.value,
+            "risk": dispute.risk_level,
+            "source_event_id": cmd.source_event_id,  # dispatch holds that case for mediation (its subscriber)
+        },
     )
