@@ -181,6 +181,10 @@ ROUTE_SCOPES: dict[str, Scope] = {
             ("GET", ""),
             ("GET", "/parties"),
             ("GET", "/agreement.{fmt}"),
+            ("GET", "/confirmation.{fmt}"),
+            ("GET", "/scans"),
+            ("POST", "/scans"),
+            ("GET", "/scans/{scan_id}"),
             *(("POST", f"/{a}") for a in ("assign", "sessions", "agree", "fail", "confirm", "transfer", "follow-up")),
             ("POST", "/close"),
         )

@@ -258,6 +258,7 @@ def _object_params(scope: Scope, world: World, *, inside: bool) -> dict[str, str
             "dispute_id": str(world.dispute_out),
             "task_id": str(world.task_out),
             "fmt": "pdf",
+            "scan_id": "1",
             "screening_id": str(world.screening_out),
             "consultation_id": str(world.consultation_out),
         }

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.responses import FileResponse, Response
+from sqlalchemy.orm import Session
 
 from gridgov.common.errors import NotFound
+from gridgov.common.principal import Principal
 from gridgov.common.uow import UnitOfWork
-from gridgov.mediation import assignment, documents, figures, services, views
+from gridgov.mediation import assignment, documents, figures, scans, services, views
 from gridgov.mediation.channel import refer_case, submit_dispute
 from gridgov.mediation.dispute_types import dispute_types
 from gridgov.mediation.schemas import (
@@ -24,7 +26,7 @@ from gridgov.mediation.schemas import (
     TermsIn,
     TransferIn,
 )
-from gridgov.org.deps import PrincipalDep, SessionDep
+from gridgov.org.deps import PrincipalDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/mediation", tags=["mediation"])
 EXPORTS = {
@@ -134,15 +136,57 @@ def close(dispute_id: int, session: SessionDep, actor: PrincipalDep) -> DisputeD
     return views.detail(session, actor, dispute_id)
 
 
-@router.get("/disputes/{dispute_id}/agreement.{fmt}", summary="调解协议书（PDF 或 DOCX）")
-def agreement(dispute_id: int, fmt: str, session: SessionDep, actor: PrincipalDep) -> Response:
+def _document(session: Session, actor: Principal, dispute_id: int, fmt: str, kind: str) -> Response:
     with UnitOfWork(session):
-        doc = documents.agreement_document(session, actor, dispute_id, fmt)
+        doc = documents.agreement_document(session, actor, dispute_id, fmt, kind=kind)
     quoted = doc.filename.encode("utf-8").hex()
-    disposition = f"attachment; filename=agreement.{fmt}; filename*=UTF-8''" + "".join(
+    disposition = f"attachment; filename={kind}.{fmt}; filename*=UTF-8''" + "".join(
         f"%{quoted[i : i + 2]}" for i in range(0, len(quoted), 2)
     )
     return Response(doc.content, media_type=doc.media_type, headers={"Content-Disposition": disposition})
+
+
+@router.get("/disputes/{dispute_id}/agreement.{fmt}", summary="调解协议书（PDF 或 DOCX）")
+def agreement(dispute_id: int, fmt: str, session: SessionDep, actor: PrincipalDep) -> Response:
+    return _document(session, actor, dispute_id, fmt, "agreement")
+
+
+@router.get("/disputes/{dispute_id}/confirmation.{fmt}", summary="司法确认申请书（PDF 或 DOCX）")
+def confirmation(dispute_id: int, fmt: str, session: SessionDep, actor: PrincipalDep) -> Response:
+    return _document(session, actor, dispute_id, fmt, "confirmation")
+
+
+@router.post("/disputes/{dispute_id}/scans", status_code=201, summary="上传签字扫描件（协议书、司法确认申请书等）")
+async def upload_scan(
+    dispute_id: int,
+    session: SessionDep,
+    actor: PrincipalDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="JPEG、PNG、WebP、HEIC 图片或 PDF")],
+    kind: Annotated[str, Form(max_length=16, description="agreement / confirmation / other")] = "agreement",
+    note: Annotated[str, Form(max_length=200)] = "",
+) -> dict[str, Any]:
+    data = await file.read(settings.max_upload_bytes + 1)
+    with UnitOfWork(session):
+        scan = scans.attach_scan(
+            session, actor, dispute_id, data, kind, note, settings.attachments_dir, settings.max_upload_bytes
+        )
+        scan_id = scan.id
+    return next(row for row in scans.list_scans(session, actor, dispute_id) if row["id"] == scan_id)
+
+
+@router.get("/disputes/{dispute_id}/scans", summary="纠纷的签字扫描件")
+def list_scans(dispute_id: int, session: SessionDep, actor: PrincipalDep) -> list[dict[str, Any]]:
+    return scans.list_scans(session, actor, dispute_id)
+
+
+@router.get("/disputes/{dispute_id}/scans/{scan_id}", summary="下载签字扫描件（以附件下载，禁止内容嗅探）")
+def download_scan(
+    dispute_id: int, scan_id: int, session: SessionDep, actor: PrincipalDep, settings: SettingsDep
+) -> FileResponse:
+    with UnitOfWork(session):
+        found = scans.open_scan(session, actor, dispute_id, scan_id, settings.attachments_dir)
+    return FileResponse(found.path, media_type=found.content_type, headers=found.headers)
 
 
 @router.post("/tasks/{task_id}/done", summary="联调任务反馈")

@@ -155,6 +155,21 @@ class DisputeStep(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class DisputeScan(Base):
+    """A signed scan attached to the dispute or its agreement (签字版调解协议书, 司法确认申请书, other papers): the
+    file itself is stored by the dispatch context's safe upload path (type sniffed, photos re-encoded clean)."""
+
+    __tablename__ = "dispute_scan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("dispute.id"), index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("attachment.sha256"))
+    kind: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class PetitionScreening(Base):
     """访前甄别: a visit or letter that may become a 信访 case, screened by a lawyer first (legal route advised,
     mediation offered, or referred) and followed up. The petitioner's name and phone encrypted (blind index on the

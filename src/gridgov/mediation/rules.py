@@ -115,6 +115,8 @@ class MediationAudit(AuditAction):
     TASK_DONE = ("mediation.task_done", "联调任务反馈")
     TASK_ESCALATE = ("mediation.task_escalate", "联调任务超时上报")
     DOCUMENT = ("mediation.document", "生成调解文书")
+    SCAN_UPLOAD = ("mediation.scan_upload", "上传签字扫描件")
+    SCAN_READ = ("mediation.scan_read", "查看签字扫描件")
     PII_READ = ("mediation.pii_read", "查看当事人完整信息")
 
 

@@ -115,3 +115,4 @@ class DisputeDetail(DisputeRow):
     follow_up_due: datetime | None
     allowed: list[dict[str, str]]
     source_case: str | None = Field(default=None, description="受理时经统一受理端口登记的事件编号")
+    scans: list[dict[str, Any]] = Field(default_factory=list, description="签字扫描件（协议书、司法确认申请书等）")

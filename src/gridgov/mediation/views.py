@@ -20,6 +20,7 @@ from gridgov.mediation.dispute_types import dispute_type
 from gridgov.mediation.models import Dispute, MediationAgency, Mediator
 from gridgov.mediation.risk import RiskLevel
 from gridgov.mediation.rules import AgencyKind, MediationAudit, PartyRole, Source, Stage, TaskStatus, allowed_actions
+from gridgov.mediation.scans import scan_rows
 from gridgov.mediation.schemas import DisputeDetail, DisputeRow, PartyOut
 from gridgov.org import cache
 
@@ -136,6 +137,7 @@ def detail(session: Session, actor: Principal, dispute_id: int) -> DisputeDetail
         "source_case": session.scalar(select(Event.number).where(Event.id == d.source_event_id))
         if d.source_event_id
         else None,
+        "scans": scan_rows(session, d.id),
     }
     return DisputeDetail.model_validate(body)
 

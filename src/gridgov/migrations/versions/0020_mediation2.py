@@ -1,4 +1,5 @@
-"""mediation2: petition screening (访前甄别), community legal advisers and residents' legal consultations
+"""mediation2: petition screening (访前甄别), community legal advisers, residents' legal consultations, and the
+signed scans attached to a dispute
 
 Revision ID: 0020_mediation2
 Revises: 0019_classify
@@ -106,8 +107,25 @@ def upgrade() -> None:
     op.create_index(op.f("ix_legal_consultation_phone_index"), "legal_consultation", ["phone_index"], unique=False)
     op.create_index("ix_legal_consultation_scope", "legal_consultation", ["community_path", "status"], unique=False)
 
+    op.create_table(
+        "dispute_scan",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dispute_id", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("note", sa.String(length=200), nullable=False),
+        sa.Column("uploaded_by", sa.Integer(), nullable=True),
+        sa.Column("uploaded_at", UTC, nullable=False),
+        _fk("dispute_scan", "dispute_id", "dispute"),
+        _fk("dispute_scan", "uploaded_by", "app_user"),
+        sa.ForeignKeyConstraint(["sha256"], ["attachment.sha256"], name=op.f("fk_dispute_scan_sha256_attachment")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dispute_scan")),
+    )
+    op.create_index(op.f("ix_dispute_scan_dispute_id"), "dispute_scan", ["dispute_id"], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_table("dispute_scan")
     op.drop_table("legal_consultation")
     op.drop_table("legal_adviser")
     op.drop_table("petition_screening")
