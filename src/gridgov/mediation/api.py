@@ -136,6 +136,9 @@ def close(dispute_id: int, session: SessionDep, actor: PrincipalDep) -> DisputeD
     return views.detail(session, actor, dispute_id)
 
 
+NOT_AGREED: dict[int | str, dict[str, Any]] = {409: {"description": "纠纷尚未达成协议，不能生成文书"}}
+
+
 def _document(session: Session, actor: Principal, dispute_id: int, fmt: str, kind: str) -> Response:
     with UnitOfWork(session):
         doc = documents.agreement_document(session, actor, dispute_id, fmt, kind=kind)
@@ -146,12 +149,12 @@ def _document(session: Session, actor: Principal, dispute_id: int, fmt: str, kin
     return Response(doc.content, media_type=doc.media_type, headers={"Content-Disposition": disposition})
 
 
-@router.get("/disputes/{dispute_id}/agreement.{fmt}", summary="调解协议书（PDF 或 DOCX）")
+@router.get("/disputes/{dispute_id}/agreement.{fmt}", summary="调解协议书（PDF 或 DOCX）", responses=NOT_AGREED)
 def agreement(dispute_id: int, fmt: str, session: SessionDep, actor: PrincipalDep) -> Response:
     return _document(session, actor, dispute_id, fmt, "agreement")
 
 
-@router.get("/disputes/{dispute_id}/confirmation.{fmt}", summary="司法确认申请书（PDF 或 DOCX）")
+@router.get("/disputes/{dispute_id}/confirmation.{fmt}", summary="司法确认申请书（PDF 或 DOCX）", responses=NOT_AGREED)
 def confirmation(dispute_id: int, fmt: str, session: SessionDep, actor: PrincipalDep) -> Response:
     return _document(session, actor, dispute_id, fmt, "confirmation")
 
