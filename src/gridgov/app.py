@@ -50,6 +50,9 @@ from gridgov.dispatch.suggestions_api import router as suggestions_router
 from gridgov.dispatch.sweeper import Sweeper
 from gridgov.hazards.api import router as hazards_router
 from gridgov.mediation.api import router as mediation_router
+from gridgov.mediation.legal_api import public_router as legal_public_router
+from gridgov.mediation.legal_api import router as legal_router
+from gridgov.mediation.worker import TaskSweeper
 from gridgov.notify.api import router as notify_router
 from gridgov.notify.worker import NotifyWorker
 from gridgov.org.api import router as org_router
@@ -179,6 +182,7 @@ def create_app(
     event_bus = wire()
     sla = Sweeper(factory, settings.sla_sweep_seconds if sweeper else 0)
     verify_due = VerifyDueWorker(factory, settings.blockdata_verify_sweep_seconds if sweeper else 0)
+    mediation_tasks = TaskSweeper(factory, settings.sla_sweep_seconds if sweeper else 0)  # 联调任务 on the same beat
     outbox = OutboxWorker(factory, settings.outbox_poll_seconds if sweeper else 0, event_bus)
     # the outbox worker feeds the planner; this thread sends what is due (see notify/worker.py)
     notifier = NotifyWorker(factory, settings, settings.notify_poll_seconds if sweeper else 0, plan=False)
@@ -191,6 +195,7 @@ def create_app(
         checkpointer.start()
         sla.start()
         verify_due.start()
+        mediation_tasks.start()
         outbox.start()
         notifier.start()
         if warm:
@@ -198,6 +203,7 @@ def create_app(
         yield
         sla.stop()
         verify_due.stop()
+        mediation_tasks.stop()
         outbox.stop()
         notifier.stop()
         writer.close()
@@ -232,6 +238,7 @@ def create_app(
     app.state.settings, app.state.engine, app.state.session_factory = settings, engine, factory
     app.state.report_writer = writer
     app.state.outbox_worker = outbox
+    app.state.mediation_sweeper = mediation_tasks
     app.state.notify_worker = notifier
     app.state.wal_checkpointer = checkpointer
 
@@ -268,6 +275,8 @@ def create_app(
         notify_router,
         hazards_router,
         mediation_router,
+        legal_router,
+        legal_public_router,
         suggestions_router,
         classify_router,
     )

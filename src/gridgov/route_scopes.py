@@ -189,6 +189,7 @@ ROUTE_SCOPES: dict[str, Scope] = {
             "/sheet",
             "/mediation",
             "/declare",
+            "/legal",
         )
     },
     # mediation: disputes in the caller's area (lists scoped in the query), one dispute or task through its scope
@@ -203,11 +204,30 @@ ROUTE_SCOPES: dict[str, Scope] = {
             ("GET", ""),
             ("GET", "/parties"),
             ("GET", "/agreement.{fmt}"),
+            ("GET", "/confirmation.{fmt}"),
+            ("GET", "/scans"),
+            ("POST", "/scans"),
+            ("GET", "/scans/{scan_id}"),
             *(("POST", f"/{a}") for a in ("assign", "sessions", "agree", "fail", "confirm", "transfer", "follow-up")),
             ("POST", "/close"),
         )
     },
     "POST /api/mediation/tasks/{task_id}/done": Scope.DISPUTE,
+    "GET /api/mediation/figures": Scope.CASE_LIST,  # aggregated over the caller's disputes (scoped in the query)
+    "GET /api/mediation/figures.{fmt}": Scope.CASE_LIST,
+    "GET /api/mediation/high-risk": Scope.CASE_LIST,
+    # 访前甄别 and the advisers' consultations: lists scoped in the query, one row through its scope (else 404)
+    "GET /api/mediation/petitions": Scope.CASE_LIST,
+    "POST /api/mediation/petitions": Scope.INTAKE,
+    "POST /api/mediation/petitions/{screening_id}/screen": Scope.DISPUTE,
+    "POST /api/mediation/petitions/{screening_id}/follow-up": Scope.DISPUTE,
+    "GET /api/mediation/consultations": Scope.CASE_LIST,
+    "POST /api/mediation/consultations/{consultation_id}/answer": Scope.DISPUTE,
+    "POST /api/mediation/consultations/{consultation_id}/convert": Scope.DISPUTE,
+    # the residents' legal service: advisers are public reference; a booking is an intake; its number + token opens it
+    "GET /api/public/legal/advisers": Scope.REFERENCE,
+    "POST /api/public/legal/consultations": Scope.INTAKE,
+    "GET /api/public/legal/consultations/{number}": Scope.PUBLIC_CASE,
     # the IOC
     **{
         f"GET /api/dashboard/{name}": Scope.DIVISION_VIEW

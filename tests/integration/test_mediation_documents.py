@@ -111,3 +111,45 @@ def test_no_agreement_document_before_agreement_and_an_unknown_format_is_named(
     assert early.status_code == 409 and "尚未达成协议" in early.json()["error"]["message"]
     odd = app_client.get(f"/api/mediation/disputes/{dispute.id}/agreement.odt", headers=headers)
     assert odd.status_code == 422 and odd.json()["error"]["field"] == "format"
+    early = app_client.get(f"/api/mediation/disputes/{dispute.id}/confirmation.docx", headers=headers)
+    assert early.status_code == 409 and "司法确认申请书" in early.json()["error"]["message"]
+
+
+def test_the_application_for_judicial_confirmation_carries_the_parties_terms_and_court(
+    app_client: TestClient, login: Login, session: Session, people: People
+) -> None:
+    dispute_id, username = _agreed(session, people)
+    headers = login(username)
+    pdf = app_client.get(f"/api/mediation/disputes/{dispute_id}/confirmation.pdf", headers=headers)
+    assert pdf.status_code == 200, pdf.text
+    assert pdf.content.startswith(b"%PDF") and "confirmation.pdf" in pdf.headers["content-disposition"]
+    flat = "".join("".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages).split())
+    for expected in (
+        "司法确认申请书",
+        "请求事项",
+        "周美玲",
+        "深圳市鹏安物业管理有限公司",
+        "维修漏水管道",
+        "赔偿业主周美玲损失人民币捌仟元",
+        "福田区人民法院",  # the court of the dispute's district
+        "申请人承诺",
+    ):
+        assert expected in flat, expected
+    assert "人民调解协议书" in flat  # the agreement it asks to confirm is named (and attached)
+    assert "440304199001011234" not in flat
+
+    word = app_client.get(f"/api/mediation/disputes/{dispute_id}/confirmation.docx", headers=headers)
+    assert word.status_code == 200, word.text
+    xml = zipfile.ZipFile(io.BytesIO(word.content)).read("word/document.xml").decode("utf-8")
+    for expected in ("司法确认申请书", "周美玲", "深圳市鹏安物业管理有限公司", "维修漏水管道", "福田区人民法院"):
+        assert expected in xml, expected
+    assert "{{" not in xml and "{%" not in xml
+    rows = docx.Document(io.BytesIO(word.content)).tables[0].rows
+    assert [c.text for c in rows[1].cells][:2] == ["申请人", "周美玲"]
+
+    audited = session.scalars(
+        select(AuditLog.detail)
+        .where(AuditLog.action == "mediation.document", AuditLog.entity_id == str(dispute_id))
+        .order_by(AuditLog.seq)
+    ).all()
+    assert [(d["document"], d["format"]) for d in audited] == [("confirmation", "pdf"), ("confirmation", "docx")]

@@ -5,6 +5,7 @@ scope (a community mediator sees his community only); the demo's disputes in eve
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -12,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from gridgov.common.audit import AuditLog
@@ -21,6 +22,7 @@ from gridgov.common.events import DomainEvent
 from gridgov.common.principal import Principal
 from gridgov.common.timeutil import utcnow
 from gridgov.common.uow import one_action
+from gridgov.config import Settings
 from gridgov.mediation import assignment, services
 from gridgov.mediation.models import Dispute, DisputeParty, DisputeTask, MediationAgency
 from gridgov.mediation.parties import PartyData
@@ -269,3 +271,38 @@ def test_the_task_sweep_warns_and_raises_overdue_tasks_one_tier_up(
             assert t.escalated_to_id is None  # a district agency (the court) has no tier above it
     escalations = session.scalars(select(AuditLog.entity_id).where(AuditLog.action == "mediation.task_escalate")).all()
     assert {str(t.id) for t in tasks} <= set(escalations)
+
+
+def test_the_task_sweep_runs_in_the_apps_periodic_worker(
+    engine: Engine, settings: Settings, session: Session, mediator: tuple[Principal, Division]
+) -> None:
+    from gridgov.app import create_app
+    from gridgov.db import session_factory
+    from gridgov.mediation.worker import TaskSweeper
+
+    beat = settings.model_copy(update={"sla_sweep_seconds": 30})
+    app = create_app(beat, engine, sweeper=True, warm=False)
+    assert isinstance(app.state.mediation_sweeper, TaskSweeper)
+    assert app.state.mediation_sweeper.interval == 30  # on the SLA sweeper's beat
+    assert create_app(settings, engine, sweeper=False, warm=False).state.mediation_sweeper.interval == 0
+
+    actor, community = mediator
+    dispute = one_action(register_dispute, session, actor, _command(community, "family"))
+    one_action(assignment.assign_dispute, session, actor, dispute.id)
+    tasks = session.scalars(select(DisputeTask).where(DisputeTask.dispute_id == dispute.id)).all()
+    past = utcnow() - timedelta(hours=1)
+    for t in tasks:
+        t.warn_at, t.deadline_at = past - timedelta(hours=1), past
+    session.commit()
+    worker = TaskSweeper(session_factory(engine, settings), 0.05)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            session.expire_all()
+            if all(session.get(DisputeTask, t.id).sla_state == "red" for t in tasks):  # type: ignore[union-attr]
+                break
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+    assert all(t.sla_state == "red" for t in tasks) and worker.last is not None

@@ -27,8 +27,8 @@ from gridgov.demo.loader import DemoResult
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.schemas import CategoryIn
-from gridgov.mediation import assignment
-from gridgov.mediation.models import DisputeTask
+from gridgov.mediation import assignment, legal_service, petition
+from gridgov.mediation.models import DisputeTask, LegalConsultation
 from gridgov.mediation.parties import PartyData
 from gridgov.mediation.registration import DisputeIn, register_dispute
 from gridgov.mediation.rules import PartyKind, PartyRole
@@ -84,6 +84,8 @@ class World:
     dispatcher_in: int
     dispatcher_out: int  # a dispatcher of S2's centre
     shift_out: int  # an on-duty shift at S2's centre
+    screening_out: int = 0  # a petition screening (访前甄别) in S2
+    consultation_out: int = 0  # a resident's legal consultation in S2
 
 
 def _shift(hours_from_2031: int) -> dict[str, str]:
@@ -156,10 +158,13 @@ def world(engine: Engine, demo: DemoResult, app_client: TestClient, login: Login
             s2,
             [roster.NewShift(dsp_out.user_id, datetime(2031, 6, 1, tzinfo=UTC), datetime(2031, 6, 1, 8, tzinfo=UTC))],
         )
+        screening_out, consultation_out = _legal_in(s, people, s2)
         return World(
             callers,
             *(out.id, inside.id, photo, review.id, address_out, s2.code, dispute_out, task_out),
             *(s1.code, dsp_in.user_id, dsp_out.user_id, shift.id),
+            screening_out,
+            consultation_out,
         )
 
 
@@ -180,6 +185,23 @@ def _dispute_in(s: Session, people: People, street: Division) -> tuple[int, int]
     task = s.scalars(select(DisputeTask.id).where(DisputeTask.dispute_id == dispute.id)).first()
     assert task is not None
     return dispute.id, task
+
+
+def _legal_in(s: Session, people: People, street: Division) -> tuple[int, int]:
+    """A petition screening and a resident's consultation in `street`'s first community."""
+    community = s.scalars(
+        select(Division).where(Division.parent_id == street.id, Division.level == "community").order_by(Division.id)
+    ).first()
+    assert community is not None
+    actor = people.user(f"cs_{community.code}")
+    row = one_action(
+        petition.register_petition, s, actor, petition.PetitionIn("visit", "范围外", "上访苗头", community.code)
+    )
+    booking = legal_service.BookingIn("consult", community.code, "范围外", "13900005555", "咨询")
+    number, _token = one_action(legal_service.book, s, actor, booking)
+    consultation = s.scalar(select(LegalConsultation.id).where(LegalConsultation.number == number))
+    assert consultation is not None
+    return row.id, consultation
 
 
 def _upload(client: TestClient, headers: dict[str, str]) -> str:
@@ -259,7 +281,14 @@ def _object_params(scope: Scope, world: World, *, inside: bool) -> dict[str, str
     if scope == Scope.ADDRESS_AREA and not inside:
         return {"code": world.address_out}
     if scope == Scope.DISPUTE and not inside:
-        return {"dispute_id": str(world.dispute_out), "task_id": str(world.task_out), "fmt": "pdf"}
+        return {
+            "dispute_id": str(world.dispute_out),
+            "task_id": str(world.task_out),
+            "fmt": "pdf",
+            "scan_id": "1",
+            "screening_id": str(world.screening_out),
+            "consultation_id": str(world.consultation_out),
+        }
     if scope == Scope.CENTRE and not inside:
         return {"shift_id": str(world.shift_out)}
     if scope == Scope.ADMIN and not inside:

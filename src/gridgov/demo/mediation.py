@@ -13,11 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.address.models import Address
+from gridgov.common.principal import Principal, Role
 from gridgov.common.timeutil import utcnow
-from gridgov.mediation import assignment, services
-from gridgov.mediation.models import MediationAgency, Mediator
+from gridgov.mediation import assignment, legal_service, petition, services
+from gridgov.mediation.channel import submit_dispute
+from gridgov.mediation.models import LegalAdviser, LegalConsultation, MediationAgency, Mediator
 from gridgov.mediation.parties import PartyData
-from gridgov.mediation.registration import DisputeIn, register_dispute
+from gridgov.mediation.registration import DisputeIn
 from gridgov.mediation.rules import AgencyKind, MediatorKind, PartyKind, PartyRole, Source, Stage
 from gridgov.org.models import Department, Division, User
 from gridgov.org.services import principal_for
@@ -60,6 +62,9 @@ STORIES: list[tuple[str, str, str, int, Stage]] = [
 ]
 
 
+WEEKDAYS = ("一", "二", "三", "四", "五")
+
+
 @dataclass
 class MediationDemo:
     agencies: int = 0
@@ -84,18 +89,18 @@ def _mediator(
     agency: MediationAgency,
     skills: list[str],
     user: int | None,
-) -> None:
-    session.add(
-        Mediator(
-            name=name,
-            kind=kind.value,
-            agency_id=agency.id,
-            user_id=user,
-            division_id=div.id,
-            division_path=div.path,
-            skills=skills,
-        )
+) -> Mediator:
+    found = Mediator(
+        name=name,
+        kind=kind.value,
+        agency_id=agency.id,
+        user_id=user,
+        division_id=div.id,
+        division_path=div.path,
+        skills=skills,
     )
+    session.add(found)
+    return found
 
 
 def seed_agencies(session: Session) -> tuple[int, int]:
@@ -131,7 +136,19 @@ def seed_agencies(session: Session) -> tuple[int, int]:
                 everyday,
                 user.id if user else None,
             )
-            _mediator(session, div, f"{div.name}法律顾问", MediatorKind.ADVISER, made[AgencyKind.COMMITTEE], [], None)
+            adviser = _mediator(
+                session, div, f"{div.name}法律顾问", MediatorKind.ADVISER, made[AgencyKind.COMMITTEE], [], None
+            )
+            session.flush()
+            session.add(  # 一社区一法律顾问, on duty one afternoon a week
+                LegalAdviser(
+                    mediator_id=adviser.id,
+                    community_id=div.id,
+                    community_path=div.path,
+                    duty_hours=f"每周{WEEKDAYS[div.id % len(WEEKDAYS)]} 14:30-17:30",
+                    office=f"{div.name}党群服务中心法律服务室",
+                )
+            )
             mediators += 2
         elif div.level == "street":
             _mediator(session, div, f"{div.name}司法所调解员", MediatorKind.OFFICER, made[AgencyKind.JUSTICE], [], None)
@@ -257,14 +274,81 @@ def seed_disputes(session: Session, per_street: int = 3, seed: int = 17, now: da
                     ),
                 ),
             )
-            dispute = register_dispute(session, actor, cmd, now=at)
+            dispute = submit_dispute(session, actor, cmd, now=at)  # through the intake port
             _take_to(session, staff[community.id], dispute.id, stage, at + timedelta(hours=2), rng)
             counts[stage.value] = counts.get(stage.value, 0) + 1
     return counts
 
 
+PETITIONS = [
+    ("visit", "小区旧改补偿标准不一，业主准备集体到区信访局反映", "legal_route", "补偿争议可申请行政复议，已释法明理"),
+    ("letter", "来信反映工地欠薪半年，扬言要上访", "referred", "属劳动保障监察事项，移交街道劳动保障事务所"),
+    ("visit", "与物业多年纠纷未解决，准备上访", "mediation", "属物业纠纷，双方同意人民调解"),
+    ("visit", "邻居占用公共楼道，多次协商无果", "", ""),
+]
+CONSULTS = [
+    ("consult", "房东不退押金怎么办？", "answered", "可先协商，协商不成可申请人民调解或向法院起诉"),
+    ("legal_aid", "工伤后公司不赔偿，经济困难想申请法律援助", "met", "已约见面谈，指导准备法律援助申请材料"),
+    ("consult", "父母遗产如何分配？", "", ""),
+]
+
+
+def seed_legal(session: Session, streets: int = 3, now: datetime | None = None) -> tuple[int, int]:
+    """访前甄别 and residents' consultations in the first community of the first `streets` streets, through the
+    services (the screenings through every step; a consultation pending, answered, met)."""
+    now = now or utcnow()
+    rng = random.Random(23)
+    staff = {u.division_id: u for u in session.scalars(select(User).where(User.role == "community_staff"))}
+    made = consults = 0
+    for street in session.scalars(select(Division).where(Division.level == "street").order_by(Division.id)).all():
+        community = session.scalar(
+            select(Division).where(Division.parent_id == street.id, Division.level == "community").order_by(Division.id)
+        )
+        if community is None or community.id not in staff or made >= streets * len(PETITIONS):
+            continue
+        actor = principal_for(session, staff[community.id])
+        lawyer = session.scalar(
+            select(Mediator).where(Mediator.division_id == community.id, Mediator.kind == MediatorKind.ADVISER.value)
+        )
+        for i, (channel, matter, outcome, advice) in enumerate(PETITIONS):
+            at = now - timedelta(days=20 - i, hours=rng.randrange(0, 6))
+            name, _id, phone = _person(rng)
+            row = petition.register_petition(
+                session, actor, petition.PetitionIn(channel, name, matter, community.code, phone), at
+            )
+            made += 1
+            if not outcome or lawyer is None:
+                continue
+            cmd = petition.ScreenIn(
+                outcome,
+                lawyer.id,
+                advice,
+                referred_to="街道劳动保障事务所" if outcome == "referred" else None,
+                dispute_type="property" if outcome == "mediation" else None,
+                respondent=rng.choice(COMPANIES) if outcome == "mediation" else None,
+            )
+            petition.screen_petition(session, actor, row.id, cmd, at + timedelta(hours=3))
+            if i < 2:
+                note = "电话回访：已按指引办理，未再上访。"
+                petition.follow_up_petition(session, actor, row.id, note, True, at + timedelta(days=15))
+        resident = Principal(user_id=None, username="public", role=Role.RESIDENT)
+        for kind, question, status, answer in CONSULTS:
+            name, _id, phone = _person(rng)
+            at = now - timedelta(days=rng.randrange(1, 10))
+            booking = legal_service.BookingIn(kind, community.code, name, phone, question)
+            number, _token = legal_service.book(session, resident, booking, at)
+            consults += 1
+            if status:
+                found = session.scalar(select(LegalConsultation).where(LegalConsultation.number == number))
+                assert found is not None
+                legal_service.answer(session, actor, found.id, status, answer, at + timedelta(hours=5))
+    return made, consults
+
+
 def load_mediation_demo(session: Session, per_street: int = 3) -> MediationDemo:
-    """Agencies, mediators and disputes for the loaded demo geography; the caller commits."""
+    """Agencies, mediators (and one legal adviser per community), disputes, petition screenings and residents'
+    consultations for the loaded demo geography; the caller commits."""
     agencies, mediators = seed_agencies(session)
     by_stage = seed_disputes(session, per_street)
+    seed_legal(session)
     return MediationDemo(agencies, mediators, sum(by_stage.values()), by_stage)

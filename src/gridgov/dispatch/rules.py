@@ -64,6 +64,8 @@ class Action(ChoiceSet):
     SUMMONS_RESULT = ("summons_result", "报到反馈", "#269a99")
     WITHDRAW_SUMMONS = ("withdraw_summons", "撤回吹哨", "#8c8c8c")
     ALARM_UPDATE = ("alarm_update", "物联告警更新", "#6dc8ec")
+    MEDIATE = ("mediate", "转调解办理", "#722ed1")
+    MEDIATION_CLOSE = ("mediation_close", "调解结案", "#269a99")
 
 
 S = Status
@@ -85,6 +87,9 @@ VERIFIERS = frozenset({R.GRID_WORKER, R.COMMUNITY_STAFF, R.DISPATCHER, R.RESIDEN
 LIVE: frozenset[Status] = frozenset({S.DISPATCHED, S.ACCEPTED, S.ON_HOLD})
 SUMMONERS = frozenset({R.COMMUNITY_STAFF, R.GRID_WORKER, R.DISPATCHER, R.ADMIN})
 SUMMONED = frozenset({R.HANDLER, R.COMMUNITY_STAFF})
+# 矛盾纠纷: the case a dispute files is held by mediation until the dispute closes; only the system takes these steps
+# (dispatch's subscriber to the mediation events), so no dispatcher is offered them
+MEDIATION_HOLDERS = frozenset({R.SYSTEM})
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,9 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.WITHDRAW_SUMMONS: Transition(LIVE | {S.HANDLED}, None, SUMMONERS, needs_note=True),
     # an alarm's later news on the case it opened (escalated, raised again, cleared): recorded, status unchanged
     Action.ALARM_UPDATE: Transition(OPEN | {S.CLOSED}, None, frozenset({R.SYSTEM}), needs_note=True),
+    # a dispute registered on the case: filed and held by mediation (no dispatcher queue); closed with the dispute
+    Action.MEDIATE: Transition(frozenset({S.REPORTED, S.FILED, S.RETURNED}), S.ACCEPTED, MEDIATION_HOLDERS),
+    Action.MEDIATION_CLOSE: Transition(frozenset({S.ACCEPTED}), S.CLOSED, MEDIATION_HOLDERS, needs_note=True),
 }
 
 

@@ -1,4 +1,5 @@
-"""Dispute types as data (data/dispute_types.csv): code, Chinese label, colour and the mediator skill they need."""
+"""Dispute types as data (data/dispute_types.csv): code, Chinese label, colour, the mediator skill they need and the
+event catalog's 小类 (矛盾纠纷, 07xxx) a dispute is filed under when it enters through the intake port."""
 
 from __future__ import annotations
 
@@ -17,11 +18,14 @@ class DisputeType:
     label: str
     color: str
     skill: str
+    category: str = ""  # the catalog's 小类 code; empty: the classifier suggests one
 
 
 def parse_types(text: str) -> dict[str, DisputeType]:
     rows = csv.DictReader(io.StringIO(text))
-    return {r["code"]: DisputeType(r["code"], r["label"], r["color"], r["skill"]) for r in rows}
+    return {
+        r["code"]: DisputeType(r["code"], r["label"], r["color"], r["skill"], r.get("category") or "") for r in rows
+    }
 
 
 @cache
@@ -35,3 +39,10 @@ def dispute_type(code: str) -> DisputeType:
         listed = "、".join(t.label for t in dispute_types().values())
         raise InvalidInput(f"纠纷类型“{code}”不存在；可选：{listed}", field="dispute_type")
     return found
+
+
+def type_for_category(category_code: str | None) -> str | None:
+    """The dispute type a case's 小类 stands for (a report classified as a dispute), if one does."""
+    if not category_code:
+        return None
+    return next((t.code for t in dispute_types().values() if t.category == category_code), None)

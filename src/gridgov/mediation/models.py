@@ -155,5 +155,101 @@ class DisputeStep(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class DisputeScan(Base):
+    """A signed scan attached to the dispute or its agreement (签字版调解协议书, 司法确认申请书, other papers): the
+    file itself is stored by the dispatch context's safe upload path (type sniffed, photos re-encoded clean)."""
+
+    __tablename__ = "dispute_scan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("dispute.id"), index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("attachment.sha256"))
+    kind: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PetitionScreening(Base):
+    """访前甄别: a visit or letter that may become a 信访 case, screened by a lawyer first (legal route advised,
+    mediation offered, or referred) and followed up. The petitioner's name and phone encrypted (blind index on the
+    phone), the masked forms kept for lists."""
+
+    __tablename__ = "petition_screening"
+    __table_args__ = (Index("ix_petition_screening_scope", "division_path", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))  # visit 来访 / letter 来信
+    division_id: Mapped[int] = mapped_column(ForeignKey("division.id"))
+    division_path: Mapped[str] = mapped_column(PATH)
+    name_enc: Mapped[str] = mapped_column(String(512))
+    name_masked: Mapped[str] = mapped_column(String(120))
+    phone_enc: Mapped[str | None] = mapped_column(String(256))
+    phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_masked: Mapped[str | None] = mapped_column(String(32))
+    matter: Mapped[str] = mapped_column(Text, default="")
+    matter_pii: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    advice: Mapped[str | None] = mapped_column(Text)
+    referred_to: Mapped[str | None] = mapped_column(String(120))
+    lawyer_id: Mapped[int | None] = mapped_column(ForeignKey("mediator.id"))
+    dispute_id: Mapped[int | None] = mapped_column(ForeignKey("dispute.id"))
+    follow_up_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    follow_up_note: Mapped[str | None] = mapped_column(Text)
+    resolved: Mapped[bool | None] = mapped_column(Boolean)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    screened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class LegalAdviser(Base):
+    """一社区一法律顾问: the community's legal adviser (a mediator of kind 社区法律顾问) and his duty hours."""
+
+    __tablename__ = "legal_adviser"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mediator_id: Mapped[int] = mapped_column(ForeignKey("mediator.id"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("division.id"), unique=True)
+    community_path: Mapped[str] = mapped_column(PATH, index=True)
+    duty_hours: Mapped[str] = mapped_column(String(200))
+    office: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class LegalConsultation(Base):
+    """A resident's consultation booking or legal-aid application from the phone page, answered online or met
+    by the community's adviser; it may turn into a mediation case. Name and phone encrypted; the follow-up token
+    kept only as its SHA-256 digest."""
+
+    __tablename__ = "legal_consultation"
+    __table_args__ = (Index("ix_legal_consultation_scope", "community_path", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # consult 法律咨询 / legal_aid 法律援助
+    community_id: Mapped[int] = mapped_column(ForeignKey("division.id"))
+    community_path: Mapped[str] = mapped_column(PATH)
+    adviser_id: Mapped[int | None] = mapped_column(ForeignKey("legal_adviser.id"))
+    name_enc: Mapped[str] = mapped_column(String(512))
+    name_masked: Mapped[str] = mapped_column(String(120))
+    phone_enc: Mapped[str] = mapped_column(String(256))
+    phone_index: Mapped[str] = mapped_column(String(64), index=True)
+    phone_masked: Mapped[str] = mapped_column(String(32))
+    question: Mapped[str] = mapped_column(Text, default="")
+    question_pii: Mapped[str | None] = mapped_column(Text)
+    preferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    answer: Mapped[str | None] = mapped_column(Text)
+    dispute_id: Mapped[int | None] = mapped_column(ForeignKey("dispute.id"))
+    token_digest: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 protect_columns(Dispute, ("description", "outcome_note"), "description_pii")
+protect_columns(PetitionScreening, ("matter", "advice", "follow_up_note"), "matter_pii")
+protect_columns(LegalConsultation, ("question", "answer"), "question_pii")
 protect_columns(DisputeSession, ("notes",), "notes_pii")

@@ -55,15 +55,15 @@ class Place:
     address_text: str
 
 
-def _place(session: Session, actor: Principal, cmd: DisputeIn) -> Place:
+def place_of(session: Session, actor: Principal, cmd: DisputeIn) -> Place:
+    """The dispute's place: the standard address chosen or matched, the grid/community named, else the source
+    case's own place."""
     snap = cache.snapshot(session)
+    event = None
     if cmd.source_event_id is not None:
         event = session.get(Event, cmd.source_event_id)
         if event is None or not may_see(actor, event.division_path):
             raise InvalidInput("转办的事件不存在或不在管辖范围内", field="source_event_id")
-        if event.grid_id is None:
-            raise InvalidInput("转办的事件尚未定位到网格", field="source_event_id")
-        return Place(event.grid_id, event.division_path, event.address_id, event.address_text or "")
     if cmd.address_code:
         chosen = session.scalar(select(Address).where(Address.code == cmd.address_code, Address.status == "active"))
         if chosen is None:
@@ -85,10 +85,14 @@ def _place(session: Session, actor: Principal, cmd: DisputeIn) -> Place:
         if found is None or snap.divisions[found].level not in ("grid", "community"):
             raise InvalidInput(f"网格或社区代码“{cmd.division_code}”不存在", field="division_code")
         return Place(found, snap.divisions[found].path, None, snap.divisions[found].name)
+    if event is not None:
+        if event.grid_id is None:
+            raise InvalidInput("转办的事件尚未定位到网格", field="source_event_id")
+        return Place(event.grid_id, event.division_path, event.address_id, event.address_text or "")
     raise InvalidInput("请填写纠纷发生地的地址，或网格/社区代码", field="address_text")
 
 
-def _check(cmd: DisputeIn) -> tuple[parties.PartyData, ...]:
+def check_command(cmd: DisputeIn) -> tuple[parties.PartyData, ...]:
     dispute_type(cmd.dispute_type)
     if not cmd.title.strip() or len(cmd.title) > 200:
         raise InvalidInput("请填写纠纷标题（不超过 200 字）", field="title")
@@ -143,8 +147,8 @@ def register_dispute(session: Session, actor: Principal, cmd: DisputeIn, now: da
     """受理 one dispute in the caller's area; its first step, audit row and `mediation.register` event."""
     require_mediator(actor)
     now = now or utcnow()
-    checked = _check(cmd)
-    place = _place(session, actor, cmd)
+    checked = check_command(cmd)
+    place = place_of(session, actor, cmd)
     if not may_see(actor, place.division_path):
         raise Forbidden("纠纷发生地不在您的管辖范围内", field="address_text")
     cipher = pii_cipher(settings_of(session).pii_secret)
@@ -176,5 +180,10 @@ def register_dispute(session: Session, actor: Principal, cmd: DisputeIn, now: da
         dispute,
         MediationAction.REGISTER,
         now,
-        data={"type": cmd.dispute_type, "source": cmd.source.value, "risk": dispute.risk_level},
+        data={
+            "type": cmd.dispute_type,
+            "source": cmd.source.value,
+            "risk": dispute.risk_level,
+            "source_event_id": cmd.source_event_id,  # dispatch holds that case for mediation (its subscriber)
+        },
     )

@@ -49,6 +49,8 @@ class Source(ChoiceSet):
     HOTLINE = ("hotline_12345", "12345热线", "#f6bd16")
     POLICE = ("police", "公安移送", "#1f6feb")
     COURT = ("court", "法院委派", "#269a99")
+    SCREENING = ("screening", "访前甄别转入", "#fa8c16")
+    CONSULTATION = ("consultation", "法律咨询转入", "#5ad8a6")
 
 
 @published("dispute_destination")
@@ -113,6 +115,8 @@ class MediationAudit(AuditAction):
     TASK_DONE = ("mediation.task_done", "联调任务反馈")
     TASK_ESCALATE = ("mediation.task_escalate", "联调任务超时上报")
     DOCUMENT = ("mediation.document", "生成调解文书")
+    SCAN_UPLOAD = ("mediation.scan_upload", "上传签字扫描件")
+    SCAN_READ = ("mediation.scan_read", "查看签字扫描件")
     PII_READ = ("mediation.pii_read", "查看当事人完整信息")
 
 

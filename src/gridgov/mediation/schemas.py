@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from gridgov.mediation.parties import PartyData
 from gridgov.mediation.registration import DisputeIn
@@ -22,7 +22,9 @@ class PartyIn(BaseModel):
 
 
 class DisputeCreate(BaseModel):
-    dispute_type: str = Field(max_length=32, description="纠纷类型代码，见 /api/mediation/types")
+    dispute_type: str = Field(
+        default="", max_length=32, description="纠纷类型代码，见 /api/mediation/types（事件转办时可不填：按事件小类）"
+    )
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=5000)
     source: Source = Source.WALK_IN
@@ -53,7 +55,7 @@ class AssignIn(BaseModel):
 
 
 class SessionIn(BaseModel):
-    held_at: datetime
+    held_at: AwareDatetime = Field(description="调解日期（带时区）")
     notes: str = Field(min_length=1, max_length=5000, description="调解记录")
     mediator_ids: list[int] = Field(default_factory=list, max_length=10)
 
@@ -112,3 +114,5 @@ class DisputeDetail(DisputeRow):
     destination: str | None
     follow_up_due: datetime | None
     allowed: list[dict[str, str]]
+    source_case: str | None = Field(default=None, description="受理时经统一受理端口登记的事件编号")
+    scans: list[dict[str, Any]] = Field(default_factory=list, description="签字扫描件（协议书、司法确认申请书等）")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridgov.common.errors import InvalidInput
+from gridgov.common.pii_text import mask_text
 from gridgov.common.principal import Principal
 from gridgov.common.timeutil import utcnow
 from gridgov.mediation.access import load, require_mediator
@@ -20,6 +21,7 @@ from gridgov.mediation.stages import advance, check
 
 FOLLOW_UP_AFTER = timedelta(days=15)  # 回访 is due this long after the outcome
 NOTE_MAX = 5000
+OUTCOME_TERMS_MAX = 500
 
 
 def _open(session: Session, actor: Principal, dispute_id: int, action: MediationAction, note: str | None) -> Dispute:
@@ -108,8 +110,19 @@ def follow_up(session: Session, actor: Principal, dispute_id: int, note: str, no
     return advance(session, actor, dispute, MediationAction.FOLLOW_UP, now, note)
 
 
+def outcome_of(dispute: Dispute) -> str:
+    """The dispute's outcome in one line, as the case it was filed under records it (pure; terms masked)."""
+    if dispute.destination:
+        return f"调解未达成，已转入{Destination(dispute.destination).label}"
+    terms = mask_text(dispute.terms or "")[:OUTCOME_TERMS_MAX]
+    confirmed = any(s.action == MediationAction.CONFIRM.value for s in dispute.steps)
+    return ("达成调解协议并经司法确认" if confirmed else "达成调解协议") + (f"：{terms}" if terms else "")
+
+
 def close(session: Session, actor: Principal, dispute_id: int, now: datetime | None = None) -> Dispute:
+    """结案; the case the dispute was filed under closes with its outcome (dispatch reacts to the event)."""
     now = now or utcnow()
     dispute = _open(session, actor, dispute_id, MediationAction.CLOSE, None)
     dispute.closed_at = now
-    return advance(session, actor, dispute, MediationAction.CLOSE, now)
+    data = {"source_event_id": dispute.source_event_id, "outcome": outcome_of(dispute)}
+    return advance(session, actor, dispute, MediationAction.CLOSE, now, data=data)

@@ -8,17 +8,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridgov.common.audit import record_audit
-from gridgov.common.errors import Forbidden
+from gridgov.common.errors import Forbidden, InvalidInput
 from gridgov.common.principal import Principal
 from gridgov.common.scope import UNLIMITED, subtree
 from gridgov.common.security import pii_cipher
 from gridgov.db import settings_of
+from gridgov.dispatch.models import Event
 from gridgov.mediation import parties
 from gridgov.mediation.access import load, scoped
 from gridgov.mediation.dispute_types import dispute_type
 from gridgov.mediation.models import Dispute, MediationAgency, Mediator
 from gridgov.mediation.risk import RiskLevel
 from gridgov.mediation.rules import AgencyKind, MediationAudit, PartyRole, Source, Stage, TaskStatus, allowed_actions
+from gridgov.mediation.scans import scan_rows
 from gridgov.mediation.schemas import DisputeDetail, DisputeRow, PartyOut
 from gridgov.org import cache
 
@@ -55,7 +57,11 @@ def list_disputes(
 ) -> list[DisputeRow]:
     query = scoped(actor)
     if stage:
-        query = query.where(Dispute.stage == Stage(stage).value)
+        try:
+            query = query.where(Dispute.stage == Stage(stage).value)
+        except ValueError:
+            listed = "、".join(f"{s.value}（{s.label}）" for s in Stage if s != Stage.NEW)
+            raise InvalidInput(f"阶段“{stage}”不存在；可选：{listed}", field="stage") from None
     if mine:
         own = select(Mediator.id).where(Mediator.user_id == actor.user_id)
         query = query.where(Dispute.mediator_id.in_(own))
@@ -128,6 +134,10 @@ def detail(session: Session, actor: Principal, dispute_id: int) -> DisputeDetail
         "destination": d.destination,
         "follow_up_due": d.follow_up_due,
         "allowed": [{"value": a.value, "label": a.label} for a in allowed_actions(Stage(d.stage), actor.role)],
+        "source_case": session.scalar(select(Event.number).where(Event.id == d.source_event_id))
+        if d.source_event_id
+        else None,
+        "scans": scan_rows(session, d.id),
     }
     return DisputeDetail.model_validate(body)
 

@@ -48,6 +48,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "sheet": ("sheet.html", "派遣单"),  # one case, printable (/sheet?id=N)
     "mediation": ("mediation.html", "矛盾纠纷调解"),
     "declare": ("declare.html", "自主申报"),  # landlords, property companies, agents: no login
+    "legal": ("legal.html", "法律服务"),  # public, like /resident: residents book their community's legal adviser
 }
 
 

@@ -91,15 +91,18 @@
     $("#dispute-panel").innerHTML =
       "<h2>" + esc(d.title) + "</h2>" +
       '<dl class="kv"><dt>编号</dt><dd>' + esc(d.number) + "</dd><dt>阶段</dt><dd>" + GG.badge(d.stage_label, "#1f6feb") + "</dd>" +
-      "<dt>类型</dt><dd>" + esc(d.type_label) + "</dd><dt>来源</dt><dd>" + esc(d.source_label) + "</dd>" +
+      "<dt>类型</dt><dd>" + esc(d.type_label) + "</dd><dt>来源</dt><dd>" + esc(d.source_label) + (d.source_case ? '（事件 <span id="source-case">' + esc(d.source_case) + "</span>）" : "") + "</dd>" +
       "<dt>金额</dt><dd>" + esc(GG.fmtNum(Number(d.amount), 2)) + " 元</dd><dt>发生地</dt><dd>" + esc(d.place) + "</dd>" +
-      "<dt>调解员</dt><dd>" + esc(d.mediator || "未分派") + "</dd><dt>风险</dt><dd>" + GG.badge(d.risk_label, RISK[d.risk_level] || "#888") + "</dd></dl>" +
+      "<dt>调解员</dt><dd>" + esc(d.mediator || "未分派") + "</dd><dt>风险</dt><dd>" + GG.badge(d.risk_label, RISK[d.risk_level] || "#888") + "</dd>" +
+      (d.follow_up_due ? '<dt>回访期限</dt><dd id="follow-up-due">' + esc(fmtTime(d.follow_up_due)) + "</dd>" : "") + "</dl>" +
       (d.risk_flags.length ? '<ul class="risk-flags">' + d.risk_flags.map((f) => "<li><b>" + esc(f.label) + "</b>：" + esc(f.explanation) + "</li>").join("") + "</ul>" : "") +
       (d.description ? '<p class="muted">' + esc(d.description) + "</p>" : "") +
       "<section><h3>当事人</h3>" + table(["身份", "姓名或名称", "证件号码", "联系电话"], d.parties.map((p) => [esc(p.role_label), esc(p.name), esc(p.id_number || "—"), esc(p.phone || "—")])) + "</section>" +
       "<section><h3>办理</h3>" + forms(d) + '<div class="form-error" id="act-error" role="alert"></div></section>' +
-      (agreed ? '<section><h3>调解协议书</h3><div class="actions"><a class="btn" id="doc-pdf" href="/api/mediation/disputes/' + d.id + '/agreement.pdf">下载 PDF</a><a class="btn" id="doc-docx" href="/api/mediation/disputes/' + d.id + '/agreement.docx">下载 Word</a></div>' +
+      (agreed ? '<section><h3>调解协议书</h3><div class="actions"><a class="btn" id="doc-pdf" href="/api/mediation/disputes/' + d.id + '/agreement.pdf">下载 PDF</a><a class="btn" id="doc-docx" href="/api/mediation/disputes/' + d.id + '/agreement.docx">下载 Word</a>' +
+        '<a class="btn" id="confirm-pdf" href="/api/mediation/disputes/' + d.id + '/confirmation.pdf">司法确认申请书 PDF</a><a class="btn" id="confirm-docx" href="/api/mediation/disputes/' + d.id + '/confirmation.docx">司法确认申请书 Word</a></div>' +
         '<pre class="terms">' + esc(d.terms) + "</pre></section>" : "") +
+      scansSection(d, agreed) +
       "<section><h3>联调任务</h3>" + table(["单位", "类别", "状态", "时限"], d.tasks.map((t) => [esc(t.agency), esc(t.kind_label), esc(t.status_label), esc(fmtTime(t.deadline_at))])) + "</section>" +
       "<section><h3>调解记录</h3>" + table(["日期", "调解员", "记录"], d.sessions.map((s) => [esc(fmtTime(s.held_at)), esc(s.mediators.join("、")), esc(s.notes)])) + "</section>" +
       "<section><h3>办理过程</h3>" + table(["时间", "阶段", "说明"], d.steps.map((s) => [esc(fmtTime(s.at)), esc(s.to_label), esc(s.note || "")])) + "</section>";
@@ -117,6 +120,30 @@
     on("#btn-transfer", () => post("/transfer", { destination: $("#dest").value }).then(() => "已转入"));
     on("#btn-follow", () => post("/follow-up", { note: $("#fu-note").value.trim() }).then(() => "回访已记录"));
     on("#btn-close", () => post("/close").then(() => "已结案"));
+    on("#btn-scan", () => {
+      const file = $("#scan-file").files[0];
+      if (!file) return Promise.reject(new Error("请选择签字扫描件（图片或 PDF）"));
+      const fd = new FormData();
+      fd.append("file", file, file.name || "scan.jpg");
+      fd.append("kind", $("#scan-kind").value);
+      fd.append("note", $("#scan-note").value.trim());
+      return api("/api/mediation/disputes/" + d.id + "/scans", { method: "POST", formData: fd }).then(() => "扫描件已上传");
+    });
+  }
+
+  /** 签字扫描件: the signed papers on the dispute (downloads) and the upload form. */
+  function scansSection(d, agreed) {
+    const kinds = (agreed ? [["agreement", "调解协议书（签字版）"], ["confirmation", "司法确认申请书（签字版）"]] : []).concat([["other", "其他签字材料"]]);
+    const rows = d.scans.map((s) => [
+      esc(s.kind_label),
+      esc(s.note || ""),
+      '<a class="scan-link" href="/api/mediation/disputes/' + d.id + "/scans/" + s.id + '">下载（' + esc(s.content_type) + "）</a>",
+      esc(fmtTime(s.uploaded_at)),
+    ]);
+    return '<section id="scans"><h3>签字扫描件</h3>' + table(["类别", "说明", "文件", "上传时间"], rows) +
+      '<div class="actions"><select id="scan-kind" aria-label="扫描件类别">' + kinds.map((k) => '<option value="' + k[0] + '">' + k[1] + "</option>").join("") + "</select>" +
+      '<input type="file" id="scan-file" aria-label="扫描件文件" accept="image/jpeg,image/png,image/webp,image/heic,application/pdf">' +
+      '<input id="scan-note" maxlength="200" placeholder="说明（可选）" aria-label="扫描件说明"><button class="btn" id="btn-scan" type="button">上传扫描件</button></div></section>';
   }
 
   async function run(id, fn) {
