@@ -138,7 +138,10 @@ class Event(Base):
         # what they count, so that each query reads its index alone (migration 0009)
         Index("ix_event_reported_path", "reported_at", "division_path", "status", "grid_id", "category_id", "channel"),
         _partial("ix_event_filed_path", "filed_at", "filed_at", "division_path", "grid_id"),
-        _partial("ix_event_dispatched_path", "dispatched_at", "dispatched_at", "division_path", "grid_id"),
+        # + return_count: the IOC's first-time-right rate and mean transfers (migration 0026)
+        _partial(
+            "ix_event_dispatched_path", "dispatched_at", *("dispatched_at", "division_path", "grid_id", "return_count")
+        ),
         _partial("ix_event_handled_path", "handled_at", "handled_at", "division_path", "grid_id"),
         _partial(
             "ix_event_closed_path",
