@@ -145,11 +145,6 @@ def norm_token(tok: str) -> str:
     return tok
 
 
-def _len_bucket(tok: str) -> str:
-    n = len(tok)
-    return str(n) if n <= 4 else "5+"
-
-
 # --------------------------------------------------------------------------------------------------------------
 # features
 
@@ -210,6 +205,22 @@ def _repeats(tokens: Sequence[str]) -> list[str | None]:
         else:
             i += 1
     return out
+
+
+# ready-made feature strings: per token type its "t-2=" "t-1=" "t=" "t1=" "t2=" forms, every type trigram,
+# the length buckets and the positions from the start ("p=0" … "p=8") and from the end
+_TYPES = ("<S>", "</S>", "digit", "alpha", "punct", "cnnum", "han", "letter", "other")
+_TYPE_FEATURES: dict[str, tuple[str, str, str, str, str]] = {
+    t: ("t-2=" + t, "t-1=" + t, "t=" + t, "t1=" + t, "t2=" + t) for t in _TYPES
+}
+_TYPE_TRIGRAMS: dict[tuple[str, str, str], str] = {
+    (a, b, c): f"t-1:0:1={a}|{b}|{c}" for a in _TYPES for b in _TYPES for c in _TYPES
+}
+_LEN_FEATURES: dict[int, str] = {n: "l=" + str(n) for n in range(1, 5)}
+_P_FEATURES: tuple[str, ...] = tuple(f"p={i}" for i in range(9))
+_R_FEATURES: tuple[str, ...] = tuple(f"r={i}" for i in range(9))
+_NSD_FEATURES: tuple[str, ...] = tuple(f"nsd={d}" for d in range(7))
+_PSD_FEATURES: tuple[str, ...] = tuple(f"psd={d}" for d in range(7))
 
 
 @lru_cache(maxsize=4096)
@@ -274,6 +285,13 @@ def token_features(tokens: Sequence[str], gaz_marks: Sequence[tuple[str, ...]] |
     g2 = [a + b for a, b in pairwise(pw)]
     g3 = [a + b for a, b in zip(g2, pw[2:], strict=False)]
     g4 = [a + b for a, b in zip(g3, pw[3:], strict=False)]
+    # the features that depend on one padded position only, built once per position rather than once per
+    # window that holds it; types, lengths and positions come from small tables of ready-made strings
+    tt = _TYPE_FEATURES
+    ttri = _TYPE_TRIGRAMS
+    lens = [_LEN_FEATURES.get(len(tok), "l=5+") for tok in tokens]
+    from_start = _P_FEATURES[:n] if n <= 8 else _P_FEATURES + (_P_FEATURES[-1],) * (n - 9)
+    from_end = _R_FEATURES[:n][::-1] if n <= 8 else (_R_FEATURES[-1],) * (n - 9) + _R_FEATURES[::-1]
     feats: list[list[str]] = []
     for i in range(n):
         k = i + 3
@@ -281,21 +299,21 @@ def token_features(tokens: Sequence[str], gaz_marks: Sequence[tuple[str, ...]] |
         f = [
             "b",
             "w=" + pw[k],
-            "t=" + t0,
-            "l=" + _len_bucket(tokens[i]),
-            f"p={min(i, 8)}",
-            f"r={min(n - 1 - i, 8)}",
+            tt[t0][2],
+            lens[i],
+            from_start[i],
+            from_end[i],
             "w-3=" + pw[k - 3],
             "w-2=" + pw[k - 2],
             "w-1=" + pw[k - 1],
             "w1=" + pw[k + 1],
             "w2=" + pw[k + 2],
             "w3=" + pw[k + 3],
-            "t-2=" + pt[k - 2],
-            "t-1=" + tm1,
-            "t1=" + t1,
-            "t2=" + pt[k + 2],
-            f"t-1:0:1={tm1}|{t0}|{t1}",
+            tt[pt[k - 2]][0],
+            tt[tm1][1],
+            tt[t1][3],
+            tt[pt[k + 2]][4],
+            ttri.get((tm1, t0, t1)) or f"t-1:0:1={tm1}|{t0}|{t1}",
             # bigrams and trigrams around the token
             "w-2:-1=" + g2[k - 2],
             "w-1:0=" + g2[k - 1],
@@ -317,16 +335,19 @@ def token_features(tokens: Sequence[str], gaz_marks: Sequence[tuple[str, ...]] |
                 f.append("se-1=" + se1)
         ns = next_suf[i]
         if ns is not None:
-            d = min(ns[1] - i, 6)
+            d = ns[1] - i
+            if d > 6:
+                d = 6
             f.append("ns=" + ns[0])
-            f.append(f"nsd={d}")
+            f.append(_NSD_FEATURES[d])
             f.append(f"ns|d={ns[0]}|{d}")
         else:
             f.append("ns=none")
         ps = prev_suf[i]
         if ps is not None:
             f.append("ps=" + ps[0])
-            f.append(f"psd={min(i - ps[1], 6)}")
+            d = i - ps[1]
+            f.append(_PSD_FEATURES[d if d < 6 else 6])
         else:
             f.append("ps=none")
         dp = dup[i]

@@ -113,3 +113,29 @@ def test_gazetteer_scan_matches_its_definition_and_sees_names_added_later() -> N
     assert gaz.annotate(tokens)[3:7] == [("road|B",), ("road|I",), ("road|I",), ("road|E",)]
     merged = gaz.merged(Gazetteer({"poi": ["秋涛南路12号大院"]}))
     assert "poi|B" in merged.annotate(tokenize("秋涛南路12号大院"))[0]
+
+
+def test_ready_made_strings_are_the_plain_features() -> None:
+    # types, lengths, positions from both ends and suffix distances come from tables of prebuilt strings
+    for tokens in [*_texts(300, seed=8), tokenize("号" * 20 + "1" * 12), tokenize("A" * 7)]:
+        n = len(tokens)
+        for i, f in enumerate(features.token_features(tokens)):
+            types = ["<S>"] * 3 + [token_type(t) for t in tokens] + ["</S>"] * 3
+            k = i + 3
+            assert f[2] == "t=" + types[k]
+            assert f[3] == "l=" + (str(len(tokens[i])) if len(tokens[i]) <= 4 else "5+")
+            assert f[4:6] == [f"p={min(i, 8)}", f"r={min(n - 1 - i, 8)}"]
+            assert f[12:17] == [
+                "t-2=" + types[k - 2],
+                "t-1=" + types[k - 1],
+                "t1=" + types[k + 1],
+                "t2=" + types[k + 2],
+                f"t-1:0:1={types[k - 1]}|{types[k]}|{types[k + 1]}",
+            ]
+            ends = features._suffix_ends(tokens)
+            ahead = [j for j in range(i + 1, n) if ends[j] is not None]
+            behind = [j for j in range(i) if ends[j] is not None]
+            if ahead:
+                assert f"nsd={min(ahead[0] - i, 6)}" in f
+            if behind:
+                assert f"psd={min(i - behind[-1], 6)}" in f
