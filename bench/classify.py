@@ -23,6 +23,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
@@ -80,8 +81,9 @@ def run(kind: str, path: Path) -> None:
     emit(f"classify_{kind}_texts_per_second", rate, "texts per CPU-second (one core)", anchor_name, anchor_rate)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def each_file(description: str, name_of_bench: str, run_one: Callable[[str, Path], None]) -> None:
+    """Parse --data/--only and run `run_one(kind, path)` on each data file there, skipping missing ones."""
+    parser = argparse.ArgumentParser(description=description.split("\n\n")[0])
     parser.add_argument("--data")
     parser.add_argument("--only", choices=sorted(FILES))
     args = parser.parse_args()
@@ -90,9 +92,13 @@ def main() -> None:
         if args.only and kind != args.only:
             continue
         if not (data / name).is_file():
-            log(f"classify {kind}: skipped — {name} not found in {data} (set GRIDGOV_COMPLAINTS_DIR)")
+            log(f"{name_of_bench} {kind}: skipped — {name} not found in {data} (set GRIDGOV_COMPLAINTS_DIR)")
             continue
-        run(kind, data / name)
+        run_one(kind, data / name)
+
+
+def main() -> None:
+    each_file(__doc__, "classify", run)
 
 
 if __name__ == "__main__":
