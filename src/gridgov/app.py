@@ -1,5 +1,5 @@
 """FastAPI factory: settings, database, the event bus wiring, routers, JSON errors in Chinese, and the in-process
-workers (SLA sweeper, outbox delivery, notification sending, WAL checkpoints)."""
+workers (SLA sweeper, outbox delivery, notification sending, hazards sweep and grading, WAL checkpoints)."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ from gridgov.dispatch.report_writer import ReportWriter
 from gridgov.dispatch.suggestions_api import router as suggestions_router
 from gridgov.dispatch.sweeper import Sweeper
 from gridgov.hazards.api import router as hazards_router
+from gridgov.hazards.worker import HazardsWorker
 from gridgov.mediation.api import router as mediation_router
 from gridgov.notify.api import router as notify_router
 from gridgov.notify.worker import NotifyWorker
@@ -181,6 +182,7 @@ def create_app(
     outbox = OutboxWorker(factory, settings.outbox_poll_seconds if sweeper else 0, event_bus)
     # the outbox worker feeds the planner; this thread sends what is due (see notify/worker.py)
     notifier = NotifyWorker(factory, settings, settings.notify_poll_seconds if sweeper else 0, plan=False)
+    hazards = HazardsWorker(factory, settings.hazards_sweep_seconds if sweeper else 0, settings.hazards_grade_seconds)
     writer = ReportWriter(factory)
     checkpointer = WalCheckpointer(engine)
     ratelimit.use_database(engine)
@@ -192,6 +194,7 @@ def create_app(
         verify_due.start()
         outbox.start()
         notifier.start()
+        hazards.start()
         if warm:
             threading.Thread(target=_warm_up, args=(factory,), name="warm-up", daemon=True).start()
         yield
@@ -199,6 +202,7 @@ def create_app(
         verify_due.stop()
         outbox.stop()
         notifier.stop()
+        hazards.stop()
         writer.close()
         checkpointer.stop()
 
@@ -232,6 +236,7 @@ def create_app(
     app.state.report_writer = writer
     app.state.outbox_worker = outbox
     app.state.notify_worker = notifier
+    app.state.hazards_worker = hazards
     app.state.wal_checkpointer = checkpointer
 
     @app.exception_handler(AppError)
