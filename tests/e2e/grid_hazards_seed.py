@@ -31,7 +31,8 @@ def main() -> None:
         ).all()
         by_grid: dict[int, list[tuple[str, str]]] = defaultdict(list)
         for grid_id, risk, klass in rows:
-            by_grid[grid_id].append((risk, klass))
+            if grid_id is not None:
+                by_grid[grid_id].append((risk, klass))
         grid_id, placed = max(by_grid.items(), key=lambda kv: (len(kv[1]), -kv[0]))
         out = {
             "grid_code": cache.snapshot(s).divisions[grid_id].code,
