@@ -1,5 +1,5 @@
 """FastAPI factory: settings, database, the event bus wiring, routers, JSON errors in Chinese, and the in-process
-workers (SLA sweeper, outbox delivery, notification sending, WAL checkpoints)."""
+workers (SLA sweeper, outbox delivery, notification sending, hazards sweep and grading, WAL checkpoints)."""
 
 from __future__ import annotations
 
@@ -49,6 +49,7 @@ from gridgov.dispatch.report_writer import ReportWriter
 from gridgov.dispatch.suggestions_api import router as suggestions_router
 from gridgov.dispatch.sweeper import Sweeper
 from gridgov.hazards.api import router as hazards_router
+from gridgov.hazards.worker import HazardsWorker
 from gridgov.mediation.api import router as mediation_router
 from gridgov.mediation.legal_api import public_router as legal_public_router
 from gridgov.mediation.legal_api import router as legal_router
@@ -186,6 +187,7 @@ def create_app(
     outbox = OutboxWorker(factory, settings.outbox_poll_seconds if sweeper else 0, event_bus)
     # the outbox worker feeds the planner; this thread sends what is due (see notify/worker.py)
     notifier = NotifyWorker(factory, settings, settings.notify_poll_seconds if sweeper else 0, plan=False)
+    hazards = HazardsWorker(factory, settings.hazards_sweep_seconds if sweeper else 0, settings.hazards_grade_seconds)
     writer = ReportWriter(factory)
     checkpointer = WalCheckpointer(engine)
     ratelimit.use_database(engine)
@@ -198,6 +200,7 @@ def create_app(
         mediation_tasks.start()
         outbox.start()
         notifier.start()
+        hazards.start()
         if warm:
             threading.Thread(target=_warm_up, args=(factory,), name="warm-up", daemon=True).start()
         yield
@@ -206,6 +209,7 @@ def create_app(
         mediation_tasks.stop()
         outbox.stop()
         notifier.stop()
+        hazards.stop()
         writer.close()
         checkpointer.stop()
 
@@ -240,6 +244,7 @@ def create_app(
     app.state.outbox_worker = outbox
     app.state.mediation_sweeper = mediation_tasks
     app.state.notify_worker = notifier
+    app.state.hazards_worker = hazards
     app.state.wal_checkpointer = checkpointer
 
     @app.exception_handler(AppError)

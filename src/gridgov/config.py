@@ -61,6 +61,18 @@ class Settings(BaseSettings):
     major_alert_escalate_minutes: float = Field(
         default=15, gt=0, description="重特大: an alert not acknowledged after this many minutes goes to the next tier"
     )
+    hazards_sweep_seconds: float = Field(
+        default=60,
+        ge=0,
+        description="How often the in-process hazards worker marks silent devices offline (no-data"
+        " alarms) and schedules and escalates inspections; 0 disables it (run `gridgov hazards sweep --follow`)",
+    )
+    hazards_grade_seconds: float = Field(
+        default=86400,
+        ge=0,
+        description="How often that worker re-grades enterprise risk (also on its first round);"
+        " 0: never in process (run `gridgov hazards grade`)",
+    )
     outbox_poll_seconds: float = Field(
         default=1.0, ge=0, description="How often the in-process worker feeds the outbox to its subscribers; 0: never"
     )

@@ -108,6 +108,19 @@ def test_an_inspection_finding_becomes_a_case_linked_to_its_source(
     reporter = session.get(User, case.reporter_id)
     assert reporter is not None and reporter.username == f"gw_{grid_code}"  # 复核 comes back to the inspector
     assert body["findings"][0]["case_number"] == case.number
+    # the rectification deadline is the case's own SLA deadline: the clock started at dispatch ends there
+    assert case.fixed_deadline_at == finding.rectify_by
+    assert klass.category_code is not None
+    dispatcher = login(f"dsp_{streets_with_buildings(session)[0][0]}")
+    actions_url = f"/api/events/{case.id}/actions"
+    filed = app_client.post(f"{actions_url}/file", json={"category_code": klass.category_code}, headers=dispatcher)
+    assert filed.status_code == 200, filed.text
+    sent = app_client.post(f"{actions_url}/dispatch", json={}, headers=dispatcher)
+    assert sent.status_code == 200, sent.text
+    session.refresh(case)
+    assert case.deadline_at == finding.rectify_by and case.first_deadline_at == finding.rectify_by
+    assert case.clock_started_at is not None and case.warn_at is not None
+    assert case.clock_started_at < case.warn_at < case.deadline_at
     assert app_client.post(url, json={"results": answers}, headers=worker).status_code == 409
 
     following = pending_inspection(session, source_id)  # the next one, a plan's period after this one

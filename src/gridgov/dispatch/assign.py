@@ -21,7 +21,16 @@ from gridgov.dispatch import learning
 from gridgov.dispatch.models import Event, EventTask, SlaState, TaskRole, TaskStatus
 from gridgov.dispatch.routing import GRID_LEAD, Route, choose_route
 from gridgov.dispatch.rules import Status
-from gridgov.dispatch.sla import Clock, basis_for, extend_clock, limit_seconds, rebase_clock, sla_state, start_clock
+from gridgov.dispatch.sla import (
+    Clock,
+    basis_for,
+    extend_clock,
+    fixed_clock,
+    limit_seconds,
+    rebase_clock,
+    sla_state,
+    start_clock,
+)
 from gridgov.org import cache
 
 ACTIVE_TASK = (TaskStatus.PENDING.value, TaskStatus.ACCEPTED.value)
@@ -161,17 +170,25 @@ def time_basis(session: Session, basis: str) -> TimeBasis:
 
 
 def clock_for(
-    session: Session, area_class: str, category: CategoryInfo, now: datetime, urgency: str = Urgency.NORMAL.value
+    session: Session,
+    area_class: str,
+    category: CategoryInfo,
+    now: datetime,
+    urgency: str = Urgency.NORMAL.value,
+    fixed_deadline: datetime | None = None,
 ) -> tuple[Clock, ClockBasis]:
-    """The clock a case of this 小类 and urgency starts at `now`, and the basis it runs on."""
+    """The clock a case of this 小类 and urgency starts at `now`, and the basis it runs on; a fixed deadline the
+    channel set ends it there while that deadline is still ahead (else the 小类's limit applies)."""
     basis = basis_for(urgency, category.clock_basis)
     cal = time_basis(session, basis.value)
+    if fixed_deadline is not None and fixed_deadline > now:
+        return fixed_clock(cal, now, fixed_deadline, settings_of(session).sla_warn_ratio), basis
     secs = limit_seconds(cal, category.limit_for(area_class), category.limit_unit)
     return start_clock(cal, now, secs, settings_of(session).sla_warn_ratio), basis
 
 
 def restart_clock(session: Session, event: Event, category: CategoryInfo, now: datetime) -> None:
-    clock, basis = clock_for(session, event.area_class, category, now, event.urgency)
+    clock, basis = clock_for(session, event.area_class, category, now, event.urgency, event.fixed_deadline_at)
     event.clock_basis = basis.value
     event.clock_started_at, event.warn_at, event.deadline_at = clock.started_at, clock.warn_at, clock.deadline_at
     if event.first_deadline_at is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from gridgov.common.errors import InvalidInput
@@ -25,7 +26,9 @@ class IntakeCommand:
     given coordinate system) or address text — any of them; `origin` keeps the channel's original payload
     (a 12345 work order, an alarm) as it arrived. `category_code` when the channel knows it; `auto_dispatch`
     files and dispatches at once (a dispatcher's feed, 智能分拨); `self_handle` is a grid worker's 自行处置 with
-    its `result_note`. `followup_token_digest`: the public channel's follow-up token (SHA-256)."""
+    its `result_note`. `followup_token_digest`: the public channel's follow-up token (SHA-256). `deadline_at`: a
+    deadline the channel sets (an inspection finding's 整改期限, timezone-aware, not in the past) that the case's
+    clock ends at instead of its 小类's time limit."""
 
     title: str
     channel: Channel = Channel.PHOTO
@@ -44,6 +47,7 @@ class IntakeCommand:
     self_handle: bool = False
     result_note: str | None = None
     followup_token_digest: str | None = field(default=None, repr=False)
+    deadline_at: datetime | None = None
 
     def __post_init__(self) -> None:
         # a channel given by its value ("hotline_12345"), photos given as a list: the command holds the types
@@ -70,6 +74,8 @@ class IntakeCommand:
         for h in self.attachments:
             if not SHA256.fullmatch(h):
                 raise InvalidInput("附件应为上传接口返回的 sha256", field="attachments")
+        if self.deadline_at is not None and self.deadline_at.tzinfo is None:
+            raise InvalidInput("处置期限须带时区", field="deadline_at")
         if self.auto_dispatch and self.self_handle:
             raise InvalidInput("自行处置的事件不再派遣", field="auto_dispatch")
         if self.self_handle:

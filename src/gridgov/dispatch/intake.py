@@ -206,6 +206,8 @@ def _plan(
     if cmd.self_handle and (category is None or not category.self_handle):
         name = category.name if category else ""
         raise Forbidden(f"“{name}”不允许网格员自行处置，请正常上报", field="category_code")
+    if cmd.deadline_at is not None and cmd.deadline_at <= now:
+        raise InvalidInput("处置期限不能早于现在", field="deadline_at")
     loc = locate(session, actor, cmd)
     if (cmd.self_handle or actor.role == Role.GRID_WORKER) and loc.grid_id not in actor.grid_ids:
         raise Forbidden(f"网格员只能{'处置' if cmd.self_handle else '上报'}本人负责网格内的事件", field="grid_code")
@@ -267,6 +269,7 @@ def _plan(
         "urgency": urgency,
         "urgency_reason": None,
         "clock_basis": basis_for(urgency, category.clock_basis if category else ClockBasis.WORKING).value,
+        "fixed_deadline_at": cmd.deadline_at,
     }
     if cmd.reporter_phone and cipher is not None:
         row["reporter_phone_enc"] = cipher.encrypt(normalize_phone(cmd.reporter_phone))
@@ -314,7 +317,7 @@ def _plan(
             require_tier(actor, level, field="category_code")
         assert loc.grid_id is not None
         route = route_for(session, loc.grid_id, category, level)
-        clock, _basis = clock_for(session, area_class, category, now, urgency)
+        clock, _basis = clock_for(session, area_class, category, now, urgency, cmd.deadline_at)
         row.update(
             status=Status.DISPATCHED.value,
             level=route.level,

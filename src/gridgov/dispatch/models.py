@@ -104,6 +104,8 @@ class Event(Base):
     warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # a deadline the reporting channel set (an inspection's 整改期限): the clock ends there, not at the 小类's limit
+    fixed_deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sla_state: Mapped[str] = mapped_column(String(8), default=SlaState.NORMAL.value)
     ever_overdue: Mapped[bool] = mapped_column(Boolean, default=False)
     hold_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

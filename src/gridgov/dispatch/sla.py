@@ -51,6 +51,14 @@ def start_clock(calendar: TimeBasis, start: datetime, limit_secs: float, warn_ra
     )
 
 
+def fixed_clock(calendar: TimeBasis, start: datetime, deadline: datetime, warn_ratio: float) -> Clock:
+    """A clock that ends at a deadline the reporting channel set; the warning keeps its share of the time between."""
+    total = calendar.working_seconds_between(start, deadline)
+    return Clock(
+        started_at=start, warn_at=calendar.add_working_seconds(start, total * warn_ratio), deadline_at=deadline
+    )
+
+
 def extend_clock(calendar: TimeBasis, clock: Clock, extra_secs: float, warn_ratio: float) -> Clock:
     """Shift the deadline by `extra_secs` of working time; the warning point keeps its share of the whole."""
     deadline = calendar.add_working_seconds(clock.deadline_at, extra_secs)

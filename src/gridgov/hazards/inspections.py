@@ -189,6 +189,7 @@ def _report_finding(session: Session, actor: Principal, row: Inspection, source:
             "item": finding.item,
             "rectify_by": finding.rectify_by.isoformat(),
         },
+        deadline_at=finding.rectify_by,  # the case's clock ends at the rectification deadline
     )
     return intake.submit(session, actor, cmd, now=finding.found_at).event_id
 

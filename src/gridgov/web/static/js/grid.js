@@ -265,6 +265,7 @@
       state.map = await GG.makeMap($("#grid-map"), { zoomControl: true });
       if (!state.map) return;
       state.layers = L.layerGroup().addTo(state.map);
+      document.dispatchEvent(new CustomEvent("gg:hazard-map", { detail: state.map })); // ioc_hazards.js: 隐患源 layer
     }
     const map = state.map;
     state.layers.clearLayers();

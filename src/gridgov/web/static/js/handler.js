@@ -167,8 +167,12 @@
     $("#tabs").addEventListener("click", (e) => {
       const b = e.target.closest("button[data-tab]");
       if (!b) return;
-      state.tab = b.dataset.tab;
       $$("#tabs button").forEach((x) => x.classList.toggle("active", x === b));
+      const risk = b.dataset.tab === "risk"; // 风险清单: the regulator's list instead of the task columns
+      $(".two-col").hidden = risk;
+      $("#risk-view").hidden = !risk;
+      if (risk) return GG.riskList.show($("#risk-view"));
+      state.tab = b.dataset.tab;
       renderList();
       $("#task-panel").innerHTML = '<div class="empty">选择一项任务查看详情并办理</div>';
     });

@@ -1,12 +1,16 @@
 // /ioc: the hazard layer — hazard sources in the caller's scope (coloured by class, filtered by class) and the
 // active IoT alarms on them (pulsing by severity), with the alarm list and its cases — and the crowd heat layer
 // (button 人流热力: crowd counters' latest densities, leaflet.heat, or circles without it). Reads /api/hazards.
+// The same layer serves the grid worker's phone map (/grid, tab 本网格): a page announces its map with the event
+// gg:ioc-map or gg:hazard-map and carries whichever controls it wants (#btn-hazards, #hz-class, #hz-risk,
+// #btn-crowd, #hz-alarms / #hz-count); the missing ones are skipped.
 (function () {
   "use strict";
   const { $, esc, api } = GG;
   const SEV = { warning: "#1677ff", minor: "#faad14", major: "#fa541c", critical: "#cf1322" };
   const REFRESH_MS = 15000;
-  const st = { map: null, layer: null, renderer: null, on: true, klass: "", crowd: false, crowdLayer: null };
+  const st = { map: null, layer: null, renderer: null, on: true, klass: "", risk: "", crowd: false, crowdLayer: null };
+  const on = (sel, type, fn) => $(sel) && $(sel).addEventListener(type, fn);
 
   function draw(sources, alarms) {
     if (!st.layer) return;
@@ -44,7 +48,8 @@
   }
 
   function list(alarms) {
-    $("#hz-count").textContent = alarms.length ? alarms.length + " 条活动告警" : "";
+    if (!$("#hz-alarms")) return;
+    if ($("#hz-count")) $("#hz-count").textContent = alarms.length ? alarms.length + " 条活动告警" : "";
     $("#hz-alarms").innerHTML = alarms.length
       ? alarms
           .slice(0, 40)
@@ -74,24 +79,27 @@
       st.crowdLayer = L.layerGroup(pts.map((p) => L.circleMarker([p.lat, p.lon], { radius: 6 + 14 * p.intensity, color: "#13c2c2", fillOpacity: 0.4 })));
     }
     st.crowdLayer.addTo(st.map);
-    $("#btn-crowd").title = pts.length + " 个客流监测点" + (heat.scale ? "（密度 " + heat.scale + " 人/㎡ 为最高强度）" : "");
+    if ($("#btn-crowd")) $("#btn-crowd").title = pts.length + " 个客流监测点" + (heat.scale ? "（密度 " + heat.scale + " 人/㎡ 为最高强度）" : "");
   }
 
   async function refresh() {
     drawCrowd().catch((e) => GG.toast("人流热力加载失败：" + e.message, "warn"));
     try {
-      const params = st.klass ? { class_code: st.klass } : {};
+      const params = {};
+      if (st.klass) params.class_code = st.klass;
+      if (st.risk) params.risk_level = st.risk;
       const [sources, alarms] = await Promise.all([api("/api/hazards/sources", { params }), api("/api/hazards/alarms")]);
       const shown = new Set(sources.map((s) => s.code));
-      const mine = alarms.filter((a) => !st.klass || shown.has(a.source_code));
+      const mine = alarms.filter((a) => (!st.klass && !st.risk) || shown.has(a.source_code));
       draw(sources, mine);
       list(mine);
     } catch (e) {
-      $("#hz-alarms").innerHTML = "<li class='muted'>物联告警加载失败：" + esc(e.message) + "</li>";
+      if ($("#hz-alarms")) $("#hz-alarms").innerHTML = "<li class='muted'>物联告警加载失败：" + esc(e.message) + "</li>";
     }
   }
 
   async function classes() {
+    if (!$("#hz-class")) return;
     try {
       const data = await api("/api/hazards/classes");
       $("#hz-class").innerHTML += data.classes.map((c) => "<option value='" + esc(c.code) + "'>" + esc(c.name) + "</option>").join("");
@@ -100,33 +108,40 @@
     }
   }
 
-  document.addEventListener("gg:ioc-map", (ev) => {
+  function attach(ev) {
+    if (st.map) return;
     st.map = ev.detail;
     st.renderer = L.svg();
     st.layer = L.layerGroup().addTo(st.map);
     refresh();
-    setInterval(refresh, REFRESH_MS);
-  });
+    setInterval(() => !document.hidden && refresh(), REFRESH_MS);
+  }
+  document.addEventListener("gg:ioc-map", attach);
+  document.addEventListener("gg:hazard-map", attach);
   document.addEventListener("DOMContentLoaded", () => {
     classes();
-    $("#btn-hazards").addEventListener("click", (e) => {
+    on("#btn-hazards", "click", (e) => {
       st.on = !st.on;
       e.target.classList.toggle("active", st.on);
       refresh();
     });
-    $("#btn-crowd").addEventListener("click", (e) => {
+    on("#btn-crowd", "click", (e) => {
       st.crowd = !st.crowd;
       e.target.classList.toggle("active", st.crowd);
       drawCrowd().catch((x) => GG.toast("人流热力加载失败：" + x.message, "warn"));
     });
-    $("#hz-class").addEventListener("change", (e) => {
+    on("#hz-class", "change", (e) => {
       st.klass = e.target.value;
       refresh();
     });
-    $("#hz-alarms").addEventListener("click", (e) => {
+    on("#hz-risk", "change", (e) => {
+      st.risk = e.target.value;
+      refresh();
+    });
+    on("#hz-alarms", "click", (e) => {
       const li = e.target.closest("li[data-lat]");
       if (li && st.map && li.dataset.lat) st.map.setView([Number(li.dataset.lat), Number(li.dataset.lon)], 16);
     });
-    if (!window.L) refresh();
+    if (!window.L && $("#hz-alarms")) refresh();
   });
 })();
