@@ -134,6 +134,28 @@ def test_a_referral_of_an_unknown_case_names_the_field(
     assert refused.value.field == "source_event_id"
 
 
+def test_a_case_outside_the_callers_area_cannot_be_referred(
+    session: Session, people: People, staff: tuple[Principal, Division, Division]
+) -> None:
+    """Referring hands the case to mediation: a community's staff may refer only a case they may see."""
+    actor, community, _grid = staff
+    elsewhere = session.scalars(
+        select(Division)
+        .where(Division.level == "grid", ~Division.path.startswith(community.path))
+        .order_by(Division.id)
+    ).first()
+    assert elsewhere is not None
+    report = IntakeCommand(
+        title="别处的邻里纠纷", channel=Channel.GRID_PATROL, category_code="07002", grid_code=elsewhere.code
+    )
+    case_id = one_action(intake.submit, session, people.user("admin"), report).event_id
+    disputes = session.scalar(select(func.count()).select_from(Dispute))
+    with pytest.raises(InvalidInput) as refused:
+        one_action(refer_case, session, actor, case_id, _cmd(elsewhere, Source.WALK_IN))
+    assert refused.value.field == "source_event_id"
+    assert session.scalar(select(func.count()).select_from(Dispute)) == disputes
+
+
 def test_a_refused_dispute_files_no_case(session: Session, staff: tuple[Principal, Division, Division]) -> None:
     actor, _community, grid = staff
     before = _events(session)
