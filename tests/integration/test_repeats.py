@@ -15,6 +15,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from gridgov.address.models import Address
+from gridgov.blockdata.models import EntityRecord
+from gridgov.catalog import cache as catalog_cache
 from gridgov.common.events import DomainEvent
 from gridgov.common.timeutil import utcnow
 from gridgov.common.uow import one_action
@@ -225,3 +228,45 @@ def test_a_later_report_of_the_same_batch_attaches_to_an_earlier_one(attaching: 
         assert merge.data["into"] == first.id and merge.data["into_number"] == first.number
     other = session.get(Event, results[1].event_id)
     assert other is not None and other.merged_into_id is None and other.repeat_count == 0
+
+
+def test_the_ioc_lists_addresses_with_repeated_complaints(
+    session: Session, people: People, app_client: TestClient, login: Any
+) -> None:
+    grid, lon, lat = _place(session, 78)
+    entity = session.scalars(select(EntityRecord).where(EntityRecord.address_id.is_not(None))).first()
+    address = (
+        session.get(Address, entity.address_id)
+        if entity is not None
+        else session.scalars(select(Address).order_by(Address.id)).first()
+    )
+    assert address is not None
+    now = utcnow()
+    reports = [("resident1", "餐馆油烟直排扰民", "10001", 5), ("resident2", "餐馆油烟太大", "10001", 3)]
+    reports += [("resident1", "餐馆门口占道经营", "01001", 1)]
+    ids = [
+        submit_report(
+            session,
+            people.user(w),
+            IntakeCommand(title=t, category_code=c, lon=lon, lat=lat),
+            now=now - timedelta(hours=h),
+        )[0].id
+        for w, t, c, h in reports
+    ]
+    session.execute(update(Event).where(Event.id.in_(ids)).values(address_id=address.id))
+    session.commit()
+    district = _district_code(session, grid)
+    r = app_client.get("/api/dashboard/repeat-places", params={"period": "week"}, headers=login(f"ldr_{district}"))
+    assert r.status_code == 200, r.text
+    ours = [x for x in r.json()["items"] if x["address_code"] == address.code]
+    assert len(ours) == 1
+    item = ours[0]
+    assert item["count"] >= 3 and item["reporters"] >= 2 and item["address"] == address.full_name
+    assert item["top_category"] == catalog_cache.snapshot(session).by_code["10001"].name
+    assert item["top_category_count"] >= 2
+    assert datetime.fromisoformat(item["last"]) >= now - timedelta(hours=1, seconds=1)
+    if entity is not None:
+        assert entity.name in item["entities"]
+    assert (
+        app_client.get("/api/dashboard/repeat-places", params={"limit": 0}, headers=login("admin")).status_code == 422
+    )
