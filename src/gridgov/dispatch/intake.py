@@ -33,7 +33,7 @@ from gridgov.db import settings_of
 from gridgov.dispatch.assign import UNCLASSIFIED_LEVEL, category_by_code, clock_for, route_data, route_for
 from gridgov.dispatch.attachments import check_attachments, uploaded_hashes
 from gridgov.dispatch.audit import DispatchAudit
-from gridgov.dispatch.case_writer import EVENT_TABLE, NewCase, Planned, write_cases
+from gridgov.dispatch.case_writer import EVENT_TABLE, NewCase, Planned, write_batch
 from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.guards import require_tier
 from gridgov.dispatch.lifecycle.closing import reopen_event
@@ -140,7 +140,7 @@ def submit_many(
         results.append(len(planned) - 1)
         if key is not None:
             seen_keys[key] = len(planned) - 1
-    written = _write(session, planned, now, keep_rows)
+    written = write_batch(session, planned, now, keep_rows)
     classifier.record(
         session,
         [
@@ -168,25 +168,6 @@ def submit_many(
         else:
             out.append(r)
     return out
-
-
-def _write(session: Session, planned: list[Planned], now: datetime, keep_rows: bool) -> list[NewCase]:
-    """Write the planned cases; a report repeating an earlier one of the same batch after it, merged into it."""
-    later = {
-        i: p.repeat_of.batch_index for i, p in enumerate(planned) if p.repeat_of and p.repeat_of.batch_index is not None
-    }
-    first = [i for i in range(len(planned)) if i not in later]
-    written: dict[int, NewCase] = {}
-    if first:
-        written.update(zip(first, write_cases(session, [planned[i] for i in first], now, keep_rows), strict=False))
-    for i, j in later.items():
-        into = planned[j].row  # written above: now it has its id and number
-        planned[i].row["merged_into_id"] = into["id"]
-        planned[i].steps[-1][3].update(into=into["id"], into_number=into["number"])
-    if later:
-        cases = write_cases(session, [planned[i] for i in later], now, keep_rows)
-        written.update(zip(later, cases, strict=False))
-    return [written[i] for i in range(len(planned))] if keep_rows else []
 
 
 def _text(title: str, description: str) -> str:
