@@ -68,9 +68,9 @@ def repeat_places(session: Session, view: View, win: Window, limit: int) -> Repe
         win.start,
         win.end,
     )
-    for r in session.execute(detail):
-        cats[r.address_id][r.category_id] += 1
-        people[r.address_id].add(str(r.reporter_id) if r.reporter_id is not None else f"anon-{r.id}")
+    for d in session.execute(detail):
+        cats[d.address_id][d.category_id] += 1
+        people[d.address_id].add(str(d.reporter_id) if d.reporter_id is not None else f"anon-{d.id}")
     place = {
         a.id: (a.code, a.full_name)
         for a in session.execute(select(Address.id, Address.code, Address.full_name).where(Address.id.in_(ids)))
