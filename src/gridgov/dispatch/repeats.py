@@ -26,7 +26,7 @@ from gridgov.common.principal import SYSTEM_PRINCIPAL
 from gridgov.common.timeutil import as_utc
 from gridgov.db import settings_of
 from gridgov.dispatch.models import Event
-from gridgov.dispatch.repeat_rules import M_PER_DEG, RepeatPolicy, Report, best_repeat, reopens
+from gridgov.dispatch.repeat_rules import M_PER_DEG, RepeatPolicy, Report, best_repeat, near, reopens
 from gridgov.dispatch.rules import OPEN, Status
 
 CANDIDATES = 200
@@ -122,7 +122,8 @@ def find_repeat(
         )
         for r in rows.values()
     ]
-    found = best_repeat(new, candidates + (batch[0].reports if batch else []), policy)
+    earlier = [(k, r) for k, r in batch[0].reports if near(new, r, policy)] if batch else []  # cheap test first
+    found = best_repeat(new, candidates + earlier, policy)
     repeat: Repeat | None = None
     if found is not None and found[0] < 0:
         repeat = Repeat(0, "", Status.REPORTED.value, round(found[1], 3), batch_index=-1 - found[0])
