@@ -100,6 +100,12 @@ class Settings(BaseSettings):
     repeat_window_days: int = Field(
         default=7, ge=1, description="How far back a repeat looks: cases reported (or closed) within this many days"
     )
+    repeat_reopen_days: float = Field(
+        default=3,
+        ge=0,
+        description="A resident reporting the same problem again within this many days of their case being closed as "
+        "resolved reopens it (重新办理) instead of filing a new linked case; 0: always file and link",
+    )
     routing_learn_after: int = Field(
         default=1,
         ge=1,

@@ -233,4 +233,8 @@ ROUTE_SCOPES: dict[str, Scope] = {
         f"GET /api/dashboard/{name}": Scope.DIVISION_VIEW
         for name in ("summary", "trend", "breakdown", "rankings", "warnings", "hotspots", "hot-issues", "map", "stream")
     },
+    **{
+        f"GET /api/dashboard/{name}": Scope.DIVISION_VIEW
+        for name in ("repeat-places",)  # repeats3
+    },
 }

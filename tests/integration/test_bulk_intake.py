@@ -123,7 +123,7 @@ def test_a_constraint_violation_that_is_no_key_race_is_raised(
         calls.append(1)
         raise IntegrityError("INSERT", {}, Exception("FOREIGN KEY constraint failed"))
 
-    monkeypatch.setattr(intake, "write_cases", broken)
+    monkeypatch.setattr(intake, "write_batch", broken)
     street, grids = _street_grids(session, 3)
     with pytest.raises(IntegrityError):
         intake_batch(session, people.user(f"dsp_{street.code}"), _items(grids, uuid.uuid4().hex[:8]), now=NOW)

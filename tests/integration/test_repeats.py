@@ -5,6 +5,7 @@ filed anew with the link in its history."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,17 +15,21 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from gridgov.address.models import Address
+from gridgov.blockdata.models import EntityRecord
+from gridgov.catalog import cache as catalog_cache
+from gridgov.common.events import DomainEvent
 from gridgov.common.timeutil import utcnow
 from gridgov.common.uow import one_action
 from gridgov.config import Settings
 from gridgov.dispatch import lifecycle as lc
 from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.models import Event, EventTransition
-from gridgov.dispatch.schemas import NoteIn
+from gridgov.dispatch.schemas import NoteIn, ReportIn
 from gridgov.notify.recipients import Directory
 from gridgov.notify.rules import Audience
 from gridgov.org.models import Division
-from support import People
+from support import People, intake_batch
 from support import report as submit_report
 
 AT = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
@@ -138,7 +143,7 @@ def test_the_same_problem_after_its_case_closed_is_a_new_case_linked_to_it(attac
     # the case was handled and closed (its walk through the loop is the lifecycle tests' business)
     session.execute(update(Event).where(Event.id == main.id).values(status="closed", closed_at=AT))
     session.commit()
-    again = _report(session, people, "resident1", "楼道灯坏了又不亮了", "05001", lon, lat)
+    again = _report(session, people, "resident2", "楼道灯坏了又不亮了", "05001", lon, lat)  # a neighbour: links
     assert again.status == "reported" and again.merged_into_id is None
     first = session.scalars(
         select(EventTransition).where(EventTransition.event_id == again.id).order_by(EventTransition.id)
@@ -146,3 +151,122 @@ def test_the_same_problem_after_its_case_closed_is_a_new_case_linked_to_it(attac
     assert first is not None and first.data["repeat_of"] == main.id
     session.refresh(main)
     assert main.repeat_count == 1
+
+
+def test_the_resident_reporting_their_closed_case_again_reopens_it(attaching: Session, people: People) -> None:
+    session = attaching
+    _grid, lon, lat = _place(session, 74)
+    main = _report(session, people, "resident1", "单元门禁坏了一直打不开", "05001", lon, lat)
+    session.execute(update(Event).where(Event.id == main.id).values(status="closed", closed_at=AT - timedelta(days=1)))
+    session.commit()
+    again = _report(session, people, "resident1", "单元门禁坏了还是打不开", "05001", lon, lat)
+    assert again.status == "merged" and again.merged_into_id == main.id  # no second case
+    session.refresh(main)
+    assert main.status == "filed" and main.reopen_count == 1 and main.repeat_count == 1 and main.closed_at is None
+    steps = session.scalars(
+        select(EventTransition).where(EventTransition.event_id == main.id).order_by(EventTransition.id)
+    ).all()
+    # the reopen service's history row is the case's audit: the resident, not the system, reopened it
+    assert (steps[-1].action, steps[-1].actor_role, steps[-1].to_status) == ("reopen", "resident", "filed")
+    assert again.number is not None and again.number in (steps[-1].note or "")
+    merge = session.scalars(
+        select(EventTransition).where(EventTransition.event_id == again.id, EventTransition.action == "merge")
+    ).one()
+    assert merge.data["reopened"] is True and merge.data["into"] == main.id
+    published = session.scalar(
+        select(DomainEvent).where(DomainEvent.aggregate_id == main.id, DomainEvent.name.contains("reopen"))
+    )
+    assert published is not None
+
+
+def test_a_late_or_reopen_off_repeat_of_ones_own_case_links(attaching: Session, people: People) -> None:
+    session = attaching
+    settings = session.info["settings"]
+    _grid, lon, lat = _place(session, 75)
+    late = _report(session, people, "resident1", "消防通道被车辆长期占用", "05001", lon, lat)
+    closed = AT - timedelta(days=settings.repeat_reopen_days + 1)  # outside the reopen period, inside the window
+    session.execute(update(Event).where(Event.id == late.id).values(status="rated", closed_at=closed))
+    session.commit()
+    again = _report(session, people, "resident1", "消防通道又被车辆占用了", "05001", lon, lat)
+    assert again.status == "reported" and again.merged_into_id is None
+    session.refresh(late)
+    assert late.status == "rated" and late.reopen_count == 0 and late.repeat_count == 1
+
+    session.info["settings"] = settings.model_copy(update={"repeat_reopen_days": 0})
+    _grid, lon, lat = _place(session, 76)
+    off = _report(session, people, "resident1", "小区水压太低，高层没水", "05001", lon, lat)
+    session.execute(update(Event).where(Event.id == off.id).values(status="closed", closed_at=AT))
+    session.commit()
+    again = _report(session, people, "resident1", "小区水压低，高层又没水", "05001", lon, lat)
+    assert again.status == "reported" and again.merged_into_id is None
+
+
+def test_a_later_report_of_the_same_batch_attaches_to_an_earlier_one(attaching: Session, people: People) -> None:
+    session = attaching
+    grid, lon, lat = _place(session, 77)
+    tag = uuid.uuid4().hex[:6]
+    texts = [
+        ("小区东门井盖缺失有安全隐患", "05001", 0.0),
+        ("小区深夜KTV噪音扰民", "10001", 0.0),
+        ("小区东门井盖不见了，有安全隐患", "05001", 0.0002),
+        ("小区东门井盖缺失，很危险", "05001", 0.0001),
+    ]
+    items = [
+        ReportIn(title=t, channel="hotline_12345", category_code=c, lon=lon + d, lat=lat, idempotency_key=f"{tag}-{i}")
+        for i, (t, c, d) in enumerate(texts)
+    ]
+    results = intake_batch(session, people.user(_dispatcher(session, grid)), items, now=AT)
+    assert [r.status for r in results] == ["reported", "reported", "merged", "merged"]
+    first = session.get(Event, results[0].event_id)
+    assert first is not None and first.repeat_count == 2
+    for r in results[2:]:
+        event = session.get(Event, r.event_id)
+        assert event is not None and event.merged_into_id == first.id
+        merge = session.scalars(
+            select(EventTransition).where(EventTransition.event_id == r.event_id, EventTransition.action == "merge")
+        ).one()
+        assert merge.data["into"] == first.id and merge.data["into_number"] == first.number
+    other = session.get(Event, results[1].event_id)
+    assert other is not None and other.merged_into_id is None and other.repeat_count == 0
+
+
+def test_the_ioc_lists_addresses_with_repeated_complaints(
+    session: Session, people: People, app_client: TestClient, login: Any
+) -> None:
+    grid, lon, lat = _place(session, 78)
+    entity = session.scalars(select(EntityRecord).where(EntityRecord.address_id.is_not(None))).first()
+    address = (
+        session.get(Address, entity.address_id)
+        if entity is not None
+        else session.scalars(select(Address).order_by(Address.id)).first()
+    )
+    assert address is not None
+    now = utcnow()
+    reports = [("resident1", "餐馆油烟直排扰民", "10001", 5), ("resident2", "餐馆油烟太大", "10001", 3)]
+    reports += [("resident1", "餐馆门口占道经营", "01001", 1)]
+    ids = [
+        submit_report(
+            session,
+            people.user(w),
+            IntakeCommand(title=t, category_code=c, lon=lon, lat=lat),
+            now=now - timedelta(hours=h),
+        )[0].id
+        for w, t, c, h in reports
+    ]
+    session.execute(update(Event).where(Event.id.in_(ids)).values(address_id=address.id))
+    session.commit()
+    district = _district_code(session, grid)
+    r = app_client.get("/api/dashboard/repeat-places", params={"period": "week"}, headers=login(f"ldr_{district}"))
+    assert r.status_code == 200, r.text
+    ours = [x for x in r.json()["items"] if x["address_code"] == address.code]
+    assert len(ours) == 1
+    item = ours[0]
+    assert item["count"] >= 3 and item["reporters"] >= 2 and item["address"] == address.full_name
+    assert item["top_category"] == catalog_cache.snapshot(session).by_code["10001"].name
+    assert item["top_category_count"] >= 2
+    assert datetime.fromisoformat(item["last"]) >= now - timedelta(hours=1, seconds=1)
+    if entity is not None:
+        assert entity.name in item["entities"]
+    assert (
+        app_client.get("/api/dashboard/repeat-places", params={"limit": 0}, headers=login("admin")).status_code == 422
+    )

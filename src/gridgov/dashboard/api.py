@@ -20,6 +20,7 @@ from gridgov.common.principal import Principal
 from gridgov.dashboard import breakdowns, emergency, maps, rankings, summary
 from gridgov.dashboard.cache import cached
 from gridgov.dashboard.hot_issues import HotIssuesOut, hot_issues
+from gridgov.dashboard.repeat_places import RepeatPlacesOut, repeat_places
 from gridgov.dashboard.schemas import (
     BreakdownBy,
     BreakdownOut,
@@ -145,6 +146,22 @@ def get_hot_issues(
     view = resolve_view(session, actor, division_code)
     win = period_window(period)
     return _render("hot_issues", view, (win.period, win.start, limit), lambda: hot_issues(session, view, win, limit))
+
+
+@router.get("/repeat-places", response_model=RepeatPlacesOut, summary="重复投诉地址（标准地址与所在法人单位）")
+def get_repeat_places(
+    session: SessionDep,
+    actor: PrincipalDep,
+    division_code: DivisionCode = None,
+    period: PeriodQ = Period.MONTH,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> Response:
+    """本时段报件（含已合并的重复诉求）按标准地址汇总，至少 2 件者按件数、最近报件排序：地址、该地址登记的法人单位、
+    件数、上报人数、最近报件时间与最多的小类。"""
+    view = resolve_view(session, actor, division_code)
+    win = period_window(period)
+    key = (win.period, win.start, limit)
+    return _render("repeat_places", view, key, lambda: repeat_places(session, view, win, limit))
 
 
 @router.get("/map", response_model=MapOut, summary="地图：区划面（在办、红灯数）与事件点位")

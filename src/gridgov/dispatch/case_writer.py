@@ -139,6 +139,26 @@ def write_cases(session: Session, planned: list[Planned], now: datetime, keep_ro
     return _written(planned, transitions, transition_ids, tasks, task_ids, names)
 
 
+def write_batch(session: Session, planned: list[Planned], now: datetime, keep_rows: bool) -> list[NewCase]:
+    """Write the planned cases of one intake call (an empty list writes nothing): a report repeating an earlier one
+    of the same batch (`repeat_of.batch_index`) is written after the others, merged into that one."""
+    later = {
+        i: p.repeat_of.batch_index for i, p in enumerate(planned) if p.repeat_of and p.repeat_of.batch_index is not None
+    }
+    first = [i for i in range(len(planned)) if i not in later]
+    written: dict[int, NewCase] = {}
+    if first:
+        written.update(zip(first, write_cases(session, [planned[i] for i in first], now, keep_rows), strict=False))
+    for i, j in later.items():
+        into = planned[j].row  # written above: now it has its id and number
+        planned[i].row["merged_into_id"] = into["id"]
+        planned[i].steps[-1][3].update(into=into["id"], into_number=into["number"])
+    if later:
+        cases = write_cases(session, [planned[i] for i in later], now, keep_rows)
+        written.update(zip(later, cases, strict=False))
+    return [written[i] for i in range(len(planned))] if keep_rows else []
+
+
 def _address_ids(session: Session, planned: list[Planned]) -> dict[str, str]:
     """Fill in each row's address id from its standard address code; returns code → full name."""
     codes = {p.address_code for p in planned if p.address_code}

@@ -33,13 +33,15 @@ from gridgov.db import settings_of
 from gridgov.dispatch.assign import UNCLASSIFIED_LEVEL, category_by_code, clock_for, route_data, route_for
 from gridgov.dispatch.attachments import check_attachments, uploaded_hashes
 from gridgov.dispatch.audit import DispatchAudit
-from gridgov.dispatch.case_writer import EVENT_TABLE, NewCase, Planned, write_cases
+from gridgov.dispatch.case_writer import EVENT_TABLE, NewCase, Planned, write_batch
 from gridgov.dispatch.commands import IntakeCommand
 from gridgov.dispatch.guards import require_tier
+from gridgov.dispatch.lifecycle.closing import reopen_event
 from gridgov.dispatch.locate import locate
 from gridgov.dispatch.models import Channel, SlaState, TaskRole, TaskStatus
-from gridgov.dispatch.repeats import attached, find_repeat, linked
+from gridgov.dispatch.repeats import Batch, attached, find_repeat, linked
 from gridgov.dispatch.rules import Action, Status, check_transition
+from gridgov.dispatch.schemas import NoteIn
 from gridgov.dispatch.sla import basis_for
 from gridgov.dispatch.verification import resolve_for
 from gridgov.org import cache
@@ -106,6 +108,7 @@ def submit_many(
     planned_suggestions: list[Suggestions | None] = []
     results: list[IntakeResult | AppError | int] = []  # an int is the index into `planned` of a case to write
     seen_keys: dict[tuple[str, str], int] = {}
+    batch = Batch()  # a later report of this batch may repeat an earlier one
     for index, (actor, cmd) in enumerate(items):
         key = (actor.idempotency_scope, cmd.idempotency_key) if cmd.idempotency_key else None
         if key is not None and key in existing:
@@ -124,7 +127,8 @@ def submit_many(
             continue
         try:
             cmd.check()
-            planned.append(_plan(session, actor, snap, cmd, now, cipher, uploaded, suggested.get(index)))
+            plan = _plan(session, actor, snap, cmd, now, cipher, uploaded, suggested.get(index), (batch, len(planned)))
+            planned.append(plan)
             planned_suggestions.append(suggested.get(index))
         except AppError as exc:
             if all_or_nothing:
@@ -136,7 +140,7 @@ def submit_many(
         results.append(len(planned) - 1)
         if key is not None:
             seen_keys[key] = len(planned) - 1
-    written = write_cases(session, planned, now, keep_rows) if planned else []
+    written = write_batch(session, planned, now, keep_rows)
     classifier.record(
         session,
         [
@@ -147,9 +151,13 @@ def submit_many(
         now,
     )
     for p in planned:
-        if p.repeat_of is not None:
+        if p.repeat_of is not None and p.repeat_of.reopen:  # the resident says it is not resolved: 重新办理
+            note = NoteIn(note=f"上报人再次反映（{p.row['number']}）：{p.row['title']}")
+            reopen_event(session, p.actor, p.row["merged_into_id"], note, now)
+            attached(session, p.row["merged_into_id"], p.row["id"], p.row["number"], now)
+        elif p.repeat_of is not None:
             link = attached if p.repeat_of.open else linked
-            link(session, p.repeat_of.event_id, p.row["id"], p.row["number"], now)
+            link(session, p.row["merged_into_id"] or p.repeat_of.event_id, p.row["id"], p.row["number"], now)
         if p.row.get("public_token_digest"):
             record_audit(session, p.actor, DispatchAudit.PUBLIC_TOKEN, "event", p.row["id"], {})
     out: list[IntakeResult | AppError] = []
@@ -201,6 +209,7 @@ def _plan(
     cipher: Any,
     uploaded: set[str],
     suggestion: Suggestions | None = None,
+    batch: tuple[Batch, int] | None = None,
 ) -> Planned:
     category = category_by_code(session, cmd.category_code) if cmd.category_code else None
     if cmd.self_handle and (category is None or not category.self_handle):
@@ -293,11 +302,15 @@ def _plan(
             category_id=guess.id if guess else None,
             now=now,
             grid_id=loc.grid_id,
+            batch=batch,
+            reporter=(actor.user_id, actor.role == Role.RESIDENT),
         )
-        if plan.repeat_of is not None and plan.repeat_of.open:  # 重复诉求: attached to its case, not a new one
-            rep = plan.repeat_of
-            row.update(status=Status.MERGED.value, merged_into_id=rep.event_id, closed_at=now)
+        rep = plan.repeat_of
+        if rep is not None and (rep.open or rep.reopen):  # 重复诉求: attached to its case (reopened), not a new one
+            row.update(status=Status.MERGED.value, merged_into_id=rep.event_id or None, closed_at=now)
             data = {"into": rep.event_id, "into_number": rep.number, "auto": True, "similarity": rep.similarity}
+            if rep.reopen:
+                data["reopened"] = True
             plan.steps.append((Action.MERGE, "reported", "merged", data))
             plan.step_actors[len(plan.steps) - 1] = SYSTEM_PRINCIPAL
             return plan

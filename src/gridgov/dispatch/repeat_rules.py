@@ -13,7 +13,7 @@ import math
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 M_PER_DEG = 111_320.0
 _DROP = frozenset("，。！？、；：,.!?;:()（）“”\"' \n\t")
@@ -90,3 +90,26 @@ def best_repeat(
         if score is not None and (best is None or score > best[1]):
             best = (key, score)
     return best
+
+
+RESOLVED = frozenset({"closed", "rated"})  # closed by a passed 复核: the handler said it was resolved
+
+
+def reopens(
+    *,
+    case_status: str,
+    closed_at: datetime | None,
+    case_reporter_id: int | None,
+    reporter_id: int | None,
+    reporter_is_resident: bool,
+    now: datetime,
+    within: timedelta,
+) -> bool:
+    """A repeat of a closed case reopens it (instead of linking a new case to it) when the resident who reported
+    it reports the same thing again within `within` of its closing and it was closed as resolved: the new report
+    is the resident saying it is not. Anyone else, or later, or `within` zero: a new case, linked."""
+    if within <= timedelta(0) or not reporter_is_resident or reporter_id is None or closed_at is None:
+        return False
+    if case_status not in RESOLVED or case_reporter_id != reporter_id:
+        return False
+    return timedelta(0) <= now - closed_at <= within

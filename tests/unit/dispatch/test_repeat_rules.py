@@ -1,9 +1,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from gridgov.dispatch.hotspot_rules import Item, hotspots, repeat_pairs
-from gridgov.dispatch.repeat_rules import RepeatPolicy, Report, best_repeat, bigrams, repeat_score, similarity
+from gridgov.dispatch.repeat_rules import (
+    RepeatPolicy,
+    Report,
+    best_repeat,
+    bigrams,
+    reopens,
+    repeat_score,
+    similarity,
+)
 
 P = RepeatPolicy(radius_m=100.0, window=timedelta(days=7))
 T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
@@ -65,3 +74,29 @@ def test_positioned_reports_are_compared_across_cell_borders_only_when_near() ->
     b = Item(2, _r("路口井盖缺失，很危险", address=None, lat=base + 20 / 111_320), T0, "u2", "")  # next cell
     c = Item(3, _r("路口井盖缺失很危险", address=None, lat=base + 400 / 111_320), T0, "u3", "")  # 400 m
     assert repeat_pairs([a, b, c], P) == [(0, 1)]
+
+
+NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+
+def _reopens(**changes: Any) -> bool:
+    base: dict[str, Any] = {
+        "case_status": "closed",
+        "closed_at": NOW - timedelta(days=2),
+        "case_reporter_id": 7,
+        "reporter_id": 7,
+        "reporter_is_resident": True,
+        "now": NOW,
+        "within": timedelta(days=3),
+    }
+    return reopens(**(base | changes))
+
+
+def test_a_resolved_case_is_reopened_only_by_its_own_resident_within_the_period() -> None:
+    assert _reopens() and _reopens(case_status="rated")
+    assert not _reopens(reporter_id=8)  # a neighbour: a new case, linked
+    assert not _reopens(reporter_is_resident=False)
+    assert not _reopens(closed_at=NOW - timedelta(days=4))  # too late
+    assert not _reopens(within=timedelta(0))  # reopening off
+    assert not _reopens(case_status="rejected")  # not closed as resolved
+    assert not _reopens(closed_at=None)

@@ -287,6 +287,23 @@
       "</tbody></table>";
   }
 
+  function renderRepeatPlaces(h) {
+    const items = h.items || [];
+    const box = $("#repeat-places");
+    if (!items.length) return panelMsg(box, "暂无重复投诉地址（同一标准地址本时段 2 件以上）");
+    box.innerHTML =
+      '<table class="grid hot"><thead><tr><th>#</th><th>地址 / 单位</th><th>件数</th><th>人数</th><th>最多小类</th><th>最近</th></tr></thead><tbody>' +
+      items
+        .map(
+          (x, i) =>
+            '<tr title="' + esc(x.address_code) + '"><td><span class="medal m' + (i + 1) + '">' + (i + 1) + '</span></td><td class="name">' + esc(x.address) +
+            '<div class="muted small">' + esc(x.entities.join("、")) + "</div></td><td><b>" + x.count + "</b></td><td>" + x.reporters + "</td><td>" +
+            esc(x.top_category) + '<span class="muted small"> ×' + x.top_category_count + '</span></td><td class="small">' + esc(GG.fmtTime(x.last).slice(0, 11)) + "</td></tr>",
+        )
+        .join("") +
+      "</tbody></table>";
+  }
+
   // --- map ----------------------------------------------------------------------------------------------
   async function ensureMap() {
     if (state.map || !window.L) return state.map;
@@ -397,6 +414,7 @@
         section(async () => renderWarnings(await dash("warnings", { limit: 30 })), $("#warnings")),
         section(async () => renderHotspots(await dash("hotspots", { period: p, limit: 10 })), $("#hotspots")),
         section(async () => renderHotIssues(await dash("hot-issues", { period: p === "today" ? "week" : p, limit: 8 })), $("#hot-issues")),
+        section(async () => renderRepeatPlaces(await dash("repeat-places", { period: p === "today" ? "month" : p, limit: 8 })), $("#repeat-places")),
         section(async () => renderMap(await dash("map", { level: childLevel || "grid" })), null),
       ]);
     } catch (e) {
@@ -447,6 +465,7 @@
     panelMsg($("#rankings"), "统计接口暂不可用");
     panelMsg($("#hotspots"), "统计接口暂不可用");
     panelMsg($("#hot-issues"), "统计接口暂不可用");
+    panelMsg($("#repeat-places"), "统计接口暂不可用");
     const warn = await api("/api/events", { params: { division_code: code(), status: OPEN, sla_state: "red", limit: 30 } });
     renderWarnings({ items: warn.items });
     await ensureMap();
