@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 NATIVE := src/build/.native-matcher
 VAR ?= var
+DEMO_PEOPLE ?= 200000
 export GRIDGOV_VAR_DIR ?= $(VAR)
 
 .PHONY: help install native run demo test test-pg lint bench parser clean fuzz
@@ -42,8 +43,8 @@ $(NATIVE): $(STAMP) $(patsubst %,src/gridgov/address/%.py,$(MATCHER) $(MATCHER_I
 
 native: $(NATIVE) ## Compile the address matcher with mypyc (done by install/run/test/bench)
 
-demo: $(STAMP) $(NATIVE) ## (Re)load the Shenzhen demo, simulate 7 days of cases and replay 3 hours of IoT telemetry into var/
-	$(BIN)/gridgov demo load --reset
+demo: $(STAMP) $(NATIVE) ## (Re)load the Shenzhen demo, simulate 7 days of cases and replay 3 hours of IoT telemetry into var/ (DEMO_PEOPLE=20000 for a smaller block data set)
+	$(BIN)/gridgov demo load --reset --people $(DEMO_PEOPLE)
 	$(BIN)/gridgov simulate --days 7 --per-day 300
 	$(BIN)/gridgov demo hazards
 

@@ -112,7 +112,7 @@ def demo_load(
     districts: Annotated[str, typer.Option(help="只加载这些区（逗号分隔），如 福田区,南山区")] = "",
     grids: Annotated[int, typer.Option(help="网格总数（按面积分配到社区）")] = 4000,
     reset: Annotated[bool, typer.Option(help="先清空 SQLite 数据库")] = False,
-    people: Annotated[int, typer.Option(help="块数据演示人口记录数（三个部门文件合计；0 不生成），如 200000")] = 20_000,
+    people: Annotated[int, typer.Option(help="块数据演示人口记录数（三个部门文件合计；0 不生成），如 20000")] = 200_000,
 ) -> None:
     """Load the Shenzhen demo: divisions, grids, departments, users, catalog and calendar, and the block data
     (people, companies, rental rooms) from three generated department files through the real import."""

@@ -31,8 +31,9 @@ def read_table(filename: str, data: bytes) -> list[dict[str, object]]:
         raise InvalidInput("无法读取文件（请确认是 CSV 或 Excel 表格，第一行为表头）", field="file") from exc
     if len(frame) > MAX_ROWS:
         raise InvalidInput(f"单个文件最多 {MAX_ROWS:,} 行", field="file")
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame.to_dict(orient="records")  # type: ignore[return-value]
+    columns = [str(c).strip() for c in frame.columns]
+    # the cells are already Python objects (dtype=str): zip, not to_dict's per-cell boxing (~3x slower)
+    return [dict(zip(columns, r, strict=True)) for r in frame.itertuples(index=False, name=None)]
 
 
 def _csv(data: bytes) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from gridgov.address.models import AddressReview
 from gridgov.address.reviews import review_row
+from gridgov.blockdata import bulk
 from gridgov.blockdata.access import IMPORTERS, BlockdataAudit, require
 from gridgov.blockdata.models import (
     BatchStatus,
@@ -248,7 +249,7 @@ def _write(
                     }
                 )
         if phones:
-            session.execute(insert(PhoneRecord), phones)
+            bulk.executemany(session, cast(Table, PhoneRecord.__table__), phones)
             counts["phones"] += len(phones)
         for k, i in enumerate(part):
             weak = placements[i].weak
@@ -311,8 +312,7 @@ def _insert(
     parameters into the previous ones, quadratic in the pages); this takes well under a second."""
     if not rows:
         return []
-    table = cast(Table, model.__table__)
-    session.execute(insert(table), rows)  # Core, not the ORM's bulk path: no per-row unit-of-work bookkeeping
+    bulk.executemany(session, cast(Table, model.__table__), rows)  # the driver's executemany (see bulk)
     batch_id = rows[0]["batch_id"]
     lines = [int(r["line"]) for r in rows]
     found = session.execute(

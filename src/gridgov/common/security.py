@@ -126,6 +126,7 @@ class PiiCipher:
         self._enc_key = hmac.new(root, b"gridgov-pii-encrypt", hashlib.sha256).digest()
         self._idx_key = hmac.new(root, b"gridgov-pii-index", hashlib.sha256).digest()
         self._aead = AESGCM(self._enc_key)
+        self._idx_mac = hmac.new(self._idx_key, digestmod=hashlib.sha256)  # copied per value: no key set-up
 
     def encrypt(self, plaintext: str) -> str:
         nonce = os.urandom(12)
@@ -137,7 +138,9 @@ class PiiCipher:
         return self._aead.decrypt(blob[:12], blob[12:], None).decode()
 
     def blind_index(self, value: str) -> str:
-        return hmac.new(self._idx_key, normalize_phone(value).encode(), hashlib.sha256).hexdigest()
+        mac = self._idx_mac.copy()
+        mac.update(normalize_phone(value).encode())
+        return mac.hexdigest()
 
 
 @lru_cache(maxsize=4)
