@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from datetime import time
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -160,12 +162,17 @@ class Settings(BaseSettings):
         path = self.var_dir / filename
         if not path.exists():
             self.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-            try:  # created 0600: never readable by others, not even briefly; a racing process keeps the first
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                return path.read_text().strip()
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(48))
+            # Written whole into a private temporary file, then linked into place: another process sees either no
+            # key file or the complete key, never an empty one (which it would read as the key); a racing
+            # process keeps the first.
+            fd, tmp = tempfile.mkstemp(dir=self.var_dir, prefix=f".{filename}.")  # created 0600
+            try:
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(secrets.token_urlsafe(48))
+                with contextlib.suppress(FileExistsError):
+                    os.link(tmp, path)
+            finally:
+                os.unlink(tmp)
         return path.read_text().strip()
 
     @cached_property

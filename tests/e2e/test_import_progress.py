@@ -22,7 +22,7 @@ from playwright.sync_api import Page, expect
 from gridgov.blockdata.idcodes import resident_id_check_char
 
 Login = Callable[..., Page]
-ROWS = 4000
+ROWS = 20000  # long enough that the page sees a server stage while it runs (about 10k rows/s)
 
 
 def _file(tmp_path: Path, address: str, rows: int, bad_line: int | None = None) -> Path:
