@@ -4,6 +4,7 @@ file is private."""
 
 from __future__ import annotations
 
+import secrets
 import stat
 import threading
 import time
@@ -11,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from gridgov import config
 from gridgov.config import Settings
 
 
 def test_a_reader_during_the_write_gets_the_complete_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = config.secrets.token_urlsafe
+    real = secrets.token_urlsafe
     writing = threading.Event()
 
     def slow_token(n: int) -> str:  # the writer is caught between creating the key and writing it
@@ -24,7 +24,7 @@ def test_a_reader_during_the_write_gets_the_complete_key(tmp_path: Path, monkeyp
         time.sleep(0.3)
         return real(n)
 
-    monkeypatch.setattr(config.secrets, "token_urlsafe", slow_token)
+    monkeypatch.setattr(secrets, "token_urlsafe", slow_token)  # the module gridgov.config calls
     var = tmp_path / "var"
     got: dict[str, str] = {}
     # _key itself: the cached properties share one lock inside a process (Python 3.11), two processes do not
