@@ -15,13 +15,22 @@ pytest.importorskip("playwright.sync_api", reason="浏览器测试需要 playwri
 pytest.importorskip("pytest_playwright", reason="浏览器测试需要 pytest-playwright")
 
 from playwright.sync_api import Page, expect
-from sqlalchemy import update
+from sqlalchemy import Engine, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from gridgov.classify.models import ClassifierVersion, ClassifyThreshold
+from gridgov.config import Settings
 from gridgov.db import make_engine, session_factory
 from gridgov.demo.classify_text import train_demo_classifier
 
 TITLE = "小区门口暴露垃圾，乱扔垃圾好几天了（智能分类演示）"
+
+
+def _sessions(e2e_env: dict[str, str], engine: Engine) -> sessionmaker[Session]:
+    """Sessions on the e2e database under the e2e server's settings (its audit key above all: a row this process
+    wrote under the test run's own key would break the server's audit chain)."""
+    settings = Settings(var_dir=Path(e2e_env["GRIDGOV_VAR_DIR"]), database_url=e2e_env["GRIDGOV_DATABASE_URL"])
+    return session_factory(engine, settings)
 
 
 @pytest.fixture
@@ -29,13 +38,13 @@ def live_classifier(e2e_env: dict[str, str], seed: dict[str, Any]) -> Iterator[N
     """The demo classifier live in the e2e database (the server reads the live version per report), unsure of
     every 小类 so that nothing is dispatched by the system; nothing live afterwards."""
     engine = make_engine(e2e_env["GRIDGOV_DATABASE_URL"])
-    with session_factory(engine)() as session:
+    with _sessions(e2e_env, engine)() as session:
         done = train_demo_classifier(session, Path(e2e_env["GRIDGOV_VAR_DIR"]), per_item=6)
         for code in done.version.labels:
             session.merge(ClassifyThreshold(category_code=code, threshold=1.01))
         session.commit()
     yield
-    with session_factory(engine)() as session:
+    with _sessions(e2e_env, engine)() as session:
         session.execute(update(ClassifierVersion).values(live=False))
         session.commit()
     engine.dispose()
@@ -81,7 +90,7 @@ def test_the_admin_sees_the_model_versions_and_puts_an_older_one_back_live(
     live_classifier: None, e2e_env: dict[str, str], login: Callable[..., Page], artifacts: Path
 ) -> None:
     engine = make_engine(e2e_env["GRIDGOV_DATABASE_URL"])
-    with session_factory(engine)() as session:  # a second version, live: the first is the one to roll back to
+    with _sessions(e2e_env, engine)() as session:  # a second version, live: the first is the one to roll back to
         second = train_demo_classifier(session, Path(e2e_env["GRIDGOV_VAR_DIR"]) / "v2", per_item=6)
         session.commit()
         new_id = second.version.id
