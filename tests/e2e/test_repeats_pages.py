@@ -24,11 +24,15 @@ def test_an_attached_repeat_shows_in_the_queue_and_the_ioc_lists_hot_issues_and_
     dsp.screenshot(path=str(artifacts / "dispatch-repeat.png"))
 
     ioc = login(seeded["leader"], "/ioc", viewport={"width": 1920, "height": 1080})
+    ioc.click("#hot-issues-tab")  # 高发网格 | 热点诉求 | 重复投诉地址 share one panel
+    expect(ioc.locator("#hotspots")).to_be_hidden()
     hot = ioc.locator("#hot-issues table tbody tr", has_text="搅拌站")
     expect(hot.first).to_be_visible(timeout=20_000)
     expect(hot.first).to_contain_text("3")
+    ioc.screenshot(path=str(artifacts / "ioc-hot-issues.png"))
+    ioc.click("#repeat-places-tab")
+    expect(ioc.locator("#hot-issues")).to_be_hidden()
     places = ioc.locator("#repeat-places table tbody tr")
     expect(places.first).to_be_visible(timeout=20_000)
     expect(places.first).to_contain_text("3")
-    ioc.locator("#repeat-places").scroll_into_view_if_needed()
     ioc.screenshot(path=str(artifacts / "ioc-repeats.png"))

@@ -26,9 +26,11 @@ def test_the_ioc_shows_hazard_sources_and_active_alarms(
     ioc.wait_for_timeout(1500)
     expect(ioc.locator("#emergency")).to_be_hidden()
     expect(ioc.locator("#emergency-banner")).to_contain_text("重特大事件")
+    expect(ioc.locator("#hz-count")).to_contain_text(f"（{made['alarms']} 条）")  # counted on its tab
+    ioc.click("#hz-tab")  # the IoT alarms share a panel with the SLA warnings
+    expect(ioc.locator("#warnings")).to_be_hidden()
     alarms = ioc.locator("#hz-alarms li")
     expect(alarms.first).to_contain_text("：")
-    expect(ioc.locator("#hz-count")).to_contain_text(f"{made['alarms']} 条活动告警")
     expect(ioc.locator("#hz-alarms")).to_contain_text("事件 ")  # each alarm names the case it opened
     expect(ioc.locator("#ioc-map path.hz-alarm").first).to_be_visible()
     assert ioc.locator("#ioc-map path.hz-source").count() > 0

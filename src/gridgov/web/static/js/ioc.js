@@ -274,7 +274,7 @@
     if (!items.length) return panelMsg(box, "暂无热点诉求（同一地点、同类问题的重复报件）");
     const day = (iso) => GG.fmtTime(iso).slice(0, 5);
     box.innerHTML =
-      '<table class="grid hot"><thead><tr><th>#</th><th>热点诉求</th><th>件数</th><th>人数</th><th>增长</th><th>时间</th><th>趋势</th></tr></thead><tbody>' +
+      '<table class="rank hot"><thead><tr><th>#</th><th>热点诉求</th><th>件数</th><th>人数</th><th>增长</th><th>时间</th><th>趋势</th></tr></thead><tbody>' +
       items
         .map(
           (x, i) =>
@@ -292,7 +292,7 @@
     const box = $("#repeat-places");
     if (!items.length) return panelMsg(box, "暂无重复投诉地址（同一标准地址本时段 2 件以上）");
     box.innerHTML =
-      '<table class="grid hot"><thead><tr><th>#</th><th>地址 / 单位</th><th>件数</th><th>人数</th><th>最多小类</th><th>最近</th></tr></thead><tbody>' +
+      '<table class="rank hot"><thead><tr><th>#</th><th>地址 / 单位</th><th>件数</th><th>人数</th><th>最多小类</th><th>最近</th></tr></thead><tbody>' +
       items
         .map(
           (x, i) =>
@@ -595,6 +595,22 @@
   }
 
   // --- wiring ---------------------------------------------------------------------------------------
+  // Panels that hold several lists (预警 | 物联告警, 高发网格 | 热点诉求 | 重复投诉地址): each tab shows its own
+  // pane (data-pane = the pane's id); every pane keeps refreshing whether it is shown or not.
+  function paneTabs() {
+    $$(".tabs[data-panes]").forEach((bar) => {
+      const buttons = [...bar.querySelectorAll("button[data-pane]")];
+      bar.addEventListener("click", (e) => {
+        const btn = e.target.closest("button[data-pane]");
+        if (!btn) return;
+        buttons.forEach((b) => {
+          b.classList.toggle("active", b === btn);
+          $("#" + b.dataset.pane).hidden = b !== btn;
+        });
+      });
+    });
+  }
+
   function tabs(id, key) {
     $("#" + id).addEventListener("click", (e) => {
       const b = e.target.closest("button[data-by]");
@@ -628,6 +644,7 @@
       refreshAll();
     });
     $$("#period button").forEach((x) => x.classList.toggle("active", x.dataset.period === state.period));
+    paneTabs();
     tabs("mix-tabs", "mixBy");
     tabs("dist-tabs", "distBy");
     tabs("rank-tabs", "rankBy");

@@ -49,7 +49,7 @@
 
   function list(alarms) {
     if (!$("#hz-alarms")) return;
-    if ($("#hz-count")) $("#hz-count").textContent = alarms.length ? alarms.length + " 条活动告警" : "";
+    if ($("#hz-count")) $("#hz-count").textContent = alarms.length ? "（" + alarms.length + " 条）" : "";
     $("#hz-alarms").innerHTML = alarms.length
       ? alarms
           .slice(0, 40)
