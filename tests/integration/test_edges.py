@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
@@ -123,7 +124,9 @@ def _raw_post(app: Any, path: str, address: str, body: bytes) -> tuple[int, int]
         "client": (address, 40000),
         "server": ("testserver", 80),
     }
-    anyio.run(app, scope, receive, send)
+    # in a thread of its own: the browser tests (Playwright's sync API) leave an event loop in the main thread
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(anyio.run, app, scope, receive, send).result()
     return int(sent[0]["status"]), len(asked)
 
 

@@ -168,3 +168,18 @@ def test_an_em_pass_driven_to_zero_is_skipped_and_the_others_still_train(
     monkeypatch.setattr(LinkerTraining, "estimate_parameters_using_expectation_maximisation", broken)
     with pytest.raises(ValueError, match="something else"):
         pipeline.link(people.drop(columns="person"))
+
+
+def test_records_sharing_a_valid_id_are_paired_whatever_the_weights() -> None:
+    prepared = pd.DataFrame(
+        {
+            "unique_id": ["a", "b", "c", "d", "e"],
+            "id_number": ["X1", "X1", "X1", "X2", "X2"],
+            "id_valid": [True, True, True, False, False],  # d and e share an invalid number: no pair
+        }
+    )
+    every = pipeline.same_id_edges(prepared)
+    assert sorted(zip(every["unique_id_l"], every["unique_id_r"], strict=True)) == [("a", "b"), ("a", "c")]
+    assert (every["match_probability"] == 1.0).all()
+    only_new = pipeline.same_id_edges(prepared, new={"c"})
+    assert list(zip(only_new["unique_id_l"], only_new["unique_id_r"], strict=True)) == [("a", "c")]
