@@ -3,7 +3,9 @@ a community mediator sees his community's disputes, a street centre its street's
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session, selectinload
 
 from gridgov.common.errors import Forbidden, NotFound
@@ -11,6 +13,8 @@ from gridgov.common.principal import Principal
 from gridgov.common.scope import AREA_ROLES, UNLIMITED, subtree
 from gridgov.mediation.models import Dispute
 from gridgov.mediation.rules import MEDIATORS, READERS
+
+T = TypeVar("T")
 
 
 def require_reader(actor: Principal) -> None:
@@ -23,15 +27,21 @@ def require_mediator(actor: Principal) -> None:
         raise Forbidden("只有调解员和综治中心可以办理矛盾纠纷")
 
 
-def scoped(actor: Principal) -> Select[Dispute]:
-    """Disputes the caller may see, as a query (the scope is in the WHERE clause)."""
+def in_area(actor: Principal, entity: type[T], path: Any) -> Select[T]:
+    """Rows of a mediation table (disputes, consultations, screenings) the caller may see, as a query: `path` is
+    the row's division path column; the scope is in the WHERE clause."""
     require_reader(actor)
-    query = select(Dispute)
+    query = select(entity)
     if actor.role in UNLIMITED:
         return query
     if actor.role not in AREA_ROLES or not actor.division_path:
-        return query.where(Dispute.id.is_(None))
-    return query.where(subtree(Dispute.division_path, actor.division_path))
+        return query.where(false())
+    return query.where(subtree(path, actor.division_path))
+
+
+def scoped(actor: Principal) -> Select[Dispute]:
+    """Disputes the caller may see, as a query (the scope is in the WHERE clause)."""
+    return in_area(actor, Dispute, Dispute.division_path)
 
 
 def load(session: Session, actor: Principal, dispute_id: int, *, for_update: bool = False) -> Dispute:

@@ -20,11 +20,10 @@ from gridgov.common.choices import ChoiceSet, published
 from gridgov.common.errors import IllegalTransition, InvalidInput, NotFound
 from gridgov.common.events import bus
 from gridgov.common.principal import Principal
-from gridgov.common.scope import UNLIMITED, subtree
 from gridgov.common.security import mask_phone, normalize_phone, pii_cipher
 from gridgov.common.timeutil import utcnow
 from gridgov.db import settings_of
-from gridgov.mediation.access import require_mediator, require_reader
+from gridgov.mediation.access import in_area, require_mediator
 from gridgov.mediation.channel import submit_dispute
 from gridgov.mediation.models import Dispute, LegalAdviser, LegalConsultation, Mediator
 from gridgov.mediation.parties import PartyData, mask_name
@@ -201,13 +200,7 @@ def by_token(session: Session, number: str, token: str) -> LegalConsultation:
 
 
 def scoped(actor: Principal) -> Select[LegalConsultation]:
-    require_reader(actor)
-    query = select(LegalConsultation)
-    if actor.role in UNLIMITED:
-        return query
-    if not actor.division_path:
-        return query.where(LegalConsultation.id.is_(None))
-    return query.where(subtree(LegalConsultation.community_path, actor.division_path))
+    return in_area(actor, LegalConsultation, LegalConsultation.community_path)
 
 
 def _load(session: Session, actor: Principal, consultation_id: int) -> LegalConsultation:

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from gridgov.common.audit import AuditAction, record_audit
@@ -18,11 +18,11 @@ from gridgov.common.choices import ChoiceSet, published
 from gridgov.common.errors import IllegalTransition, InvalidInput, NotFound
 from gridgov.common.events import bus
 from gridgov.common.principal import Principal
-from gridgov.common.scope import UNLIMITED, may_see, subtree
+from gridgov.common.scope import may_see
 from gridgov.common.security import mask_phone, normalize_phone, pii_cipher
 from gridgov.common.timeutil import utcnow
 from gridgov.db import settings_of
-from gridgov.mediation.access import require_mediator, require_reader
+from gridgov.mediation.access import in_area, require_mediator
 from gridgov.mediation.channel import submit_dispute
 from gridgov.mediation.models import Mediator, PetitionScreening
 from gridgov.mediation.parties import PartyData, mask_name
@@ -103,13 +103,7 @@ class ScreenIn:
 
 
 def scoped(actor: Principal) -> Select[PetitionScreening]:
-    require_reader(actor)
-    query = select(PetitionScreening)
-    if actor.role in UNLIMITED:
-        return query
-    if not actor.division_path:
-        return query.where(PetitionScreening.id.is_(None))
-    return query.where(subtree(PetitionScreening.division_path, actor.division_path))
+    return in_area(actor, PetitionScreening, PetitionScreening.division_path)
 
 
 def _load(session: Session, actor: Principal, screening_id: int) -> PetitionScreening:
