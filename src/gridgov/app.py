@@ -191,27 +191,19 @@ def create_app(
     writer = ReportWriter(factory)
     checkpointer = WalCheckpointer(engine)
     ratelimit.use_database(engine)
+    workers = (checkpointer, sla, verify_due, mediation_tasks, outbox, notifier, hazards)  # started in this order
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        checkpointer.start()
-        sla.start()
-        verify_due.start()
-        mediation_tasks.start()
-        outbox.start()
-        notifier.start()
-        hazards.start()
+        for worker in workers:
+            worker.start()
         if warm:
             threading.Thread(target=_warm_up, args=(factory,), name="warm-up", daemon=True).start()
         yield
-        sla.stop()
-        verify_due.stop()
-        mediation_tasks.stop()
-        outbox.stop()
-        notifier.stop()
-        hazards.stop()
+        for worker in workers[1:]:
+            worker.stop()
         writer.close()
-        checkpointer.stop()
+        checkpointer.stop()  # last: after the report writer's final commits
 
     access_log = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, RedactSecrets) for f in access_log.filters):
