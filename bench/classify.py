@@ -35,7 +35,7 @@ from _common import emit, load_note, log  # noqa: E402
 from gridgov.classify.datafile import read_labelled  # noqa: E402
 from gridgov.classify.engine import TextClassifier  # noqa: E402
 from gridgov.classify.metrics import evaluate  # noqa: E402
-from gridgov.classify.text import with_context  # noqa: E402
+from gridgov.classify.text import with_context_many  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = {"titles": "titles_train.tsv", "details": "details_train.tsv"}
@@ -63,10 +63,10 @@ def run(kind: str, path: Path) -> None:
     log(f"{kind}: anchor fitted in {fit_anchor:.1f} s: macro-F1 {anchor_ev.macro_f1:.4f}")
 
     t0 = time.perf_counter()
-    clf = TextClassifier().fit([with_context(r.text) for r in train], [r.label for r in train])
+    clf = TextClassifier().fit(with_context_many([r.text for r in train]), [r.label for r in train])
     log(f"{kind}: engine fitted in {time.perf_counter() - t0:.1f} s")
     t0, c0 = time.perf_counter(), time.process_time()
-    top = clf.top([with_context(r.text) for r in dev], k=3)  # the intake's call: raw text to three suggestions
+    top = clf.top(with_context_many([r.text for r in dev]), k=3)  # the intake's call: raw text to three suggestions
     rate, wall = len(dev) / (time.process_time() - c0), len(dev) / (time.perf_counter() - t0)
     ev = evaluate(truth, [t[0].label for t in top])
     log(

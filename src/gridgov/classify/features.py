@@ -10,7 +10,6 @@ of their own. Weights as `TfidfVectorizer(sublinear_tf=True)`: 1 + ln(tf), smoot
 
 from __future__ import annotations
 
-import itertools
 import zlib
 from collections.abc import Sequence
 from typing import Any
@@ -21,7 +20,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from gridgov.classify.text import CONTEXT_MARK, WORD_CHARS, body
+from gridgov.classify.text import CONTEXT_MARK, WORD_CHARS, body, code_points
+from gridgov.classify.word_trie import WordTrie
 
 _MULT = np.uint64(0x100000001B3)  # FNV-1 64-bit prime: mixes the next code point into the key
 _GOLD = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the key's top bits are the bucket
@@ -73,7 +73,7 @@ class HashedCharNgrams(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                     ctx_buckets.append(zlib.crc32(token.encode(), _CONTEXT_SALT) & mask)
         n = len(texts)
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n)
-        points = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        points = code_points("".join(texts)).astype(np.uint64)
         row_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
         rows: list[np.ndarray[Any, Any]] = [np.asarray(ctx_rows, dtype=np.int64)]
         buckets: list[np.ndarray[Any, Any]] = [np.asarray(ctx_buckets, dtype=np.int64)]
@@ -119,9 +119,9 @@ class HashedCharNgrams(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
 
 class DictionaryWords(TransformerMixin, BaseEstimator):  # type: ignore[misc]
-    """The words of the training texts (jieba, single characters dropped) found in a text by one Aho–Corasick
-    pass over its opening: every occurrence of a known word counts, overlapping ones too. jieba runs at `fit`
-    only; at `transform` the automaton (C) finds the words, which is what jieba's per-text segmentation cost."""
+    """The words of the training texts (jieba, single characters dropped) found in the opening of a text: every
+    occurrence of a known word counts, overlapping ones too. jieba runs at `fit` only; the words are kept in an
+    Aho–Corasick automaton (the model file's format) and found by a trie walk over the whole batch at once."""
 
     def __init__(self, max_chars: int = WORD_CHARS) -> None:
         self.max_chars = max_chars
@@ -143,14 +143,23 @@ class DictionaryWords(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.idf_ = (np.log((1.0 + len(texts)) / (1.0 + df)) + 1.0).astype(np.float32)
         return self
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        state.pop("trie_", None)  # rebuilt from the automaton's words on first use: the file format stays
+        return state
+
+    def _trie(self) -> WordTrie:
+        trie: WordTrie | None = getattr(self, "trie_", None)
+        if trie is None:
+            trie = self.trie_ = WordTrie(self.automaton_.items())
+        return trie
+
     def _matches(self, texts: Sequence[str]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-        """(row, word) of every occurrence: one automaton pass over the texts joined by a separator no word
-        contains, its (end, word) pairs collected by C iterators (no Python step per match)."""
+        """(row, word) of every occurrence, as the automaton finds them over the texts joined by a separator no
+        word contains, but by one vectorised trie walk over the batch's code points (`word_trie`)."""
         if self.automaton_.kind != ahocorasick.AHOCORASICK or not texts:  # no words learnt
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        joined = _SEPARATOR.join(texts)
-        flat = np.fromiter(itertools.chain.from_iterable(self.automaton_.iter(joined)), dtype=np.int64)
-        ends, cols = flat[0::2], flat[1::2]
+        ends, cols = self._trie().find(code_points(_SEPARATOR.join(texts)))
         starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
         return np.searchsorted(starts, ends, side="right") - 1, cols
 

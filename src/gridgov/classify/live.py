@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from gridgov.catalog import cache as catalog_cache
 from gridgov.classify.engine import TextClassifier
 from gridgov.classify.models import ClassifierVersion, ClassifyPrediction, ClassifyThreshold
-from gridgov.classify.text import with_context
+from gridgov.classify.text import with_context_many
 from gridgov.db import settings_of
 
 _lock = threading.Lock()
@@ -55,7 +55,7 @@ def preload(session: Session) -> None:
     """Load the live model's file ahead of the first report (at app start-up); one prediction warms it up."""
     version = live_version(session)
     if version is not None and Path(version.path).is_file():
-        load_model(version.path).top([with_context("预热")], k=1)
+        load_model(version.path).top(with_context_many(["预热"]), k=1)
 
 
 def forget() -> None:
@@ -86,7 +86,7 @@ def suggest(session: Session, items: Sequence[tuple[str, str | None]]) -> list[S
     default = settings_of(session).classify_auto_threshold
     limits = thresholds(session)
     out: list[Suggestions | None] = []
-    for scored in clf.top([with_context(t, ch) for t, ch in items], k=3):
+    for scored in clf.top(with_context_many([t for t, _ in items], [ch for _, ch in items]), k=3):
         options = tuple(
             Option(s.label, by_code[s.label].name, round(s.confidence, 4))
             for s in scored
