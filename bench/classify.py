@@ -32,10 +32,10 @@ from sklearn.svm import LinearSVC  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import emit, load_note, log  # noqa: E402
+from gridgov.classify.batch_text import with_context_many  # noqa: E402
 from gridgov.classify.datafile import read_labelled  # noqa: E402
 from gridgov.classify.engine import TextClassifier  # noqa: E402
 from gridgov.classify.metrics import evaluate  # noqa: E402
-from gridgov.classify.text import with_context_many  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = {"titles": "titles_train.tsv", "details": "details_train.tsv"}

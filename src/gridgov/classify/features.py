@@ -20,7 +20,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from gridgov.classify.text import CONTEXT_MARK, WORD_CHARS, body, code_points
+from gridgov.classify.batch_text import code_points
+from gridgov.classify.text import CONTEXT_MARK, WORD_CHARS, body
 from gridgov.classify.word_trie import WordTrie
 
 _MULT = np.uint64(0x100000001B3)  # FNV-1 64-bit prime: mixes the next code point into the key
@@ -182,7 +183,7 @@ def _tfidf(rows: np.ndarray[Any, Any], cols: np.ndarray[Any, Any], n: int, idf: 
 def _summed(rows: np.ndarray[Any, Any], cols: np.ndarray[Any, Any], shape: tuple[int, int]) -> Any:
     """The counts of (row, col) pairs as a canonical CSR matrix. Sorting each row's columns (scipy's
     `sum_duplicates`) was half the cost of a batch; transposing twice orders them in linear time instead, and the
-    now adjacent duplicates are summed with one `reduceat`."""
+    now adjacent duplicates are counted by the lengths of their runs."""
     order = np.argsort(rows, kind="stable")  # timsort: the entries come as a few runs already sorted by row
     indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=shape[0]))))
     ones = np.ones(len(rows), dtype=np.float32)
@@ -192,7 +193,7 @@ def _summed(rows: np.ndarray[Any, Any], cols: np.ndarray[Any, Any], shape: tuple
     start = np.ones(len(ind), dtype=bool)
     start[1:] = (ind[1:] != ind[:-1]) | (row[1:] != row[:-1])
     pos = np.flatnonzero(start)
-    data = np.add.reduceat(x.data, pos) if len(pos) else np.zeros(0, dtype=np.float32)
+    data = np.diff(np.append(pos, len(ind))).astype(np.float32)  # every entry is a one: a run's length is its sum
     indptr = np.concatenate(([0], np.cumsum(np.bincount(row[pos], minlength=shape[0]))))
     out = sparse.csr_matrix((data, ind[pos], indptr), shape=shape)
     out.has_sorted_indices = True

@@ -14,9 +14,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from gridgov.catalog import cache as catalog_cache
+from gridgov.classify.batch_text import with_context_many
 from gridgov.classify.engine import TextClassifier
 from gridgov.classify.models import ClassifierVersion, ClassifyPrediction, ClassifyThreshold
-from gridgov.classify.text import with_context_many
 from gridgov.db import settings_of
 
 _lock = threading.Lock()

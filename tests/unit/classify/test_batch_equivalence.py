@@ -14,9 +14,10 @@ import ahocorasick
 import numpy as np
 import pytest
 
+from gridgov.classify.batch_text import normalize_many, with_context_many
 from gridgov.classify.engine import TextClassifier
 from gridgov.classify.features import _SEPARATOR, DictionaryWords
-from gridgov.classify.text import body, normalize, normalize_many, with_context, with_context_many
+from gridgov.classify.text import body, normalize, with_context
 from gridgov.classify.word_trie import WordTrie
 from gridgov.demo.classify_text import CatalogItem, generate
 
@@ -41,6 +42,11 @@ ODD = [
     "\ud800 孤立代理",
     "١٢٣ 阿拉伯数字 ٤",
     "𠀀𪚥 扩展区汉字 ⾓ 丽",
+    "  前后空格  ",
+    "\x1c分隔\x1f 符\u2028行\u00a0",
+    "数字１２３４５６和٣٤٥ 12 34",
+    "0",
+    "１",
 ]
 
 
