@@ -68,7 +68,7 @@ def _learn(points: np.ndarray[Any, Any]) -> None:
 
 def _classes(points: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """Each code point as the patterns `text.DIGITS` and `text.SPACE` see it."""
-    found = _CLASS[points]
+    found: np.ndarray[Any, Any] = _CLASS[points]
     if (found == 0).any():
         for p in np.unique(points[found == 0]).tolist():
             c = chr(p)
@@ -112,7 +112,8 @@ def _collapsed(points: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         edge[0] = edge[-1] = True
         edge[1:] |= ends[:-1]
         edge[:-1] |= ends[1:]
-    return points[~(blank & edge)]
+    kept: np.ndarray[Any, Any] = points[~(blank & edge)]
+    return kept
 
 
 def normalize_many(texts: Sequence[str]) -> list[str]:
