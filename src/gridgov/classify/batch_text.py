@@ -79,7 +79,8 @@ def _classes(points: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
 
 def _nfkc(points: np.ndarray[Any, Any], at: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """The code points with those at the positions `at` (all _MAPPED) replaced by their NFKC."""
-    distinct, which = np.unique(points[at], return_inverse=True)
+    distinct = np.unique(points[at])
+    which = np.searchsorted(distinct, points[at])
     expansions = [_NFKC[p] for p in distinct.tolist()]
     sizes = np.array([len(e) for e in expansions], dtype=np.int64)
     flat = code_points("".join(expansions))
