@@ -186,15 +186,15 @@ def _summed(rows: np.ndarray[Any, Any], cols: np.ndarray[Any, Any], shape: tuple
     now adjacent duplicates are counted by the lengths of their runs."""
     order = np.argsort(rows, kind="stable")  # timsort: the entries come as a few runs already sorted by row
     indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=shape[0]))))
-    ones = np.ones(len(rows), dtype=np.float32)
-    x = sparse.csr_matrix((ones, cols[order], indptr), shape=shape).tocsc().tocsr()
-    ind = x.indices
-    row = np.repeat(np.arange(shape[0], dtype=np.int64), np.diff(x.indptr))
-    start = np.ones(len(ind), dtype=bool)
-    start[1:] = (ind[1:] != ind[:-1]) | (row[1:] != row[:-1])
+    marks = np.ones(len(rows), dtype=np.int8)  # the values are not read: a byte each is the least to carry
+    x = sparse.csr_matrix((marks, cols[order], indptr), shape=shape).tocsc().tocsr()
+    ind, bounds = x.indices, x.indptr
+    start = np.ones(len(ind), dtype=bool)  # where a run of one (row, col) begins
+    start[1:] = ind[1:] != ind[:-1]
+    start[bounds[:-1][bounds[:-1] < len(ind)]] = True  # and at each row's first entry
     pos = np.flatnonzero(start)
     data = np.diff(np.append(pos, len(ind))).astype(np.float32)  # every entry is a one: a run's length is its sum
-    indptr = np.concatenate(([0], np.cumsum(np.bincount(row[pos], minlength=shape[0]))))
+    indptr = np.concatenate(([0], np.cumsum(start)))[bounds]
     out = sparse.csr_matrix((data, ind[pos], indptr), shape=shape)
     out.has_sorted_indices = True
     return out
