@@ -75,8 +75,8 @@ class HashedCharNgrams(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         n = len(texts)
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n)
         points = code_points("".join(texts)).astype(np.uint64)
-        row_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
-        rows: list[np.ndarray[Any, Any]] = [np.asarray(ctx_rows, dtype=np.int64)]
+        row_of = np.repeat(np.arange(n, dtype=np.int32), lengths)
+        rows: list[np.ndarray[Any, Any]] = [np.asarray(ctx_rows, dtype=np.int32)]
         buckets: list[np.ndarray[Any, Any]] = [np.asarray(ctx_buckets, dtype=np.int64)]
         shift = np.uint64(64 - self.n_bits)
         lo, hi = self.ngram_range
