@@ -194,7 +194,7 @@ def _summed(rows: np.ndarray[Any, Any], cols: np.ndarray[Any, Any], shape: tuple
     start[bounds[:-1][bounds[:-1] < len(ind)]] = True  # and at each row's first entry
     pos = np.flatnonzero(start)
     data = np.diff(np.append(pos, len(ind))).astype(np.float32)  # every entry is a one: a run's length is its sum
-    indptr = np.concatenate(([0], np.cumsum(start)))[bounds]
+    indptr = np.searchsorted(pos, bounds)  # the runs begun before each row's bound
     out = sparse.csr_matrix((data, ind[pos], indptr), shape=shape)
     out.has_sorted_indices = True
     return out
