@@ -16,7 +16,7 @@ import numpy as np
 
 _CODE_BITS = 21  # code points are below 0x110000 = 2**21 (lone surrogates included)
 _ALPHABET = 1 << _CODE_BITS
-_GOLD = np.uint64(0x9E3779B97F4A7C15)
+_GOLD = np.int64(0x9E3779B97F4A7C15 - (1 << 64))  # as int64: products wrap
 _EMPTY = -1
 
 
@@ -43,7 +43,7 @@ class WordTrie:
             if parent == 0:
                 self.first[cp] = child
         bits = max(4, (2 * len(deeper)).bit_length())
-        self.shift = np.uint64(64 - bits)
+        self.shift = np.int64(64 - bits)
         self.keys = np.full(1 << bits, _EMPTY, dtype=np.int64)
         self.children = np.full(1 << bits, _EMPTY, dtype=np.int32)
         self.probes = 1
@@ -60,23 +60,26 @@ class WordTrie:
                 self.probes = max(self.probes, tries)
 
     def _home(self, keys: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        return ((keys.astype(np.uint64) * _GOLD) >> self.shift).astype(np.int64)
+        """A key's first slot: the top bits of key × golden ratio (int64 arithmetic wraps; the mask drops the sign)."""
+        slots: np.ndarray[Any, Any] = ((keys * _GOLD) >> self.shift) & (len(self.keys) - 1)
+        return slots
 
     def _step(self, nodes: np.ndarray[Any, Any], points: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """The child of each node by each code point, or -1."""
         keys = (nodes.astype(np.int64) << _CODE_BITS) | points
         slots = self._home(keys)
-        found = np.full(len(keys), _EMPTY, dtype=np.int32)
-        open_ = np.arange(len(keys))
+        at = self.keys[slots]
+        found: np.ndarray[Any, Any] = np.where(at == keys, self.children[slots], _EMPTY)
+        open_ = np.flatnonzero((at != keys) & (at != _EMPTY))  # a key further on in the probe sequence
         mask = len(self.keys) - 1
-        for _ in range(self.probes):
-            at = self.keys[slots]
-            hit = at == keys
-            found[open_[hit]] = self.children[slots[hit]]
-            going = ~hit & (at != _EMPTY)
-            if not going.any():
+        for _ in range(self.probes - 1):
+            if not len(open_):
                 break
-            open_, keys, slots = open_[going], keys[going], (slots[going] + 1) & mask
+            slots[open_] = (slots[open_] + 1) & mask
+            at = self.keys[slots[open_]]
+            hit = at == keys[open_]
+            found[open_[hit]] = self.children[slots[open_[hit]]]
+            open_ = open_[~hit & (at != _EMPTY)]
         return found
 
     def find(self, points: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
