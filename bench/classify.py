@@ -3,8 +3,11 @@
     python bench/classify.py [--data DIR] [--only titles|details]
 
 For each file — titles_train.tsv (message titles) and details_train.tsv (message bodies) — the app's own engine
-(`gridgov.classify.engine.TextClassifier`, the class the intake's live model is) is fitted on the train rows and
-scored on the dev rows, against the anchor measured in the same run: TF-IDF character 1–3-grams + LinearSVC.
+(`gridgov.classify.engine.TextClassifier`, the class the intake's live model is) is fitted on the train rows, plus
+the other file's train rows at weight `engine.EXTRA_WEIGHT` (as `gridgov classify train --data F --extra OTHER`;
+any equal to a dev text, and each dev text's nearest neighbour there, left out: `nearest_left_out`), and scored
+on the dev rows, against the anchor measured in the same run: TF-IDF character 1–3-grams + LinearSVC on the
+file's own train rows.
 titles_train.tsv carries a `split` column; details_train.tsv has none, so its rows are split the way
 `gridgov classify train --data` splits any such file (`datafile.hashed_split`: a hash of the text, one in five to
 dev). Throughput is texts classified per CPU-second of this one-threaded process (BLAS threads pinned to one;
@@ -26,6 +29,7 @@ import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import numpy as np  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
@@ -36,6 +40,7 @@ from gridgov.classify.batch_text import with_context_many  # noqa: E402
 from gridgov.classify.datafile import read_labelled  # noqa: E402
 from gridgov.classify.engine import TextClassifier  # noqa: E402
 from gridgov.classify.metrics import evaluate  # noqa: E402
+from gridgov.classify.versions import Example, extra_examples  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = {"titles": "titles_train.tsv", "details": "details_train.tsv"}
@@ -43,6 +48,42 @@ FILES = {"titles": "titles_train.tsv", "details": "details_train.tsv"}
 
 def _data_dir(given: str | None) -> Path:
     return Path(given or os.environ.get("GRIDGOV_COMPLAINTS_DIR") or ROOT.parent / "shared" / "data" / "complaints")
+
+
+OTHER = {"titles": "details", "details": "titles"}
+
+
+def nearest_left_out(extra: list[Example], held: list[Example]) -> list[Example]:
+    """`extra` without the nearest text (cosine of TF-IDF char 2–3-grams over the first 300 characters) of each
+    held-out text: the two files hold titles and bodies of the same 泰迪杯 messages without a key linking them,
+    so a held-out title's own body may be among the extra rows; leaving out every held-out text's nearest
+    neighbour removes those (and some honest neighbours too: a conservative figure)."""
+    if not extra or not held:
+        return extra
+    vec = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True)
+    a = vec.fit_transform([e.text[:300] for e in extra] + [e.text[:300] for e in held])
+    sims = a[len(extra) :] @ a[: len(extra)].T
+    nearest = set(np.asarray(sims.argmax(axis=1)).ravel().tolist())
+    return [e for i, e in enumerate(extra) if i not in nearest]
+
+
+def other_rows(kind: str, path: Path, held: list[Example]) -> list[Example]:
+    """The other file's train rows (bodies for titles, titles for bodies) as extra examples of lower weight, the
+    way `gridgov classify train --extra` adds them; texts equal to a held-out text of this file and the nearest
+    neighbour of each held-out text (`nearest_left_out`) are left out."""
+    other = path.parent / FILES[OTHER[kind]]
+    if not other.is_file():
+        log(f"{kind}: {other.name} missing — engine trained on this file only")
+        return []
+    rows = read_labelled(other)
+    equal = extra_examples(rows, held)
+    extra = nearest_left_out(equal, held)
+    n_train = sum(r.split == "train" for r in rows)
+    log(
+        f"{kind}: + {len(extra)} of {n_train} train rows of {other.name} "
+        f"({n_train - len(equal)} equal to a held-out text, {len(equal) - len(extra)} nearest neighbours left out)"
+    )
+    return extra
 
 
 def run(kind: str, path: Path) -> None:
@@ -63,7 +104,9 @@ def run(kind: str, path: Path) -> None:
     log(f"{kind}: anchor fitted in {fit_anchor:.1f} s: macro-F1 {anchor_ev.macro_f1:.4f}")
 
     t0 = time.perf_counter()
-    clf = TextClassifier().fit(with_context_many([r.text for r in train]), [r.label for r in train])
+    fit = [Example(r.text, r.label) for r in train]
+    fit += other_rows(kind, path, [Example(r.text, r.label) for r in dev])
+    clf = TextClassifier().fit([e.doc for e in fit], [e.label for e in fit], [e.weight for e in fit])
     log(f"{kind}: engine fitted in {time.perf_counter() - t0:.1f} s")
     t0, c0 = time.perf_counter(), time.process_time()
     top = clf.top(with_context_many([r.text for r in dev]), k=3)  # the intake's call: raw text to three suggestions

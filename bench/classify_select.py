@@ -31,11 +31,12 @@ from sklearn.svm import LinearSVC  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import emit, load_note, log  # noqa: E402
-from classify import each_file  # noqa: E402
+from classify import each_file, other_rows  # noqa: E402
 from gridgov.classify.datafile import read_labelled  # noqa: E402
 from gridgov.classify.engine import TextClassifier, _features  # noqa: E402
 from gridgov.classify.metrics import evaluate  # noqa: E402
 from gridgov.classify.text import with_context  # noqa: E402
+from gridgov.classify.versions import Example  # noqa: E402
 
 Matrix = Any
 Scorer = Callable[[Matrix, np.ndarray[Any, Any], Matrix], np.ndarray[Any, Any]]
@@ -97,7 +98,9 @@ CANDIDATES: dict[str, tuple[tuple[int, int], Scorer]] = {
 
 
 def run(kind: str, path: Path) -> None:
-    rows = [r for r in read_labelled(path) if r.split == "train"]
+    every = read_labelled(path)
+    rows = [r for r in every if r.split == "train"]
+    dev_rows = [r for r in every if r.split == "dev"]
     fit = [r for r in rows if not _held_out(r.text)]
     held = [r for r in rows if _held_out(r.text)]
     docs, y = [with_context(r.text) for r in fit], np.asarray([r.label for r in fit])
@@ -107,6 +110,17 @@ def run(kind: str, path: Path) -> None:
     anchor = evaluate(truth, engine.predict(held_docs)).macro_f1
     anchor_name = "shipped engine (calibrated LinearSVC C=1, char 1-3 + words), same rows"
     log(f"{kind}: shipped engine held-out macro-F1 {anchor:.4f}")
+    held_out = [Example(r.text, r.label) for r in held] + [Example(r.text, r.label) for r in dev_rows]
+    extra = other_rows(kind, path, held_out)
+    if extra:  # the other file's train rows (bodies beside titles, titles beside bodies), as `classify train --extra`
+        both = TextClassifier().fit(
+            docs + [e.doc for e in extra],
+            list(y) + [e.label for e in extra],
+            [1.0] * len(docs) + [e.weight for e in extra],
+        )
+        f1 = evaluate(truth, both.predict(held_docs)).macro_f1
+        log(f"{kind}: engine + {len(extra)} rows of the other file held-out macro-F1 {f1:.4f}")
+        emit(f"classify_select_{kind}_engine_plus_other_file_heldout_macro_f1", f1, "macro-F1", anchor_name, anchor)
     matrices: dict[tuple[int, int], tuple[Matrix, Matrix]] = {}
     for name, (char_range, scorer) in CANDIDATES.items():
         if char_range not in matrices:

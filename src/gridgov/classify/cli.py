@@ -31,13 +31,18 @@ def train(
     ] = None,
     out: Annotated[Path | None, typer.Option(help="模型文件；不给则写到 var/models 下")] = None,
     live: Annotated[bool, typer.Option(help="给 --data 时：登记为新版本并在不差于现网模型时上线")] = False,
+    extra: Annotated[
+        Path | None,
+        typer.Option(help="给 --data 时：另一种文本的标注文件（如为标题模型加留言详情），其训练行以较低权重参与训练"),
+    ] = None,
 ) -> None:
-    """Train a classifier. From a file: fit its train rows, report its dev rows (and with --live, register it
+    """Train a classifier. From a file: fit its train rows (and, weighted lower, the train rows of --extra that
+    equal none of its dev texts), report its dev rows (and with --live, register it
     as a version, live only if it is not worse than the live one on those rows). Without a file: retrain from
     the dispatchers' labels; it goes live only if it beats the live model on the newest labels held out."""
     from gridgov.classify.datafile import read_labelled
     from gridgov.classify.engine import TextClassifier
-    from gridgov.classify.versions import Example, retrain_from_history, score, train_version
+    from gridgov.classify.versions import Example, extra_examples, retrain_from_history, score, train_version
     from gridgov.common.errors import AppError
     from gridgov.common.principal import SYSTEM_PRINCIPAL
     from gridgov.common.timeutil import utcnow
@@ -50,8 +55,10 @@ def train(
             rows = read_labelled(data)
             fit = [Example(r.text, r.label, r.channel) for r in rows if r.split == "train"]
             dev = [Example(r.text, r.label, r.channel) for r in rows if r.split == "dev"]
+            if extra is not None:
+                fit += extra_examples(read_labelled(extra), dev)
             if not live:
-                clf = TextClassifier().fit([e.doc for e in fit], [e.label for e in fit])
+                clf = TextClassifier().fit([e.doc for e in fit], [e.label for e in fit], [e.weight for e in fit])
                 clf.save(target)
                 console.print(f"[green]已训练：{len(fit)} 条，模型写入 {target}[/green]")
                 ev = score(clf, dev)

@@ -13,11 +13,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gridgov.classify.audit import ClassifyAudit
-from gridgov.classify.engine import TextClassifier
+from gridgov.classify.datafile import Labelled
+from gridgov.classify.engine import EXTRA_WEIGHT, TextClassifier
 from gridgov.classify.live import live_version, load_model
 from gridgov.classify.metrics import Evaluation, evaluate
 from gridgov.classify.models import ClassifierVersion, ClassifyLabel
-from gridgov.classify.text import with_context
+from gridgov.classify.text import normalize, with_context
 from gridgov.common.audit import record_audit
 from gridgov.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gridgov.common.events import bus
@@ -35,10 +36,22 @@ class Example:
     text: str
     label: str
     channel: str | None = None
+    weight: float = 1.0  # below 1 for labelled texts of another kind (`engine.EXTRA_WEIGHT`)
 
     @property
     def doc(self) -> str:
         return with_context(self.text, self.channel)
+
+
+def extra_examples(rows: Sequence[Labelled], dev: Sequence[Example]) -> list[Example]:
+    """The train rows of a file of another kind of text (bodies beside titles, or titles beside bodies) as
+    examples of weight `EXTRA_WEIGHT`; a row whose normalised text equals a dev text is left out (no leak)."""
+    held = {normalize(e.text) for e in dev}
+    return [
+        Example(r.text, r.label, r.channel, EXTRA_WEIGHT)
+        for r in rows
+        if r.split == "train" and normalize(r.text) not in held
+    ]
 
 
 @dataclass(frozen=True)
@@ -95,7 +108,7 @@ def train_version(
     now = now or utcnow()
     if not train:
         raise InvalidInput("没有可用于训练的标注数据", field="data")
-    clf = TextClassifier().fit([e.doc for e in train], [e.label for e in train])
+    clf = TextClassifier().fit([e.doc for e in train], [e.label for e in train], [e.weight for e in train])
     new_score = score(clf, holdout)
     current = live_version(session)
     live_score = None

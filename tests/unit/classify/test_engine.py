@@ -59,3 +59,26 @@ def test_labelled_files(tmp_path: Path) -> None:
     bad.write_text("title,label\nx,y\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="text"):
         read_labelled(bad)
+
+
+def test_weights_and_extra_examples() -> None:
+    from gridgov.classify.datafile import Labelled
+    from gridgov.classify.engine import EXTRA_WEIGHT
+    from gridgov.classify.versions import Example, extra_examples
+
+    train = generate(ITEMS, 20, seed=1)
+    docs, labels = [e.doc for e in train], [e.label for e in train]
+    plain = TextClassifier().fit(docs, labels)
+    # a weight per text reaches the SVM: the texts of one class barely counting changes the scores
+    light = [0.01 if lb == "04001" else 1.0 for lb in labels]
+    weighted = TextClassifier().fit(docs, labels, light)
+    assert not (weighted.probabilities(docs) == plain.probabilities(docs)).all()
+    with pytest.raises(InvalidInput, match="权重"):
+        TextClassifier().fit(docs, labels, [1.0])
+    rows = [
+        Labelled("井盖不见了", "04001", "train"),
+        Labelled("路边摆摊", "02001", "train"),
+        Labelled("吵", "x", "dev"),
+    ]
+    extra = extra_examples(rows, [Example("  井盖不见了 ", "04001")])  # equal after normalising: a leak, left out
+    assert [(e.text, e.weight) for e in extra] == [("路边摆摊", EXTRA_WEIGHT)]
