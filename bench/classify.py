@@ -5,7 +5,7 @@
 For each file — titles_train.tsv (message titles) and details_train.tsv (message bodies) — the app's own engine
 (`gridgov.classify.engine.TextClassifier`, the class the intake's live model is) is fitted on the train rows, plus
 the other file's train rows at weight `engine.EXTRA_WEIGHT` (as `gridgov classify train --data F --extra OTHER`;
-any equal to a dev text, and each dev text's nearest neighbour there, left out: `nearest_left_out`), and scored
+any equal to a dev text, and each dev text's nearest neighbour there, left out: `versions.nearest_left_out`), and scored
 on the dev rows, against the anchor measured in the same run: TF-IDF character 1–3-grams + LinearSVC on the
 file's own train rows.
 titles_train.tsv carries a `split` column; details_train.tsv has none, so its rows are split the way
@@ -29,7 +29,6 @@ import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import numpy as np  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
@@ -53,20 +52,6 @@ def _data_dir(given: str | None) -> Path:
 OTHER = {"titles": "details", "details": "titles"}
 
 
-def nearest_left_out(extra: list[Example], held: list[Example]) -> list[Example]:
-    """`extra` without the nearest text (cosine of TF-IDF char 2–3-grams over the first 300 characters) of each
-    held-out text: the two files hold titles and bodies of the same 泰迪杯 messages without a key linking them,
-    so a held-out title's own body may be among the extra rows; leaving out every held-out text's nearest
-    neighbour removes those (and some honest neighbours too: a conservative figure)."""
-    if not extra or not held:
-        return extra
-    vec = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True)
-    a = vec.fit_transform([e.text[:300] for e in extra] + [e.text[:300] for e in held])
-    sims = a[len(extra) :] @ a[: len(extra)].T
-    nearest = set(np.asarray(sims.argmax(axis=1)).ravel().tolist())
-    return [e for i, e in enumerate(extra) if i not in nearest]
-
-
 def other_rows(kind: str, path: Path, held: list[Example]) -> list[Example]:
     """The other file's train rows (bodies for titles, titles for bodies) as extra examples of lower weight, the
     way `gridgov classify train --extra` adds them; texts equal to a held-out text of this file and the nearest
@@ -76,12 +61,11 @@ def other_rows(kind: str, path: Path, held: list[Example]) -> list[Example]:
         log(f"{kind}: {other.name} missing — engine trained on this file only")
         return []
     rows = read_labelled(other)
-    equal = extra_examples(rows, held)
-    extra = nearest_left_out(equal, held)
+    extra = extra_examples(rows, held)
     n_train = sum(r.split == "train" for r in rows)
     log(
         f"{kind}: + {len(extra)} of {n_train} train rows of {other.name} "
-        f"({n_train - len(equal)} equal to a held-out text, {len(equal) - len(extra)} nearest neighbours left out)"
+        f"({n_train - len(extra)} equal to a held-out text or nearest to one, left out)"
     )
     return extra
 

@@ -5,7 +5,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from gridgov.classify.cli import app
+from gridgov.classify.datafile import Labelled
 from gridgov.classify.engine import TextClassifier
+from gridgov.classify.versions import Example, extra_examples
 from gridgov.demo.classify_text import CatalogItem, generate
 
 ITEMS = [
@@ -30,7 +32,11 @@ def test_train_with_extra_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, [*args, "--extra", str(_tsv(tmp_path / "b.tsv", extra))])
     assert result.exit_code == 0, result.output
     assert "已训练：" in result.output
-    n = len([r for r in main if r[0] == "train"]) + len(extra)
+    # the extra rows go through the leak guard: each dev text's nearest extra row is left out
+    dev = [Example(t, lb) for s, t, lb in main if s == "dev"]
+    kept = extra_examples([Labelled(t, lb, s) for s, t, lb in extra], dev)
+    assert 0 < len(kept) < len(extra)
+    n = len([r for r in main if r[0] == "train"]) + len(kept)
     assert f"已训练：{n} 条" in result.output
     assert TextClassifier.load(out).predict(["占道经营问题"]) == ["02001"]
     missing = CliRunner().invoke(app, [*args, "--extra", str(tmp_path / "none.tsv")])

@@ -82,3 +82,10 @@ def test_weights_and_extra_examples() -> None:
     ]
     extra = extra_examples(rows, [Example("  井盖不见了 ", "04001")])  # equal after normalising: a leak, left out
     assert [(e.text, e.weight) for e in extra] == [("路边摆摊", EXTRA_WEIGHT)]
+    # a held-out title's own body in the other file (no key links them): its nearest row is left out too
+    bodies = [
+        Labelled("福民路的井盖不见了好几天，晚上很危险，请尽快处理", "04001", "train"),
+        Labelled("小区门口有人路边摆摊占道经营", "02001", "train"),
+    ]
+    kept = extra_examples(bodies, [Example("福民路井盖不见了", "04001")])
+    assert [e.text for e in kept] == ["小区门口有人路边摆摊占道经营"]
