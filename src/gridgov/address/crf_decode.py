@@ -103,6 +103,24 @@ class CrfDecoder:
             at += len(feats)
         return out
 
+    def emissions_from_ids(
+        self, fixed: npt.NDArray[np.int64], var_tok: npt.NDArray[np.int64], var_attr: npt.NDArray[np.int64]
+    ) -> Floats:
+        """(tokens × labels) state scores from attribute ids (:meth:`FeatureIndex.ids
+        <gridgov.address.feature_ids.FeatureIndex.ids>`): the fixed templates' rows summed, plus the rows of
+        the (token, attribute) pairs."""
+        state = self.state
+        scores: Floats = state[fixed[:, 0]]
+        for col in range(1, fixed.shape[1]):
+            scores += state[fixed[:, col]]
+        if len(var_tok):
+            # var_tok is in token order; a token without pairs gets an empty run, which reduceat would not skip
+            starts = np.searchsorted(var_tok, np.arange(len(scores)))
+            sums = np.add.reduceat(state[var_attr], np.minimum(starts, len(var_tok) - 1), axis=0)
+            has = np.diff(np.append(starts, len(var_tok))) > 0
+            scores[has] += sums[has]
+        return scores
+
     def decode(self, emission: Floats) -> list[int]:
         """The best label-id path for one sequence's (tokens × labels) scores."""
         if not len(emission):
@@ -131,9 +149,8 @@ class CrfDecoder:
         for t in range(1, n):
             # score[b, j, i] = alpha[b, i] + trans[i, j]; argmax over i keeps the first best, as CRFsuite does
             score = alpha[:, None, :] + trans_t[None, :, :]
-            arg = score.argmax(axis=2)
-            back[t] = arg
-            alpha = np.take_along_axis(score, arg[:, :, None], axis=2)[:, :, 0] + em[:, t, :]
+            back[t] = score.argmax(axis=2)
+            alpha = score.max(axis=2) + em[:, t, :]  # the value at the argmax
         last = alpha.argmax(axis=1)
         paths = np.zeros((batch, n), dtype=np.intp)
         paths[:, n - 1] = last
