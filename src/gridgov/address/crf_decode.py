@@ -103,23 +103,23 @@ class CrfDecoder:
             at += len(feats)
         return out
 
-    def emissions_from_ids(
-        self, fixed: npt.NDArray[np.int64], var_tok: npt.NDArray[np.int64], var_attr: npt.NDArray[np.int64]
-    ) -> Floats:
-        """(tokens × labels) state scores from attribute ids (:meth:`FeatureIndex.ids
-        <gridgov.address.feature_ids.FeatureIndex.ids>`): the fixed templates' rows summed, plus the rows of
-        the (token, attribute) pairs."""
+    def emissions_from_ids(self, fixed: npt.NDArray[np.int64], extra: Floats | None = None) -> Floats:
+        """(tokens × labels) state scores from a (tokens × templates) matrix of attribute ids
+        (:meth:`FeatureIndex.ids <gridgov.address.feature_ids.FeatureIndex.ids>`), the rows summed, plus
+        ``extra`` (tokens × labels) if given."""
         state = self.state
-        scores: Floats = state[fixed[:, 0]]
+        scores: Floats = state[fixed[:, 0]] if extra is None else extra + state[fixed[:, 0]]
         for col in range(1, fixed.shape[1]):
             scores += state[fixed[:, col]]
-        if len(var_tok):
-            # var_tok is in token order; a token without pairs gets an empty run, which reduceat would not skip
-            starts = np.searchsorted(var_tok, np.arange(len(scores)))
-            sums = np.add.reduceat(state[var_attr], np.minimum(starts, len(var_tok) - 1), axis=0)
-            has = np.diff(np.append(starts, len(var_tok))) > 0
-            scores[has] += sums[has]
         return scores
+
+    def row_sums(self, id_lists: Sequence[Sequence[int]]) -> Floats:
+        """Per list of attribute ids, the sum of their weight rows (a row of zeros for an empty list)."""
+        out = np.zeros((len(id_lists), len(self.labels)), dtype=np.float64)
+        for i, ids in enumerate(id_lists):
+            if ids:
+                out[i] = self.state[list(ids)].sum(axis=0)
+        return out
 
     def decode(self, emission: Floats) -> list[int]:
         """The best label-id path for one sequence's (tokens × labels) scores."""
@@ -146,11 +146,15 @@ class CrfDecoder:
         alpha = em[:, 0, :].copy()
         back = np.zeros((n, batch, len(self.labels)), dtype=np.intp)
         trans_t = self.trans_t
+        n_labels = len(self.labels)
+        flat = np.arange(batch * n_labels)
         for t in range(1, n):
             # score[b, j, i] = alpha[b, i] + trans[i, j]; argmax over i keeps the first best, as CRFsuite does
             score = alpha[:, None, :] + trans_t[None, :, :]
-            back[t] = score.argmax(axis=2)
-            alpha = score.max(axis=2) + em[:, t, :]  # the value at the argmax
+            arg = score.argmax(axis=2)
+            back[t] = arg
+            # the value at the argmax, gathered from the flat (batch × to, from) view (cheaper than max())
+            alpha = score.reshape(-1, n_labels)[flat, arg.ravel()].reshape(batch, n_labels) + em[:, t, :]
         last = alpha.argmax(axis=1)
         paths = np.zeros((batch, n), dtype=np.intp)
         paths[:, n - 1] = last

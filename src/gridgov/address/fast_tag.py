@@ -6,7 +6,11 @@ CRFsuite's on the same features except where two paths tie to within the last bi
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
+
+import numpy as np
+import numpy.typing as npt
 
 from gridgov.address.crf_decode import CrfDecoder
 from gridgov.address.feature_ids import FeatureIndex
@@ -25,19 +29,32 @@ class FastTagger:
         self.index = FeatureIndex(self.decoder.attr_ids, self.decoder._zero)
         self.gazetteer = gazetteer
         self.tags = [canon.get(label, label) for label in self.decoder.labels]
+        # the summed weight rows of the index's variable-feature slots, extended as slots are added
+        self._rows = np.zeros((0, len(self.tags)), dtype=np.float64)
+        self._generation = 0
+        self._lock = threading.Lock()  # the index's caches and the rows grow as texts come in
+
+    def _slot_rows(self) -> npt.NDArray[np.float64]:
+        slot_ids = self.index.slot_ids
+        if self._generation != self.index.generation:  # the index started its slots afresh
+            self._rows, self._generation = self._rows[:0], self.index.generation
+        if len(slot_ids) > len(self._rows):
+            self._rows = np.concatenate([self._rows, self.decoder.row_sums(slot_ids[len(self._rows) :])])
+        return self._rows
 
     def tag_many(self, token_lists: Sequence[Sequence[str]]) -> list[list[str]]:
         """BIO tags of each token list (empty lists give empty tags), in chunks of ``CHUNK`` lists."""
         out: list[list[str]] = []
-        for at in range(0, len(token_lists), CHUNK):
-            out += self._tag_chunk(token_lists[at : at + CHUNK])
+        with self._lock:
+            for at in range(0, len(token_lists), CHUNK):
+                out += self._tag_chunk(token_lists[at : at + CHUNK])
         return out
 
     def _tag_chunk(self, token_lists: Sequence[Sequence[str]]) -> list[list[str]]:
         gaz = self.gazetteer
         marks = [None if gaz is None else gaz.annotate(tokens) for tokens in token_lists]
-        fixed, var_tok, var_attr = self.index.ids(token_lists, marks)
-        scores = self.decoder.emissions_from_ids(fixed, var_tok, var_attr)
+        fixed, slots = self.index.ids(token_lists, marks)
+        scores = self.decoder.emissions_from_ids(fixed, self._slot_rows()[slots])
         emissions = []
         at = 0
         for tokens in token_lists:

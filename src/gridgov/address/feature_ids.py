@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from itertools import product
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -118,6 +119,9 @@ class FeatureIndex:
         self.bias = self.attr_ids.get("b", zero)
         self._tok_cache: dict[str, tuple[int, int, int]] = {}
         self._str_cache: dict[str, int] = {}
+        self._var_cache: dict[tuple[Any, ...], int] = {}  # a token's variable-feature key → its slot
+        self.slot_ids: list[tuple[int, ...]] = []
+        self.generation = 0  # counts the fresh starts of slot_ids  # slot → the attribute ids of those features
 
     def _pack(self, ids: Sequence[int]) -> int:
         key = 0
@@ -152,9 +156,13 @@ class FeatureIndex:
 
     def ids(
         self, token_lists: Sequence[Sequence[str]], marks: Sequence[Sequence[tuple[str, ...]] | None]
-    ) -> tuple[Ints, Ints, Ints]:
+    ) -> tuple[Ints, Ints]:
         """For the concatenated tokens of all sequences: a (tokens × templates) matrix of the fixed templates'
-        attribute ids, and the variable features as (token index, attribute id) pairs."""
+        attribute ids, and per token the slot of its variable features (``slot_ids[slot]``: their ids)."""
+        if len(self.slot_ids) > _CACHE_MAX:  # bound the memory: start the slots afresh
+            self._var_cache.clear()
+            self.slot_ids = []
+            self.generation += 1
         lens = [len(t) for t in token_lists]
         total = sum(lens)
         # padded layout: 3 marks before and after every sequence
@@ -205,27 +213,21 @@ class FeatureIndex:
                 cols.append(np.where(hit, aids[idx], self.zero))
             else:
                 cols.append(np.full(total, self.zero, dtype=np.int64))
-        var_tok: list[int] = []
-        var_attr: list[int] = []
-        base = 0
+        slots: list[int] = []
         for tokens, m in zip(token_lists, marks, strict=True):
-            self._variable(tokens, m, base, var_tok, var_attr)
-            base += len(tokens)
-        return np.stack(cols, axis=1), np.array(var_tok, dtype=np.int64), np.array(var_attr, dtype=np.int64)
+            self._variable(tokens, m, slots)
+        return np.stack(cols, axis=1), np.array(slots, dtype=np.int64)
 
     def _variable(
         self,
         tokens: Sequence[str],
         marks: Sequence[tuple[str, ...]] | None,
-        base: int,
-        var_tok: list[int],
-        var_attr: list[int],
+        slots: list[int],
     ) -> None:
         """The features of token_features that depend on the whole sequence, in its order."""
         n = len(tokens)
         if not n:
             return
-        attr = self._attr
         suf_end = _suffix_ends(tokens)
         dup = _repeats(tokens)
         classes = [_SUFFIX_CLASS.get(s, "poi") if s is not None else None for s in suf_end]
@@ -241,39 +243,59 @@ class FeatureIndex:
                 cur = (s, i)
                 acc.add(classes[i])  # type: ignore[arg-type]
         prv: tuple[str, int] | None = None
-        before: set[str] = set()
+        before: frozenset[str] = frozenset()
+        cache = self._var_cache
+        no_marks: tuple[str, ...] = ()
         for i in range(n):
-            ids: list[int] = []
+            ns = nxt[i]
+            # everything the token's variable features depend on, as one key
+            key = (
+                suf_end[i],
+                suf_end[i - 1] if i > 0 else None,
+                None if ns is None else ns[0],
+                0 if ns is None else min(ns[1] - i, 6),
+                None if prv is None else prv[0],
+                0 if prv is None else min(i - prv[1], 6),
+                dup[i],
+                before,
+                after[i],
+                no_marks if marks is None else marks[i],
+                marks is None,
+            )
+            slot = cache.get(key)
+            if slot is None:
+                slot = cache[key] = len(self.slot_ids)
+                self.slot_ids.append(self._variable_ids(key))
+            slots.append(slot)
             se = suf_end[i]
             if se is not None:
-                ids.append(attr("se=" + se))
-            if i > 0:
-                se1 = suf_end[i - 1]
-                if se1 is not None:
-                    ids.append(attr("se-1=" + se1))
-            ns = nxt[i]
-            if ns is not None:
-                d = min(ns[1] - i, 6)
-                ids += (attr("ns=" + ns[0]), attr(f"nsd={d}"), attr(f"ns|d={ns[0]}|{d}"))
-            else:
-                ids.append(attr("ns=none"))
-            if prv is not None:
-                ids += (attr("ps=" + prv[0]), attr(f"psd={min(i - prv[1], 6)}"))
-            else:
-                ids.append(attr("ps=none"))
-            dp = dup[i]
-            if dp is not None:
-                ids.append(attr("dup=" + dp))
-            ids += [attr("sb=" + c) for c in before]
-            ids += [attr("sa=" + c) for c in after[i]]
-            if marks is not None:
-                mk = marks[i]
-                if not mk:
-                    ids.append(attr("g=none"))
-                for mark in mk:
-                    ids += (attr("g=" + mark), attr("g=" + mark.split("|", 1)[0]))
-            var_tok += [base + i] * len(ids)
-            var_attr += ids
-            if se is not None:
                 prv = (se, i)
-                before.add(classes[i])  # type: ignore[arg-type]
+                before = before | {classes[i]}  # type: ignore[arg-type]
+
+    def _variable_ids(self, key: tuple[Any, ...]) -> tuple[int, ...]:
+        """The attribute ids of one token's variable features, in token_features' order."""
+        se, se1, ns, nsd, ps, psd, dp, before, after, mk, no_gaz = key
+        attr = self._attr
+        ids: list[int] = []
+        if se is not None:
+            ids.append(attr("se=" + se))
+        if se1 is not None:
+            ids.append(attr("se-1=" + se1))
+        if ns is not None:
+            ids += (attr("ns=" + ns), attr(f"nsd={nsd}"), attr(f"ns|d={ns}|{nsd}"))
+        else:
+            ids.append(attr("ns=none"))
+        if ps is not None:
+            ids += (attr("ps=" + ps), attr(f"psd={psd}"))
+        else:
+            ids.append(attr("ps=none"))
+        if dp is not None:
+            ids.append(attr("dup=" + dp))
+        ids += [attr("sb=" + c) for c in before]
+        ids += [attr("sa=" + c) for c in after]
+        if not no_gaz:
+            if not mk:
+                ids.append(attr("g=none"))
+            for mark in mk:
+                ids += (attr("g=" + mark), attr("g=" + mark.split("|", 1)[0]))
+        return tuple(ids)

@@ -65,12 +65,11 @@ def test_attribute_ids_equal_the_string_features(shipped: AddressTagger, texts: 
     token_lists = [tokenize(clean_text(t)) for t in texts]
     gaz = shipped.gazetteer
     marks = [None if gaz is None else gaz.annotate(toks) for toks in token_lists]
-    fixed, var_tok, var_attr = index.ids(token_lists, marks)
-    assert fixed.shape[0] == sum(len(t) for t in token_lists)
+    fixed, slots = index.ids(token_lists, marks)
+    assert fixed.shape[0] == len(slots) == sum(len(t) for t in token_lists)
     got: list[Counter[int]] = [Counter(int(a) for a in row if a != index.zero) for row in fixed]
-    for tok, aid in zip(var_tok.tolist(), var_attr.tolist(), strict=True):
-        if aid != index.zero:
-            got[tok][aid] += 1
+    for tok, slot in enumerate(slots.tolist()):
+        got[tok].update(a for a in index.slot_ids[slot] if a != index.zero)
     at = 0
     for toks, m in zip(token_lists, marks, strict=True):
         for i, feats in enumerate(token_features(toks, m)):
@@ -92,7 +91,8 @@ def test_emissions_equal_the_string_emissions(shipped: AddressTagger, texts: lis
     token_lists = [tokenize(clean_text(t)) for t in texts[:300] if tokenize(clean_text(t))]
     gaz = shipped.gazetteer
     marks = [None if gaz is None else gaz.annotate(toks) for toks in token_lists]
-    scores = fast.decoder.emissions_from_ids(*fast.index.ids(token_lists, marks))
+    fixed, slots = fast.index.ids(token_lists, marks)
+    scores = fast.decoder.emissions_from_ids(fixed, fast._slot_rows()[slots])
     want = np.concatenate(
         [fast.decoder.emissions(token_features(t, m)) for t, m in zip(token_lists, marks, strict=True)]
     )
@@ -107,8 +107,8 @@ def test_ngram_splits_cover_every_joining() -> None:
 
 def test_tables_come_from_the_model_only() -> None:
     index = FeatureIndex({"w=福": 0, "w0:1=福民": 1, "w-1:0=<S>福": 2, "b": 3, "l=1": 4}, zero=5)
-    fixed, var_tok, var_attr = index.ids([["福", "民"], ["路"]], [None, None])
+    fixed, slots = index.ids([["福", "民"], ["路"]], [None, None])
     row = set(fixed[0].tolist())
     assert {0, 1, 2, 3, 4} <= row
     assert set(fixed[2].tolist()) == {3, 4, 5}  # 路: only the bias and the length are known
-    assert len(var_tok) == len(var_attr) and set(var_attr.tolist()) == {5}
+    assert {a for s in slots.tolist() for a in index.slot_ids[s]} == {5}
