@@ -78,7 +78,7 @@ class Gazetteer:
                     for label in labels:
                         if best[k].get(label, (0, ""))[0] < length:
                             best[k][label] = (length, pos)
-        return [tuple(sorted(f"{label}|{pos}" for label, (_, pos) in marks.items())) for marks in best]
+        return [tuple(sorted(f"{label}|{pos}" for label, (_, pos) in marks.items())) if marks else () for marks in best]
 
     def merged(self, other: Gazetteer, base: str | None = None) -> Gazetteer:
         """A new gazetteer with the names of both."""
