@@ -11,10 +11,10 @@ paths tie to within that last bit (tests/unit/address/test_crf_decode.py compare
 :meth:`CrfDecoder.decode_many` decodes many sequences at once: sequences of the same length go through
 Viterbi together, one numpy step per position for the whole group.
 
-Not on the shipped path yet: measured on ncap_dev texts (2026-12-07, loaded machine) the emission sums from
-feature strings (~0.085 ms per address, most of it the string → id look-up) plus batched Viterbi (~0.06 ms)
-left ``parse_batch`` slower (≈ 2,450 vs 2,850 addresses per CPU-second) than CRFsuite's C tagger. It pays only
-once the feature ids are built without strings (per-template tables keyed by token ids).
+:meth:`CrfDecoder.emissions_from_ids` sums the rows of ready attribute ids: what
+:mod:`gridgov.address.fast_tag` (``AddressTagger.parse_batch``) uses, with the ids of
+:mod:`gridgov.address.feature_ids` built without feature strings. ``parse`` of one text stays on CRFsuite's C
+tagger, which is faster for a batch of one.
 """
 
 from __future__ import annotations

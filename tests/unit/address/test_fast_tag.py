@@ -112,3 +112,8 @@ def test_tables_come_from_the_model_only() -> None:
     assert {0, 1, 2, 3, 4} <= row
     assert set(fixed[2].tolist()) == {3, 4, 5}  # 路: only the bias and the length are known
     assert {a for s in slots.tolist() for a in index.slot_ids[s]} == {5}
+
+
+@pytest.mark.parametrize("batch", [[], [""], [" ", "\x00"], ["福"], ["路" * 500, ""]])
+def test_small_and_empty_batches(shipped: AddressTagger, batch: list[str]) -> None:
+    assert _spans(shipped.parse_batch(batch)) == _spans([shipped.parse(t) for t in batch])
