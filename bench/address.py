@@ -11,7 +11,8 @@ NAME is one of: parse, translate, grid. One JSON line per figure on stdout, prog
              prov/city/district, with and without the post-processing rules, and its single-core
              throughput one text at a time (parse) and batched (parse_batch, the batch route and CLI path;
              warm caches: its spans are first checked equal to parse); (2) the same CRF code trained on
-             ncap_train inside this run (nothing kept; not with --quick). Anchor: cpca on prov/city/district, scored on the same spans, and its throughput.
+             ncap_train inside this run (nothing kept; not with --quick). Anchor: cpca on prov/city/district,
+             scored on the same spans, and its throughput.
 * translate  accuracy @1 / @5 of AddressMatcher on 20,000 noisy variants generated from the library
              (dropped levels, aliases, typos, number formats, sentences), against a naive baseline (exact
              lookup of the normalized text among normalized full names); then single-core throughput against
