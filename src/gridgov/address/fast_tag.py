@@ -18,7 +18,7 @@ from gridgov.address.gazetteer import Gazetteer
 
 __all__ = ["CHUNK", "FastTagger"]
 
-CHUNK = 512  # token lists tagged together: bounds the (tokens × labels) arrays
+CHUNK = 1024  # token lists tagged together: bounds the (tokens × labels) arrays
 
 
 class FastTagger:
