@@ -165,32 +165,30 @@ class FeatureIndex:
             self.generation += 1
         lens = [len(t) for t in token_lists]
         total = sum(lens)
-        # padded layout: 3 marks before and after every sequence
-        form = np.empty(total + 6 * len(lens), dtype=np.int64)
-        typ = np.empty_like(form)
-        tlen = np.empty(total, dtype=np.int64)
-        centre = np.empty(total, dtype=np.int64)
-        pos = np.empty(total, dtype=np.int64)
-        rpos = np.empty(total, dtype=np.int64)
-        at = out = 0
+        # padded layout: 3 marks before and after every sequence; one Python pass, then whole-batch arrays
+        forms: list[int] = []
+        types: list[int] = []
+        sizes: list[int] = []
         tok_of = self._token
-        for tokens, n in zip(token_lists, lens, strict=True):
-            form[at : at + 3] = 1
-            typ[at : at + 3] = 0
-            props = [tok_of(t) for t in tokens]
-            if props:
-                f, ty, ln = zip(*props, strict=True)
-                form[at + 3 : at + 3 + n] = f
-                typ[at + 3 : at + 3 + n] = ty
-                tlen[out : out + n] = ln
-            form[at + 3 + n : at + 6 + n] = 2
-            typ[at + 3 + n : at + 6 + n] = 1
-            centre[out : out + n] = np.arange(at + 3, at + 3 + n)
-            r = np.arange(n)
-            pos[out : out + n] = np.minimum(r, 8)
-            rpos[out : out + n] = np.minimum(n - 1 - r, 8)
-            at += n + 6
-            out += n
+        for tokens in token_lists:
+            forms += (1, 1, 1)
+            types += (0, 0, 0)
+            for f, ty, ln in map(tok_of, tokens):
+                forms.append(f)
+                types.append(ty)
+                sizes.append(ln)
+            forms += (2, 2, 2)
+            types += (1, 1, 1)
+        form = np.array(forms, dtype=np.int64)
+        typ = np.array(types, dtype=np.int64)
+        tlen = np.array(sizes, dtype=np.int64)
+        n_of = np.repeat(np.array(lens, dtype=np.int64), lens)  # per token: its sequence's length
+        seq_of = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
+        first = np.repeat(np.cumsum([0, *lens[:-1]], dtype=np.int64), lens) if lens else n_of
+        r = np.arange(total, dtype=np.int64) - first  # position in its sequence
+        centre = np.arange(total, dtype=np.int64) + 3 + 6 * seq_of
+        pos = np.minimum(r, 8)
+        rpos = np.minimum(n_of - 1 - r, 8)
         cols: list[Ints] = [np.full(total, self.bias, dtype=np.int64)]
         for name, off in _WORDS:
             cols.append(self.words[name][form[centre + off]])
