@@ -184,8 +184,8 @@ class FeatureIndex:
         tlen = np.array(sizes, dtype=np.int64)
         n_of = np.repeat(np.array(lens, dtype=np.int64), lens)  # per token: its sequence's length
         seq_of = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
-        first = np.repeat(np.cumsum([0, *lens[:-1]], dtype=np.int64), lens) if lens else n_of
-        r = np.arange(total, dtype=np.int64) - first  # position in its sequence
+        seq_start = np.repeat(np.cumsum([0, *lens[:-1]], dtype=np.int64), lens) if lens else n_of
+        r = np.arange(total, dtype=np.int64) - seq_start  # position in its sequence
         centre = np.arange(total, dtype=np.int64) + 3 + 6 * seq_of
         pos = np.minimum(r, 8)
         rpos = np.minimum(n_of - 1 - r, 8)
