@@ -15,6 +15,7 @@ import numpy.typing as npt
 from gridgov.address.crf_decode import CrfDecoder
 from gridgov.address.feature_ids import FeatureIndex
 from gridgov.address.gazetteer import Gazetteer
+from gridgov.address.tags import bioes_to_bio
 
 __all__ = ["CHUNK", "FastTagger"]
 
@@ -22,9 +23,18 @@ CHUNK = 1024  # token lists tagged together: bounds the (tokens × labels) array
 
 
 class FastTagger:
-    """Tags of a plain BIO CRF model (its bytes and an open ``pycrfsuite.Tagger``), with its gazetteer."""
+    """BIO tags of a plain CRF model, BIO or BIOES (its bytes and an open ``pycrfsuite.Tagger``), with its gazetteer."""
 
-    def __init__(self, model: bytes, tagger: object, gazetteer: Gazetteer | None, canon: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        model: bytes,
+        tagger: object,
+        gazetteer: Gazetteer | None,
+        canon: Mapping[str, str],
+        *,
+        bioes: bool = False,
+    ) -> None:
+        self.bioes = bioes  # a BIOES model: its tags are folded into BIO as AddressTagger.tag does
         self.decoder = CrfDecoder.from_model(model, tagger)
         self.index = FeatureIndex(self.decoder.attr_ids, self.decoder._zero)
         self.gazetteer = gazetteer
@@ -61,4 +71,5 @@ class FastTagger:
             emissions.append(scores[at : at + len(tokens)])
             at += len(tokens)
         tags = self.tags
-        return [[tags[i] for i in path] for path in self.decoder.decode_many(emissions)]
+        out = [[tags[i] for i in path] for path in self.decoder.decode_many(emissions)]
+        return [bioes_to_bio(t) for t in out] if self.bioes else out

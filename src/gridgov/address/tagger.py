@@ -303,7 +303,7 @@ class AddressTagger:
         if self._tagger is None:
             raise RuntimeError("AddressTagger is not trained: call fit() or load()")
         cleaned = [clean_text(text) for text in texts]
-        if self.members or self.scheme != "bio":
+        if self.members:
             return [self.parse(text, postprocess) for text in cleaned]
         try:
             tokens = [tokenize_with_spans(text) for text in cleaned]
@@ -325,7 +325,13 @@ class AddressTagger:
         """The numpy tagger of this CRF, built on first use (reading the model's dictionaries takes ~1 s)."""
         with self._lock:
             if self._fast_tagger is None:
-                self._fast_tagger = FastTagger(self._model, self._tagger, self.gazetteer, self._canon)  # type: ignore[arg-type]
+                self._fast_tagger = FastTagger(
+                    self._model,  # type: ignore[arg-type]
+                    self._tagger,
+                    self.gazetteer,
+                    self._canon,
+                    bioes=self.scheme == "bioes",
+                )
             return self._fast_tagger
 
     def _components(self, text: str, postprocess: bool = True) -> list[Component]:

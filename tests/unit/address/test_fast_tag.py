@@ -13,6 +13,7 @@ import pytest
 from gridgov.address.components import ParsedAddress, clean_text
 from gridgov.address.feature_ids import FeatureIndex, _splits
 from gridgov.address.features import token_features, tokenize
+from gridgov.address.gazetteer import Gazetteer
 from gridgov.address.shipped import load_tagger, packaged_model_path
 from gridgov.address.synth import AddressGenerator, NameLists
 from gridgov.address.tagger import AddressTagger
@@ -117,3 +118,11 @@ def test_tables_come_from_the_model_only() -> None:
 @pytest.mark.parametrize("batch", [[], [""], [" ", "\x00"], ["福"], ["路" * 500, ""]])
 def test_small_and_empty_batches(shipped: AddressTagger, batch: list[str]) -> None:
     assert _spans(shipped.parse_batch(batch)) == _spans([shipped.parse(t) for t in batch])
+
+
+def test_a_bioes_model_parses_the_same_batched(texts: list[str]) -> None:
+    sequences = AddressGenerator(NameLists(), seed=5).sequences(300)
+    gaz = Gazetteer.from_sequences(sequences, ["road", "poi"])
+    tagger = AddressTagger(scheme="bioes", max_iterations=15).fit(sequences, gaz)
+    sample = texts[:300] + texts[-20:]
+    assert _spans(tagger.parse_batch(sample)) == _spans([tagger.parse(t) for t in sample])
