@@ -121,6 +121,7 @@ ROUTE_SCOPES: dict[str, Scope] = {
     "POST /api/addresses/translate": Scope.REFERENCE,
     "POST /api/addresses/translate/batch": Scope.REFERENCE,
     "POST /api/addresses/parse": Scope.REFERENCE,
+    "POST /api/addresses/parse/batch": Scope.REFERENCE,
     "GET /api/addresses/search": Scope.REFERENCE,
     "GET /api/addresses/reverse": Scope.REFERENCE,
     "GET /api/addresses/basemap": Scope.REFERENCE,

@@ -39,6 +39,14 @@ def test_cli_parse_is_the_api_path(app_client: TestClient, login: Login) -> None
             {"label": c["label"], "start": c["start"], "end": c["end"], "text": c["text"]} for c in body["components"]
         ]
     assert {s["label"] for s in lines[0]["spans"]} >= {"prov", "city", "district", "road", "poi", "assist"}
+    batch = app_client.post("/api/addresses/parse/batch", json={"texts": TEXTS}, headers=headers)
+    assert batch.status_code == 200
+    assert [b["text"] for b in batch.json()] == [line["text"] for line in lines]
+    assert [[(c["label"], c["start"], c["end"]) for c in b["components"]] for b in batch.json()] == [
+        [(s["label"], s["start"], s["end"]) for s in line["spans"]] for line in lines
+    ]
+    too_many = app_client.post("/api/addresses/parse/batch", json={"texts": ["x"] * 1001}, headers=headers)
+    assert too_many.status_code == 422
 
 
 def test_train_refuses_a_worse_model(tmp_path: Path, settings: Settings) -> None:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gridgov.address import basemap, editing, library, loading, lookup, queries
 from gridgov.address import reviews as review_queue
+from gridgov.address.components import ParsedAddress
 from gridgov.address.fileio import read_rows
 from gridgov.address.matcher import MatchResult
 from gridgov.address.models import Address, AddressReview
@@ -104,7 +105,22 @@ def parse(body: ParseIn, _actor: PrincipalDep, settings: SettingsDep) -> ParseOu
     tagger = load_tagger(settings.var_dir)
     if tagger is None:
         raise Conflict("地址解析模型尚未训练，请运行 gridgov address train", field="model")
-    parsed = tagger.parse(body.text)
+    return _parse_out(tagger.parse(body.text))
+
+
+class ParseBatchIn(BaseModel):
+    texts: list[Annotated[str, Field(max_length=2000)]] = Field(max_length=1000)
+
+
+@router.post("/parse/batch", response_model=list[ParseOut], summary="批量地址要素解析（≤1000 条）")
+def parse_batch(body: ParseBatchIn, _actor: PrincipalDep, settings: SettingsDep) -> list[ParseOut]:
+    tagger = load_tagger(settings.var_dir)
+    if tagger is None:
+        raise Conflict("地址解析模型尚未训练，请运行 gridgov address train", field="model")
+    return [_parse_out(parsed) for parsed in tagger.parse_batch(body.texts)]
+
+
+def _parse_out(parsed: ParsedAddress) -> ParseOut:
     return ParseOut(
         text=parsed.text,
         components=[ComponentOut(label=c.label, text=c.text, start=c.start, end=c.end) for c in parsed.components],

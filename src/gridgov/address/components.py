@@ -184,9 +184,14 @@ def _has_cue(text: str) -> bool:
 
 
 def _ends_like_address(text: str) -> bool:
-    return any(text[-n:] in SUFFIXES for n in _SUFFIX_LENGTHS if n <= len(text)) or (
-        text[-1:].isascii() and text[-1:].isalnum()
-    )
+    size = len(text)
+    for n in _SUFFIX_LENGTHS:  # ascending
+        if n > size:
+            break
+        if text[-n:] in SUFFIXES:
+            return True
+    last = text[-1:]
+    return last.isascii() and last.isalnum()
 
 
 def _is_foreign(text: str) -> bool:

@@ -11,10 +11,10 @@ paths tie to within that last bit (tests/unit/address/test_crf_decode.py compare
 :meth:`CrfDecoder.decode_many` decodes many sequences at once: sequences of the same length go through
 Viterbi together, one numpy step per position for the whole group.
 
-Not on the shipped path yet: measured on ncap_dev texts (2026-12-07, loaded machine) the emission sums from
-feature strings (~0.085 ms per address, most of it the string → id look-up) plus batched Viterbi (~0.06 ms)
-left ``parse_batch`` slower (≈ 2,450 vs 2,850 addresses per CPU-second) than CRFsuite's C tagger. It pays only
-once the feature ids are built without strings (per-template tables keyed by token ids).
+:meth:`CrfDecoder.emissions_from_ids` sums the rows of ready attribute ids: what
+:mod:`gridgov.address.fast_tag` (``AddressTagger.parse_batch``) uses, with the ids of
+:mod:`gridgov.address.feature_ids` built without feature strings. ``parse`` of one text stays on CRFsuite's C
+tagger, which is faster for a batch of one.
 """
 
 from __future__ import annotations
@@ -103,6 +103,24 @@ class CrfDecoder:
             at += len(feats)
         return out
 
+    def emissions_from_ids(self, fixed: npt.NDArray[np.int64], extra: Floats | None = None) -> Floats:
+        """(tokens × labels) state scores from a (tokens × templates) matrix of attribute ids
+        (:meth:`FeatureIndex.ids <gridgov.address.feature_ids.FeatureIndex.ids>`), the rows summed, plus
+        ``extra`` (tokens × labels) if given."""
+        state = self.state
+        scores: Floats = state[fixed[:, 0]] if extra is None else extra + state[fixed[:, 0]]
+        for col in range(1, fixed.shape[1]):
+            scores += state[fixed[:, col]]
+        return scores
+
+    def row_sums(self, id_lists: Sequence[Sequence[int]]) -> Floats:
+        """Per list of attribute ids, the sum of their weight rows (a row of zeros for an empty list)."""
+        out = np.zeros((len(id_lists), len(self.labels)), dtype=np.float64)
+        for i, ids in enumerate(id_lists):
+            if ids:
+                out[i] = self.state[list(ids)].sum(axis=0)
+        return out
+
     def decode(self, emission: Floats) -> list[int]:
         """The best label-id path for one sequence's (tokens × labels) scores."""
         if not len(emission):
@@ -128,12 +146,15 @@ class CrfDecoder:
         alpha = em[:, 0, :].copy()
         back = np.zeros((n, batch, len(self.labels)), dtype=np.intp)
         trans_t = self.trans_t
+        n_labels = len(self.labels)
+        flat = np.arange(batch * n_labels)
         for t in range(1, n):
             # score[b, j, i] = alpha[b, i] + trans[i, j]; argmax over i keeps the first best, as CRFsuite does
             score = alpha[:, None, :] + trans_t[None, :, :]
             arg = score.argmax(axis=2)
             back[t] = arg
-            alpha = np.take_along_axis(score, arg[:, :, None], axis=2)[:, :, 0] + em[:, t, :]
+            # the value at the argmax, gathered from the flat (batch × to, from) view (cheaper than max())
+            alpha = score.reshape(-1, n_labels)[flat, arg.ravel()].reshape(batch, n_labels) + em[:, t, :]
         last = alpha.argmax(axis=1)
         paths = np.zeros((batch, n), dtype=np.intp)
         paths[:, n - 1] = last

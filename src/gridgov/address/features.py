@@ -112,6 +112,7 @@ def tokenize_with_spans(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(0), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
 
 
+@lru_cache(maxsize=65536)
 def token_type(tok: str) -> str:
     """Coarse class of a token: digit, alpha, punct, cnnum (a Chinese numeral), han, letter or other."""
     if tok.isascii():

@@ -62,14 +62,18 @@ class Gazetteer:
         if self._prefixes is None:
             self._prefixes = frozenset(name[:k] for name in self._labels for k in range(1, len(name) + 1))
         prefixes = self._prefixes
+        get_labels, max_tokens = self._labels.get, self._max_tokens
         best: list[dict[str, tuple[int, str]]] = [{} for _ in range(n)]  # label -> (match length, pos)
         for i in range(n):
-            acc = ""
-            for j in range(i, min(n, i + self._max_tokens)):
-                acc += tokens[j]
-                if acc not in prefixes:  # no name starts with this text: none starts here any longer
-                    break
-                labels = self._labels.get(acc)
+            acc = tokens[i]
+            if acc not in prefixes:  # no name starts with this token
+                continue
+            for j in range(i, min(n, i + max_tokens)):
+                if j > i:
+                    acc += tokens[j]
+                    if acc not in prefixes:  # no name starts with this text: none starts here any longer
+                        break
+                labels = get_labels(acc)
                 if labels is None:
                     continue
                 length = j - i + 1
@@ -78,7 +82,7 @@ class Gazetteer:
                     for label in labels:
                         if best[k].get(label, (0, ""))[0] < length:
                             best[k][label] = (length, pos)
-        return [tuple(sorted(f"{label}|{pos}" for label, (_, pos) in marks.items())) for marks in best]
+        return [tuple(sorted(f"{label}|{pos}" for label, (_, pos) in marks.items())) if marks else () for marks in best]
 
     def merged(self, other: Gazetteer, base: str | None = None) -> Gazetteer:
         """A new gazetteer with the names of both."""

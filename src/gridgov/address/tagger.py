@@ -37,6 +37,7 @@ import numpy.typing as npt
 from gridgov.address.components import Component, ParsedAddress, clean_text, components
 from gridgov.address.decode import BioDecoder
 from gridgov.address.ensemble import NEURAL_MIXES, mean_member_proba, mix_and_decode, train_members
+from gridgov.address.fast_tag import FastTagger
 from gridgov.address.features import token_features, tokenize_with_spans
 from gridgov.address.gazetteer import Gazetteer
 from gridgov.address.model_file import read_model, write_model
@@ -120,6 +121,7 @@ class AddressTagger:
         self._model: bytes | None = None
         self._tagger: Any = None
         self._decoder: BioDecoder | None = None
+        self._fast_tagger: FastTagger | None = None
         self._lock = threading.Lock()
 
     # -- training ------------------------------------------------------------------------------------------
@@ -206,6 +208,7 @@ class AddressTagger:
         self.bio_labels = sorted(set(bioes_to_bio(self.labels)))
         self._bio_column = [self.bio_labels.index(tag) for tag in bioes_to_bio(self.labels)]
         self._decoder = BioDecoder(self.bio_labels)
+        self._fast_tagger = None
 
     @property
     def trained(self) -> bool:
@@ -294,8 +297,42 @@ class AddressTagger:
             log.exception("address parse failed; returning an empty result")
             return ParsedAddress(cleaned, [])
 
-    def parse_batch(self, texts: Iterable[str]) -> list[ParsedAddress]:
-        return [self.parse(text) for text in texts]
+    def parse_batch(self, texts: Iterable[str], postprocess: bool = True) -> list[ParsedAddress]:
+        """:meth:`parse` of many texts; a plain CRF tags them together through the numpy path
+        (:mod:`gridgov.address.fast_tag`), with the same output."""
+        if self._tagger is None:
+            raise RuntimeError("AddressTagger is not trained: call fit() or load()")
+        cleaned = [clean_text(text) for text in texts]
+        if self.members:
+            return [self.parse(text, postprocess) for text in cleaned]
+        try:
+            tokens = [tokenize_with_spans(text) for text in cleaned]
+            tags = self._fast().tag_many([[tok for tok, _, _ in toks] for toks in tokens])
+        except Exception:  # defensive: parsing user text must never break the caller
+            log.exception("batched address parse failed; parsing one by one")
+            return [self.parse(text, postprocess) for text in cleaned]
+        out: list[ParsedAddress] = []
+        for text, toks, tg in zip(cleaned, tokens, tags, strict=True):
+            try:
+                comps = components(text, toks, bio_spans(tg), postprocess) if toks else []
+                out.append(ParsedAddress(text, comps))
+            except Exception:
+                log.exception("address parse failed; returning an empty result")
+                out.append(ParsedAddress(text, []))
+        return out
+
+    def _fast(self) -> FastTagger:
+        """The numpy tagger of this CRF, built on first use (reading the model's dictionaries takes ~1 s)."""
+        with self._lock:
+            if self._fast_tagger is None:
+                self._fast_tagger = FastTagger(
+                    self._model,  # type: ignore[arg-type]
+                    self._tagger,
+                    self.gazetteer,
+                    self._canon,
+                    bioes=self.scheme == "bioes",
+                )
+            return self._fast_tagger
 
     def _components(self, text: str, postprocess: bool = True) -> list[Component]:
         tokens = tokenize_with_spans(text)
