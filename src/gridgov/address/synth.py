@@ -37,6 +37,9 @@ __all__ = ["AddressGenerator", "NameLists"]
 
 Seg = tuple[str, str]  # (text, label)
 _STRIP_RE = re.compile(r"(社区居委会|村委会|居委会|社区|村|街道办事处|街道|镇|乡)$")
+# Industrial parks (工业区, 工业园区, 园区) are labelled poi in the NCAP data far more often than devZone
+# (工业区: 229 poi / 52 devZone in ncap_train); 开发区, 高新区 and 新区 stay devZone.
+_PARK_RE = re.compile(r"(工业园区|工业区|工业园|园区|科技园|产业园|工业城)$")
 _FULLWIDTH = str.maketrans(
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ"
 )
@@ -86,7 +89,10 @@ class AddressGenerator:
             (p, c, d) for p in division_tree() for c in p.cities for d in c.counties
         ]
         self._stems = [s for s in (_STRIP_RE.sub("", n) for n in communities()) if 2 <= len(s) <= 4]
-        self._devzones = list(devzones())
+        zones = devzones()
+        self._devzones = [z for z in zones if not _PARK_RE.search(z)]
+        self._parks = [z for z in zones if _PARK_RE.search(z)]
+        self._place: tuple[str, ...] = ()
 
     # -- public ---------------------------------------------------------------------------------------------
 
@@ -137,16 +143,18 @@ class AddressGenerator:
         elif body == "group":
             if not any(lab == "community" for _, lab in segs):
                 segs.append((self._community(), "community"))
-            if r.random() < 0.5:
-                segs.append((f"{self._num(1, 15)}组{self._num(1, 300)}号", "roadno"))
-            else:
-                segs.append((f"{self._num(1, 15)}组", "road"))
-                if r.random() < 0.6:
-                    segs.append((f"{self._num(1, 300)}号", "roadno"))
+            # 组 is always its own road span, the door number after it roadno (as the NCAP data labels it)
+            segs.append((f"{self._numeral(r.randint(1, 15))}组", "road"))
+            if r.random() < 0.7:
+                segs.append((f"{self._num(1, 300)}号", "roadno"))
+            if r.random() < 0.2:
+                segs.append((self._poi_name(), "poi"))
         if r.random() < 0.07 and segs:
             segs.append((r.choice(W.ASSIST), "assist"))
         if r.random() < 0.05:
             segs.append(self._otherinfo())
+        if r.random() < 0.06:  # "…电联", "…null": a courier's note after the address
+            segs.append((r.choice(W.TRAILING_REDUNDANT), "redundant"))
         return self._noise(segs)
 
     def tagged_many(self, addresses: Iterable[Sequence[Seg]]) -> list[list[tuple[str, str]]]:
@@ -167,6 +175,7 @@ class AddressGenerator:
     def _head(self) -> list[Seg]:
         r = self.rng
         p, c, d = self._counties[r.randrange(len(self._counties))]
+        self._place = tuple(n for n in (suffixless(p.name), c.name and suffixless(c.name), suffixless(d.name)) if n)
         segs: list[Seg] = []
         if r.random() < 0.02:
             segs.append((r.choice(W.COUNTRY), "country"))
@@ -175,25 +184,39 @@ class AddressGenerator:
             if r.random() < 0.75:
                 segs.append((self._form(p.name, p.short, full), "city"))
         else:
-            if r.random() < 0.55:
-                segs.append((self._form(p.name, p.short, full), "prov"))
-            if c.name and r.random() < 0.7:
+            if r.random() < 0.5:
+                # the province written short while the city keeps its suffix: 广西柳州市
+                segs.append((self._form(p.name, p.short, full and r.random() < 0.8), "prov"))
+            if c.name and r.random() < 0.65:
                 segs.append((self._form(c.name, c.short, full), "city"))
-        if r.random() < 0.78:
+        if r.random() < 0.72:
             segs.append((self._form(d.name, d.short, full or r.random() < 0.5), "district"))
-        if r.random() < 0.06:
+        if r.random() < 0.04:
             segs.append((self._devzone(d), "devZone"))
-        if d.towns and r.random() < 0.45:
+        if d.towns and r.random() < 0.48:
             town = r.choice(d.towns)
             short = _STRIP_RE.sub("", town)
-            segs.append((town if full or len(short) < 2 or r.random() < 0.5 else short, "town"))
+            segs.append((town if len(short) < 2 or r.random() < (0.8 if full else 0.4) else short, "town"))
             if r.random() < 0.03:
                 segs.append((self._devzone(d), "devZone"))
         if r.random() < 0.2:
             segs.append((self._community(), "community"))
-        if segs and r.random() < 0.04:  # the divisions written twice (the second copy is redundant)
-            segs += [(text, "redundant") for text, _ in segs]
-        elif segs and r.random() < 0.04:  # a short form right before the full name: "宁波宁波市"
+        x = r.random()
+        if len(segs) >= 2 and x < 0.08:  # divisions written with separators: 浙江省-湖州市-安吉县
+            sep = r.choice(W.DIVISION_SEPARATORS)
+            k = r.randint(2, len(segs))
+            joined: list[Seg] = []
+            for i, seg in enumerate(segs):
+                joined.append(seg)
+                if i + 1 < k:
+                    joined.append((sep, "redundant"))
+            segs = joined
+        elif segs and x < 0.17:
+            # the divisions written twice: one copy is redundant (NCAP: the first one more often)
+            k = r.randint(1, len(segs))
+            copy = [(text, "redundant") for text, label in segs[:k] if label != "redundant"]
+            segs = copy + segs if r.random() < 0.6 else segs[:k] + copy + segs[k:]
+        elif segs and x < 0.23:  # a short form right before the full name: "宁波宁波市", "北京北京市"
             i = r.randrange(len(segs))
             text, label = segs[i]
             short = suffixless(text)
@@ -213,7 +236,7 @@ class AddressGenerator:
             return r.choice(self._devzones)
         stem = r.choice((suffixless(d.name), self._stem(), ""))
         return stem + r.choice(
-            ("经济开发区", "开发区", "经济技术开发区", "高新区", "高新技术产业开发区", "新区", "工业园区")
+            ("经济开发区", "开发区", "开发区", "经济技术开发区", "高新区", "高新技术产业开发区", "新区")
         )
 
     def _community(self) -> str:
@@ -241,9 +264,15 @@ class AddressGenerator:
         return stem + r.choice(W.ROAD_SUFFIXES)
 
     def _road(self, number: bool) -> list[Seg]:
+        r = self.rng
         segs: list[Seg] = [(self._road_name(), "road")]
         if number:
-            segs.append((self._doorno(), "roadno"))
+            door = self._doorno()
+            segs.append((door, "roadno"))
+            if door.endswith("弄") and r.random() < 0.6:  # 164弄9号: the number after the lane is houseno
+                segs.append((f"{self._num(1, 80)}号", "houseno"))
+            elif door.isdigit() and r.random() < 0.3:  # 36-38号: the second number is houseno
+                segs += [(r.choice("--/"), "redundant"), (f"{self._num(1, 80)}" + r.choice(("号", "")), "houseno")]
         return segs
 
     def _doorno(self) -> str:
@@ -272,6 +301,16 @@ class AddressGenerator:
 
     def _poi_name(self) -> str:
         r = self.rng
+        x = r.random()
+        if x < 0.05 and self._parks:  # an industrial park: poi, as NCAP labels it
+            return r.choice(self._parks)
+        if x < 0.1:  # a company: 赛日机电有限公司
+            return self._stem() + r.choice(W.INDUSTRIES) + r.choice(W.COMPANY_TAILS)
+        if x < 0.2 and self._place:  # named after its place: 义乌国际商贸城, 浙江大学, 台州市中心医院
+            place = r.choice(self._place)
+            if r.random() < 0.2:
+                place += r.choice(("市", "县", "区"))
+            return place + (r.choice(W.PLACE_POI_TAILS) if r.random() < 0.5 else self._poi_name())
         if self.names.pois and r.random() < 0.3:
             name = r.choice(self.names.pois)
         elif r.random() < 0.12:
@@ -310,14 +349,15 @@ class AddressGenerator:
     def _inside(self) -> list[Seg]:
         """Building, unit, floor and room: spelled out or as "12-3-1001"."""
         r = self.rng
-        if r.random() < 0.15:
+        if r.random() < 0.3:
             parts = [("houseno", r.randint(1, 40)), ("cellno", r.randint(1, 6)), ("roomno", self._room())]
             if r.random() < 0.3:
                 parts = [parts[0], parts[2]]
             segs: list[Seg] = []
+            sep = r.choice(("-", "-", "-", "-", "_", "/", "一"))
             for i, (label, value) in enumerate(parts):
                 if i:
-                    segs.append(("-", "redundant"))
+                    segs.append((sep, "redundant"))
                 segs.append((self._digits(value), label))
             return segs
         segs = []
