@@ -32,6 +32,7 @@ from gridgov.address.components import clean_text
 from gridgov.address.features import tokenize
 from gridgov.address.normalize import int_to_cn
 from gridgov.address.records import AddressRecord, DivisionRecord
+from gridgov.address.synth_vocab import name_words
 
 __all__ = ["AddressGenerator", "NameLists"]
 
@@ -89,6 +90,7 @@ class AddressGenerator:
             (p, c, d) for p in division_tree() for c in p.cities for d in c.counties
         ]
         self._stems = [s for s in (_STRIP_RE.sub("", n) for n in communities()) if 2 <= len(s) <= 4]
+        self._words = list(name_words())
         zones = devzones()
         self._devzones = [z for z in zones if not _PARK_RE.search(z)]
         self._parks = [z for z in zones if _PARK_RE.search(z)]
@@ -113,11 +115,11 @@ class AddressGenerator:
             weights=(0.28, 0.14, 0.28, 0.05, 0.05, 0.05, 0.07, 0.05, 0.03),
         )[0]
         if body == "road":
-            segs += self._road(number=r.random() < 0.85)
+            segs += self._road(number=r.random() < 0.92)
             if r.random() < 0.45:
                 segs += self._poi_block()
         elif body == "road_poi":
-            segs += self._road(number=False) + self._poi_block()
+            segs += self._road(number=r.random() < 0.4) + self._poi_block()
         elif body == "poi":
             segs += self._poi_block()
         elif body == "poi_road":
@@ -149,9 +151,9 @@ class AddressGenerator:
                 segs.append((f"{self._num(1, 300)}号", "roadno"))
             if r.random() < 0.2:
                 segs.append((self._poi_name(), "poi"))
-        if r.random() < 0.07 and segs:
+        if r.random() < 0.03 and segs:
             segs.append((r.choice(W.ASSIST), "assist"))
-        if r.random() < 0.05:
+        if r.random() < 0.01:
             segs.append(self._otherinfo())
         if r.random() < 0.06:  # "…电联", "…null": a courier's note after the address
             segs.append((r.choice(W.TRAILING_REDUNDANT), "redundant"))
@@ -177,32 +179,37 @@ class AddressGenerator:
         p, c, d = self._counties[r.randrange(len(self._counties))]
         self._place = tuple(n for n in (suffixless(p.name), c.name and suffixless(c.name), suffixless(d.name)) if n)
         segs: list[Seg] = []
-        if r.random() < 0.02:
-            segs.append((r.choice(W.COUNTRY), "country"))
         full = r.random() < 0.7  # a writer tends to keep or drop suffixes throughout
-        if p.municipality:
-            if r.random() < 0.75:
+        # Where the writer starts (NCAP: the province 40 %, city 16 %, county 13 %, township 12 %, below 19 %),
+        # then each next level usually follows: the chain is cut at the top, seldom in the middle.
+        start = r.choices(("prov", "city", "district", "town", "below"), weights=(0.4, 0.17, 0.13, 0.12, 0.18))[0]
+        level = ("prov", "city", "district", "town", "below").index(start)
+        if level == 0 and r.random() < 0.04:
+            segs.append((r.choice(W.COUNTRY), "country"))
+        if level == 0:
+            if p.municipality:
                 segs.append((self._form(p.name, p.short, full), "city"))
-        else:
-            if r.random() < 0.5:
+            else:
                 # the province written short while the city keeps its suffix: 广西柳州市
                 segs.append((self._form(p.name, p.short, full and r.random() < 0.8), "prov"))
-            if c.name and r.random() < 0.65:
-                segs.append((self._form(c.name, c.short, full), "city"))
-        if r.random() < 0.72:
+        if level <= 1 and not p.municipality and c.name and (level == 1 or r.random() < 0.82):
+            segs.append((self._form(c.name, c.short, full), "city"))
+        if level <= 2 and (level == 2 or r.random() < 0.85):
             segs.append((self._form(d.name, d.short, full or r.random() < 0.5), "district"))
-        if r.random() < 0.04:
+        if level <= 3 and r.random() < 0.05:
             segs.append((self._devzone(d), "devZone"))
-        if d.towns and r.random() < 0.48:
+        if level <= 3 and d.towns and (level == 3 or r.random() < 0.42):
             town = r.choice(d.towns)
             short = _STRIP_RE.sub("", town)
             segs.append((town if len(short) < 2 or r.random() < (0.8 if full else 0.4) else short, "town"))
             if r.random() < 0.03:
                 segs.append((self._devzone(d), "devZone"))
-        if r.random() < 0.2:
+            if r.random() < 0.25:
+                segs.append((self._community(), "community"))
+        elif level <= 3 and r.random() < 0.04:
             segs.append((self._community(), "community"))
         x = r.random()
-        if len(segs) >= 2 and x < 0.08:  # divisions written with separators: 浙江省-湖州市-安吉县
+        if len(segs) >= 2 and x < 0.05:  # divisions written with separators: 浙江省-湖州市-安吉县
             sep = r.choice(W.DIVISION_SEPARATORS)
             k = r.randint(2, len(segs))
             joined: list[Seg] = []
@@ -211,12 +218,12 @@ class AddressGenerator:
                 if i + 1 < k:
                     joined.append((sep, "redundant"))
             segs = joined
-        elif segs and x < 0.17:
+        elif segs and x < 0.11:
             # the divisions written twice: one copy is redundant (NCAP: the first one more often)
             k = r.randint(1, len(segs))
             copy = [(text, "redundant") for text, label in segs[:k] if label != "redundant"]
             segs = copy + segs if r.random() < 0.6 else segs[:k] + copy + segs[k:]
-        elif segs and x < 0.23:  # a short form right before the full name: "宁波宁波市", "北京北京市"
+        elif segs and x < 0.15:  # a short form right before the full name: "宁波宁波市", "北京北京市"
             i = r.randrange(len(segs))
             text, label = segs[i]
             short = suffixless(text)
@@ -244,13 +251,18 @@ class AddressGenerator:
         if self.names.communities and r.random() < 0.3:
             return r.choice(self.names.communities)
         stem = self._stem()
-        return stem + r.choice(("村", "村", "社区", "村委会", "居委会", "社区居委会", ""))
+        return stem + r.choice(("村", "村", "社区", "村委会", "居委会", "社区居委会", "", "", ""))
 
     # -- road, poi, building --------------------------------------------------------------------------------
 
     def _stem(self) -> str:
         r = self.rng
-        if self._stems and r.random() < 0.6:
+        x = r.random()
+        wx = 0.3
+        if self._words and x < wx:  # everyday words: 金都, 碧海, 晨光 (and two of them: 宋都晨光)
+            word = r.choice(self._words)
+            return word + r.choice(self._words) if r.random() < 0.2 else word
+        if self._stems and x < wx + 0.6 * (1 - wx):
             return r.choice(self._stems)
         return "".join(r.choice(W.NAME_CHARS) for _ in range(r.choice((2, 2, 2, 3))))
 
@@ -326,6 +338,8 @@ class AddressGenerator:
     def _poi_block(self) -> list[Seg]:
         r = self.rng
         segs: list[Seg] = [(self._poi_name(), "poi")]
+        if r.random() < 0.02:  # the compound written twice: the copy is redundant
+            segs.append((segs[0][0], "redundant"))
         if r.random() < 0.22:
             x = r.random()
             if x < 0.45:
@@ -337,7 +351,7 @@ class AddressGenerator:
             else:  # a shop or company in the compound: 萧山机场蝶来大酒店
                 sub = self._stem() + r.choice(W.SHOP_SUFFIXES + W.PERSON_SUFFIXES[:6])
             segs.append((sub, "subpoi"))
-        if r.random() < 0.08:
+        if r.random() < 0.04:
             segs.append((r.choice(W.ASSIST), "assist"))
             return segs
         if r.random() < 0.6:
@@ -353,12 +367,18 @@ class AddressGenerator:
             parts = [("houseno", r.randint(1, 40)), ("cellno", r.randint(1, 6)), ("roomno", self._room())]
             if r.random() < 0.3:
                 parts = [parts[0], parts[2]]
+            texts = [self._digits(value) for _, value in parts]
+            if r.random() < 0.15:  # C5-765, A-3007: a lettered building
+                texts[0] = r.choice("ABCDEFGH") + ("" if r.random() < 0.4 else texts[0])
+            if len(parts) == 3 and r.random() < 0.15:  # 179-4-3楼: the last number is the floor
+                parts[2] = ("floorno", 0)
+                texts[2] = f"{r.randint(1, 30)}" + r.choice(W.FLOOR_UNITS)
             segs: list[Seg] = []
             sep = r.choice(("-", "-", "-", "-", "_", "/", "一"))
-            for i, (label, value) in enumerate(parts):
+            for i, ((label, _), text) in enumerate(zip(parts, texts, strict=True)):
                 if i:
                     segs.append((sep, "redundant"))
-                segs.append((self._digits(value), label))
+                segs.append((text, label))
             return segs
         segs = []
         if r.random() < 0.08:  # "124 342室" written without a building unit
@@ -380,8 +400,14 @@ class AddressGenerator:
             segs.append((text, "floorno"))
         if r.random() < 0.6:
             unit = r.choice(W.ROOM_UNITS) if r.random() < 0.6 else ""
+            room = self._digits(self._room())
+            x = r.random()
+            if x < 0.06:  # A507: a lettered room, one roomno
+                room = r.choice("ABCDEFGH") + room
+            elif x < 0.1:  # 1105-1106室: a range of rooms is one roomno
+                room = f"{room}{r.choice('-/、')}{int(room) + r.randint(1, 3)}"
             if not segs or not segs[-1][0][-1:].isdigit() or unit:
-                segs.append((self._digits(self._room()) + unit, "roomno"))
+                segs.append((room + unit, "roomno"))
         if r.random() < 0.12:
             segs.append((self._person(), "person"))
         return segs
@@ -391,6 +417,8 @@ class AddressGenerator:
         unit = r.choice(W.BUILDING_UNITS)
         if unit == "座" or r.random() < 0.08:
             return r.choice("ABCDEFGH") + r.choice(("座", "栋", "幢"))
+        if r.random() < 0.08:  # C14栋, A149, b3: a letter and a number are one houseno
+            return r.choice("ABCDEFGHabc") + str(r.randint(1, 200)) + r.choice(("", "", "栋", "幢", "座"))
         if r.random() < 0.05:
             return f"{r.randint(1, 30)}#"
         return self._numeral(r.randint(1, 40)) + unit
