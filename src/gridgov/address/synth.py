@@ -112,7 +112,7 @@ class AddressGenerator:
         segs = self._head()
         body = r.choices(
             ("road", "road_poi", "poi", "subroad", "group", "none", "poi_road", "poi_first", "crossing"),
-            weights=(0.28, 0.14, 0.28, 0.05, 0.05, 0.05, 0.07, 0.05, 0.03),
+            weights=(0.29, 0.14, 0.29, 0.025, 0.05, 0.05, 0.07, 0.055, 0.025),
         )[0]
         if body == "road":
             segs += self._road(number=r.random() < 0.92)
@@ -331,8 +331,8 @@ class AddressGenerator:
             name = self._stem() + (self._stem() if r.random() < 0.4 else r.choice(W.POI_BARE_TAILS))
         else:
             name = self._stem() + r.choice(W.POI_SUFFIXES)
-        if r.random() < 0.08:
-            name += r.choice(W.POI_TAILS[:3])  # "XX小区一期" is one poi (the guide)
+        if r.random() < 0.03:
+            name += r.choice(W.POI_TAILS[3:])  # "水木清华A区": the guide keeps a compound's 区 in the poi at times
         return name
 
     def _poi_block(self) -> list[Seg]:
@@ -342,7 +342,11 @@ class AddressGenerator:
             segs.append((segs[0][0], "redundant"))
         if r.random() < 0.22:
             x = r.random()
-            if x < 0.45:
+            if x < 0.15:  # 二期, 3期: a compound's phase is a subpoi (NCAP: 84 subpoi, 8 poi)
+                sub = self._numeral(r.randint(1, 6)) + "期"
+            elif x < 0.25:  # 东区, 二区, A区 after a compound with its suffix (小区, 市场…) is a subpoi
+                sub = r.choice((*W.DIRECTIONS, "一", "二", "三", "A", "B", "C", "D")) + "区"
+            elif x < 0.5:
                 sub = r.choice(W.SUBPOI)
             elif x < 0.7:
                 sub = self._stem() + r.choice(W.SUBPOI_SUFFIXES)
