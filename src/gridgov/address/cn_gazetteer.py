@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -32,6 +33,8 @@ __all__ = [
 ]
 
 _FILE = "cn_gazetteer.json.gz"
+_COMMUNITY_SUFFIX_RE = re.compile(r"(社区居委会|村民委员会|村委会|居委会|社区|村)$")
+_TOWN_SUFFIX_RE = re.compile(r"(街道办事处|街道办|街道|镇|乡)$")
 _SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "地区", "省", "市", "盟")
 
 
@@ -125,6 +128,14 @@ def national_gazetteer() -> Gazetteer:
                     gaz.add("district", name)
                 for town in d.towns:
                     gaz.add("town", town)
+                    short = _TOWN_SUFFIX_RE.sub("", town)
+                    if len(short) >= 2 and short != town:  # 湖头镇 → 湖头: townships are written bare too
+                        gaz.add("town", short)
     for zone in devzones():
         gaz.add("devZone", zone)
+    for name in communities():
+        gaz.add("community", name)
+        short = _COMMUNITY_SUFFIX_RE.sub("", name)
+        if len(short) >= 2 and short != name:
+            gaz.add("community", short)
     return gaz

@@ -32,14 +32,15 @@ from gridgov.address.components import clean_text
 from gridgov.address.features import tokenize
 from gridgov.address.normalize import int_to_cn
 from gridgov.address.records import AddressRecord, DivisionRecord
+from gridgov.address.synth_building import BuildingParts, Seg
+from gridgov.address.synth_vocab import name_words
 
 __all__ = ["AddressGenerator", "NameLists"]
 
-Seg = tuple[str, str]  # (text, label)
 _STRIP_RE = re.compile(r"(社区居委会|村委会|居委会|社区|村|街道办事处|街道|镇|乡)$")
-_FULLWIDTH = str.maketrans(
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ"
-)
+# Industrial parks (工业区, 工业园区, 园区) are labelled poi in the NCAP data far more often than devZone
+# (工业区: 229 poi / 52 devZone in ncap_train); 开发区, 高新区 and 新区 stay devZone.
+_PARK_RE = re.compile(r"(工业园区|工业区|工业园|园区|科技园|产业园|工业城)$")
 
 
 @dataclass
@@ -76,7 +77,7 @@ class NameLists:
         return NameLists(clean(self.roads), clean(self.pois), clean(self.communities))
 
 
-class AddressGenerator:
+class AddressGenerator(BuildingParts):
     """Labelled addresses (token, BIO tag) in the NCAP scheme; deterministic for given names and seed."""
 
     def __init__(self, names: NameLists | None = None, seed: int = 20261206) -> None:
@@ -86,7 +87,11 @@ class AddressGenerator:
             (p, c, d) for p in division_tree() for c in p.cities for d in c.counties
         ]
         self._stems = [s for s in (_STRIP_RE.sub("", n) for n in communities()) if 2 <= len(s) <= 4]
-        self._devzones = list(devzones())
+        self._words = list(name_words())
+        zones = devzones()
+        self._devzones = [z for z in zones if not _PARK_RE.search(z)]
+        self._parks = [z for z in zones if _PARK_RE.search(z)]
+        self._place: tuple[str, ...] = ()
 
     # -- public ---------------------------------------------------------------------------------------------
 
@@ -104,14 +109,14 @@ class AddressGenerator:
         segs = self._head()
         body = r.choices(
             ("road", "road_poi", "poi", "subroad", "group", "none", "poi_road", "poi_first", "crossing"),
-            weights=(0.28, 0.14, 0.28, 0.05, 0.05, 0.05, 0.07, 0.05, 0.03),
+            weights=(0.29, 0.14, 0.29, 0.025, 0.05, 0.05, 0.07, 0.055, 0.025),
         )[0]
         if body == "road":
-            segs += self._road(number=r.random() < 0.85)
+            segs += self._road(number=r.random() < 0.92)
             if r.random() < 0.45:
                 segs += self._poi_block()
         elif body == "road_poi":
-            segs += self._road(number=False) + self._poi_block()
+            segs += self._road(number=r.random() < 0.4) + self._poi_block()
         elif body == "poi":
             segs += self._poi_block()
         elif body == "poi_road":
@@ -137,16 +142,18 @@ class AddressGenerator:
         elif body == "group":
             if not any(lab == "community" for _, lab in segs):
                 segs.append((self._community(), "community"))
-            if r.random() < 0.5:
-                segs.append((f"{self._num(1, 15)}组{self._num(1, 300)}号", "roadno"))
-            else:
-                segs.append((f"{self._num(1, 15)}组", "road"))
-                if r.random() < 0.6:
-                    segs.append((f"{self._num(1, 300)}号", "roadno"))
-        if r.random() < 0.07 and segs:
+            # 组 is always its own road span, the door number after it roadno (as the NCAP data labels it)
+            segs.append((f"{self._numeral(r.randint(1, 15))}组", "road"))
+            if r.random() < 0.7:
+                segs.append((f"{self._num(1, 300)}号", "roadno"))
+            if r.random() < 0.2:
+                segs.append((self._poi_name(), "poi"))
+        if r.random() < 0.03 and segs:
             segs.append((r.choice(W.ASSIST), "assist"))
-        if r.random() < 0.05:
+        if r.random() < 0.01:
             segs.append(self._otherinfo())
+        if r.random() < 0.06:  # "…电联", "…null": a courier's note after the address
+            segs.append((r.choice(W.TRAILING_REDUNDANT), "redundant"))
         return self._noise(segs)
 
     def tagged_many(self, addresses: Iterable[Sequence[Seg]]) -> list[list[tuple[str, str]]]:
@@ -167,33 +174,53 @@ class AddressGenerator:
     def _head(self) -> list[Seg]:
         r = self.rng
         p, c, d = self._counties[r.randrange(len(self._counties))]
+        self._place = tuple(n for n in (suffixless(p.name), c.name and suffixless(c.name), suffixless(d.name)) if n)
         segs: list[Seg] = []
-        if r.random() < 0.02:
-            segs.append((r.choice(W.COUNTRY), "country"))
         full = r.random() < 0.7  # a writer tends to keep or drop suffixes throughout
-        if p.municipality:
-            if r.random() < 0.75:
+        # Where the writer starts (NCAP: the province 40 %, city 16 %, county 13 %, township 12 %, below 19 %),
+        # then each next level usually follows: the chain is cut at the top, seldom in the middle.
+        start = r.choices(("prov", "city", "district", "town", "below"), weights=(0.4, 0.17, 0.13, 0.12, 0.18))[0]
+        level = ("prov", "city", "district", "town", "below").index(start)
+        if level == 0 and r.random() < 0.04:
+            segs.append((r.choice(W.COUNTRY), "country"))
+        if level == 0:
+            if p.municipality:
                 segs.append((self._form(p.name, p.short, full), "city"))
-        else:
-            if r.random() < 0.55:
-                segs.append((self._form(p.name, p.short, full), "prov"))
-            if c.name and r.random() < 0.7:
-                segs.append((self._form(c.name, c.short, full), "city"))
-        if r.random() < 0.78:
+            else:
+                # the province written short while the city keeps its suffix: 广西柳州市
+                segs.append((self._form(p.name, p.short, full and r.random() < 0.8), "prov"))
+        if level <= 1 and not p.municipality and c.name and (level == 1 or r.random() < 0.82):
+            segs.append((self._form(c.name, c.short, full), "city"))
+        if level <= 2 and (level == 2 or r.random() < 0.85):
             segs.append((self._form(d.name, d.short, full or r.random() < 0.5), "district"))
-        if r.random() < 0.06:
+        if level <= 3 and r.random() < 0.05:
             segs.append((self._devzone(d), "devZone"))
-        if d.towns and r.random() < 0.45:
+        if level <= 3 and d.towns and (level == 3 or r.random() < 0.42):
             town = r.choice(d.towns)
             short = _STRIP_RE.sub("", town)
-            segs.append((town if full or len(short) < 2 or r.random() < 0.5 else short, "town"))
+            segs.append((town if len(short) < 2 or r.random() < (0.8 if full else 0.4) else short, "town"))
             if r.random() < 0.03:
                 segs.append((self._devzone(d), "devZone"))
-        if r.random() < 0.2:
+            if r.random() < 0.25:
+                segs.append((self._community(), "community"))
+        elif level <= 3 and r.random() < 0.04:
             segs.append((self._community(), "community"))
-        if segs and r.random() < 0.04:  # the divisions written twice (the second copy is redundant)
-            segs += [(text, "redundant") for text, _ in segs]
-        elif segs and r.random() < 0.04:  # a short form right before the full name: "宁波宁波市"
+        x = r.random()
+        if len(segs) >= 2 and x < 0.05:  # divisions written with separators: 浙江省-湖州市-安吉县
+            sep = r.choice(W.DIVISION_SEPARATORS)
+            k = r.randint(2, len(segs))
+            joined: list[Seg] = []
+            for i, seg in enumerate(segs):
+                joined.append(seg)
+                if i + 1 < k:
+                    joined.append((sep, "redundant"))
+            segs = joined
+        elif segs and x < 0.11:
+            # the divisions written twice: one copy is redundant (NCAP: the first one more often)
+            k = r.randint(1, len(segs))
+            copy = [(text, "redundant") for text, label in segs[:k] if label != "redundant"]
+            segs = copy + segs if r.random() < 0.6 else segs[:k] + copy + segs[k:]
+        elif segs and x < 0.15:  # a short form right before the full name: "宁波宁波市", "北京北京市"
             i = r.randrange(len(segs))
             text, label = segs[i]
             short = suffixless(text)
@@ -213,7 +240,7 @@ class AddressGenerator:
             return r.choice(self._devzones)
         stem = r.choice((suffixless(d.name), self._stem(), ""))
         return stem + r.choice(
-            ("经济开发区", "开发区", "经济技术开发区", "高新区", "高新技术产业开发区", "新区", "工业园区")
+            ("经济开发区", "开发区", "开发区", "经济技术开发区", "高新区", "高新技术产业开发区", "新区")
         )
 
     def _community(self) -> str:
@@ -221,13 +248,18 @@ class AddressGenerator:
         if self.names.communities and r.random() < 0.3:
             return r.choice(self.names.communities)
         stem = self._stem()
-        return stem + r.choice(("村", "村", "社区", "村委会", "居委会", "社区居委会", ""))
+        return stem + r.choice(("村", "村", "社区", "村委会", "居委会", "社区居委会", "", "", ""))
 
     # -- road, poi, building --------------------------------------------------------------------------------
 
     def _stem(self) -> str:
         r = self.rng
-        if self._stems and r.random() < 0.6:
+        x = r.random()
+        wx = 0.3
+        if self._words and x < wx:  # everyday words: 金都, 碧海, 晨光 (and two of them: 宋都晨光)
+            word = r.choice(self._words)
+            return word + r.choice(self._words) if r.random() < 0.2 else word
+        if self._stems and x < wx + 0.6 * (1 - wx):
             return r.choice(self._stems)
         return "".join(r.choice(W.NAME_CHARS) for _ in range(r.choice((2, 2, 2, 3))))
 
@@ -241,9 +273,15 @@ class AddressGenerator:
         return stem + r.choice(W.ROAD_SUFFIXES)
 
     def _road(self, number: bool) -> list[Seg]:
+        r = self.rng
         segs: list[Seg] = [(self._road_name(), "road")]
         if number:
-            segs.append((self._doorno(), "roadno"))
+            door = self._doorno()
+            segs.append((door, "roadno"))
+            if door.endswith("弄") and r.random() < 0.6:  # 164弄9号: the number after the lane is houseno
+                segs.append((f"{self._num(1, 80)}号", "houseno"))
+            elif door.isdigit() and r.random() < 0.3:  # 36-38号: the second number is houseno
+                segs += [(r.choice("--/"), "redundant"), (f"{self._num(1, 80)}" + r.choice(("号", "")), "houseno")]
         return segs
 
     def _doorno(self) -> str:
@@ -272,6 +310,16 @@ class AddressGenerator:
 
     def _poi_name(self) -> str:
         r = self.rng
+        x = r.random()
+        if x < 0.05 and self._parks:  # an industrial park: poi, as NCAP labels it
+            return r.choice(self._parks)
+        if x < 0.1:  # a company: 赛日机电有限公司
+            return self._stem() + r.choice(W.INDUSTRIES) + r.choice(W.COMPANY_TAILS)
+        if x < 0.2 and self._place:  # named after its place: 义乌国际商贸城, 浙江大学, 台州市中心医院
+            place = r.choice(self._place)
+            if r.random() < 0.2:
+                place += r.choice(("市", "县", "区"))
+            return place + (r.choice(W.PLACE_POI_TAILS) if r.random() < 0.5 else self._poi_name())
         if self.names.pois and r.random() < 0.3:
             name = r.choice(self.names.pois)
         elif r.random() < 0.12:
@@ -280,16 +328,22 @@ class AddressGenerator:
             name = self._stem() + (self._stem() if r.random() < 0.4 else r.choice(W.POI_BARE_TAILS))
         else:
             name = self._stem() + r.choice(W.POI_SUFFIXES)
-        if r.random() < 0.08:
-            name += r.choice(W.POI_TAILS[:3])  # "XX小区一期" is one poi (the guide)
+        if r.random() < 0.03:
+            name += r.choice(W.POI_TAILS[3:])  # "水木清华A区": the guide keeps a compound's 区 in the poi at times
         return name
 
     def _poi_block(self) -> list[Seg]:
         r = self.rng
         segs: list[Seg] = [(self._poi_name(), "poi")]
+        if r.random() < 0.02:  # the compound written twice: the copy is redundant
+            segs.append((segs[0][0], "redundant"))
         if r.random() < 0.22:
             x = r.random()
-            if x < 0.45:
+            if x < 0.15:  # 二期, 3期: a compound's phase is a subpoi (NCAP: 84 subpoi, 8 poi)
+                sub = self._numeral(r.randint(1, 6)) + "期"
+            elif x < 0.25:  # 东区, 二区, A区 after a compound with its suffix (小区, 市场…) is a subpoi
+                sub = r.choice((*W.DIRECTIONS, "一", "二", "三", "A", "B", "C", "D")) + "区"
+            elif x < 0.5:
                 sub = r.choice(W.SUBPOI)
             elif x < 0.7:
                 sub = self._stem() + r.choice(W.SUBPOI_SUFFIXES)
@@ -298,7 +352,7 @@ class AddressGenerator:
             else:  # a shop or company in the compound: 萧山机场蝶来大酒店
                 sub = self._stem() + r.choice(W.SHOP_SUFFIXES + W.PERSON_SUFFIXES[:6])
             segs.append((sub, "subpoi"))
-        if r.random() < 0.08:
+        if r.random() < 0.04:
             segs.append((r.choice(W.ASSIST), "assist"))
             return segs
         if r.random() < 0.6:
@@ -306,84 +360,6 @@ class AddressGenerator:
         elif r.random() < 0.15:
             segs.append((self._person(), "person"))
         return segs
-
-    def _inside(self) -> list[Seg]:
-        """Building, unit, floor and room: spelled out or as "12-3-1001"."""
-        r = self.rng
-        if r.random() < 0.15:
-            parts = [("houseno", r.randint(1, 40)), ("cellno", r.randint(1, 6)), ("roomno", self._room())]
-            if r.random() < 0.3:
-                parts = [parts[0], parts[2]]
-            segs: list[Seg] = []
-            for i, (label, value) in enumerate(parts):
-                if i:
-                    segs.append(("-", "redundant"))
-                segs.append((self._digits(value), label))
-            return segs
-        segs = []
-        if r.random() < 0.08:  # "124 342室" written without a building unit
-            house: list[Seg] = [(self._num(1, 200) + " ", "houseno")]
-            if r.random() < 0.3:
-                house.append(("-", "redundant"))
-            return [*house, (f"{self._room()}{r.choice(W.ROOM_UNITS)}", "roomno")]
-        if r.random() < 0.85:
-            segs.append((self._building(), "houseno"))
-        if r.random() < 0.35:
-            segs.append((self._numeral(r.randint(1, 6)) + "单元", "cellno"))
-        if r.random() < 0.35:
-            floor = r.randint(1, 33)
-            text = (
-                r.choice(("首层", "负一层", "底层"))
-                if r.random() < 0.05
-                else self._numeral(floor) + r.choice(W.FLOOR_UNITS)
-            )
-            segs.append((text, "floorno"))
-        if r.random() < 0.6:
-            unit = r.choice(W.ROOM_UNITS) if r.random() < 0.6 else ""
-            if not segs or not segs[-1][0][-1:].isdigit() or unit:
-                segs.append((self._digits(self._room()) + unit, "roomno"))
-        if r.random() < 0.12:
-            segs.append((self._person(), "person"))
-        return segs
-
-    def _building(self) -> str:
-        r = self.rng
-        unit = r.choice(W.BUILDING_UNITS)
-        if unit == "座" or r.random() < 0.08:
-            return r.choice("ABCDEFGH") + r.choice(("座", "栋", "幢"))
-        if r.random() < 0.05:
-            return f"{r.randint(1, 30)}#"
-        return self._numeral(r.randint(1, 40)) + unit
-
-    def _room(self) -> int:
-        r = self.rng
-        return r.randint(1, 33) * 100 + r.randint(1, 20) if r.random() < 0.85 else r.randint(1, 30)
-
-    def _numeral(self, n: int) -> str:
-        """Arabic (often), Chinese or full-width."""
-        x = self.rng.random()
-        if x < 0.25:
-            return int_to_cn(n)
-        return self._digits(n)
-
-    def _digits(self, n: int) -> str:
-        s = str(n)
-        return s.translate(_FULLWIDTH) if self.rng.random() < 0.08 else s
-
-    def _num(self, lo: int, hi: int) -> str:
-        return self._digits(self.rng.randint(lo, hi))
-
-    def _person(self) -> str:
-        r = self.rng
-        if r.random() < 0.2:
-            return r.choice(W.SURNAMES) + r.choice(W.TITLES)
-        return self._stem() + r.choice(W.PERSON_SUFFIXES)
-
-    def _otherinfo(self) -> Seg:
-        r = self.rng
-        phone = "1" + r.choice("3456789") + "".join(r.choice("0123456789") for _ in range(9))
-        name = r.choice(W.SURNAMES) + "".join(r.choice(W.GIVEN) for _ in range(r.choice((1, 2))))
-        return (r.choice((phone, name + phone, name + r.choice(W.TITLES) + phone)), "otherinfo")
 
     # -- noise ----------------------------------------------------------------------------------------------
 

@@ -44,6 +44,17 @@ INTERSECTION_ENDS = words("交叉口 交叉口 路口 十字路口 交界处 口
 REDUNDANT_SEPARATORS = words("- - - _ , / | ~ ; 、 。 ：")
 REDUNDANT_WORDS = words("转 收 送 寄 详细地址 地址 收货地址 中国大陆 电话 联系 电联 电话联系 送货上门 放门口 先打电话")
 LEAD_REDUNDANT = words("地址： 收货地址： 寄到 送到 发往 家住 位于 在")
+TRAILING_REDUNDANT = words("电联 电联 电联 电联 null 收 转 自取 同意自取 提前致电 商铺 店面 ?")
+DIVISION_SEPARATORS = words("- - - _ _ / ,")
+INDUSTRIES = words(
+    "电子 科技 电子科技 机电 汽车部件 自动化设备 服饰 服装 贸易 进出口 五金 塑料制品 工艺品 包装 印刷 建材 "
+    "家具 化工 纺织 食品 电器 照明 信息科技 网络科技 实业 工贸 电商 物流 针织 鞋业 文具 玩具 礼品 饰品"
+)
+COMPANY_TAILS = words("有限公司 有限公司 有限公司 股份有限公司 公司 厂 商行 经营部")
+PLACE_POI_TAILS = words(
+    "大学 中学 人民医院 中心医院 第一人民医院 火车站 汽车站 国际商贸城 商贸城 国际机场 电商园 体育中心 "
+    "大厦 广场 万达广场 银泰城 客运中心 职业技术学院 供电局 国土局 电信局 汽配城 市场 小商品市场"
+)
 COUNTRY = words("中国 中国 中华人民共和国")
 DIRECTIONS = words("东 西 南 北")
 NAME_CHARS = (
