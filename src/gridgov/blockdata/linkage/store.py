@@ -46,7 +46,7 @@ class LinkSummary:
     new_clusters: int
 
 
-def _quiet(_stage: str, _done: int, _total: int) -> None:
+def quiet(_stage: str, _done: int, _total: int) -> None:
     return None
 
 
@@ -174,7 +174,7 @@ def _write(session: Session, clusters: pd.DataFrame, golden: pd.DataFrame, only:
     return len(records)
 
 
-def run_link(session: Session, actor: Principal, *, full: bool = False, progress: ProgressFn = _quiet) -> LinkSummary:
+def run_link(session: Session, actor: Principal, *, full: bool = False, progress: ProgressFn = quiet) -> LinkSummary:
     """Links the person records: incrementally (only records not yet in a cluster, against the stored clusters
     and the stored model) unless `full` or nothing is linked yet; every stored decision is honoured and stored
     cluster keys are kept."""
