@@ -1,5 +1,6 @@
 """The demo load links its block data: after the three department files are imported, the person records are
-linked into people by the real service (store.run_link), so clusters with golden records and stable keys exist."""
+linked into people by the real service (store.run_link), so clusters with golden records and stable keys exist;
+and every building of a small demo (fewer people than buildings) has a room."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from gridgov.address.models import Address
 from gridgov.blockdata.linkage.tables import LinkCluster, LinkMember
-from gridgov.blockdata.models import PersonRecord
+from gridgov.blockdata.models import PersonRecord, RoomRecord
 from gridgov.db import make_engine, session_factory
 from gridgov.demo.geography import DemoGeography
 from gridgov.demo.loader import load_demo
@@ -41,5 +43,10 @@ def test_the_demo_load_links_the_person_records(tmp_path: Path, geography: DemoG
             golden = session.scalar(select(LinkCluster.golden).where(LinkCluster.record_count > 1).limit(1))
             assert golden and golden.get("name")
             assert "*" in str(golden.get("id_number", "*"))  # stored masked
+            # fewer people than buildings, and still every building of the library has a room (some vacant)
+            every = set(session.scalars(select(Address.id).where(Address.level == "building")))
+            roomed = set(session.scalars(select(RoomRecord.address_id).where(RoomRecord.address_id.is_not(None))))
+            assert len(every) > 400 * 0.7 and every <= roomed
+            assert session.scalar(select(func.count()).select_from(RoomRecord).where(RoomRecord.tenant_id.is_(None)))
     finally:
         engine.dispose()
