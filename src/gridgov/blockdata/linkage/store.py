@@ -138,7 +138,11 @@ def _write(session: Session, clusters: pd.DataFrame, golden: pd.DataFrame, only:
     keys = golden["cluster_id"].astype(str).tolist()
     numbers = {k: int(k[1:]) for k in keys}
     now = utcnow()
-    existing = set(session.scalars(select(LinkCluster.id).where(LinkCluster.id.in_(list(numbers.values())))))
+    wanted = list(numbers.values())
+    existing: set[int] = set()
+    for start in range(0, len(wanted), WRITE_CHUNK):  # in chunks: SQLite takes at most 250,000 variables a statement
+        part = wanted[start : start + WRITE_CHUNK]
+        existing.update(session.scalars(select(LinkCluster.id).where(LinkCluster.id.in_(part))))
     records = with_none(golden).to_dict("records")
     fresh: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
