@@ -94,6 +94,7 @@ def demo(engine: Engine, geography: DemoGeography, settings: Settings) -> DemoRe
             parser_sequences=0,
             blockdata_people=600,
             classifier_texts=0,
+            link_people=False,  # the suite's tests link what they need (tests/integration/test_demo_linkage.py)
         )
         give_test_passwords(session)
     cache.invalidate()

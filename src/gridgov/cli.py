@@ -133,7 +133,9 @@ def demo_load(
                 "classifier": "训练事件分类模型",
                 "check": "块数据：逐行校验",
                 "address": "块数据：地址翻译",
-                "write": "块数据：加密并写入",
+                "write": "块数据：加密并写入 / 写入聚类",
+                "read": "人员关联：读取人口记录",
+                "link": "人员关联：关联与聚类",
             }.get(stage, stage)
             bar.update(task, description=label, completed=done, total=total)
 
@@ -158,6 +160,11 @@ def demo_load(
             f"地址待确认 {bd.counts.get('review', 0)} 条；校验未通过而剔除 {refused} 行（错误报告在 "
             f"{bd.files[0].parent if bd.files else ''}）"
         )
+        if bd.link is not None:
+            console.print(
+                f"人员关联：{bd.link.records} 条人口记录关联为 {bd.link.clusters} 个人员聚类（标准档案），"
+                f"用时 {bd.link_seconds:.1f} 秒"
+            )
 
 
 @demo_app.command("hazards")

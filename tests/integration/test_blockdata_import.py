@@ -18,7 +18,7 @@ from blockdata_support import buildings, new_id, new_phone
 from gridgov.address import reviews
 from gridgov.address.models import Address, AddressReview
 from gridgov.blockdata import importing
-from gridgov.blockdata.models import BatchStatus, ImportBatch, PersonRecord, PhoneRecord
+from gridgov.blockdata.models import BatchStatus, ImportBatch, PersonRecord, PhoneRecord, RoomRecord
 from gridgov.common.uow import one_action
 from gridgov.config import Settings
 from support import People
@@ -174,6 +174,38 @@ def test_a_weak_address_waits_in_the_review_queue_and_its_resolution_places_the_
     one_action(reviews.resolve_review, session, admin, review.id, b.code, learn=False)
     session.refresh(record)
     assert record.address_id == b.id and record.grid_id == b.grid_id
+
+
+def test_a_rental_row_without_a_tenant_is_a_vacant_room_placed_or_reviewed_as_itself(
+    session: Session, people: People
+) -> None:
+    admin = people.user("admin")
+    b = building(session, 7)
+    weak = "无此路八八八号某某大院"
+    rows = [
+        {"address": b.full_name + "1单元302", "use": "商铺", "owner_name": "钱七"},
+        {"address": weak + " 101", "use": "住宅", "owner_name": "钱八"},
+        {"address": weak + " 102", "owner_name": "钱九", "tenant_name": "钱十", "id_number": new_id(), "use": "出租"},
+    ]
+    report = one_action(
+        importing.import_records, session, admin, department="住建", kind="rental", filename="r.csv", rows=rows
+    )
+    assert report.ok, report.errors
+    assert (report.counts["rooms"], report.counts["people"], report.counts["review"]) == (3, 1, 2)
+    rooms = list(
+        session.scalars(select(RoomRecord).where(RoomRecord.batch_id == report.batch_id).order_by(RoomRecord.line))
+    )
+    vacant, waiting, rented = rooms
+    assert (vacant.tenant_id, vacant.use, vacant.owner_name, vacant.address_id) == (None, "commercial", "钱七", b.id)
+    assert vacant.room_code == f"{b.code}-1单元302" and waiting.tenant_id is None and waiting.address_id is None
+    assert rented.tenant_id is not None
+    review = session.scalar(
+        select(AddressReview).where(AddressReview.source == "bd_room", AddressReview.source_id == waiting.id)
+    )
+    assert review is not None
+    one_action(reviews.resolve_review, session, admin, review.id, b.code, learn=False)
+    session.refresh(waiting)
+    assert waiting.address_id == b.id and waiting.grid_id == b.grid_id
 
 
 def test_no_plaintext_id_or_phone_in_the_database_file(session: Session, people: People, settings: Settings) -> None:

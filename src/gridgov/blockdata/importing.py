@@ -191,6 +191,7 @@ def _write(
     now = utcnow()
     counts = {"people": 0, "entities": 0, "rooms": 0, "phones": 0, "review": 0}
     reviews: list[dict[str, Any]] = []
+    room_ids: list[int] = []
     for start in range(0, len(checked), WRITE_CHUNK):
         part = range(start, min(start + WRITE_CHUNK, len(checked)))
         base = [_base(batch, i + 2, checked[i], placements[i], now) for i in part]
@@ -211,8 +212,13 @@ def _write(
             owner = "entity_id"
             source = "bd_entity"
         else:
-            ids = _insert(session, PersonRecord, [base[k] | _person(cipher, checked[i]) for k, i in enumerate(part)])
-            counts["people"] += len(ids)
+            # a rental row without a tenant is a vacant room: a room and no person record
+            tenants = [k for k, i in enumerate(part) if batch.kind != "rental" or checked[i].name]
+            found = _insert(session, PersonRecord, [base[k] | _person(cipher, checked[part[k]]) for k in tenants])
+            ids = [0] * len(part)
+            for k, person_id in zip(tenants, found, strict=True):
+                ids[k] = person_id
+            counts["people"] += len(found)
             owner = "person_id"
             source = "bd_person"
             if batch.kind == "rental":
@@ -224,11 +230,12 @@ def _write(
                         else "",
                         "use": checked[i].use,
                         "owner_name": checked[i].owner_name,
-                        "tenant_id": ids[k],
+                        "tenant_id": ids[k] or None,
                     }
                     for k, i in enumerate(part)
                 ]
-                counts["rooms"] += len(_insert(session, RoomRecord, rooms))
+                room_ids = _insert(session, RoomRecord, rooms)
+                counts["rooms"] += len(room_ids)
         phones = []
         for k, i in enumerate(part):
             phone = checked[i].phone
@@ -254,12 +261,13 @@ def _write(
         for k, i in enumerate(part):
             weak = placements[i].weak
             if weak is not None:
+                vacant = not ids[k]  # a vacant room waits in the review queue as the room
                 reviews.append(
                     review_row(
                         checked[i].address,
                         weak,
-                        source=source,
-                        source_id=ids[k],
+                        source="bd_room" if vacant else source,
+                        source_id=room_ids[k] if vacant else ids[k],
                         division_path=placements[i].division_path,
                     )
                 )

@@ -120,6 +120,14 @@ def _choice(value: str, labels: dict[str, str], what: str) -> str:
     raise CodeError(f"{what}应为 {'、'.join(k for k in labels if not k.isascii())} 之一")
 
 
+_TENANT_FIELDS = ("tenant_name", "id_type", "id_number", "phone", "move_in", "move_out")
+
+
+def is_vacant_room(row: Mapping[str, str]) -> bool:
+    """A rental register's row that names no tenant at all (no name, document, phone or dates): a vacant room."""
+    return not any(row.get(name, "").strip() for name in _TENANT_FIELDS)
+
+
 def check_row(kind: str, row: dict[str, str], today: date) -> tuple[Checked, list[Problem]]:
     """Every problem of one row (field, message); the row is usable only when there are none. Written without
     per-row closures: it runs once for every line of a department file."""
@@ -127,7 +135,10 @@ def check_row(kind: str, row: dict[str, str], today: date) -> tuple[Checked, lis
     problems: list[Problem] = []
     labels = FIELDS[kind]
     get = row.get
-    for name in REQUIRED[kind]:
+    required = REQUIRED[kind]
+    if kind == "rental" and is_vacant_room(row):
+        required = ("address", "owner_name")  # a room registered without a tenant (空置): its use and owner
+    for name in required:
         if not get(name, "").strip():
             problems.append((name, f"{labels[name]}不能为空"))
 

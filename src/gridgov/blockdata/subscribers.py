@@ -1,5 +1,6 @@
 """How block data reacts to the other contexts (registered at start-up by `wiring`): a person resolved the
-address review a record was waiting in, so the record, its room and its phones get the address, grid and scope."""
+address review a record was waiting in, so the record, its room and its phones get the address, grid and scope
+(a vacant room waits as itself)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from gridgov.blockdata.models import EntityRecord, PersonRecord, PhoneRecord, Ro
 from gridgov.common.events import EventBus, Published
 from gridgov.org import cache
 
-SOURCES: dict[str, type[PersonRecord] | type[EntityRecord]] = {"bd_person": PersonRecord, "bd_entity": EntityRecord}
+Placed = type[PersonRecord] | type[EntityRecord] | type[RoomRecord]
+# a vacant room (a rental row without a tenant) waits in the review queue as itself
+SOURCES: dict[str, Placed] = {"bd_person": PersonRecord, "bd_entity": EntityRecord, "bd_room": RoomRecord}
 
 
 def place_reviewed_record(session: Session, event: Published) -> None:
@@ -29,6 +32,8 @@ def place_reviewed_record(session: Session, event: Published) -> None:
     path = snap.divisions[grid_id].path if grid_id is not None else snap.divisions[address.community_id].path
     place = {"address_id": address.id, "grid_id": grid_id, "division_path": path, "address_confidence": 1.0}
     session.execute(update(model).where(model.id == record_id).values(**place))
+    if model is RoomRecord:
+        return
     owner = PhoneRecord.person_id if model is PersonRecord else PhoneRecord.entity_id
     session.execute(update(PhoneRecord).where(owner == record_id).values(grid_id=grid_id, division_path=path))
     if model is PersonRecord:

@@ -183,9 +183,14 @@ def build_demo_files(
     typo_share: float = TYPO_SHARE,
     today: date | None = None,
 ) -> list[DemoFile]:
-    """Three department files for `people` person records in all (about 70 % in the 公安 register, the rest as
-    tenants in the 住建 register, a tenth of them people the 公安 register has too) and a company for every
-    tenth person. `division_names`: division code → name, to write addresses without street and community."""
+    """Three department files: `people` person records (about 70 % in the 公安 register, the rest as tenants in
+    the 住建 register, a tenth of them people the 公安 register has too), a company for every tenth person, and a
+    room in the 住建 register for every building, whatever `people` is. Every building gets a 公安 resident while
+    there are people enough (140,000 for the 109,548 buildings of the whole city at 200,000). A building's room is
+    a rented one whose row the import accepts and places (no mistyped ID, the address in full), else one added
+    for it: its first resident's room, owner-occupied, or a vacant room (use and owner, no tenant) where it has no
+    resident; so a mistyped ID only ever refuses an extra row. `division_names`: division code → name, to write
+    addresses without street and community."""
     today = today or date.today()
     rng = random.Random(seed)
     fake = Faker("zh_CN")
@@ -204,15 +209,20 @@ def build_demo_files(
     tenants_n = people - police_n
     police_rows: list[list[str]] = []
     registered: list[tuple[str, str, str, date]] = []  # (name, id, phone, born) of the 公安 register, for overlaps
-    for _ in range(police_n):
+    # every building gets residents first (while there are people enough), then the rest live anywhere
+    order = buildings[:]
+    rng.shuffle(order)
+    residents: dict[str, tuple[int, tuple[int, int, int], date]] = {}  # building → its first resident's room
+    for n in range(police_n):
         male = rng.random() < 0.51
         born = date(1940, 1, 1) + timedelta(days=rng.randrange(0, 365 * 80))
         name = fake.name_male() if male else fake.name_female()
         number = _resident_id(rng, born, male)
         phone = _phone(rng)
-        b = rng.choice(buildings)
+        b = order[n] if n < len(order) else rng.choice(buildings)
         unit, floor, no = _room(rng)
         moved_in = min(today, born + timedelta(days=rng.randrange(0, 365 * 40)))
+        residents.setdefault(b.code, (n, (unit, floor, no), moved_in))
         moved_out = ""
         if rng.random() < 0.08:
             moved_out = (moved_in + timedelta(days=rng.randrange(30, 3000))).isoformat()
@@ -238,7 +248,11 @@ def build_demo_files(
         )
         registered.append((name, number, phone, born))
     housing_rows: list[list[str]] = []
-    for _ in range(tenants_n):
+    # the tenants rent in distinct buildings first; a building has its room once a row of it is one the import
+    # accepts and places (no mistyped ID, the address written in full): the mistakes land on extra rows
+    rng.shuffle(order)
+    roomed: set[str] = set()
+    for t in range(tenants_n):
         if registered and rng.random() < 0.1:  # someone the 公安 register has too, with another phone
             name, number, _old, _born = rng.choice(registered)
         else:
@@ -246,18 +260,21 @@ def build_demo_files(
             born = date(1960, 1, 1) + timedelta(days=rng.randrange(0, 365 * 45))
             name = fake.name_male() if male else fake.name_female()
             number = _resident_id(rng, born, male)
-        b = rng.choice(buildings)
+        b = order[t] if t < len(order) else rng.choice(buildings)
         unit, floor, no = _room(rng)
         start = today - timedelta(days=rng.randrange(0, 1500))
         end = start + timedelta(days=rng.choice((365, 730, 1095)))
-        id_type, id_text = "身份证", _messy_id(rng, number)
+        id_type, id_text, mistyped = "身份证", _messy_id(rng, number), False
         if rng.random() < 0.03:
             id_type, id_text = "港澳通行证", rng.choice("HM") + f"{rng.randrange(0, 10**8):08d}"
         elif rng.random() < typo_share:
-            id_text = _mistype(rng, number)
+            id_text, mistyped = _mistype(rng, number), True
+        where = place(b)
+        if not mistyped and b.full_name.removeprefix("深圳市") in where:
+            roomed.add(b.code)
         housing_rows.append(
             [
-                place(b) + rng.choice(("", "-", " ")) + _room_text(rng, unit, floor, no),
+                where + rng.choice(("", "-", " ")) + _room_text(rng, unit, floor, no),
                 rng.choice(("出租", "出租", "出租", "商住", "商铺")),
                 fake.name(),
                 name,
@@ -266,6 +283,40 @@ def build_demo_files(
                 _messy_phone(rng, _phone(rng)),
                 start.isoformat(),
                 end.isoformat(),
+            ]
+        )
+    # every other building: the 住建 register has the room of its first 公安 resident, owner-occupied (or a
+    # shop-house), a tenth of the occupants registered under the same ID by 公安 (the linkage joins the two
+    # records), the others owners the 公安 register does not have; a building without residents (a small demo
+    # has fewer people than buildings) has a vacant room (空置: its use and owner, no tenant)
+    for b in buildings:
+        if b.code in roomed:
+            continue
+        where = rng.choice((b.full_name, b.full_name.removeprefix("深圳市"))) + rng.choice(("", "-", " "))
+        first = residents.get(b.code)
+        if first is None:
+            room = _room_text(rng, *_room(rng))
+            use = rng.choice(("住宅", "住宅", "商铺", "商住"))
+            housing_rows.append([where + room, use, fake.name(), "", "", "", "", "", ""])
+            continue
+        n, (unit, floor, no), moved_in = first
+        name, number, phone, _born = registered[n]
+        if rng.random() >= 0.1:
+            male = rng.random() < 0.5
+            born = date(1950, 1, 1) + timedelta(days=rng.randrange(0, 365 * 50))
+            name = fake.name_male() if male else fake.name_female()
+            number, phone = _resident_id(rng, born, male), _phone(rng)
+        housing_rows.append(
+            [
+                where + _room_text(rng, unit, floor, no),
+                rng.choice(("自住", "自住", "住宅", "居住", "商住")),
+                name,
+                name,
+                rng.choice(("身份证", "居民身份证")),
+                _messy_id(rng, number),
+                _messy_phone(rng, phone) if rng.random() < 0.8 else "",
+                moved_in.isoformat(),
+                "",
             ]
         )
     market_rows: list[list[str]] = []
@@ -301,6 +352,6 @@ def build_demo_files(
             "住建_房屋租赁登记.csv",
             HOUSING_COLUMNS,
             _csv(list(HOUSING_COLUMNS), housing_rows),
-            tenants_n,
+            len(housing_rows),
         ),
     ]

@@ -1,12 +1,15 @@
 """The demo's block data, loaded through the real import: the three department files are written under
 var/demo-blockdata/ (so they can be opened and re-imported), each department's column mapping is saved, and each
 file is imported. A file with mistyped codes is refused whole, its error report kept as a rejected batch (and
-beside the file); the lines it names are then left out, as a data steward would, and the rest is imported."""
+beside the file); the lines it names are then left out, as a data steward would, and the rest is imported. Then
+the person records of the three departments are linked into people (clusters with golden records) by the same
+service `gridgov blockdata link` calls."""
 
 from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +19,7 @@ from sqlalchemy.orm import Session
 from gridgov.address.records import AddressRecord
 from gridgov.blockdata import importing
 from gridgov.blockdata.fileio import read_table
+from gridgov.blockdata.linkage import store
 from gridgov.blockdata.queries import error_report_csv
 from gridgov.common.principal import SYSTEM_PRINCIPAL
 from gridgov.demo.blockdata_files import DEFAULT_PEOPLE, DemoFile, build_demo_files
@@ -29,6 +33,8 @@ class BlockdataResult:
     imported: dict[str, int] = field(default_factory=dict)  # file → rows imported
     refused: dict[str, int] = field(default_factory=dict)  # file → lines left out after the error report
     counts: dict[str, int] = field(default_factory=dict)
+    link: store.LinkSummary | None = None  # the linkage run after the import (None when not linked)
+    link_seconds: float = 0.0
 
 
 def _without_lines(data: bytes, lines: set[int]) -> bytes:
@@ -45,8 +51,10 @@ def load_blockdata(
     division_names: dict[str, str],
     people: int = DEFAULT_PEOPLE,
     progress: ProgressFn | None = None,
+    link: bool = True,
 ) -> BlockdataResult:
-    """Generate, write and import the demo's department files; each import is one unit of work (committed here)."""
+    """Generate, write and import the demo's department files, then (if `link`) link the person records; each
+    import and the link run is one unit of work (committed here)."""
     result = BlockdataResult()
     folder = var_dir / "demo-blockdata"
     folder.mkdir(parents=True, exist_ok=True)
@@ -89,4 +97,9 @@ def load_blockdata(
         result.imported[f.filename] = report.rows
         for key, value in report.counts.items():
             result.counts[key] = result.counts.get(key, 0) + value
+    if link and result.counts.get("people", 0) > 0:
+        started = time.perf_counter()
+        result.link = store.run_link(session, SYSTEM_PRINCIPAL, full=True, progress=progress or store.quiet)
+        session.commit()
+        result.link_seconds = time.perf_counter() - started
     return result

@@ -98,6 +98,7 @@ def load_demo(
     parser_sequences: int = 0,
     blockdata_people: int = DEFAULT_PEOPLE,
     classifier_texts: int = DEFAULT_TEXTS,
+    link_people: bool = True,
 ) -> DemoResult:
     """Idempotent only on an empty database: refuses to load twice."""
     if session.scalar(select(func.count()).select_from(Division)):
@@ -166,7 +167,7 @@ def load_demo(
     if blockdata_people > 0:  # people, companies and rental rooms, through the real department-file import
         names = {d.code: d.name for d in lib.divisions}
         result.blockdata = load_blockdata(
-            session, var_dir, lib.addresses, names, people=blockdata_people, progress=progress
+            session, var_dir, lib.addresses, names, people=blockdata_people, progress=progress, link=link_people
         )
     if parser_sequences > 0:  # a parser of this library's own (else the packaged model serves; see address/shipped.py)
         if progress:

@@ -84,6 +84,18 @@ def test_entity_and_rental_rows() -> None:
     assert checked.sex is None  # only the resident card carries sex and birth date
 
 
+def test_a_rental_row_without_any_tenant_is_a_vacant_room_with_an_owner() -> None:
+    checked, problems = check_row("rental", {"address": "福民路1号3栋501", "use": "商铺", "owner_name": "钱七"}, TODAY)
+    assert problems == [] and (checked.name, checked.id_number, checked.use) == ("", None, "commercial")
+    _c, problems = check_row("rental", {"address": "福民路1号3栋501", "use": "住宅"}, TODAY)
+    assert problems == [("owner_name", "房东姓名不能为空")]
+    # a tenant named in any field needs his name and document
+    _c, problems = check_row(
+        "rental", {"address": "福民路1号3栋501", "owner_name": "钱七", "phone": "13912345678"}, TODAY
+    )
+    assert problems == [("tenant_name", "承租人姓名不能为空"), ("id_number", "证件号码不能为空")]
+
+
 def test_mapping_renames_department_columns_and_accepts_our_labels() -> None:
     row = {"公民身份号码": "x", "姓名": "张三", "无关列": "1", "居住地址": "y", "phone": "nan"}
     assert mapped(row, {"公民身份号码": "id_number"}, "person") == {

@@ -46,7 +46,7 @@ class LinkSummary:
     new_clusters: int
 
 
-def _quiet(_stage: str, _done: int, _total: int) -> None:
+def quiet(_stage: str, _done: int, _total: int) -> None:
     return None
 
 
@@ -138,7 +138,11 @@ def _write(session: Session, clusters: pd.DataFrame, golden: pd.DataFrame, only:
     keys = golden["cluster_id"].astype(str).tolist()
     numbers = {k: int(k[1:]) for k in keys}
     now = utcnow()
-    existing = set(session.scalars(select(LinkCluster.id).where(LinkCluster.id.in_(list(numbers.values())))))
+    wanted = list(numbers.values())
+    existing: set[int] = set()
+    for start in range(0, len(wanted), WRITE_CHUNK):  # in chunks: SQLite takes at most 250,000 variables a statement
+        part = wanted[start : start + WRITE_CHUNK]
+        existing.update(session.scalars(select(LinkCluster.id).where(LinkCluster.id.in_(part))))
     records = with_none(golden).to_dict("records")
     fresh: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
@@ -174,7 +178,7 @@ def _write(session: Session, clusters: pd.DataFrame, golden: pd.DataFrame, only:
     return len(records)
 
 
-def run_link(session: Session, actor: Principal, *, full: bool = False, progress: ProgressFn = _quiet) -> LinkSummary:
+def run_link(session: Session, actor: Principal, *, full: bool = False, progress: ProgressFn = quiet) -> LinkSummary:
     """Links the person records: incrementally (only records not yet in a cluster, against the stored clusters
     and the stored model) unless `full` or nothing is linked yet; every stored decision is honoured and stored
     cluster keys are kept."""
