@@ -44,6 +44,15 @@ HERE = Path(__file__).resolve().parent
 TIMEOUT = 15_000  # ms: every wait of a page
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _expect_waits_like_the_pages() -> None:
+    """Playwright's `expect` keeps its own 5 s default, not the context's: on a shared 2-core CI machine an action
+    answered in 5–6 s failed the test while every other wait allows TIMEOUT."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT)
+
+
 def png_bytes(width: int = 64, height: int = 48, rgb: tuple[int, int, int] = (90, 140, 60)) -> bytes:
     """A small valid PNG (a gradient), made here so the tests need no image files."""
     rows = b"".join(
