@@ -92,7 +92,6 @@ class AddressGenerator(BuildingParts):
         self._devzones = [z for z in zones if not _PARK_RE.search(z)]
         self._parks = [z for z in zones if _PARK_RE.search(z)]
         self._place: tuple[str, ...] = ()
-        self._towns: Sequence[str] = ()
 
     # -- public ---------------------------------------------------------------------------------------------
 
@@ -176,7 +175,6 @@ class AddressGenerator(BuildingParts):
         r = self.rng
         p, c, d = self._counties[r.randrange(len(self._counties))]
         self._place = tuple(n for n in (suffixless(p.name), c.name and suffixless(c.name), suffixless(d.name)) if n)
-        self._towns = d.towns
         segs: list[Seg] = []
         full = r.random() < 0.7  # a writer tends to keep or drop suffixes throughout
         # Where the writer starts (NCAP: the province 40 %, city 16 %, county 13 %, township 12 %, below 19 %),
@@ -220,17 +218,14 @@ class AddressGenerator(BuildingParts):
         elif segs and x < 0.11:
             # the divisions written twice: one copy is redundant (NCAP: the first one more often)
             k = r.randint(1, len(segs))
-            # the copy may start lower down: 浙江省杭州市余杭区杭州市余杭区闲林街道
-            a = r.randrange(k) if r.random() < 0.4 else 0
-            copy = [(text, "redundant") for text, label in segs[a:k] if label != "redundant"]
-            segs = copy + segs if a == 0 and r.random() < 0.6 else segs[:k] + copy + segs[k:]
+            copy = [(text, "redundant") for text, label in segs[:k] if label != "redundant"]
+            segs = copy + segs if r.random() < 0.6 else segs[:k] + copy + segs[k:]
         elif segs and x < 0.15:  # a short form right before the full name: "宁波宁波市", "北京北京市"
             i = r.randrange(len(segs))
             text, label = segs[i]
-            short = _STRIP_RE.sub("", text) if label == "town" else suffixless(text)
-            if label in ("city", "district", "prov", "town") and short != text and len(short) >= 2:
-                # before the full name (宁波宁波市) or, less often, after it (义乌市义乌, 拱北街道拱北)
-                segs.insert(i + int(r.random() < 0.35), (short, "redundant"))
+            short = suffixless(text)
+            if label in ("city", "district", "prov") and short != text:
+                segs.insert(i, (short, "redundant"))
         return segs
 
     def _form(self, name: str, short: Sequence[str], full: bool) -> str:
@@ -318,10 +313,8 @@ class AddressGenerator(BuildingParts):
         x = r.random()
         if x < 0.05 and self._parks:  # an industrial park: poi, as NCAP labels it
             return r.choice(self._parks)
-        if x < 0.1:  # a company: 赛日机电有限公司, 浙江圣林机械有限公司
-            return self._company()
-        if x < 0.125 and self._towns:  # named after a township of the county: 泗安镇工业区, 上溪镇人民政府
-            return r.choice(self._towns) + r.choice(W.TOWN_POI_TAILS)
+        if x < 0.1:  # a company: 赛日机电有限公司
+            return self._stem() + r.choice(W.INDUSTRIES) + r.choice(W.COMPANY_TAILS)
         if x < 0.2 and self._place:  # named after its place: 义乌国际商贸城, 浙江大学, 台州市中心医院
             place = r.choice(self._place)
             if r.random() < 0.2:
@@ -345,7 +338,20 @@ class AddressGenerator(BuildingParts):
         if r.random() < 0.02:  # the compound written twice: the copy is redundant
             segs.append((segs[0][0], "redundant"))
         if r.random() < 0.22:
-            segs.append((self._subpoi(), "subpoi"))
+            x = r.random()
+            if x < 0.15:  # 二期, 3期: a compound's phase is a subpoi (NCAP: 84 subpoi, 8 poi)
+                sub = self._numeral(r.randint(1, 6)) + "期"
+            elif x < 0.25:  # 东区, 二区, A区 after a compound with its suffix (小区, 市场…) is a subpoi
+                sub = r.choice((*W.DIRECTIONS, "一", "二", "三", "A", "B", "C", "D")) + "区"
+            elif x < 0.5:
+                sub = r.choice(W.SUBPOI)
+            elif x < 0.7:
+                sub = self._stem() + r.choice(W.SUBPOI_SUFFIXES)
+            elif x < 0.8:
+                sub = f"{self._num(1, 12)}号门"
+            else:  # a shop or company in the compound: 萧山机场蝶来大酒店
+                sub = self._stem() + r.choice(W.SHOP_SUFFIXES + W.PERSON_SUFFIXES[:6])
+            segs.append((sub, "subpoi"))
         if r.random() < 0.04:
             segs.append((r.choice(W.ASSIST), "assist"))
             return segs

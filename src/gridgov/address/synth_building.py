@@ -1,8 +1,7 @@
 """The inner part of a generated address (:mod:`gridgov.address.synth`): building, unit, floor and room in
-Arabic, Chinese and full-width numerals or as "12-3-1001", shops and companies inside (person), the parts of a
-compound (subpoi), company names (a third with their place in front), recipients and phone numbers (otherinfo).
-A base of :class:`~gridgov.address.synth.AddressGenerator`, drawing from its random generator and its name
-stems."""
+Arabic, Chinese and full-width numerals or as "12-3-1001", shops and companies inside (person), recipients and
+phone numbers (otherinfo). A base of :class:`~gridgov.address.synth.AddressGenerator`, drawing from its random
+generator and its name stems."""
 
 from __future__ import annotations
 
@@ -20,10 +19,9 @@ _FULLWIDTH = str.maketrans(
 
 
 class BuildingParts:
-    """Building, unit, floor, room, person, subpoi, company and otherinfo segments."""
+    """Building, unit, floor, room, person and otherinfo segments."""
 
     rng: random.Random
-    _place: tuple[str, ...]  # the address's province, city and county, without suffixes
 
     def _stem(self) -> str:
         raise NotImplementedError
@@ -54,9 +52,9 @@ class BuildingParts:
             if r.random() < 0.3:
                 house.append(("-", "redundant"))
             return [*house, (f"{self._room()}{r.choice(W.ROOM_UNITS)}", "roomno")]
-        if r.random() < 0.72:  # NCAP: a poi is followed by its floor or room straight away in 8 % of addresses
+        if r.random() < 0.85:
             segs.append((self._building(), "houseno"))
-        if r.random() < (0.35 if segs else 0.05):
+        if r.random() < 0.35:
             segs.append((self._numeral(r.randint(1, 6)) + "单元", "cellno"))
         if r.random() < 0.35:
             floor = r.randint(1, 33)
@@ -66,12 +64,8 @@ class BuildingParts:
                 else self._numeral(floor) + r.choice(W.FLOOR_UNITS)
             )
             segs.append((text, "floorno"))
-            if r.random() < 0.25:  # 3楼赶集网, 10楼市场部: a shop or office on that floor (person)
-                return [*segs, (self._person(), "person")]
         if r.random() < 0.6:
             unit = r.choice(W.ROOM_UNITS) if r.random() < 0.6 else ""
-            if not segs and "号" in unit:  # right after the poi, "169号" is a door number (roadno), not a room
-                unit = "室"
             room = self._digits(self._room())
             x = r.random()
             if x < 0.06:  # A507: a lettered room, one roomno
@@ -117,8 +111,6 @@ class BuildingParts:
         r = self.rng
         if r.random() < 0.2:
             return r.choice(W.SURNAMES) + r.choice(W.TITLES)
-        if r.random() < 0.15:
-            return self._company()
         return self._stem() + r.choice(W.PERSON_SUFFIXES)
 
     def _otherinfo(self) -> Seg:
@@ -126,34 +118,3 @@ class BuildingParts:
         phone = "1" + r.choice("3456789") + "".join(r.choice("0123456789") for _ in range(9))
         name = r.choice(W.SURNAMES) + "".join(r.choice(W.GIVEN) for _ in range(r.choice((1, 2))))
         return (r.choice((phone, name + phone, name + r.choice(W.TITLES) + phone)), "otherinfo")
-
-    def _company(self) -> str:
-        """赛日机电有限公司; a third of them carry their place in front (NCAP: 132 of 400), 浙江圣林机械有限公司,
-        湖州市韶春纸业有限公司, 浙江兰溪金立达框业有限公司."""
-        r = self.rng
-        name = self._stem() + r.choice(W.INDUSTRIES) + r.choice(W.COMPANY_TAILS)
-        if self._place and r.random() < 0.33:
-            i = r.choices(range(len(self._place)), weights=(5, 4, 1)[: len(self._place)])[0]
-            prefix = self._place[i] + ("市" if i == 1 and r.random() < 0.2 else "")
-            if i == 0 and len(self._place) == 3 and r.random() < 0.15:
-                prefix += self._place[2]
-            name = prefix + name
-        return name
-
-    def _subpoi(self) -> str:
-        r = self.rng
-        x = r.random()
-        if x < 0.15:  # 二期, 3期: a compound's phase is a subpoi (NCAP: 84 subpoi, 8 poi)
-            return self._numeral(r.randint(1, 6)) + "期"
-        if x < 0.25:  # 东区, 二区, A区 after a compound with its suffix (小区, 市场…) is a subpoi
-            return r.choice((*W.DIRECTIONS, "一", "二", "三", "A", "B", "C", "D")) + "区"
-        if x < 0.5:
-            return r.choice(W.SUBPOI)
-        if x < 0.7:
-            return self._stem() + r.choice(W.SUBPOI_SUFFIXES)
-        if x < 0.8:
-            return f"{self._num(1, 12)}号门"
-        # a shop or company in the compound: 萧山机场蝶来大酒店, 浙江杰夫特种纤维有限公司
-        if r.random() < 0.2:
-            return self._company()
-        return self._stem() + r.choice(W.SHOP_SUFFIXES + W.PERSON_SUFFIXES[:6])

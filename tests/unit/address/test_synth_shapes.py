@@ -5,7 +5,6 @@ without their suffixes. Nothing here reads the third-party datasets."""
 
 from __future__ import annotations
 
-import itertools
 import re
 
 import pytest
@@ -74,36 +73,3 @@ def test_name_words_come_from_the_packaged_dictionary() -> None:
     words = name_words()
     assert len(words) > 1000
     assert all(len(w) == 2 for w in words)
-
-
-def test_some_companies_carry_their_place_in_front(generated: list[Spans]) -> None:
-    # 浙江圣林机械有限公司 after 浙江省…: the company name starts with a division of its own address
-    companies = prefixed = 0
-    for spans in generated:
-        places = {text[:2] for label, text in spans if label in ("prov", "city", "district")}
-        for label, text in spans:
-            if label == "poi" and text.endswith("公司"):
-                companies += 1
-                prefixed += text[:2] in places
-    assert companies > 50
-    assert companies * 0.1 < prefixed < companies * 0.6
-
-
-def test_a_shop_or_office_may_follow_the_floor(generated: list[Spans]) -> None:
-    pairs = [(a, b) for spans in generated for (a, _), (b, _) in itertools.pairwise(spans)]
-    assert pairs.count(("floorno", "person")) > 30
-    assert ("poi", "floorno") in pairs  # the building number is often left out
-
-
-def test_a_short_township_after_the_full_name_is_redundant(generated: list[Spans]) -> None:
-    found = 0
-    for spans in generated:
-        for (a, full), (b, short) in itertools.pairwise(spans):
-            if a == "town" and b == "redundant" and len(short) >= 2 and full != short and full.startswith(short):
-                found += 1
-    assert found > 0
-
-
-def test_a_poi_may_be_named_after_a_township(generated: list[Spans]) -> None:
-    pois = [text for spans in generated for label, text in spans if label == "poi"]
-    assert any(re.match(r"^..{0,3}(镇|乡|街道)(工业区|人民政府|中学|幼儿园|卫生院)", p) for p in pois)
