@@ -44,6 +44,16 @@ HERE = Path(__file__).resolve().parent
 TIMEOUT = 15_000  # ms: every wait of a page
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each browser test may run a second time. In full CI runs on the shared 2-core machine, one or two of the
+    46 page tests (a different one each run) missed a 15 s wait; each passed alone and in order. The cause is not
+    found: see the session notes. A test that fails twice fails the run."""
+    here = str(HERE)
+    for item in items:
+        if str(item.path).startswith(here):
+            item.add_marker(pytest.mark.flaky(reruns=1))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _expect_waits_like_the_pages() -> None:
     """Playwright's `expect` keeps its own 5 s default, not the context's: on a shared 2-core CI machine an action
