@@ -326,6 +326,11 @@
       if (b) switchTab(b.dataset.tab);
     });
     switchTab(location.hash.slice(1) in TABS ? location.hash.slice(1) : "org");
+    // a link to another tab of this page (/admin#classifier while /admin is open) changes only the hash
+    window.addEventListener("hashchange", () => {
+      const name = location.hash.slice(1);
+      if (name in TABS && name !== state.tab) switchTab(name);
+    });
   }
 
   main().catch((e) => fail(e, body()));
