@@ -14,7 +14,6 @@ from gridgov.address.components import ParsedAddress, clean_text
 from gridgov.address.feature_ids import FeatureIndex, _splits
 from gridgov.address.features import token_features, tokenize
 from gridgov.address.gazetteer import Gazetteer
-from gridgov.address.shipped import load_tagger, packaged_model_path
 from gridgov.address.synth import AddressGenerator, NameLists
 from gridgov.address.tagger import AddressTagger
 
@@ -42,13 +41,6 @@ BAD_INPUT = [
     "ａｂｃ１２３号（全角）",
     "号号号栋栋单元",
 ]
-
-
-@pytest.fixture(scope="module")
-def shipped(tmp_path_factory: pytest.TempPathFactory) -> AddressTagger:
-    tagger = load_tagger(tmp_path_factory.mktemp("no-deployment-model"))
-    assert tagger is not None, f"the packaged model is missing: {packaged_model_path()}"
-    return tagger
 
 
 @pytest.fixture(scope="module")

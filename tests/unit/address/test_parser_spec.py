@@ -14,7 +14,6 @@ from gridgov.address.features import tokenize_with_spans, words
 from gridgov.address.gazetteer import Gazetteer
 from gridgov.address.records import NCAP_LABELS
 from gridgov.address.scoring import from_sequence, read_labelled, score_parse, to_sequence
-from gridgov.address.shipped import load_tagger, packaged_model_path
 from gridgov.address.synth import AddressGenerator, NameLists
 from gridgov.address.tagger import AddressTagger
 from gridgov.address.tags import bio_spans, read_bio_file
@@ -25,13 +24,6 @@ SPEC_LABELS = words(
     "country prov city district devZone town community road subRoad roadno subRoadNo poi subpoi "
     "houseno cellno floorno roomno person assist redundant otherinfo"
 )
-
-
-@pytest.fixture(scope="module")
-def shipped(tmp_path_factory: pytest.TempPathFactory) -> AddressTagger:
-    tagger = load_tagger(tmp_path_factory.mktemp("no-deployment-model"))  # falls back to the packaged model
-    assert tagger is not None, f"the packaged model is missing: {packaged_model_path()}"
-    return tagger
 
 
 def _parts(tagger: AddressTagger, text: str) -> list[tuple[str, str]]:
