@@ -85,6 +85,7 @@
     state.current = null;
     $("#emergency").hidden = true;
     document.body.classList.remove("emergency-on");
+    document.dispatchEvent(new CustomEvent("gg:emergency-closed"));  // ioc.js sizes its map and charts again
     poll();
   }
 

@@ -307,6 +307,9 @@
   // --- map ----------------------------------------------------------------------------------------------
   async function ensureMap() {
     if (state.map || !window.L) return state.map;
+    // behind the emergency view (display: none) the map would have no size and Leaflet would fit it to nothing:
+    // it is made when that view closes (gg:emergency-closed)
+    if (!$("#ioc-map").clientWidth) return null;
     state.map = await GG.makeMap($("#ioc-map"), { zoomSnap: 0.25 });
     state.layers.divisions = L.layerGroup().addTo(state.map);
     state.layers.points = L.layerGroup().addTo(state.map);
@@ -676,10 +679,17 @@
       if (state.showHeat && !(window.L && L.heatLayer)) GG.toast("热力图组件（leaflet.heat）未安装", "warn");
       refreshAll();
     });
-    window.addEventListener("resize", GG.debounce(() => {
+    const relayout = () => {
       Object.values(state.charts).forEach((c) => c.resize());
-      if (state.map) state.map.invalidateSize();
-    }, 200));
+      if (state.map && $("#ioc-map").clientWidth) state.map.invalidateSize();
+    };
+    window.addEventListener("resize", GG.debounce(relayout, 200));
+    // the emergency view hides this one (display: none): the charts made meanwhile have no size, and the map was
+    // not made; size the charts again and make the map
+    document.addEventListener("gg:emergency-closed", () => {
+      relayout();
+      if (!state.map) refreshAll().catch((e) => GG.showError(e));
+    });
     const start = params.get("division_code");
     if (start) state.trail = [{ code: start, name: start, level: "city" }];
     GG.alertBar($("#alert-bar"));
