@@ -8,7 +8,8 @@ level, as the annotation writes it). The rules kept are those measured to help o
 through this path, docs/notes/ncap-f1-experiments.md): assist words (门口, 旁边, 附近 …) after an address
 component become ``assist``; the first copy of a province, city or district written twice is ``redundant``; a
 door number "66-3号" is split into roadno 66, redundant "-" and houseno 3号 (a range "41-43号" is not); a bare
-number too short for a phone number is a room, not ``otherinfo``. (A complaint rule that relabelled sentence
+number too short for a phone number is a room, not ``otherinfo``; a building number right after another one is
+the unit, and so is a room right before another room. (A complaint rule that relabelled sentence
 text as ``redundant`` and a merge of "5组" + "6号" into one roadno cost F1 there and were dropped.)
 """
 
@@ -113,7 +114,8 @@ def components(
         return _runs(text, char_labels, pieces)
     boundaries = {0, len(text)} | {b for _, a, z in tokens for b in (a, z)}
     _mark_assist(text, char_labels, pieces, boundaries)
-    return _short_numbers_as_rooms(_dash_numbers(_redundant_repeats(_runs(text, char_labels, pieces))))
+    comps = _dash_numbers(_redundant_repeats(_runs(text, char_labels, pieces)))
+    return _second_building_as_unit(_short_numbers_as_rooms(comps))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -226,3 +228,22 @@ def _short_numbers_as_rooms(comps: list[Component]) -> list[Component]:
         else c
         for c in comps
     ]
+
+
+def _second_building_as_unit(comps: list[Component]) -> list[Component]:
+    """A building number right after another one (or after it and a dash) is the unit: "829-10-1060室" tagged
+    houseno, houseno, roomno is houseno 829, cellno 10, roomno 1060室; "12幢6号7楼" is houseno, cellno, floorno.
+    Likewise a room right before another room ("106街42153": cellno 106街, roomno 42153)."""
+    out = list(comps)
+    for i, c in enumerate(out):
+        if c.label != "houseno":
+            continue
+        j = i - 1
+        if j >= 0 and out[j].label == "redundant" and len(out[j].text) == 1 and not out[j].text.isalnum():
+            j -= 1
+        if j >= 0 and out[j].label == "houseno":
+            out[i] = Component("cellno", c.text, c.start, c.end)
+    for i, c in enumerate(out[:-1]):
+        if c.label == "roomno" and out[i + 1].label == "roomno":
+            out[i] = Component("cellno", c.text, c.start, c.end)
+    return out

@@ -336,6 +336,19 @@ def test_dash_door_numbers_and_short_numbers() -> None:
     # a bare number shorter than a phone number is a room, a phone number stays otherinfo
     assert parts("四区39955", "B-subpoi I-subpoi B-otherinfo")[1:] == [("roomno", "39955")]
     assert parts("四区13912345678", "B-subpoi I-subpoi B-otherinfo")[1:] == [("otherinfo", "13912345678")]
+    # a building number after another one is the unit, and so is a room before another room
+    tags = "B-poi I-poi B-houseno B-redundant B-houseno B-redundant B-roomno I-roomno"
+    assert parts("某苑829-10-1060室", tags)[1:] == [
+        ("houseno", "829"),
+        ("redundant", "-"),
+        ("cellno", "10"),
+        ("redundant", "-"),
+        ("roomno", "1060室"),
+    ]
+    assert parts("四区106街42153", "B-subpoi I-subpoi B-roomno I-roomno B-roomno")[1:] == [
+        ("cellno", "106街"),
+        ("roomno", "42153"),
+    ]
 
 
 def test_evaluate_exact_span_scores() -> None:
