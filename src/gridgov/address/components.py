@@ -6,11 +6,12 @@ characters and runs of white space to one space) and caps it at ``MAX_INPUT_CHAR
 the tagger's spans into :class:`Component` pieces, one per span (a doubled division stays one ``redundant`` per
 level, as the annotation writes it). The rules kept are those measured to help on ncap_train (span micro-F1
 through this path, docs/notes/ncap-f1-experiments.md): assist words (门口, 旁边, 附近 …) after an address
-component become ``assist``; the first copy of a province, city or district written twice is ``redundant``; a
-door number "66-3号" is split into roadno 66, redundant "-" and houseno 3号 (a range "41-43号" is not); a bare
-number too short for a phone number is a room, not ``otherinfo``; a building number right after another one is
-the unit, and so is a room right before another room. (A complaint rule that relabelled sentence
-text as ``redundant`` and a merge of "5组" + "6号" into one roadno cost F1 there and were dropped.)
+component become ``assist``; a province, city or district followed by another one of its level (the first copy
+of doubled divisions) and the placeholder 市辖区 are ``redundant``; a door number "66-3号" is split into roadno
+66, redundant "-" and houseno 3号 (a range "41-43号" is not); a bare number too short for a phone number is a
+room, not ``otherinfo``; a building number right after another one is the unit, and so is a room right before
+another room. (A complaint rule that relabelled sentence text as ``redundant`` and a merge of "5组" + "6号" into
+one roadno cost F1 there and were dropped.)
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from gridgov.address.cn_gazetteer import suffixless
 from gridgov.address.features import ASSIST_WORDS, SUFFIXES, words
 from gridgov.address.records import NCAP_LABELS
 
@@ -39,6 +39,7 @@ _ASSIST_BY_FIRST: dict[str, tuple[str, ...]] = {
 }
 _SUFFIX_LENGTHS = tuple(sorted({len(s) for s in SUFFIXES}))
 _REPEATABLE = frozenset(("prov", "city", "district"))
+_PLACEHOLDERS = frozenset(("市辖区", "市辖县"))
 _MAX_ROOM_DIGITS = 6  # a phone number has 7 (a local line) to 11 digits
 _DASH_NUMBER_RE = re.compile(r"([0-9]+)([-—/])(([0-9]+)号?)")
 
@@ -188,15 +189,14 @@ def _ends_like_address(text: str) -> bool:
 
 
 def _redundant_repeats(comps: list[Component]) -> list[Component]:
-    """A province, city or district written twice ("浙江省杭州市浙江省杭州市…", "宁波市宁海县宁波市宁海县"): the first
-    copy is ``redundant``, as the annotation marks it more often than the second; the short form counts as the
-    same name (浙江 / 浙江省)."""
+    """A province, city or district followed later by another one of its level is ``redundant``: the divisions
+    written twice ("浙江省杭州市浙江省杭州市…", "宁波市宁海县宁波市宁海县", 浙江 / 浙江省) or a first chain that is not
+    the address's own (辽宁省营口市盖州市浙江省…); the annotation marks the first copy more often than the second.
+    The code list's placeholder 市辖区 / 市辖县 is ``redundant`` too."""
     out = list(comps)
     for i, c in enumerate(out):
-        if c.label in _REPEATABLE:
-            name = suffixless(c.text)
-            if any(d.label == c.label and suffixless(d.text) == name for d in out[i + 1 :]):
-                out[i] = Component("redundant", c.text, c.start, c.end)
+        if c.label in _REPEATABLE and (c.text in _PLACEHOLDERS or any(d.label == c.label for d in out[i + 1 :])):
+            out[i] = Component("redundant", c.text, c.start, c.end)
     return out
 
 

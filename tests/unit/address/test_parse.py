@@ -317,6 +317,12 @@ def test_first_copy_of_a_repeated_division_is_redundant() -> None:
     tags = ["B-prov", "I-prov", "B-city", "I-city", "I-city", "B-prov", "I-prov", "I-prov"]
     labels = [c.label for c in _FixedTagger({tuple(tokens): tags}).parse(text).components]
     assert labels == ["redundant", "city", "prov"]
+    text = "上海市市辖区黄浦区"  # the code list's placeholder
+    tokens = tokenize(text)
+    tags = ["B-city", "I-city", "I-city", "B-district", "I-district", "I-district", "B-district", "I-district"]
+    tags += ["I-district"]
+    labels = [c.label for c in _FixedTagger({tuple(tokens): tags}).parse(text).components]
+    assert labels == ["city", "redundant", "district"]
 
 
 def test_dash_door_numbers_and_short_numbers() -> None:
