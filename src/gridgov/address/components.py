@@ -8,10 +8,10 @@ level, as the annotation writes it). The rules kept are those measured to help o
 through this path, docs/notes/ncap-f1-experiments.md): assist words (门口, 旁边, 附近 …) after an address
 component become ``assist``; a province, city or district followed by another one of its level (the first copy
 of doubled divisions) and the placeholder 市辖区 are ``redundant``; a door number "66-3号" is split into roadno
-66, redundant "-" and houseno 3号 (a range "41-43号" is not); a bare number too short for a phone number is a
-room, not ``otherinfo``; a building number right after another one is the unit, and so is a room right before
-another room. (A complaint rule that relabelled sentence text as ``redundant`` and a merge of "5组" + "6号" into
-one roadno cost F1 there and were dropped.)
+66, redundant "-" and houseno 3号 (a range "41-43号" is not); a direction part at the end of a compound (东区)
+is a subpoi; a bare number too short for a phone number is a room, not ``otherinfo``; a building number right
+after another one is the unit, and so is a room right before another room. (A complaint rule that relabelled
+sentence text as ``redundant`` and a merge of "5组" + "6号" into one roadno cost F1 there and were dropped.)
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ _ASSIST_BY_FIRST: dict[str, tuple[str, ...]] = {
 _SUFFIX_LENGTHS = tuple(sorted({len(s) for s in SUFFIXES}))
 _REPEATABLE = frozenset(("prov", "city", "district"))
 _PLACEHOLDERS = frozenset(("市辖区", "市辖县"))
+_DIRECTION_PART_RE = re.compile(r"[东西南北中]区$")
 _MAX_ROOM_DIGITS = 6  # a phone number has 7 (a local line) to 11 digits
 _DASH_NUMBER_RE = re.compile(r"([0-9]+)([-—/])(([0-9]+)号?)")
 
@@ -116,7 +117,7 @@ def components(
     boundaries = {0, len(text)} | {b for _, a, z in tokens for b in (a, z)}
     _mark_assist(text, char_labels, pieces, boundaries)
     comps = _dash_numbers(_redundant_repeats(_runs(text, char_labels, pieces)))
-    return _second_building_as_unit(_short_numbers_as_rooms(comps))
+    return _second_building_as_unit(_short_numbers_as_rooms(_direction_part_as_subpoi(comps)))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -246,4 +247,18 @@ def _second_building_as_unit(comps: list[Component]) -> list[Component]:
     for i, c in enumerate(out[:-1]):
         if c.label == "roomno" and out[i + 1].label == "roomno":
             out[i] = Component("cellno", c.text, c.start, c.end)
+    return out
+
+
+def _direction_part_as_subpoi(comps: list[Component]) -> list[Component]:
+    """A compound's part named by its direction at the end of the compound ("西溪北苑东区") is a ``subpoi``, as in
+    the guide's examples (poi=金泽大厦 subpoi=东区); numbered parts (二区, C区) are left as tagged, the annotation
+    has them both ways."""
+    out: list[Component] = []
+    for c in comps:
+        if c.label == "poi" and len(c.text) >= 4 and _DIRECTION_PART_RE.search(c.text):
+            k = c.end - 2
+            out += [Component("poi", c.text[:-2], c.start, k), Component("subpoi", c.text[-2:], k, c.end)]
+        else:
+            out.append(c)
     return out

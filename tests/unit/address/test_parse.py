@@ -342,6 +342,9 @@ def test_dash_door_numbers_and_short_numbers() -> None:
     # a bare number shorter than a phone number is a room, a phone number stays otherinfo
     assert parts("四区39955", "B-subpoi I-subpoi B-otherinfo")[1:] == [("roomno", "39955")]
     assert parts("四区13912345678", "B-subpoi I-subpoi B-otherinfo")[1:] == [("otherinfo", "13912345678")]
+    # a direction part at the end of a compound is a subpoi, a numbered one stays as tagged
+    assert parts("西溪北苑东区", "B-poi I-poi I-poi I-poi I-poi I-poi") == [("poi", "西溪北苑"), ("subpoi", "东区")]
+    assert parts("西溪北苑二区", "B-poi I-poi I-poi I-poi I-poi I-poi") == [("poi", "西溪北苑二区")]
     # a building number after another one is the unit, and so is a room before another room
     tags = "B-poi I-poi B-houseno B-redundant B-houseno B-redundant B-roomno I-roomno"
     assert parts("某苑829-10-1060室", tags)[1:] == [
