@@ -3,10 +3,15 @@ rules applied to the tagger's spans (pure).
 
 :func:`clean_text` lightly cleans the input without moving offsets (full-width ASCII to half-width, control
 characters and runs of white space to one space) and caps it at ``MAX_INPUT_CHARS``. :func:`components` turns
-the tagger's spans into :class:`Component` pieces: adjacent pieces with the same label are merged, assist words
-(门口, 旁边, 附近 …) after an address component become ``assist`` and the complaint text around an embedded
-address ("福民路123号门口垃圾堆了三天") is relabelled ``redundant``, the label the training data gives such noise, and
-a group with its number ("5组" + "6号") becomes one ``roadno`` as the annotation guide asks.
+the tagger's spans into :class:`Component` pieces, one per span (a doubled division stays one ``redundant`` per
+level, as the annotation writes it). The rules kept are those measured to help on ncap_train (span micro-F1
+through this path, docs/notes/ncap-f1-experiments.md): assist words (门口, 旁边, 附近 …) after an address
+component become ``assist``; a province, city or district followed by another one of its level (the first copy
+of doubled divisions) and the placeholder 市辖区 are ``redundant``; a door number "66-3号" is split into roadno
+66, redundant "-" and houseno 3号 (a range "41-43号" is not); a direction part at the end of a compound (东区)
+is a subpoi; a bare number too short for a phone number is a room, not ``otherinfo``; a building number right
+after another one is the unit, and so is a room right before another room. (A complaint rule that relabelled
+sentence text as ``redundant`` and a merge of "5组" + "6号" into one roadno cost F1 there and were dropped.)
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from gridgov.address.features import ASSIST_WORDS, SUFFIXES, token_type, words
+from gridgov.address.features import ASSIST_WORDS, SUFFIXES, words
 from gridgov.address.records import NCAP_LABELS
 
 __all__ = ["MAX_INPUT_CHARS", "Component", "ParsedAddress", "clean_text", "components"]
@@ -26,12 +31,6 @@ _MAX_RAW_CHARS = 4 * MAX_INPUT_CHARS  # bound the cleaning work on huge inputs
 _SPACE_RE = re.compile(r"\s+")
 # An assist word directly followed by one of these is the head of a name (路口村, 门前街 …).
 _NAME_AFTER_ASSIST: tuple[str, ...] = words("村 路 街 道 巷 弄 里 桥 镇 乡 社区 小区 花园 新村 大厦 广场 苑 园 城")
-# Words that mark sentence (complaint) text rather than an address component.
-_COMPLAINT_CUES: tuple[str, ...] = words(
-    "了 吗 呢 啊 呀 哦 反映 投诉 举报 请求 希望 要求 麻烦 处理 解决 垃圾 噪音 扰民 占道 乱停 乱放 乱扔 乱倒 乱搭 "
-    "违建 违章 漏水 积水 堵塞 破损 损坏 坏掉 没人 无人 有人 一直 经常 每天 晚上 已经 严重 影响 存在 发现 导致 "
-    "很多 太多 不能 没有 堆放 堆满 施工 污水 臭味 油烟 丢失 危险 不亮"
-)
 _STRUCTURAL = frozenset(NCAP_LABELS) - {"assist", "redundant", "otherinfo"}
 # ASSIST_WORDS by first character (in their order: longer words first where they overlap), and the suffix
 # lengths: the per-character scans look up a set instead of trying every word.
@@ -39,7 +38,11 @@ _ASSIST_BY_FIRST: dict[str, tuple[str, ...]] = {
     ch: tuple(w for w in ASSIST_WORDS if w[0] == ch) for ch in {w[0] for w in ASSIST_WORDS}
 }
 _SUFFIX_LENGTHS = tuple(sorted({len(s) for s in SUFFIXES}))
-_GROUP_RE = re.compile(r"[0-9一二三四五六七八九十]+组")
+_REPEATABLE = frozenset(("prov", "city", "district"))
+_PLACEHOLDERS = frozenset(("市辖区", "市辖县"))
+_DIRECTION_PART_RE = re.compile(r"[东西南北中]区$")
+_MAX_ROOM_DIGITS = 6  # a phone number has 7 (a local line) to 11 digits
+_DASH_NUMBER_RE = re.compile(r"([0-9]+)([-—/])(([0-9]+)号?)")
 
 
 @dataclass(frozen=True)
@@ -100,26 +103,30 @@ def components(
     postprocess: bool = True,
 ) -> list[Component]:
     """Components of ``text`` from its tokens (token, start, end) and the tagger's spans (label, first token,
-    end token) over them, post-processed as the module docstring says (``postprocess=False``: the tagger's
-    spans as they are, adjacent pieces of one label merged)."""
+    end token) over them, one component per span (two adjacent spans of one label stay two components, as the
+    annotation writes a doubled division: redundant=浙江省 redundant=杭州市), post-processed as the module
+    docstring says (``postprocess=False``: the tagger's spans as they are)."""
     char_labels: list[str | None] = [None] * len(text)
-    for label, s, e in spans:
+    pieces: list[int] = [-1] * len(text)
+    for n, (label, s, e) in enumerate(spans):
         for k in range(tokens[s][1], tokens[e - 1][2]):
             char_labels[k] = label
+            pieces[k] = n
     if not postprocess:
-        return _runs(text, char_labels)
+        return _runs(text, char_labels, pieces)
     boundaries = {0, len(text)} | {b for _, a, z in tokens for b in (a, z)}
-    _mark_assist(text, char_labels, boundaries)
-    return _merge_group_number(text, _relabel_complaint(text, _runs(text, char_labels)))
+    _mark_assist(text, char_labels, pieces, boundaries)
+    comps = _dash_numbers(_redundant_repeats(_runs(text, char_labels, pieces)))
+    return _second_building_as_unit(_short_numbers_as_rooms(_direction_part_as_subpoi(comps)))
 
 
 # --------------------------------------------------------------------------------------------------------------
 # post-processing
 
 
-def _runs(text: str, char_labels: Sequence[str | None]) -> list[Component]:
-    """Components from per-character labels: maximal runs of one label (so adjacent pieces of the same label
-    merge); white space between two pieces of one label joins them, unlabelled characters are dropped."""
+def _runs(text: str, char_labels: Sequence[str | None], pieces: Sequence[int]) -> list[Component]:
+    """Components from per-character labels and the span (piece) each character came from: maximal runs of one
+    label and one piece; unlabelled characters are dropped."""
     out: list[Component] = []
     i, n = 0, len(text)
     while i < n:
@@ -128,23 +135,14 @@ def _runs(text: str, char_labels: Sequence[str | None]) -> list[Component]:
             i += 1
             continue
         j = i + 1
-        while j < n:
-            if char_labels[j] == label:
-                j += 1
-                continue
-            k = j
-            while k < n and char_labels[k] is None and text[k].isspace():
-                k += 1
-            if k < n and k > j and char_labels[k] == label:
-                j = k
-                continue
-            break
-        out.append(Component(label, text[i:j], i, j))
+        while j < n and char_labels[j] == label and pieces[j] == pieces[i]:
+            j += 1
+        out.append(Component(label, text[i:j].rstrip(), i, i + len(text[i:j].rstrip())))
         i = j
     return out
 
 
-def _mark_assist(text: str, char_labels: list[str | None], boundaries: set[int]) -> None:
+def _mark_assist(text: str, char_labels: list[str | None], pieces: list[int], boundaries: set[int]) -> None:
     """Relabel assist words that follow an address component as ``assist``.
 
     An occurrence counts when it lies on token boundaries right after a character labelled as an address
@@ -168,19 +166,16 @@ def _mark_assist(text: str, char_labels: list[str | None], boundaries: set[int])
         )
         if ok and char_labels[i] == prev:
             start = i
-            while start > 0 and char_labels[start - 1] == prev:
+            while start > 0 and char_labels[start - 1] == prev and pieces[start - 1] == pieces[i]:
                 start -= 1
             ok = _ends_like_address(text[start:i])
         if ok:
             for k in range(i, end):
                 char_labels[k] = "assist"
+                pieces[k] = -2 - i  # a piece of its own
             i = end
         else:
             i += 1
-
-
-def _has_cue(text: str) -> bool:
-    return any(cue in text for cue in _COMPLAINT_CUES)
 
 
 def _ends_like_address(text: str) -> bool:
@@ -194,54 +189,76 @@ def _ends_like_address(text: str) -> bool:
     return last.isascii() and last.isalnum()
 
 
-def _is_foreign(text: str) -> bool:
-    if len(text) <= 2:
-        return False
-    return not any(ch.isdigit() or token_type(ch) in ("han", "cnnum") for ch in text)
+def _redundant_repeats(comps: list[Component]) -> list[Component]:
+    """A province, city or district followed later by another one of its level is ``redundant``: the divisions
+    written twice ("浙江省杭州市浙江省杭州市…", "宁波市宁海县宁波市宁海县", 浙江 / 浙江省) or a first chain that is not
+    the address's own (辽宁省营口市盖州市浙江省…); the annotation marks the first copy more often than the second.
+    The code list's placeholder 市辖区 / 市辖县 is ``redundant`` too."""
+    out = list(comps)
+    for i, c in enumerate(out):
+        if c.label in _REPEATABLE and (c.text in _PLACEHOLDERS or any(d.label == c.label for d in out[i + 1 :])):
+            out[i] = Component("redundant", c.text, c.start, c.end)
+    return out
 
 
-def _relabel_complaint(text: str, comps: list[Component]) -> list[Component]:
-    """Complaint text around an embedded address becomes ``redundant`` (as in the training data):
-
-    * an address component that contains a complaint cue (了, 垃圾, 反映, 噪音 …) and does not end like an
-      address element (a known suffix or a number);
-    * after an assist word, any address component that does not end like an address element;
-    * an address component without a Chinese character or a digit and longer than two characters ("hello").
-
-    Adjacent components that end up with the same label are merged."""
+def _dash_numbers(comps: list[Component]) -> list[Component]:
+    """A door number with a dash is split as the annotation mostly splits it: "66-3号" (the second number not
+    larger than the first) is the road number, a redundant dash and the building number (roadno=66
+    redundant=- houseno=3号); a range ("41-43号") stays one roadno."""
     out: list[Component] = []
-    after_assist = False
     for c in comps:
-        label = c.label
-        if label == "assist":
-            after_assist = True
-        elif label in _STRUCTURAL and (
-            (not _ends_like_address(c.text) and (after_assist or _has_cue(c.text))) or _is_foreign(c.text)
-        ):
-            label = "redundant"
-        if out and out[-1].label == label and (out[-1].end == c.start or text[out[-1].end : c.start].isspace()):
-            prev = out.pop()
-            c = Component(label, text[prev.start : c.end], prev.start, c.end)
-        elif label != c.label:
-            c = Component(label, c.text, c.start, c.end)
+        m = _DASH_NUMBER_RE.fullmatch(c.text) if c.label == "roadno" else None
+        if m is not None and int(m.group(4)) <= int(m.group(1)):
+            a = c.start + len(m.group(1))
+            out += [
+                Component("roadno", m.group(1), c.start, a),
+                Component("redundant", m.group(2), a, a + 1),
+                Component("houseno", m.group(3), a + 1, c.end),
+            ]
+            continue
         out.append(c)
     return out
 
 
-def _merge_group_number(text: str, comps: list[Component]) -> list[Component]:
-    """ "5组" (road) directly followed by its number "6号" (roadno) is one roadno "5组6号", as the guide says
-    ("X组X号" … 统一标为roadno，不拆分road和roadno)."""
+def _short_numbers_as_rooms(comps: list[Component]) -> list[Component]:
+    """A bare number too short to be a phone number (at most ``_MAX_ROOM_DIGITS`` digits) is not ``otherinfo``
+    but a room ("国际商贸城四区39955")."""
+    return [
+        Component("roomno", c.text, c.start, c.end)
+        if c.label == "otherinfo" and c.text.isascii() and c.text.isdigit() and len(c.text) <= _MAX_ROOM_DIGITS
+        else c
+        for c in comps
+    ]
+
+
+def _second_building_as_unit(comps: list[Component]) -> list[Component]:
+    """A building number right after another one (or after it and a dash) is the unit: "829-10-1060室" tagged
+    houseno, houseno, roomno is houseno 829, cellno 10, roomno 1060室; "12幢6号7楼" is houseno, cellno, floorno.
+    Likewise a room right before another room ("106街42153": cellno 106街, roomno 42153)."""
+    out = list(comps)
+    for i, c in enumerate(out):
+        if c.label != "houseno":
+            continue
+        j = i - 1
+        if j >= 0 and out[j].label == "redundant" and len(out[j].text) == 1 and not out[j].text.isalnum():
+            j -= 1
+        if j >= 0 and out[j].label == "houseno":
+            out[i] = Component("cellno", c.text, c.start, c.end)
+    for i, c in enumerate(out[:-1]):
+        if c.label == "roomno" and out[i + 1].label == "roomno":
+            out[i] = Component("cellno", c.text, c.start, c.end)
+    return out
+
+
+def _direction_part_as_subpoi(comps: list[Component]) -> list[Component]:
+    """A compound's part named by its direction at the end of the compound ("西溪北苑东区") is a ``subpoi``, as in
+    the guide's examples (poi=金泽大厦 subpoi=东区); numbered parts (二区, C区) are left as tagged, the annotation
+    has them both ways."""
     out: list[Component] = []
     for c in comps:
-        prev = out[-1] if out else None
-        if (
-            prev
-            and prev.label == "road"
-            and c.label == "roadno"
-            and prev.end == c.start
-            and _GROUP_RE.fullmatch(prev.text)
-        ):
-            out[-1] = Component("roadno", text[prev.start : c.end], prev.start, c.end)
+        if c.label == "poi" and len(c.text) >= 4 and _DIRECTION_PART_RE.search(c.text):
+            k = c.end - 2
+            out += [Component("poi", c.text[:-2], c.start, k), Component("subpoi", c.text[-2:], k, c.end)]
         else:
             out.append(c)
     return out

@@ -287,7 +287,7 @@ class AddressTagger:
 
     def parse(self, text: str, postprocess: bool = True) -> ParsedAddress:
         """Labelled components of free text. Bad input gives an empty or partial result, never an exception.
-        ``postprocess=False`` skips the assist/complaint rules of :mod:`gridgov.address.components`."""
+        ``postprocess=False`` skips the post-processing rules of :mod:`gridgov.address.components`."""
         if self._tagger is None:
             raise RuntimeError("AddressTagger is not trained: call fit() or load()")
         cleaned = clean_text(text)
