@@ -325,20 +325,19 @@ def test_first_copy_of_a_repeated_division_is_redundant() -> None:
     assert labels == ["city", "redundant", "district"]
 
 
-def test_dash_door_numbers_and_short_numbers() -> None:
+def test_door_numbers_as_the_guide_writes_them_and_short_numbers() -> None:
     def parts(text: str, tags: str) -> list[tuple[str, str]]:
         tagger = _FixedTagger({tuple(tokenize(text)): tags.split()})
         return [(c.label, c.text) for c in tagger.parse(text).components]
 
     road = "B-road I-road I-road "
-    assert parts("仙华路119-13号", road + "B-roadno I-roadno I-roadno I-roadno") == [
-        ("road", "仙华路"),
-        ("roadno", "119"),
-        ("redundant", "-"),
-        ("houseno", "13号"),
-    ]
-    # a range stays one door number
+    # a door number with a dash, and a range, stay one roadno as tagged
+    assert parts("仙华路119-13号", road + "B-roadno I-roadno I-roadno I-roadno")[1:] == [("roadno", "119-13号")]
     assert parts("仙华路41-43号", road + "B-roadno I-roadno I-roadno I-roadno")[1:] == [("roadno", "41-43号")]
+    # a group with its number is one roadno (X组X号 … 统一标为roadno，不拆分road和roadno)
+    assert parts("沿山村5组6号", "B-community I-community I-community B-road I-road B-roadno I-roadno")[1:] == [
+        ("roadno", "5组6号")
+    ]
     # a bare number shorter than a phone number is a room, a phone number stays otherinfo
     assert parts("四区39955", "B-subpoi I-subpoi B-otherinfo")[1:] == [("roomno", "39955")]
     assert parts("四区13912345678", "B-subpoi I-subpoi B-otherinfo")[1:] == [("otherinfo", "13912345678")]

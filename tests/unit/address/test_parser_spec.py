@@ -106,14 +106,10 @@ def test_suffixless_province_is_its_own_span(shipped: AddressTagger) -> None:
 
 
 def test_spans_the_spec_keeps_whole_stay_whole(shipped: AddressTagger) -> None:
-    # As the NCAP data writes them (not the guide's wording): a group and its number are split (road=5组 roadno=6号:
-    # 61 split, 0 whole in ncap_train + dev), "147-2号" is roadno 147, redundant "-", houseno 2号 (89 split, 27
-    # whole in ncap_train where the second number is not larger), a range "41-43号" stays one roadno.
-    parts = _parts(shipped, "浙江省杭州市江干区秋涛路147-2号")
-    assert parts[-3:] == [("roadno", "147"), ("redundant", "-"), ("houseno", "2号")], parts
+    # as the annotation guide writes them: a door number with a dash and a group with its number are one roadno
+    assert ("roadno", "147-2号") in _parts(shipped, "浙江省杭州市江干区秋涛路147-2号")
     assert ("roadno", "41-43号") in _parts(shipped, "浙江省杭州市江干区秋涛路41-43号")
-    parts = _parts(shipped, "湖北省荆州市沙市区沿山村5组6号")
-    assert parts[-2:] == [("road", "5组"), ("roadno", "6号")], parts
+    assert ("roadno", "5组6号") in _parts(shipped, "湖北省荆州市沙市区沿山村5组6号")
     parts = _parts(shipped, "竹海水韵春风里12-3-1001")
     assert [p for p in parts if p[0] in ("houseno", "cellno", "roomno")] == [
         ("houseno", "12"),
