@@ -70,10 +70,10 @@ class Gazetteer:
             return [()] * n
         if self._prefixes is None:  # every prefix of every name → the labels of the name it is, else ()
             table: dict[str, tuple[str, ...]] = {}
-            for name, labels in self._labels.items():
+            for name, name_labels in self._labels.items():
                 for k in range(1, len(name)):
                     table.setdefault(name[:k], ())
-                table[name] = tuple(labels)
+                table[name] = tuple(name_labels)
             self._prefixes = table
         get, max_tokens = self._prefixes.get, self._max_tokens
         best: list[dict[str, tuple[int, str]] | None] = [None] * n  # label -> (match length, pos)
