@@ -15,8 +15,9 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 
-from gridgov.address.features import ASSIST_WORDS, SUFFIXES, token_type, words
+from gridgov.address.features import _CN_NUMERALS, ASSIST_WORDS, SUFFIXES, words
 from gridgov.address.records import NCAP_LABELS
 
 __all__ = ["MAX_INPUT_CHARS", "Component", "ParsedAddress", "clean_text", "components"]
@@ -38,6 +39,13 @@ _STRUCTURAL = frozenset(NCAP_LABELS) - {"assist", "redundant", "otherinfo"}
 _ASSIST_BY_FIRST: dict[str, tuple[str, ...]] = {
     ch: tuple(w for w in ASSIST_WORDS if w[0] == ch) for ch in {w[0] for w in ASSIST_WORDS}
 }
+_ASSIST_FIRST_RE = re.compile("[" + "".join(re.escape(ch) for ch in sorted(_ASSIST_BY_FIRST)) + "]")
+_CN_NUMERALS_OUTSIDE = frozenset(
+    ch for ch in _CN_NUMERALS if not ("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf")
+)
+# the characters token_type calls "han" or "cnnum" (every Chinese numeral but 〇 is in the first block)
+_HAN_RE = re.compile("[\u4e00-\u9fff\u3400-\u4dbf" + "".join(sorted(_CN_NUMERALS_OUTSIDE)) + "]")
+_CUE_RE = re.compile("|".join(re.escape(cue) for cue in _COMPLAINT_CUES))  # any cue inside a text
 _SUFFIX_LENGTHS = tuple(sorted({len(s) for s in SUFFIXES}))
 _GROUP_RE = re.compile(r"[0-9一二三四五六七八九十]+组")
 
@@ -120,27 +128,24 @@ def components(
 def _runs(text: str, char_labels: Sequence[str | None]) -> list[Component]:
     """Components from per-character labels: maximal runs of one label (so adjacent pieces of the same label
     merge); white space between two pieces of one label joins them, unlabelled characters are dropped."""
+    runs: list[tuple[str | None, int, int]] = []  # maximal runs of one label (None: unlabelled)
+    at = 0
+    for label, group in groupby(char_labels):
+        size = sum(1 for _ in group)
+        runs.append((label, at, at + size))
+        at += size
     out: list[Component] = []
-    i, n = 0, len(text)
+    i, n = 0, len(runs)
     while i < n:
-        label = char_labels[i]
+        label, start, end = runs[i]
+        i += 1
         if label is None:
-            i += 1
             continue
-        j = i + 1
-        while j < n:
-            if char_labels[j] == label:
-                j += 1
-                continue
-            k = j
-            while k < n and char_labels[k] is None and text[k].isspace():
-                k += 1
-            if k < n and k > j and char_labels[k] == label:
-                j = k
-                continue
-            break
-        out.append(Component(label, text[i:j], i, j))
-        i = j
+        # unlabelled white space between two runs of this label: one component
+        while i + 1 < n and runs[i + 1][0] == label and runs[i][0] is None and text[runs[i][1] : runs[i][2]].isspace():
+            end = runs[i + 1][2]
+            i += 2
+        out.append(Component(label, text[start:end], start, end))
     return out
 
 
@@ -151,12 +156,13 @@ def _mark_assist(text: str, char_labels: list[str | None], boundaries: set[int])
     component (not assist, redundant or otherinfo), is not the head of a name (路口村, 门前街) and, when the
     tagger ran that component on into the word, the part before it still ends like an address element
     ("123号" of "123号门口" does, "福民" of "福民路口" does not)."""
-    i, n = 0, len(text)
-    while i < n:
-        candidates = _ASSIST_BY_FIRST.get(text[i])
-        word = next((w for w in candidates if text.startswith(w, i)), None) if candidates else None
+    after = 0  # the end of the last assist word marked: later words start there or beyond
+    for m in _ASSIST_FIRST_RE.finditer(text):  # only where an assist word may start
+        i = m.start()
+        if i < after:
+            continue
+        word = next((w for w in _ASSIST_BY_FIRST[text[i]] if text.startswith(w, i)), None)
         if word is None:
-            i += 1
             continue
         end = i + len(word)
         prev = char_labels[i - 1] if i > 0 else None
@@ -174,13 +180,11 @@ def _mark_assist(text: str, char_labels: list[str | None], boundaries: set[int])
         if ok:
             for k in range(i, end):
                 char_labels[k] = "assist"
-            i = end
-        else:
-            i += 1
+            after = end
 
 
 def _has_cue(text: str) -> bool:
-    return any(cue in text for cue in _COMPLAINT_CUES)
+    return _CUE_RE.search(text) is not None
 
 
 def _ends_like_address(text: str) -> bool:
@@ -195,9 +199,10 @@ def _ends_like_address(text: str) -> bool:
 
 
 def _is_foreign(text: str) -> bool:
+    """Longer than two characters, without a digit or a Chinese character (token_type "han" or "cnnum")."""
     if len(text) <= 2:
         return False
-    return not any(ch.isdigit() or token_type(ch) in ("han", "cnnum") for ch in text)
+    return _HAN_RE.search(text) is None and not any(ch.isdigit() for ch in text)
 
 
 def _relabel_complaint(text: str, comps: list[Component]) -> list[Component]:

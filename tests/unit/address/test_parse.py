@@ -336,3 +336,30 @@ def test_assist_word_does_not_cut_a_road_name() -> None:
     assert parsed.as_dict() == {"road": "福民路口"}
     tags = ["B-road", "I-road", "I-road", "B-assist"]
     assert _FixedTagger({tuple(tokens): tags}).parse(text).as_dict() == {"road": "福民路", "assist": "口"}
+
+
+def test_is_foreign_is_the_token_type_rule() -> None:
+    # the regex shortcut of components._is_foreign against its definition through token_type, char by char
+    from gridgov.address.components import _is_foreign
+    from gridgov.address.features import token_type
+
+    chars = [chr(c) for c in range(0x20, 0x3500)] + [chr(c) for c in range(0x4DB0, 0x4E10)]
+    chars += [chr(c) for c in range(0x9FF0, 0xA010)] + list("〇零两万亿①²٣")
+    for ch in chars:
+        text = "abc" + ch
+        plain = not any(c.isdigit() or token_type(c) in ("han", "cnnum") for c in text)
+        assert _is_foreign(text) == plain, repr(ch)
+
+
+def test_runs_join_pieces_of_one_label_over_white_space() -> None:
+    from gridgov.address.components import _runs
+
+    text = "福民路 123号 x  y"
+    labels: list[str | None] = ["road"] * 3 + [None] + ["road"] * 3 + ["roadno"] + [None, "poi", None, None, "poi"]
+    assert [(c.label, c.start, c.end) for c in _runs(text, labels)] == [
+        ("road", 0, 7),
+        ("roadno", 7, 8),
+        ("poi", 9, 13),
+    ]
+    assert _runs("ab c", ["poi", "poi", None, "road"])[0].text == "ab"
+    assert _runs("", []) == []
