@@ -158,7 +158,8 @@ class FeatureIndex:
         self, token_lists: Sequence[Sequence[str]], marks: Sequence[Sequence[tuple[str, ...]] | None]
     ) -> tuple[Ints, Ints]:
         """For the concatenated tokens of all sequences: a (tokens × templates) matrix of the fixed templates'
-        attribute ids, and per token the slot of its variable features (``slot_ids[slot]``: their ids)."""
+        attribute ids (the first column: the bias, the same id for every token), and per token the slot of its
+        variable features (``slot_ids[slot]``: their ids)."""
         if len(self.slot_ids) > _CACHE_MAX:  # bound the memory: start the slots afresh
             self._var_cache.clear()
             self.slot_ids = []
@@ -214,7 +215,8 @@ class FeatureIndex:
         slots: list[int] = []
         for tokens, m in zip(token_lists, marks, strict=True):
             self._variable(tokens, m, slots)
-        return np.stack(cols, axis=1), np.array(slots, dtype=np.int64)
+        # column-major: emissions_from_ids reads it a column (template) at a time
+        return np.stack(cols).T, np.array(slots, dtype=np.int64)
 
     def _variable(
         self,
