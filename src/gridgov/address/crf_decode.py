@@ -160,7 +160,8 @@ class CrfDecoder:
         max for any j. The max of the remaining candidates is the same number (a max does not depend on the
         order or on dropped smaller values). The backward pass then takes, for the label chosen at t, the first
         best predecessor over all labels — the argmax the full Viterbi stores — so the paths are the same."""
-        active = [sum(1 for n in lens if n > t) for t in range(lens[0])] if lens else []  # rows running at t
+        # rows running at t (lengths > t): all rows less those of length <= t
+        active = (len(lens) - np.cumsum(np.bincount(lens))[:-1]).tolist() if lens else []
         rows_all = np.arange(len(lens))
         trans, dom, slack = self.trans, self._dom, self._slack
         for t in range(1, len(active)):
