@@ -46,6 +46,7 @@ _CN_NUMERALS_OUTSIDE = frozenset(
 # the characters token_type calls "han" or "cnnum" (every Chinese numeral but 〇 is in the first block)
 _HAN_RE = re.compile("[\u4e00-\u9fff\u3400-\u4dbf" + "".join(sorted(_CN_NUMERALS_OUTSIDE)) + "]")
 _CUE_RE = re.compile("|".join(re.escape(cue) for cue in _COMPLAINT_CUES))  # any cue inside a text
+_HALF_WIDTH = {o: o - 0xFEE0 for o in range(0xFF01, 0xFF5F)}  # full-width ASCII → ASCII (str.translate)
 _SUFFIX_LENGTHS = tuple(sorted({len(s) for s in SUFFIXES}))
 _GROUP_RE = re.compile(r"[0-9一二三四五六七八九十]+组")
 
@@ -85,8 +86,12 @@ def clean_text(text: object) -> str:
     format characters → one space per run, trimmed and capped at ``MAX_INPUT_CHARS``. Never raises."""
     if not isinstance(text, str):
         return ""
+    raw = text[:_MAX_RAW_CHARS]
+    if raw.isprintable():  # no C or Z character but the ASCII space (str.isprintable): only full-width to map
+        s = _SPACE_RE.sub(" ", raw.translate(_HALF_WIDTH)).strip()
+        return s[:MAX_INPUT_CHARS].rstrip()
     out: list[str] = []
-    for ch in text[:_MAX_RAW_CHARS]:
+    for ch in raw:
         o = ord(ch)
         if 0xFF01 <= o <= 0xFF5E:
             ch = chr(o - 0xFEE0)

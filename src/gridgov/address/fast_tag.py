@@ -39,6 +39,8 @@ class FastTagger:
         self.index = FeatureIndex(self.decoder.attr_ids, self.decoder._zero)
         self.gazetteer = gazetteer
         self.tags = [canon.get(label, label) for label in self.decoder.labels]
+        # per label id its BIO tag (bioes_to_bio maps tag by tag)
+        self._bio_tags = bioes_to_bio(self.tags) if bioes else list(self.tags)
         # the summed weight rows of the index's variable-feature slots, extended as slots are added
         self._rows = np.zeros((0, len(self.tags)), dtype=np.float64)
         self._generation = 0
@@ -79,6 +81,5 @@ class FastTagger:
         for tokens in token_lists:
             emissions.append(scores[at : at + len(tokens)])
             at += len(tokens)
-        tags = self.tags
-        out = [[tags[i] for i in path] for path in self.decoder.decode_many(emissions)]
-        return [bioes_to_bio(t) for t in out] if self.bioes else out
+        tags = self._bio_tags
+        return [[tags[i] for i in path] for path in self.decoder.decode_many(emissions)]

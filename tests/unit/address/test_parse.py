@@ -363,3 +363,28 @@ def test_runs_join_pieces_of_one_label_over_white_space() -> None:
     ]
     assert _runs("ab c", ["poi", "poi", None, "road"])[0].text == "ab"
     assert _runs("", []) == []
+
+
+def test_clean_text_shortcut_equals_the_character_loop() -> None:
+    import random
+    import re
+    import unicodedata
+
+    def by_character(text: str) -> str:  # the definition: every character looked at
+        out = []
+        for ch in text[: 4 * MAX_INPUT_CHARS]:
+            o = ord(ch)
+            if 0xFF01 <= o <= 0xFF5E:
+                ch = chr(o - 0xFEE0)
+            elif ch == "\u3000" or unicodedata.category(ch)[0] in ("C", "Z"):
+                ch = " "
+            out.append(ch)
+        return re.sub(r"\s+", " ", "".join(out)).strip()[:MAX_INPUT_CHARS].rstrip()
+
+    rng = random.Random(3)
+    alphabet = "福民路１２３号ＡＢ（） \u3000\t\n\x00\u200b\u00a0\u2028abc-#"
+    alphabet += "".join(chr(c) for c in range(0xFF00, 0xFF70))
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(3000)]
+    texts += ["路" * 5000, " 福民路 ", "ａｂｃ１２３号（全角）"]
+    for text in texts:
+        assert clean_text(text) == by_character(text), repr(text)
