@@ -121,8 +121,7 @@ def components(
             char_labels[k] = label
     if not postprocess:
         return _runs(text, char_labels)
-    boundaries = {0, len(text)} | {b for _, a, z in tokens for b in (a, z)}
-    _mark_assist(text, char_labels, boundaries)
+    _mark_assist(text, char_labels, tokens)
     return _merge_group_number(text, _relabel_complaint(text, _runs(text, char_labels)))
 
 
@@ -154,7 +153,7 @@ def _runs(text: str, char_labels: Sequence[str | None]) -> list[Component]:
     return out
 
 
-def _mark_assist(text: str, char_labels: list[str | None], boundaries: set[int]) -> None:
+def _mark_assist(text: str, char_labels: list[str | None], tokens: Sequence[tuple[str, int, int]]) -> None:
     """Relabel assist words that follow an address component as ``assist``.
 
     An occurrence counts when it lies on token boundaries right after a character labelled as an address
@@ -162,21 +161,19 @@ def _mark_assist(text: str, char_labels: list[str | None], boundaries: set[int])
     tagger ran that component on into the word, the part before it still ends like an address element
     ("123号" of "123号门口" does, "福民" of "福民路口" does not)."""
     after = 0  # the end of the last assist word marked: later words start there or beyond
+    boundaries: set[int] | None = None
     for m in _ASSIST_FIRST_RE.finditer(text):  # only where an assist word may start
         i = m.start()
         if i < after:
             continue
         word = next((w for w in _ASSIST_BY_FIRST[text[i]] if text.startswith(w, i)), None)
-        if word is None:
-            continue
-        end = i + len(word)
         prev = char_labels[i - 1] if i > 0 else None
-        ok = (
-            i in boundaries
-            and end in boundaries
-            and prev in _STRUCTURAL
-            and not any(text.startswith(s, end) for s in _NAME_AFTER_ASSIST)
-        )
+        if word is None or prev not in _STRUCTURAL:
+            continue
+        if boundaries is None:  # the token boundaries, built once a word may count
+            boundaries = {0, len(text)} | {b for _, a, z in tokens for b in (a, z)}
+        end = i + len(word)
+        ok = i in boundaries and end in boundaries and not any(text.startswith(s, end) for s in _NAME_AFTER_ASSIST)
         if ok and char_labels[i] == prev:
             start = i
             while start > 0 and char_labels[start - 1] == prev:
