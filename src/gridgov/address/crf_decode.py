@@ -51,7 +51,9 @@ class CrfDecoder:
         self.labels = list(labels)
         self._zero = len(state) - 1  # the row of zeros an unknown attribute maps to
         # dom[i*, i] = max over j of trans[i, j] - trans[i*, j]: how far label i can gain on i* in one step
-        self._dom = np.ascontiguousarray((trans[None, :, :] - trans[:, None, :]).max(axis=2)) if len(trans) else trans
+        self._dom = np.empty_like(trans)  # a row at a time: labels² memory, not labels³
+        for a in range(len(trans)):
+            self._dom[a] = (trans - trans[a]).max(axis=1)
         # a margin (relative to the scores' size) far above the rounding of a few float64 additions
         self._slack = 1e-9 * (1.0 + float(np.abs(trans).max(initial=0.0)))
 
