@@ -23,6 +23,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from gridgov.address.features import ASSIST_WORDS, SUFFIXES, words
 from gridgov.address.records import NCAP_LABELS
@@ -40,6 +41,8 @@ _STRUCTURAL = frozenset(NCAP_LABELS) - {"assist", "redundant", "otherinfo"}
 _ASSIST_BY_FIRST: dict[str, tuple[str, ...]] = {
     ch: tuple(w for w in ASSIST_WORDS if w[0] == ch) for ch in {w[0] for w in ASSIST_WORDS}
 }
+_ASSIST_FIRST_RE = re.compile("[" + "".join(re.escape(ch) for ch in sorted(_ASSIST_BY_FIRST)) + "]")
+_HALF_WIDTH = {o: o - 0xFEE0 for o in range(0xFF01, 0xFF5F)}  # full-width ASCII → ASCII (str.translate)
 _SUFFIX_LENGTHS = tuple(sorted({len(s) for s in SUFFIXES}))
 _REPEATABLE = frozenset(("prov", "city", "district"))
 _PLACEHOLDERS = frozenset(("市辖区", "市辖县"))
@@ -83,8 +86,12 @@ def clean_text(text: object) -> str:
     format characters → one space per run, trimmed and capped at ``MAX_INPUT_CHARS``. Never raises."""
     if not isinstance(text, str):
         return ""
+    raw = text[:_MAX_RAW_CHARS]
+    if raw.isprintable():  # no C or Z character but the ASCII space (str.isprintable): only full-width to map
+        s = _SPACE_RE.sub(" ", raw.translate(_HALF_WIDTH)).strip()
+        return s[:MAX_INPUT_CHARS].rstrip()
     out: list[str] = []
-    for ch in text[:_MAX_RAW_CHARS]:
+    for ch in raw:
         o = ord(ch)
         if 0xFF01 <= o <= 0xFF5E:
             ch = chr(o - 0xFEE0)
@@ -117,8 +124,7 @@ def components(
             pieces[k] = n
     if not postprocess:
         return _runs(text, char_labels, pieces)
-    boundaries = {0, len(text)} | {b for _, a, z in tokens for b in (a, z)}
-    _mark_assist(text, char_labels, pieces, boundaries)
+    _mark_assist(text, char_labels, pieces, tokens)
     comps = _merge_group_number(text, _redundant_repeats(_runs(text, char_labels, pieces)))
     return _second_building_as_unit(_short_numbers_as_rooms(_direction_part_as_subpoi(comps)))
 
@@ -129,44 +135,41 @@ def components(
 
 def _runs(text: str, char_labels: Sequence[str | None], pieces: Sequence[int]) -> list[Component]:
     """Components from per-character labels and the span (piece) each character came from: maximal runs of one
-    label and one piece; unlabelled characters are dropped."""
+    label and one piece (trailing white space trimmed); unlabelled characters are dropped."""
     out: list[Component] = []
-    i, n = 0, len(text)
-    while i < n:
-        label = char_labels[i]
-        if label is None:
-            i += 1
-            continue
-        j = i + 1
-        while j < n and char_labels[j] == label and pieces[j] == pieces[i]:
-            j += 1
-        out.append(Component(label, text[i:j].rstrip(), i, i + len(text[i:j].rstrip())))
-        i = j
+    at = 0
+    for (label, _), group in groupby(zip(char_labels, pieces, strict=True)):
+        size = sum(1 for _ in group)
+        if label is not None:
+            piece = text[at : at + size].rstrip()
+            out.append(Component(label, piece, at, at + len(piece)))
+        at += size
     return out
 
 
-def _mark_assist(text: str, char_labels: list[str | None], pieces: list[int], boundaries: set[int]) -> None:
+def _mark_assist(
+    text: str, char_labels: list[str | None], pieces: list[int], tokens: Sequence[tuple[str, int, int]]
+) -> None:
     """Relabel assist words that follow an address component as ``assist``.
 
     An occurrence counts when it lies on token boundaries right after a character labelled as an address
     component (not assist, redundant or otherinfo), is not the head of a name (路口村, 门前街) and, when the
     tagger ran that component on into the word, the part before it still ends like an address element
     ("123号" of "123号门口" does, "福民" of "福民路口" does not)."""
-    i, n = 0, len(text)
-    while i < n:
-        candidates = _ASSIST_BY_FIRST.get(text[i])
-        word = next((w for w in candidates if text.startswith(w, i)), None) if candidates else None
-        if word is None:
-            i += 1
+    after = 0  # the end of the last assist word marked: later words start there or beyond
+    boundaries: set[int] | None = None
+    for m in _ASSIST_FIRST_RE.finditer(text):  # only where an assist word may start
+        i = m.start()
+        if i < after:
             continue
-        end = i + len(word)
+        word = next((w for w in _ASSIST_BY_FIRST[text[i]] if text.startswith(w, i)), None)
         prev = char_labels[i - 1] if i > 0 else None
-        ok = (
-            i in boundaries
-            and end in boundaries
-            and prev in _STRUCTURAL
-            and not any(text.startswith(s, end) for s in _NAME_AFTER_ASSIST)
-        )
+        if word is None or prev not in _STRUCTURAL:
+            continue
+        if boundaries is None:  # the token boundaries, built once a word may count
+            boundaries = {0, len(text)} | {b for _, a, z in tokens for b in (a, z)}
+        end = i + len(word)
+        ok = i in boundaries and end in boundaries and not any(text.startswith(s, end) for s in _NAME_AFTER_ASSIST)
         if ok and char_labels[i] == prev:
             start = i
             while start > 0 and char_labels[start - 1] == prev and pieces[start - 1] == pieces[i]:
@@ -176,9 +179,7 @@ def _mark_assist(text: str, char_labels: list[str | None], pieces: list[int], bo
             for k in range(i, end):
                 char_labels[k] = "assist"
                 pieces[k] = -2 - i  # a piece of its own
-            i = end
-        else:
-            i += 1
+            after = end
 
 
 def _ends_like_address(text: str) -> bool:

@@ -8,8 +8,11 @@ score can differ in its last bit), and Viterbi runs on those scores with CRFsuit
 predecessor and the first best last label win). The paths equal ``pycrfsuite.Tagger.tag``'s except where two
 paths tie to within that last bit (tests/unit/address/test_crf_decode.py compares them on thousands of texts).
 
-:meth:`CrfDecoder.decode_many` decodes many sequences at once: sequences of the same length go through
-Viterbi together, one numpy step per position for the whole group.
+:meth:`CrfDecoder.decode_many` decodes many sequences at once: sorted by length, blocks of them go through
+Viterbi together, one numpy step per position for all the sequences still running. The forward pass keeps
+only the best scores and skips the predecessors that provably cannot be the best (a bound from the transition
+weights); the backward pass takes the first best predecessor over all labels, so the paths are those of the
+full Viterbi, ties included (tests/unit/address/test_crf_decode.py checks it on random and tied scores).
 
 :meth:`CrfDecoder.emissions_from_ids` sums the rows of ready attribute ids: what
 :mod:`gridgov.address.fast_tag` (``AddressTagger.parse_batch``) uses, with the ids of
@@ -33,6 +36,8 @@ _FEATURE = np.dtype([("type", "<i4"), ("src", "<i4"), ("dst", "<i4"), ("weight",
 
 Floats = npt.NDArray[np.float64]
 
+ROWS = 64  # sequences decoded together: their (rows × candidates × labels) scores stay in cache
+
 
 class CrfDecoder:
     """The weights of a CRFsuite model: ``state`` (attributes × labels), ``trans`` (labels × labels, from → to),
@@ -45,6 +50,12 @@ class CrfDecoder:
         self.attr_ids = dict(attr_ids)
         self.labels = list(labels)
         self._zero = len(state) - 1  # the row of zeros an unknown attribute maps to
+        # dom[i*, i] = max over j of trans[i, j] - trans[i*, j]: how far label i can gain on i* in one step
+        self._dom = np.empty_like(trans)  # a row at a time: labels² memory, not labels³
+        for a in range(len(trans)):
+            self._dom[a] = (trans - trans[a]).max(axis=1)
+        # a margin (relative to the scores' size) far above the rounding of a few float64 additions
+        self._slack = 1e-9 * (1.0 + float(np.abs(trans).max(initial=0.0)))
 
     @classmethod
     def from_model(cls, model: bytes, tagger: object) -> CrfDecoder:
@@ -123,43 +134,58 @@ class CrfDecoder:
 
     def decode(self, emission: Floats) -> list[int]:
         """The best label-id path for one sequence's (tokens × labels) scores."""
-        if not len(emission):
-            return []
-        return self._viterbi(emission[None, :, :])[0]
+        return self.decode_many([emission])[0]
 
     def decode_many(self, emissions: Sequence[Floats]) -> list[list[int]]:
-        """The best paths of many sequences; those of one length are decoded together."""
+        """The best paths of many sequences: sorted by length and decoded ``ROWS`` at a time, one numpy step
+        per position for all the rows still running (see :meth:`_viterbi`)."""
         out: list[list[int]] = [[] for _ in emissions]
-        by_len: dict[int, list[int]] = {}
-        for i, e in enumerate(emissions):
-            if len(e):
-                by_len.setdefault(len(e), []).append(i)
-        for idx in by_len.values():
-            paths = self._viterbi(np.stack([emissions[i] for i in idx]))
-            for i, path in zip(idx, paths, strict=True):
+        order = sorted((i for i, e in enumerate(emissions) if len(e)), key=lambda i: -len(emissions[i]))
+        for at in range(0, len(order), ROWS):
+            idx = order[at : at + ROWS]
+            lens = [len(emissions[i]) for i in idx]
+            block = np.zeros((lens[0], len(idx), len(self.labels)), dtype=np.float64)
+            for row, i in enumerate(idx):
+                block[: lens[row], row] = emissions[i]
+            for i, path in zip(idx, self._viterbi(block, lens), strict=True):
                 out[i] = path
         return out
 
-    def _viterbi(self, em: Floats) -> list[list[int]]:
-        """Viterbi over a (batch × tokens × labels) block, CRFsuite's order of operations and tie rule."""
-        batch, n, _ = em.shape
-        alpha = em[:, 0, :].copy()
-        back = np.zeros((n, batch, len(self.labels)), dtype=np.intp)
+    def _viterbi(self, score: Floats, lens: Sequence[int]) -> list[list[int]]:
+        """Viterbi over a (tokens × rows × labels) block of emissions, rows sorted by length (longest first;
+        ``lens``): CRFsuite's sums and tie rule, the scores overwritten in place by the best path scores.
+
+        The forward pass keeps only the best score per label, max over i of ``alpha[i] + trans[i, j]``, and
+        skips the predecessors i that cannot reach it: with i* the best-scoring label,
+        ``alpha[i] + trans[i, j] <= alpha[i] + trans[i*, j] + dom[i*, i] < alpha[i*] + trans[i*, j]``
+        whenever ``alpha[i] < alpha[i*] - dom[i*, i]`` (less a margin far above rounding), so i is never the
+        max for any j. The max of the remaining candidates is the same number (a max does not depend on the
+        order or on dropped smaller values). The backward pass then takes, for the label chosen at t, the first
+        best predecessor over all labels — the argmax the full Viterbi stores — so the paths are the same."""
+        # rows running at t (lengths > t): all rows less those of length <= t
+        active = (len(lens) - np.cumsum(np.bincount(lens))[:-1]).tolist() if lens else []
+        rows_all = np.arange(len(lens))
+        trans, dom, slack = self.trans, self._dom, self._slack
+        for t in range(1, len(active)):
+            k = active[t]
+            alpha = score[t - 1, :k]
+            rows = rows_all[:k]
+            best = alpha.argmax(axis=1)
+            top = alpha[rows, best]
+            keep = alpha >= (top - slack * (1.0 + np.abs(top)))[:, None] - dom[best]
+            cand_row, cand = np.nonzero(keep)  # row-major: each row's candidates together, the best among them
+            values = alpha[cand_row, cand][:, None] + trans[cand]
+            score[t, :k] += np.maximum.reduceat(values, np.searchsorted(cand_row, rows), axis=0)
         trans_t = self.trans_t
-        n_labels = len(self.labels)
-        flat = np.arange(batch * n_labels)
-        for t in range(1, n):
-            # score[b, j, i] = alpha[b, i] + trans[i, j]; argmax over i keeps the first best, as CRFsuite does
-            score = alpha[:, None, :] + trans_t[None, :, :]
-            arg = score.argmax(axis=2)
-            back[t] = arg
-            # the value at the argmax, gathered from the flat (batch × to, from) view (cheaper than max())
-            alpha = score.reshape(-1, n_labels)[flat, arg.ravel()].reshape(batch, n_labels) + em[:, t, :]
-        last = alpha.argmax(axis=1)
-        paths = np.zeros((batch, n), dtype=np.intp)
-        paths[:, n - 1] = last
-        rows = np.arange(batch)
-        for t in range(n - 1, 0, -1):
-            paths[:, t - 1] = back[t, rows, paths[:, t]]
-        result: list[list[int]] = paths.tolist()
-        return result
+        paths = np.zeros((len(active), len(lens)), dtype=np.intp)
+        cur = np.zeros(len(lens), dtype=np.intp)
+        for t in range(len(active) - 1, -1, -1):
+            k = active[t]
+            k_next = active[t + 1] if t + 1 < len(active) else 0
+            if k_next:  # rows going on: the first best predecessor of the label chosen at t + 1
+                cur[:k_next] = (score[t, :k_next] + trans_t[cur[:k_next]]).argmax(axis=1)
+            if k > k_next:  # rows ending at t: the first best last label
+                cur[k_next:k] = score[t, k_next:k].argmax(axis=1)
+            paths[t, :k] = cur[:k]
+        by_row: list[list[int]] = paths.T.tolist()
+        return [path[:n] for path, n in zip(by_row, lens, strict=True)]

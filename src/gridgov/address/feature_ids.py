@@ -158,7 +158,8 @@ class FeatureIndex:
         self, token_lists: Sequence[Sequence[str]], marks: Sequence[Sequence[tuple[str, ...]] | None]
     ) -> tuple[Ints, Ints]:
         """For the concatenated tokens of all sequences: a (tokens × templates) matrix of the fixed templates'
-        attribute ids, and per token the slot of its variable features (``slot_ids[slot]``: their ids)."""
+        attribute ids (the first column: the bias, the same id for every token), and per token the slot of its
+        variable features (``slot_ids[slot]``: their ids)."""
         if len(self.slot_ids) > _CACHE_MAX:  # bound the memory: start the slots afresh
             self._var_cache.clear()
             self.slot_ids = []
@@ -214,7 +215,8 @@ class FeatureIndex:
         slots: list[int] = []
         for tokens, m in zip(token_lists, marks, strict=True):
             self._variable(tokens, m, slots)
-        return np.stack(cols, axis=1), np.array(slots, dtype=np.int64)
+        # column-major: emissions_from_ids reads it a column (template) at a time
+        return np.stack(cols).T, np.array(slots, dtype=np.int64)
 
     def _variable(
         self,
@@ -228,47 +230,59 @@ class FeatureIndex:
             return
         suf_end = _suffix_ends(tokens)
         dup = _repeats(tokens)
-        classes = [_SUFFIX_CLASS.get(s, "poi") if s is not None else None for s in suf_end]
-        nxt: list[tuple[str, int] | None] = [None] * n
-        cur: tuple[str, int] | None = None
+        classes = [_SUFFIX_CLASS.get(s, "poi") if s is not None else "" for s in suf_end]
+        # per token: the next suffix end after it (text, distance capped at 6) and the classes of all those after
+        nxt_text: list[str | None] = [None] * n
+        nxt_dist = [0] * n
         after: list[frozenset[str]] = [frozenset()] * n
-        acc: set[str] = set()
+        acc: frozenset[str] = frozenset()  # a new set only when a class is added: equal sets, fewer objects
+        cur: str | None = None
+        cur_at = 0
         for i in range(n - 1, -1, -1):
-            nxt[i] = cur
-            after[i] = frozenset(acc)
+            if cur is not None:
+                nxt_text[i] = cur
+                nxt_dist[i] = cur_at - i if cur_at - i < 6 else 6
+            after[i] = acc
             s = suf_end[i]
             if s is not None:
-                cur = (s, i)
-                acc.add(classes[i])  # type: ignore[arg-type]
-        prv: tuple[str, int] | None = None
+                cur, cur_at = s, i
+                c = classes[i]
+                if c not in acc:
+                    acc = acc | {c}
+        prv: str | None = None
+        prv_at = 0
         before: frozenset[str] = frozenset()
         cache = self._var_cache
         no_marks: tuple[str, ...] = ()
+        no_gaz = marks is None
+        prev_end: str | None = None
         for i in range(n):
-            ns = nxt[i]
+            se = suf_end[i]
             # everything the token's variable features depend on, as one key
             key = (
-                suf_end[i],
-                suf_end[i - 1] if i > 0 else None,
-                None if ns is None else ns[0],
-                0 if ns is None else (ns[1] - i if ns[1] - i < 6 else 6),
-                None if prv is None else prv[0],
-                0 if prv is None else (i - prv[1] if i - prv[1] < 6 else 6),
+                se,
+                prev_end,
+                nxt_text[i],
+                nxt_dist[i],
+                prv,
+                0 if prv is None else (i - prv_at if i - prv_at < 6 else 6),
                 dup[i],
                 before,
                 after[i],
                 no_marks if marks is None else marks[i],
-                marks is None,
+                no_gaz,
             )
             slot = cache.get(key)
             if slot is None:
                 slot = cache[key] = len(self.slot_ids)
                 self.slot_ids.append(self._variable_ids(key))
             slots.append(slot)
-            se = suf_end[i]
+            prev_end = se
             if se is not None:
-                prv = (se, i)
-                before = before | {classes[i]}  # type: ignore[arg-type]
+                prv, prv_at = se, i
+                c = classes[i]
+                if c not in before:
+                    before = before | {c}
 
     def _variable_ids(self, key: tuple[Any, ...]) -> tuple[int, ...]:
         """The attribute ids of one token's variable features, in token_features' order."""

@@ -14,6 +14,15 @@ __all__ = ["Gazetteer"]
 
 _LABELS = frozenset(NCAP_LABELS)
 _SPACE_RE = re.compile(r"\s+")
+_UNMARKED = (0, "")
+
+
+def _marks(marks: dict[str, tuple[int, str]]) -> tuple[str, ...]:
+    """A token's "label|pos" marks, sorted."""
+    if len(marks) == 1:
+        for label, (_, pos) in marks.items():
+            return (f"{label}|{pos}",)
+    return tuple(sorted(f"{label}|{pos}" for label, (_, pos) in marks.items()))
 
 
 class Gazetteer:
@@ -29,7 +38,7 @@ class Gazetteer:
         self.base = base  # "national": these names extend cn_gazetteer.national_gazetteer() (saved apart)
         self._labels: dict[str, set[str]] = {}
         self._max_tokens = 0
-        self._prefixes: frozenset[str] | None = None  # every prefix of every name, built when first needed
+        self._prefixes: dict[str, tuple[str, ...]] | None = None  # built when first needed (annotate)
         for label, items in (names or {}).items():
             for name in items:
                 self.add(label, name)
@@ -59,30 +68,37 @@ class Gazetteer:
         n = len(tokens)
         if not self._labels or not n:
             return [()] * n
-        if self._prefixes is None:
-            self._prefixes = frozenset(name[:k] for name in self._labels for k in range(1, len(name) + 1))
-        prefixes = self._prefixes
-        get_labels, max_tokens = self._labels.get, self._max_tokens
-        best: list[dict[str, tuple[int, str]]] = [{} for _ in range(n)]  # label -> (match length, pos)
+        if self._prefixes is None:  # every prefix of every name → the labels of the name it is, else ()
+            table: dict[str, tuple[str, ...]] = {}
+            for name, name_labels in self._labels.items():
+                for k in range(1, len(name)):
+                    table.setdefault(name[:k], ())
+                table[name] = tuple(name_labels)
+            self._prefixes = table
+        get, max_tokens = self._prefixes.get, self._max_tokens
+        best: list[dict[str, tuple[int, str]] | None] = [None] * n  # label -> (match length, pos)
         for i in range(n):
             acc = tokens[i]
-            if acc not in prefixes:  # no name starts with this token
-                continue
-            for j in range(i, min(n, i + max_tokens)):
-                if j > i:
-                    acc += tokens[j]
-                    if acc not in prefixes:  # no name starts with this text: none starts here any longer
-                        break
-                labels = get_labels(acc)
-                if labels is None:
-                    continue
-                length = j - i + 1
-                for k in range(i, j + 1):
-                    pos = "S" if length == 1 else ("B" if k == i else ("E" if k == j else "I"))
-                    for label in labels:
-                        if best[k].get(label, (0, ""))[0] < length:
-                            best[k][label] = (length, pos)
-        return [tuple(sorted(f"{label}|{pos}" for label, (_, pos) in marks.items())) if marks else () for marks in best]
+            labels = get(acc)  # None: no name starts with this token
+            stop = min(n, i + max_tokens)
+            j = i
+            while labels is not None:
+                if labels:  # acc is a name
+                    length = j - i + 1
+                    for k in range(i, j + 1):
+                        pos = "S" if length == 1 else ("B" if k == i else ("E" if k == j else "I"))
+                        marks = best[k]
+                        if marks is None:
+                            marks = best[k] = {}
+                        for label in labels:
+                            if marks.get(label, _UNMARKED)[0] < length:
+                                marks[label] = (length, pos)
+                j += 1
+                if j >= stop:
+                    break
+                acc += tokens[j]
+                labels = get(acc)  # None: no name starts with this text, none starts here any longer
+        return [() if marks is None else _marks(marks) for marks in best]
 
     def merged(self, other: Gazetteer, base: str | None = None) -> Gazetteer:
         """A new gazetteer with the names of both."""

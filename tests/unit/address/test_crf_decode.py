@@ -86,3 +86,61 @@ def test_ties_keep_the_first_label() -> None:
     trans[0, 2] = 1.0
     dec = CrfDecoder(np.zeros((1, 3)), trans, {}, ["O", "B-road", "I-road"])
     assert dec.decode(np.zeros((2, 3))) == [0, 2]
+
+
+def _dense_viterbi(em: np.ndarray, trans: np.ndarray) -> list[int]:
+    """The textbook Viterbi, every predecessor of every label, first best predecessor and last label."""
+    if not len(em):
+        return []
+    alpha = em[0].copy()
+    back = []
+    for t in range(1, len(em)):
+        score = alpha[:, None] + trans  # from × to
+        arg = score.argmax(axis=0)
+        back.append(arg)
+        alpha = score[arg, np.arange(len(alpha))] + em[t]
+    path = [int(alpha.argmax())]
+    for arg in reversed(back):
+        path.append(int(arg[path[-1]]))
+    return path[::-1]
+
+
+def _labels(scheme: str, n: int) -> list[str]:
+    names = [f"x{k}" for k in range(n)]
+    return ["O", *[f"{p}-{x}" for x in names for p in scheme if p != "O"]]
+
+
+@pytest.mark.parametrize(
+    ("scheme", "n_names", "integer"), [("BIO", 3, False), ("BIOES", 21, False), ("BIOES", 5, True)]
+)
+def test_pruned_viterbi_equals_the_full_one(scheme: str, n_names: int, integer: bool) -> None:
+    # BIO-like transitions (strong inside a name, weak or negative elsewhere, many exactly 0); integer scores
+    # make many exact ties, which the pruned forward pass must break as the full Viterbi does
+    rng = np.random.default_rng(len(scheme) * 100 + n_names + integer)
+    labels = _labels(scheme, n_names)
+    n = len(labels)
+    trans = np.where(rng.random((n, n)) < 0.3, rng.normal(0, 2, (n, n)), 0.0)
+    for k, label in enumerate(labels):
+        if label.startswith(("B-", "I-")) and k + 1 < n and labels[k + 1][2:] == label[2:]:
+            trans[k, k + 1] = 6.0 + rng.random()
+    if integer:
+        trans = np.round(trans)
+    dec = CrfDecoder(np.zeros((1, n)), trans, {}, labels)
+    emissions = []
+    for _ in range(300):
+        length = int(rng.integers(0, 40))
+        em = rng.normal(0, 4, (length, n)) * (rng.random((length, n)) < 0.5)
+        emissions.append(np.round(em) if integer else em)
+    expected = [_dense_viterbi(e, trans) for e in emissions]
+    assert dec.decode_many(emissions) == expected
+    assert [dec.decode(e) for e in emissions[:40]] == expected[:40]
+
+
+def test_pruned_viterbi_equals_the_full_one_on_the_packaged_model(shipped: AddressTagger, texts: list[str]) -> None:
+    dec = CrfDecoder.from_model(shipped._model or b"", shipped._tagger)
+    feats = []
+    for text in texts[:600] + HAND_WRITTEN + BAD_INPUT:
+        tokens = tokenize(clean_text(text))
+        feats.append(token_features(tokens, shipped._gaz_marks(tokens, shipped.gazetteer)))
+    emissions = dec.emissions_many(feats)
+    assert dec.decode_many(emissions) == [_dense_viterbi(e, dec.trans) for e in emissions]

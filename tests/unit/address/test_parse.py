@@ -401,3 +401,43 @@ def test_assist_word_does_not_cut_a_road_name() -> None:
     assert parsed.as_dict() == {"road": "福民路口"}
     tags = ["B-road", "I-road", "I-road", "B-assist"]
     assert _FixedTagger({tuple(tokens): tags}).parse(text).as_dict() == {"road": "福民路", "assist": "口"}
+
+
+def test_runs_split_by_label_and_by_span() -> None:
+    from gridgov.address.components import _runs
+
+    text = "宁波市宁波市 x"
+    labels: list[str | None] = [*["redundant"] * 6, None, "poi"]
+    pieces = [0, 0, 0, 1, 1, 1, -1, 2]
+    assert [(c.label, c.text, c.start, c.end) for c in _runs(text, labels, pieces)] == [
+        ("redundant", "宁波市", 0, 3),
+        ("redundant", "宁波市", 3, 6),
+        ("poi", "x", 7, 8),
+    ]
+    assert _runs("ab c", ["poi", "poi", "poi", "road"], [0, 0, 0, 1])[0].text == "ab"  # trailing space trimmed
+    assert _runs("", [], []) == []
+
+
+def test_clean_text_shortcut_equals_the_character_loop() -> None:
+    import random
+    import re
+    import unicodedata
+
+    def by_character(text: str) -> str:  # the definition: every character looked at
+        out = []
+        for ch in text[: 4 * MAX_INPUT_CHARS]:
+            o = ord(ch)
+            if 0xFF01 <= o <= 0xFF5E:
+                ch = chr(o - 0xFEE0)
+            elif ch == "\u3000" or unicodedata.category(ch)[0] in ("C", "Z"):
+                ch = " "
+            out.append(ch)
+        return re.sub(r"\s+", " ", "".join(out)).strip()[:MAX_INPUT_CHARS].rstrip()
+
+    rng = random.Random(3)
+    alphabet = "福民路１２３号ＡＢ（） \u3000\t\n\x00\u200b\u00a0\u2028abc-#"
+    alphabet += "".join(chr(c) for c in range(0xFF00, 0xFF70))
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(3000)]
+    texts += ["路" * 5000, " 福民路 ", "ａｂｃ１２３号（全角）"]
+    for text in texts:
+        assert clean_text(text) == by_character(text), repr(text)
