@@ -20,7 +20,7 @@ from types import ModuleType
 from gridgov.address import matcher
 
 PACKAGE = Path(__file__).parent
-# The modules compiled together (the Makefile's MATCHER); the matcher imports the others.
+# The modules compiled together (the Makefile's MATCHER): the matcher and what it imports, and the parser's modules.
 COMPILED_MODULES = (
     "matcher",
     "match_types",
@@ -29,9 +29,13 @@ COMPILED_MODULES = (
     "match_index",
     "match_exact",
     "match_fuzzy",
+    # the parser's per-token Python: gazetteer marks, sequence-wide feature ids, post-processing
+    "gazetteer",
+    "feature_ids",
+    "components",
 )
 # The plain-Python modules they import, which the build was type-checked against (the Makefile's MATCHER_IMPORTS).
-IMPORTED_MODULES = ("features", "normalize", "records", "cn_divisions")
+IMPORTED_MODULES = ("features", "normalize", "records", "cn_divisions", "tags")
 # A build older than one of these is stale: the Makefile rebuilds it.
 SOURCES = tuple(f"{name}.py" for name in (*COMPILED_MODULES, *IMPORTED_MODULES))
 _PREFIX = "gridgov.address."

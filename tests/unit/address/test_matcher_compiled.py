@@ -9,6 +9,7 @@ import ast
 import importlib
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,7 +46,7 @@ def test_the_compiled_set_and_its_imports_are_listed_exactly() -> None:
     """Every gridgov module the compiled modules import (transitively) is either compiled with them or listed
     as imported, so that editing it makes the build stale; nothing else is listed."""
     seen: set[str] = set()
-    todo = ["matcher"]
+    todo = ["matcher", "gazetteer", "feature_ids", "components"]
     while todo:
         name = todo.pop()
         if name not in seen:
@@ -117,3 +118,50 @@ def test_compiled_and_source_give_the_same_results(geography: DemoGeography) -> 
         assert [(c.code, c.score) for c in a.candidates] == [(c.code, c.score) for c in b.candidates], text
         assert a.explanation == b.explanation, text
         assert a.normalized == b.normalized, text
+
+
+@needs_build
+def test_compiled_parser_modules_give_the_same_parses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The packaged parser with the compiled gazetteer, feature ids and post-processing parses like one loaded
+    with their plain-Python copies, batched and one at a time."""
+    from gridgov.address import fast_tag, tagger
+    from gridgov.address.shipped import packaged_model_path
+    from gridgov.address.synth import AddressGenerator, NameLists
+
+    texts = ["".join(tok for tok, _ in s) for s in AddressGenerator(NameLists(), seed=5).sequences(1500)]
+    texts += ["广西柳州市城中区文昌路147-2号", "沿山村5组6号", "福民路123号门口垃圾堆了三天没人处理"]
+    texts += [
+        "浙江杭州市浙江省",
+        "",
+        " ",
+        "\x00",
+        "🏠",
+        "1" * 400,
+        "路" * 500,
+        "ａｂｃ１２３号（全角）",
+        "张三 13800138000 南山区",
+    ]
+
+    def spans(parsed: list[Any]) -> list[list[tuple[str, int, int, str]]]:
+        return [[(c.label, c.start, c.end, c.text) for c in p.components] for p in parsed]
+
+    def parses(t: tagger.AddressTagger) -> tuple[Any, ...]:
+        return spans(t.parse_batch(texts)), spans(t.parse_batch(texts, False)), spans([t.parse(x) for x in texts[:300]])
+
+    compiled_t = tagger.AddressTagger.load(packaged_model_path())
+    compiled = parses(compiled_t)  # before the patches: the module globals the parser looks up are the builds
+    assert compiled_t.gazetteer is not None and is_compiled(importlib.import_module("gridgov.address.components"))
+    source = source_modules()
+    monkeypatch.setattr(tagger, "components", source["components"].components)
+    monkeypatch.setattr(tagger, "clean_text", source["components"].clean_text)
+    monkeypatch.setattr(fast_tag, "FeatureIndex", source["feature_ids"].FeatureIndex)
+    plain_t = tagger.AddressTagger.load(packaged_model_path())
+    names = compiled_t.gazetteer.to_dict()
+    plain_t.gazetteer = source["gazetteer"].Gazetteer.from_dict(names, min_chars=compiled_t.gazetteer.min_chars)
+    plain = parses(plain_t)
+    assert type(plain_t._fast().index) is source["feature_ids"].FeatureIndex
+    assert type(compiled_t._fast().index) is not type(plain_t._fast().index)
+    assert type(compiled_t.gazetteer) is not type(plain_t.gazetteer)
+    assert compiled[0] == plain[0]
+    assert compiled[1] == plain[1]
+    assert compiled[2] == plain[2]
