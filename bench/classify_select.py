@@ -8,7 +8,9 @@ fitted on the four fifths over the shipped engine's own features (`engine._featu
 context tokens, plus the training words found by Aho–Corasick) and scored by macro-F1 on the held-out fifth. The
 anchor is the shipped engine itself (`TextClassifier`, calibrated LinearSVC C=1) on the same rows in the same run.
 These figures choose what ships; `bench/classify.py` reports dev once for the chosen engine. Missing data skips
-with a message.
+with a message. Candidates that add knowledge from outside the labelled texts (the category tree, distant
+supervision from the official replies, co-training on the unlabeled messages, 同义词词林 classes) are scored on
+the same rows by `bench/classify_knowledge.py`.
 
 The weights of the engine's feature blocks (`engine.WORD_WEIGHT`, `engine.LEAD_WEIGHT`) were chosen on five folds
 of the train rows instead (the held-out fifth is fold 0; a single fifth of ~1,300 titles or ~900 bodies moves by
