@@ -122,8 +122,8 @@ def test_compiled_and_source_give_the_same_results(geography: DemoGeography) -> 
 
 @needs_build
 def test_compiled_parser_modules_give_the_same_parses(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The packaged parser with the compiled gazetteer, feature ids and post-processing parses like one loaded
-    with their plain-Python copies, batched and one at a time."""
+    """The packaged parser with the compiled tokens and features, tags, gazetteer, feature ids and post-processing
+    parses like one loaded with their plain-Python copies, batched and one at a time."""
     from gridgov.address import fast_tag, tagger
     from gridgov.address.shipped import packaged_model_path
     from gridgov.address.synth import AddressGenerator, NameLists
@@ -154,7 +154,11 @@ def test_compiled_parser_modules_give_the_same_parses(monkeypatch: pytest.Monkey
     source = source_modules()
     monkeypatch.setattr(tagger, "components", source["components"].components)
     monkeypatch.setattr(tagger, "clean_text", source["components"].clean_text)
+    monkeypatch.setattr(tagger, "tokenize_with_spans", source["features"].tokenize_with_spans)
+    monkeypatch.setattr(tagger, "token_features", source["features"].token_features)
+    monkeypatch.setattr(tagger, "bio_spans", source["tags"].bio_spans)
     monkeypatch.setattr(fast_tag, "FeatureIndex", source["feature_ids"].FeatureIndex)
+    monkeypatch.setattr(fast_tag, "bioes_to_bio", source["tags"].bioes_to_bio)
     plain_t = tagger.AddressTagger.load(packaged_model_path())
     names = compiled_t.gazetteer.to_dict()
     plain_t.gazetteer = source["gazetteer"].Gazetteer.from_dict(names, min_chars=compiled_t.gazetteer.min_chars)
