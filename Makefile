@@ -43,7 +43,7 @@ $(NATIVE): $(STAMP) $(patsubst %,src/gridgov/address/%.py,$(MATCHER) $(MATCHER_I
 		echo "mypyc could not compile the matcher (see src/build/mypyc.log): it runs as plain Python"; fi
 	@touch $@
 
-native: $(NATIVE) ## Compile the address matcher with mypyc (done by install/run/test/bench)
+native: $(NATIVE) ## Compile the address matcher and parser modules with mypyc (done by install/run/test/bench)
 
 demo: $(STAMP) $(NATIVE) ## (Re)load the Shenzhen demo, simulate 7 days of cases and replay 3 hours of IoT telemetry into var/ (DEMO_PEOPLE=20000 for a smaller block data set)
 	$(BIN)/gridgov demo load --reset --people $(DEMO_PEOPLE)
