@@ -122,9 +122,11 @@ def world(engine: Engine, demo: DemoResult) -> World:
             ev, _ = report_event(s, who, body, now=when)
             return ev.id
 
-        def to_dispatched(eid: int, when: datetime, category: str | None = None) -> None:
+        def to_dispatched(
+            eid: int, when: datetime, category: str | None = None, after: timedelta = timedelta(minutes=10)
+        ) -> None:
             one_action(lc.file_event, s, dsp, eid, CategoryIn(category_code=category), now=when)
-            one_action(lc.dispatch_event, s, dsp, eid, CategoryIn(), now=when + timedelta(minutes=10))
+            one_action(lc.dispatch_event, s, dsp, eid, CategoryIn(), now=when + after)
 
         def grid_loop(
             eid: int, gw: Principal, cs: Principal, accepted: datetime, handled: datetime, closed: datetime
@@ -212,7 +214,8 @@ def world(engine: Engine, demo: DemoResult) -> World:
         now = utcnow()
         ids["N1"] = report(res1, g3, "看板 N1 今日", now, channel=photo, category_code="01001")
         ids["N2"] = report(dsp, g3, "看板 N2 今日", now, channel=hot, category_code="01002")
-        to_dispatched(ids["N2"], now)
+        # dispatched at once: ten minutes later would be tomorrow for a run shortly before midnight (Asia/Shanghai)
+        to_dispatched(ids["N2"], now, after=timedelta(0))
 
         dz = s.scalar(
             select(Department).where(Department.division_id == district.id, Department.dept_type == "zhujian")
