@@ -26,11 +26,11 @@ $(STAMP): pyproject.toml frontend/package-lock.json
 install: $(STAMP) $(NATIVE) ## Create .venv and install gridgov with its pinned dependencies
 
 # The address matcher and the match_* modules it imports, and the parser's per-token Python (tokens and their
-# features, tags, gazetteer marks, sequence feature ids, post-processing), compiled together with mypyc into one shared library (same source, about
-# 1.4-2x faster for the matcher, ~10 % more addresses per CPU-second for parse_batch; address/native.py lists the
-# same modules). Rebuilt whenever one of them or a module they import is newer; with no C compiler the step is
-# skipped and they run as plain Python. The builds are touched afterwards: setuptools keeps an unchanged
-# extension's old time, and the tests compare times.
+# features, tags, gazetteer marks, sequence feature ids, post-processing), compiled together with mypyc into one
+# shared library (same source: about 1.4-2x faster for the matcher, ~20 % more addresses per CPU-second for
+# parse_batch; address/native.py lists the same modules). Rebuilt whenever one of them or a module they import is
+# newer; with no C compiler the step is skipped and they run as plain Python. The builds are touched afterwards:
+# setuptools keeps an unchanged extension's old time, and the tests compare times.
 MATCHER := matcher match_types match_text match_phonetic match_index match_exact match_fuzzy features tags gazetteer feature_ids components
 MATCHER_IMPORTS := normalize records cn_divisions
 NATIVE_BUILDS := src/*__mypyc*.so src/gridgov/address/*.so

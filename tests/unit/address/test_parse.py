@@ -260,6 +260,13 @@ class _FixedTagger(AddressTagger):
         return list(self.table[tuple(tokens)])
 
 
+def _parts(text: str, tags: Sequence[str] | str) -> list[tuple[str, str]]:
+    """(label, text) of each component ``parse`` gives when the tagger tags the tokens of ``text`` with ``tags``
+    (a list, or one string of tags split on white space)."""
+    tag_list = tags.split() if isinstance(tags, str) else list(tags)
+    return [(c.label, c.text) for c in _FixedTagger({tuple(tokenize(text)): tag_list}).parse(text).components]
+
+
 @pytest.mark.parametrize("tail_label", ["roadno", "poi", "person"])
 def test_assist_tail_is_split_off(tail_label: str) -> None:
     text = "福民路123号门口垃圾堆了三天"
@@ -285,12 +292,9 @@ def test_adjacent_spans_stay_apart_and_names_keep_assist_heads() -> None:
     assert parsed.as_dict() == {"community": "路口村", "road": "福民路", "roadno": "12号"}
     assert parsed.components[1] == Component("road", "福民路", 4, 7)
     # one span per tagged span: a doubled division stays one redundant component per level, as annotated
-    text = "浙江省杭州市浙江省杭州市"
-    tokens = tokenize(text)
     tags = ["B-redundant", "I-redundant", "I-redundant"] * 2 + ["B-prov", "I-prov", "I-prov"]
     tags += ["B-city", "I-city", "I-city"]
-    parsed = _FixedTagger({tuple(tokens): tags}).parse(text)
-    assert [(c.label, c.text) for c in parsed.components] == [
+    assert _parts("浙江省杭州市浙江省杭州市", tags) == [
         ("redundant", "浙江省"),
         ("redundant", "杭州市"),
         ("prov", "浙江省"),
@@ -299,12 +303,9 @@ def test_adjacent_spans_stay_apart_and_names_keep_assist_heads() -> None:
 
 
 def test_first_copy_of_a_repeated_division_is_redundant() -> None:
-    text = "浙江省宁波市宁海县宁波市宁海县桥头胡"
-    tokens = tokenize(text)
     tags = ["B-prov", "I-prov", "I-prov"] + ["B-city", "I-city", "I-city", "B-district", "I-district", "I-district"] * 2
     tags += ["B-town", "I-town", "I-town"]
-    parsed = _FixedTagger({tuple(tokens): tags}).parse(text)
-    assert [(c.label, c.text) for c in parsed.components] == [
+    assert _parts("浙江省宁波市宁海县宁波市宁海县桥头胡", tags) == [
         ("prov", "浙江省"),
         ("redundant", "宁波市"),
         ("redundant", "宁海县"),
@@ -312,48 +313,40 @@ def test_first_copy_of_a_repeated_division_is_redundant() -> None:
         ("district", "宁海县"),
         ("town", "桥头胡"),
     ]
-    text = "浙江杭州市浙江省"  # the short form is the same name
-    tokens = tokenize(text)
+    # the short form is the same name
     tags = ["B-prov", "I-prov", "B-city", "I-city", "I-city", "B-prov", "I-prov", "I-prov"]
-    labels = [c.label for c in _FixedTagger({tuple(tokens): tags}).parse(text).components]
-    assert labels == ["redundant", "city", "prov"]
-    text = "上海市市辖区黄浦区"  # the code list's placeholder
-    tokens = tokenize(text)
+    assert [label for label, _ in _parts("浙江杭州市浙江省", tags)] == ["redundant", "city", "prov"]
+    # the code list's placeholder
     tags = ["B-city", "I-city", "I-city", "B-district", "I-district", "I-district", "B-district", "I-district"]
     tags += ["I-district"]
-    labels = [c.label for c in _FixedTagger({tuple(tokens): tags}).parse(text).components]
-    assert labels == ["city", "redundant", "district"]
+    assert [label for label, _ in _parts("上海市市辖区黄浦区", tags)] == ["city", "redundant", "district"]
 
 
 def test_door_numbers_as_the_guide_writes_them_and_short_numbers() -> None:
-    def parts(text: str, tags: str) -> list[tuple[str, str]]:
-        tagger = _FixedTagger({tuple(tokenize(text)): tags.split()})
-        return [(c.label, c.text) for c in tagger.parse(text).components]
-
     road = "B-road I-road I-road "
     # a door number with a dash, and a range, stay one roadno as tagged
-    assert parts("仙华路119-13号", road + "B-roadno I-roadno I-roadno I-roadno")[1:] == [("roadno", "119-13号")]
-    assert parts("仙华路41-43号", road + "B-roadno I-roadno I-roadno I-roadno")[1:] == [("roadno", "41-43号")]
+    assert _parts("仙华路119-13号", road + "B-roadno I-roadno I-roadno I-roadno")[1:] == [("roadno", "119-13号")]
+    assert _parts("仙华路41-43号", road + "B-roadno I-roadno I-roadno I-roadno")[1:] == [("roadno", "41-43号")]
     # a group with its number is one roadno (X组X号 … 统一标为roadno，不拆分road和roadno)
-    assert parts("沿山村5组6号", "B-community I-community I-community B-road I-road B-roadno I-roadno")[1:] == [
+    assert _parts("沿山村5组6号", "B-community I-community I-community B-road I-road B-roadno I-roadno")[1:] == [
         ("roadno", "5组6号")
     ]
     # a bare number shorter than a phone number is a room, a phone number stays otherinfo
-    assert parts("四区39955", "B-subpoi I-subpoi B-otherinfo")[1:] == [("roomno", "39955")]
-    assert parts("四区13912345678", "B-subpoi I-subpoi B-otherinfo")[1:] == [("otherinfo", "13912345678")]
+    assert _parts("四区39955", "B-subpoi I-subpoi B-otherinfo")[1:] == [("roomno", "39955")]
+    assert _parts("四区13912345678", "B-subpoi I-subpoi B-otherinfo")[1:] == [("otherinfo", "13912345678")]
     # a direction part at the end of a compound is a subpoi, a numbered one stays as tagged
-    assert parts("西溪北苑东区", "B-poi I-poi I-poi I-poi I-poi I-poi") == [("poi", "西溪北苑"), ("subpoi", "东区")]
-    assert parts("西溪北苑二区", "B-poi I-poi I-poi I-poi I-poi I-poi") == [("poi", "西溪北苑二区")]
+    assert _parts("西溪北苑东区", "B-poi I-poi I-poi I-poi I-poi I-poi") == [("poi", "西溪北苑"), ("subpoi", "东区")]
+    assert _parts("西溪北苑二区", "B-poi I-poi I-poi I-poi I-poi I-poi") == [("poi", "西溪北苑二区")]
     # a building number after another one is the unit, and so is a room before another room
     tags = "B-poi I-poi B-houseno B-redundant B-houseno B-redundant B-roomno I-roomno"
-    assert parts("某苑829-10-1060室", tags)[1:] == [
+    assert _parts("某苑829-10-1060室", tags)[1:] == [
         ("houseno", "829"),
         ("redundant", "-"),
         ("cellno", "10"),
         ("redundant", "-"),
         ("roomno", "1060室"),
     ]
-    assert parts("四区106街42153", "B-subpoi I-subpoi B-roomno I-roomno B-roomno")[1:] == [
+    assert _parts("四区106街42153", "B-subpoi I-subpoi B-roomno I-roomno B-roomno")[1:] == [
         ("cellno", "106街"),
         ("roomno", "42153"),
     ]
