@@ -52,8 +52,10 @@ def _features(
     char_range: tuple[int, int], word_weight: float = WORD_WEIGHT, lead_weight: float = LEAD_WEIGHT
 ) -> FeatureUnion:
     """The engine's features; `word_weight=1, lead_weight=0` are those of the models trained before the weights."""
-    parts: list[tuple[str, Any]] = [("chars", HashedCharNgrams(char_range, max_chars=CHAR_LIMIT))]
-    parts.append(("words", DictionaryWords()))
+    parts: list[tuple[str, Any]] = [
+        ("chars", HashedCharNgrams(char_range, max_chars=CHAR_LIMIT)),
+        ("words", DictionaryWords()),
+    ]
     weights = {"chars": 1.0, "words": word_weight}
     if lead_weight:
         parts.append(("lead", HashedCharNgrams(char_range, max_chars=LEAD_CHARS)))
